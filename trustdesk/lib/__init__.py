@@ -1,0 +1,1 @@
+"""Shared helpers without models: environment settings, durations, deadlines, pseudonyms."""

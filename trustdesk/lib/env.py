@@ -1,0 +1,121 @@
+"""Settings from the environment, failing loudly and clearly on a bad value.
+
+Every helper names the variable and what was wrong with it; none of them ever
+echoes a secret's value back.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip()
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={raw!r} is not a yes/no value: use one of 1, true, yes, on, 0, false, no, off."
+    )
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} is below the minimum of {minimum}.")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_path(name: str, default: str) -> Path:
+    raw = os.environ.get(name)
+    value = default if raw is None or raw.strip() == "" else raw.strip()
+    path = Path(value).expanduser()
+    if path.exists() and not path.is_dir():
+        raise ImproperlyConfigured(f"{name}={value!r} exists but is not a directory.")
+    return path.resolve()
+
+
+def env_file(name: str) -> Path | None:
+    """An optional path to an existing, readable file."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    path = Path(raw.strip()).expanduser()
+    if not path.is_file():
+        raise ImproperlyConfigured(f"{name}={raw.strip()!r}: no such file.")
+    if not os.access(path, os.R_OK):
+        raise ImproperlyConfigured(f"{name}={raw.strip()!r}: the file is not readable.")
+    return path.resolve()
+
+
+MIN_SECRET_KEY_LENGTH = 50
+
+
+def secret_key(data_dir: Path) -> tuple[str, str]:
+    """Return (key, where it came from).
+
+    Order: TRUSTDESK_SECRET_KEY, the file named by TRUSTDESK_SECRET_KEY_FILE, and
+    otherwise ``secret_key`` in the data directory, generated (mode 0600) on first use.
+    """
+    value = os.environ.get("TRUSTDESK_SECRET_KEY")
+    if value is not None:
+        if len(value.strip()) < MIN_SECRET_KEY_LENGTH:
+            raise ImproperlyConfigured(
+                f"TRUSTDESK_SECRET_KEY is too short: use at least {MIN_SECRET_KEY_LENGTH} random "
+                "characters (for example the output of `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(64))'`)."
+            )
+        return value.strip(), "environment"
+    key_file = env_file("TRUSTDESK_SECRET_KEY_FILE")
+    if key_file is not None:
+        value = key_file.read_text(encoding="utf-8").strip()
+        if len(value) < MIN_SECRET_KEY_LENGTH:
+            raise ImproperlyConfigured(
+                f"TRUSTDESK_SECRET_KEY_FILE={str(key_file)!r} holds a key shorter than "
+                f"{MIN_SECRET_KEY_LENGTH} characters."
+            )
+        return value, "file"
+    generated = data_dir / "secret_key"
+    if not generated.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(generated, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_urlsafe(64))
+    value = generated.read_text(encoding="utf-8").strip()
+    if len(value) < MIN_SECRET_KEY_LENGTH:
+        raise ImproperlyConfigured(
+            f"{generated} holds a key shorter than {MIN_SECRET_KEY_LENGTH} characters: delete it "
+            "to have a new one generated."
+        )
+    return value, "generated"
