@@ -9,9 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
 from trustdesk.lib.env import env_bool, env_file, env_list, env_path, env_str, secret_key
+
+django_stubs_ext.monkeypatch()  # generic classes such as ModelAdmin[Model] at run time
 
 BASE_DIR = Path(__file__).resolve().parent
 

@@ -285,7 +285,7 @@ def _message(error: dict[str, Any], path: PathT) -> str:
         return f"{where} is missing"
     if kind == "extra_forbidden":
         return f"{where} is not a key this policy format knows; check its spelling and indentation"
-    if kind in ("literal_error", "enum") and path and path[-1] == "legal_basis" or path[-2:-1] == ("legal_basis",):
+    if kind in ("literal_error", "enum") and "legal_basis" in path[-2:]:
         return (
             f"{where} is {_input_repr(value)}, which is not a legal basis of GDPR Art. 6(1): use consent (a), "
             "contract (b), legal_obligation (c), vital_interests (d), public_task (e) or legitimate_interests (f)"

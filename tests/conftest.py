@@ -1,0 +1,84 @@
+"""Shared fixtures: policy texts and published versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "policies"
+
+POLICY = """\
+format: 1
+controller:
+  legal_name: Hostwerk Test BV
+  address: "Stationsstraat 1\\n9000 Gent"
+  country: BE
+  email: privacy@hostwerk.example
+  phone: "+32 9 123 45 67"
+  website: https://hostwerk.example
+languages: [en, nl]
+statement:
+  changes:
+    en: We announce every change on this website before it takes effect.
+    nl: Elke wijziging kondigen we vooraf aan op deze website.
+purposes:
+  invoicing:
+    name: {en: Invoicing, nl: Facturatie}
+    data_use: essential.service.payment_processing
+    legal_basis: legal_obligation
+    data_subjects: [customer]
+    data_categories: [user.name, user.contact.address, user.contact.email]
+    requirement: statutory
+    consequence:
+      en: Without these details we cannot invoice you, so we cannot deliver the service.
+      nl: Zonder deze gegevens kunnen we niet factureren en dus de dienst niet leveren.
+    retention:
+      period: P7Y
+      from: end_of_fiscal_year_of_invoice
+      action: delete
+      legal_reason: {en: Belgian accounting law, nl: Belgisch boekhoudrecht}
+  newsletter:
+    name: {en: Newsletter, nl: Nieuwsbrief}
+    data_use: marketing.communications.email
+    legal_basis: consent
+    consent:
+      withdrawal:
+        en: Use the unsubscribe link in every newsletter.
+        nl: Gebruik de afmeldlink in elke nieuwsbrief.
+    data_subjects: [customer, prospect]
+    data_categories: [user.contact.email]
+    requirement: optional
+    retention: {period: P1M, from: consent_withdrawal, action: delete}
+rights:
+  contact: {email: privacy@hostwerk.example}
+security:
+  lockout: {attempts: 5, duration: PT30M}
+  two_factor: {staff: required, customers: optional}
+  measures:
+    - {en: Encrypted connections, nl: Versleutelde verbindingen}
+"""
+
+
+@pytest.fixture
+def policy_text() -> str:
+    return POLICY
+
+
+@pytest.fixture
+def policy_file(tmp_path: Path) -> Path:
+    path = tmp_path / "policy.yaml"
+    path.write_text(POLICY, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def publish(db):  # type: ignore[no-untyped-def]
+    """Publish a policy text; returns the version."""
+    from trustdesk.policy.services import do_publish_policy
+
+    def _publish(text: str = POLICY, *, effective: dt.date | None = None, name: str = "policy.yaml"):  # type: ignore[no-untyped-def]
+        return do_publish_policy(text, name, actor="test", effective=effective).version
+
+    return _publish

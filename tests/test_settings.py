@@ -1,0 +1,122 @@
+"""Settings from the environment fail loudly and clearly on a bad value."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from trustdesk.lib import env
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_it_reads_yes_and_no(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("X_FLAG", "Yes")
+    assert env.env_bool("X_FLAG") is True
+    monkeypatch.setenv("X_FLAG", "off")
+    assert env.env_bool("X_FLAG", True) is False
+    monkeypatch.delenv("X_FLAG")
+    assert env.env_bool("X_FLAG", True) is True
+
+
+def test_it_refuses_a_bad_yes_or_no(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRUSTDESK_DEBUG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match=r"TRUSTDESK_DEBUG='maybe' is not a yes/no value"):
+        env.env_bool("TRUSTDESK_DEBUG")
+
+
+def test_it_refuses_a_bad_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("X_COUNT", "ten")
+    with pytest.raises(ImproperlyConfigured, match=r"X_COUNT='ten' is not a whole number"):
+        env.env_int("X_COUNT", 1)
+    monkeypatch.setenv("X_COUNT", "-1")
+    with pytest.raises(ImproperlyConfigured, match="X_COUNT=-1 is below the minimum of 0"):
+        env.env_int("X_COUNT", 1, minimum=0)
+
+
+def test_it_refuses_a_data_dir_that_is_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    afile = tmp_path / "file"
+    afile.write_text("x")
+    monkeypatch.setenv("TRUSTDESK_DATA_DIR", str(afile))
+    with pytest.raises(ImproperlyConfigured, match="exists but is not a directory"):
+        env.env_path("TRUSTDESK_DATA_DIR", "./trustdesk-data")
+
+
+def test_it_refuses_a_missing_policy_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TRUSTDESK_POLICY", str(tmp_path / "nope.yaml"))
+    with pytest.raises(ImproperlyConfigured, match="TRUSTDESK_POLICY=.*nope.yaml': no such file"):
+        env.env_file("TRUSTDESK_POLICY")
+
+
+def test_it_refuses_a_short_secret_key_without_echoing_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TRUSTDESK_SECRET_KEY", "hunter2")
+    with pytest.raises(ImproperlyConfigured) as refused:
+        env.secret_key(tmp_path)
+    assert "too short" in str(refused.value)
+    assert "hunter2" not in str(refused.value)
+
+
+def test_it_reads_the_secret_key_from_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    keyfile = tmp_path / "key"
+    keyfile.write_text("k" * 64 + "\n")
+    monkeypatch.delenv("TRUSTDESK_SECRET_KEY", raising=False)
+    monkeypatch.setenv("TRUSTDESK_SECRET_KEY_FILE", str(keyfile))
+    assert env.secret_key(tmp_path / "data") == ("k" * 64, "file")
+
+
+def test_it_generates_a_private_key_file_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("TRUSTDESK_SECRET_KEY", raising=False)
+    monkeypatch.delenv("TRUSTDESK_SECRET_KEY_FILE", raising=False)
+    data = tmp_path / "data"
+    key, origin = env.secret_key(data)
+    assert origin == "generated"
+    assert len(key) >= env.MIN_SECRET_KEY_LENGTH
+    assert stat.S_IMODE((data / "secret_key").stat().st_mode) == 0o600
+    assert env.secret_key(data) == (key, "generated")
+
+
+def _trustdesk(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("TRUSTDESK_", "DATABASE_URL"))}
+    environment.update(extra_env)
+    return subprocess.run(
+        [sys.executable, "-m", "trustdesk.cli", *args],
+        capture_output=True, text=True, env=environment, cwd=ROOT, timeout=120, check=False,
+    )
+
+
+def test_it_stops_the_command_with_one_clear_line_on_a_bad_variable(tmp_path: Path) -> None:
+    result = _trustdesk("check", TRUSTDESK_DATA_DIR=str(tmp_path), TRUSTDESK_DEBUG="perhaps")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "trustdesk: configuration error: TRUSTDESK_DEBUG='perhaps' is not a yes/no value: "
+        "use one of 1, true, yes, on, 0, false, no, off."
+    )
+
+
+def test_it_refuses_a_database_url_of_another_kind(tmp_path: Path) -> None:
+    result = _trustdesk("check", TRUSTDESK_DATA_DIR=str(tmp_path), DATABASE_URL="mysql://root@localhost/x")
+    assert result.returncode == 2
+    assert "DATABASE_URL must start with postgresql://" in result.stderr
+    assert "'mysql'" in result.stderr
+
+
+def test_it_creates_the_data_dir_with_database_and_key(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    result = _trustdesk("migrate", "--no-input", TRUSTDESK_DATA_DIR=str(data))
+    assert result.returncode == 0, result.stderr
+    assert (data / "trustdesk.sqlite3").is_file()
+    assert (data / "secret_key").is_file()
+
+
+def test_it_keeps_debug_off_unless_asked(tmp_path: Path) -> None:
+    code = "from django.conf import settings; print(settings.DEBUG)"
+    result = _trustdesk("shell", "-c", code, TRUSTDESK_DATA_DIR=str(tmp_path))
+    assert result.stdout.strip() == "False", result.stderr
+    result = _trustdesk("shell", "-c", code, TRUSTDESK_DATA_DIR=str(tmp_path), TRUSTDESK_DEBUG="1")
+    assert result.stdout.strip() == "True", result.stderr

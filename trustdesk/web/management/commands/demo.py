@@ -1,0 +1,51 @@
+"""``trustdesk demo``: a working Trustdesk on this machine in one command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+import trustdesk
+
+#: The example policies ship beside the package in a checkout (pip install -e .).
+EXAMPLES = Path(trustdesk.__file__).resolve().parent.parent / "examples" / "policies"
+DEMO_POLICY = "dutch-hosting-nl.yaml"
+
+
+class Command(BaseCommand):
+    help = "Create the data directory, migrate, publish an example policy and start the server on 127.0.0.1."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=8000, help="the port to listen on (default 8000)")
+        parser.add_argument(
+            "--policy", help=f"the policy file to publish (default: examples/policies/{DEMO_POLICY})"
+        )
+        parser.add_argument("--no-serve", action="store_true", help="prepare everything but start no server")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        policy = Path(options["policy"]) if options.get("policy") else EXAMPLES / DEMO_POLICY
+        if not policy.is_file():
+            raise CommandError(
+                f"{policy}: no such file; run the demo from a checkout of Trustdesk, or give --policy FILE"
+            )
+        data_dir: Path = settings.DATA_DIR
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.stdout.write(f"data directory: {data_dir}")
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("database: migrated")
+        call_command("collectstatic", interactive=False, verbosity=0)
+        call_command("policy", "publish", str(policy), stdout=self.stdout, stderr=self.stderr)
+        port = options["port"]
+        address = f"http://127.0.0.1:{port}/"
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Trustdesk is ready at {address}"))
+        self.stdout.write(f"  privacy statement:  {address}privacy")
+        self.stdout.write(f"  versions:           {address}privacy/versions")
+        if options["no_serve"]:
+            return
+        self.stdout.write("Press Ctrl-C to stop.")
+        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
