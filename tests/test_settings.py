@@ -116,7 +116,7 @@ def test_it_creates_the_data_dir_with_database_and_key(tmp_path: Path) -> None:
 
 def test_it_keeps_debug_off_unless_asked(tmp_path: Path) -> None:
     code = "from django.conf import settings; print(settings.DEBUG)"
-    result = _trustdesk("shell", "-c", code, TRUSTDESK_DATA_DIR=str(tmp_path))
+    result = _trustdesk("shell", "--verbosity", "0", "-c", code, TRUSTDESK_DATA_DIR=str(tmp_path))
     assert result.stdout.strip() == "False", result.stderr
-    result = _trustdesk("shell", "-c", code, TRUSTDESK_DATA_DIR=str(tmp_path), TRUSTDESK_DEBUG="1")
+    result = _trustdesk("shell", "--verbosity", "0", "-c", code, TRUSTDESK_DATA_DIR=str(tmp_path), TRUSTDESK_DEBUG="1")
     assert result.stdout.strip() == "True", result.stderr

@@ -115,14 +115,15 @@ STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": DATA_DIR / "files"}},
+    # Hashed, compressed names once `collectstatic` has written its manifest; plain names before
+    # (a checkout, the tests), served by WhiteNoise from the apps' folders.
     "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if (STATIC_ROOT / "staticfiles.json").exists()
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
 WHITENOISE_USE_FINDERS = True
-WHITENOISE_MANIFEST_STRICT = False
 
 # Cookies and transport. Behind TLS (TRUSTDESK_HTTPS=1) every cookie is Secure and HSTS is sent.
 HTTPS = env_bool("TRUSTDESK_HTTPS", False)

@@ -7,6 +7,7 @@ reports the place in the file. Rules are plain functions registered in RULES;
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -62,22 +63,23 @@ class Finding:
         return f"{where}: {self.severity.value} {self.code} [{self.article}] {self.message}"
 
 
+Check = Callable[[Policy], Iterator[tuple[PathT, str]]]
+
+
 @dataclass(frozen=True)
 class Rule:
     code: str
     severity: Severity
     article: str
     title: str
-    check: Callable[[Policy], Iterator[tuple[PathT, str]]]
+    check: Check
 
 
 RULES: list[Rule] = []
 
 
-def rule(code: str, severity: Severity, article: str, title: str) -> Callable[
-    [Callable[[Policy], Iterator[tuple[PathT, str]]]], Callable[[Policy], Iterator[tuple[PathT, str]]]
-]:
-    def register(check: Callable[[Policy], Iterator[tuple[PathT, str]]]) -> Callable[[Policy], Iterator[tuple[PathT, str]]]:
+def rule(code: str, severity: Severity, article: str, title: str) -> Callable[[Check], Check]:
+    def register(check: Check) -> Check:
         if any(existing.code == code for existing in RULES):
             raise RuntimeError(f"lint rule {code} is registered twice")
         RULES.append(Rule(code, severity, article, title, check))
@@ -136,7 +138,12 @@ def _dpo(policy: Policy) -> Iterator[tuple[PathT, str]]:
         )
 
 
-@rule("TD103", Severity.WARNING, "GDPR Art. 13(1)(a), 27", "a controller outside the EEA names no EU representative")
+@rule(
+    "TD103",
+    Severity.WARNING,
+    "GDPR Art. 13(1)(a), 27",
+    "a controller outside the EEA names no EU representative",
+)
 def _representative(policy: Policy) -> Iterator[tuple[PathT, str]]:
     from trustdesk.policy.countries import EEA
 
@@ -185,9 +192,12 @@ def _transfer(policy: Policy) -> Iterator[tuple[PathT, str]]:
         if not needs_transfer_safeguard(home, recipient.country):
             continue
         if recipient.transfer is None:
+            # A UK controller (UK GDPR) transfers freely to the EEA and the EU's adequacy countries.
+            area = "the EEA" if home != "GB" else "the UK, the EEA and the countries with adequacy"
             yield ("recipients", key, "country"), (
-                f"recipient '{key}' is in {recipient.country}, outside the EEA, and no safeguard is given: add "
-                "transfer.safeguard (adequacy, standard_contractual_clauses, binding_corporate_rules or derogation)"
+                f"recipient '{key}' is in {recipient.country}, outside {area}, and no safeguard is given: "
+                "add transfer.safeguard (adequacy, standard_contractual_clauses, binding_corporate_rules "
+                "or derogation)"
             )
         elif recipient.transfer.safeguard is Safeguard.ADEQUACY and recipient.country not in ADEQUACY:
             yield ("recipients", key, "transfer", "safeguard"), (
@@ -199,7 +209,8 @@ def _transfer(policy: Policy) -> Iterator[tuple[PathT, str]]:
 @rule("TD114", Severity.ERROR, "GDPR Art. 28(3)", "a processor without a processing agreement")
 def _processor_agreement(policy: Policy) -> Iterator[tuple[PathT, str]]:
     for key, recipient in policy.recipients.items():
-        if recipient.role in (RecipientRole.PROCESSOR, RecipientRole.SUB_PROCESSOR) and recipient.agreement is None:
+        processor = recipient.role in (RecipientRole.PROCESSOR, RecipientRole.SUB_PROCESSOR)
+        if processor and recipient.agreement is None:
             yield ("recipients", key, "role"), (
                 f"recipient '{key}' is a {recipient.role.value.replace('_', '-')} without a processing "
                 "agreement: give agreement.date and agreement.reference"
@@ -221,7 +232,8 @@ def _special_categories(policy: Policy) -> Iterator[tuple[PathT, str]]:
             if is_special_category(category):
                 yield ("purposes", key, "data_categories", index), (
                     f"{_purpose(key)}: '{category}' is special-category or criminal data (Art. 9, 10); "
-                    "this policy format cannot record the Art. 9(2) condition: do not process it, or take legal advice"
+                    "this policy format cannot record the Art. 9(2) condition: do not process it, or take "
+                    "legal advice"
                 )
 
 
@@ -251,7 +263,8 @@ def _rights_contact(policy: Policy) -> Iterator[tuple[PathT, str]]:
 @rule("TD122", Severity.ERROR, "GDPR Art. 13(2)(c), 7(3)", "consent without withdrawal")
 def _withdrawal(policy: Policy) -> Iterator[tuple[PathT, str]]:
     for key, purpose in policy.purposes.items():
-        if LegalBasis.CONSENT in purpose.legal_basis and (purpose.consent is None or purpose.consent.withdrawal is None):
+        withdrawal = purpose.consent.withdrawal if purpose.consent is not None else None
+        if LegalBasis.CONSENT in purpose.legal_basis and withdrawal is None:
             yield ("purposes", key, "legal_basis"), (
                 f"{_purpose(key)}: legal basis 'consent' needs consent.withdrawal: how a person withdraws "
                 "consent, as easily as they gave it"
@@ -275,13 +288,13 @@ def _requirement(policy: Policy) -> Iterator[tuple[PathT, str]]:
             continue
         if purpose.requirement is None:
             yield ("purposes", key), (
-                f"{_purpose(key)}: say whether providing the data is statutory, contractual, needed_for_contract "
-                "or optional, under requirement"
+                f"{_purpose(key)}: say whether providing the data is statutory, contractual, "
+                "needed_for_contract or optional, under requirement"
             )
         elif purpose.requirement is not Requirement.OPTIONAL and purpose.consequence is None:
             yield ("purposes", key, "requirement"), (
-                f"{_purpose(key)}: the data is {purpose.requirement.value.replace('_', ' ')}; say what happens "
-                "when a person does not provide it, under consequence"
+                f"{_purpose(key)}: the data is {purpose.requirement.value.replace('_', ' ')}; say what "
+                "happens when a person does not provide it, under consequence"
             )
 
 
@@ -290,43 +303,81 @@ def _undeclared_profiling(policy: Policy) -> Iterator[tuple[PathT, str]]:
     for key, purpose in policy.purposes.items():
         if purpose.data_use in PROFILING_USES and purpose.profiling is None:
             yield ("purposes", key, "data_use"), (
-                f"{_purpose(key)}: the data use '{purpose.data_use}' is profiling, but the purpose declares none: "
-                "describe it under profiling"
+                f"{_purpose(key)}: the data use '{purpose.data_use}' is profiling, but the purpose declares "
+                "none: describe it under profiling"
             )
 
 
-@rule("TD126", Severity.ERROR, "GDPR Art. 13(2)(f), 22", "an automated decision without its logic and significance")
+@rule(
+    "TD126",
+    Severity.ERROR,
+    "GDPR Art. 13(2)(f), 22",
+    "an automated decision without its logic and significance",
+)
 def _automated_decision(policy: Policy) -> Iterator[tuple[PathT, str]]:
     for key, purpose in policy.purposes.items():
         profiling = purpose.profiling
-        if profiling is not None and profiling.automated_decision and (profiling.logic is None or profiling.significance is None):
+        if profiling is None or not profiling.automated_decision:
+            continue
+        if profiling.logic is None or profiling.significance is None:
             yield ("purposes", key, "profiling"), (
                 f"{_purpose(key)}: an automated decision needs profiling.logic (the logic involved) and "
                 "profiling.significance (its consequences for the person)"
             )
 
 
+def _overrun(duration: Duration, months: int) -> tuple[dt.datetime, dt.datetime, dt.datetime] | None:
+    """A moment of receipt for which ``duration`` ends later than ``months`` calendar months, or None.
+
+    Months are calendar months (31 August + one month is 30 September), so P30D is not "one month":
+    it is longer for a request received at the end of January. Two years hold every month length
+    and 29 February.
+    """
+    limit = Duration(months=months)
+    start = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
+    for day in range(731):
+        received = start + dt.timedelta(days=day)
+        end, latest = duration.add_to(received), limit.add_to(received)
+        if isinstance(end, dt.datetime) and isinstance(latest, dt.datetime) and end > latest:
+            return received, end, latest
+    return None
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+
+
+def _day(moment: dt.datetime) -> str:
+    text = f"{moment.day} {_MONTHS[moment.month - 1]}"
+    return text if moment.time() == dt.time() else f"{text} {moment:%H:%M}"
+
+
 @rule("TD127", Severity.ERROR, "GDPR Art. 12(3)", "the answer deadline is longer than the GDPR allows")
 def _deadline(policy: Policy) -> Iterator[tuple[PathT, str]]:
-    if policy.rights.answer_within.upper_bound() > Duration(months=1).upper_bound():
-        yield ("rights", "answer_within"), (
-            f"requests must be answered within one month (Art. 12(3)); {policy.rights.answer_within} is longer"
-        )
-    if policy.rights.extension_max.upper_bound() > Duration(months=2).upper_bound():
-        yield ("rights", "extension_max"), (
-            f"an extension is at most two further months (Art. 12(3)); {policy.rights.extension_max} is longer"
-        )
+    for name, months, limit in (
+        ("answer_within", 1, "requests must be answered within one month (Art. 12(3))"),
+        ("extension_max", 2, "an extension is at most two further months (Art. 12(3))"),
+    ):
+        duration: Duration = getattr(policy.rights, name)
+        overrun = _overrun(duration, months)
+        if overrun is not None:
+            received, end, latest = overrun
+            yield ("rights", name), (
+                f"{limit}; {duration} is longer: counted from {_day(received)} it ends on {_day(end)} "
+                f"instead of {_day(latest)}"
+            )
 
 
 @rule("TD128", Severity.WARNING, "GDPR Art. 21(2), 21(4)", "direct marketing without a way to object")
 def _direct_marketing(policy: Policy) -> Iterator[tuple[PathT, str]]:
     for key, purpose in policy.purposes.items():
-        if purpose.data_use.startswith("marketing") and LegalBasis.LEGITIMATE_INTERESTS in purpose.legal_basis:
-            if purpose.consent is None or purpose.consent.withdrawal is None:
-                yield ("purposes", key, "data_use"), (
-                    f"{_purpose(key)}: direct marketing on legitimate interest must offer an easy objection in "
-                    "every message; describe it under consent.withdrawal"
-                )
+        marketing = purpose.data_use.startswith("marketing")
+        objection = purpose.consent is not None and purpose.consent.withdrawal is not None
+        if marketing and LegalBasis.LEGITIMATE_INTERESTS in purpose.legal_basis and not objection:
+            yield ("purposes", key, "data_use"), (
+                f"{_purpose(key)}: direct marketing on legitimate interest must offer an easy objection in "
+                "every message; describe it under consent.withdrawal"
+            )
 
 
 # --- Art. 14: data not obtained from the person ---------------------------------------------
@@ -338,8 +389,8 @@ def _source_categories(policy: Policy) -> Iterator[tuple[PathT, str]]:
         for index, source in enumerate(purpose.sources):
             if source.kind in (SourceKind.THIRD_PARTY, SourceKind.PUBLIC) and not source.data_categories:
                 yield ("purposes", key, "sources", index), (
-                    f"{_purpose(key)}: source #{index + 1} is not the person; list which data categories come "
-                    "from it, under data_categories"
+                    f"{_purpose(key)}: source #{index + 1} is not the person; list which data categories "
+                    "come from it, under data_categories"
                 )
 
 
@@ -348,37 +399,64 @@ def _source_categories(policy: Policy) -> Iterator[tuple[PathT, str]]:
 
 @rule("TD140", Severity.WARNING, "GDPR Art. 5(1)(c), 30", "a declared category no purpose uses")
 def _unused_category(policy: Policy) -> Iterator[tuple[PathT, str]]:
+    # A category counts as used when a purpose collects it or a category below it, or when
+    # never_collected names it: declaring a category only to promise never to collect it is fine.
+    declared = policy.taxonomy.data_categories
     used = {c for purpose in policy.purposes.values() for c in purpose.data_categories}
-    for key in policy.taxonomy.data_categories:
-        if key not in used:
-            yield ("taxonomy", "data_categories", key), f"the data category '{key}' is declared but no purpose uses it"
+    used |= set(policy.never_collected)
+    pending = list(used)
+    while pending:
+        entry = declared.get(pending.pop())
+        if entry is not None and entry.parent not in used:
+            used.add(entry.parent)
+            pending.append(entry.parent)
+    for key in declared:
+        if key not in used and not any(c.startswith(key + ".") for c in used):
+            yield ("taxonomy", "data_categories", key), (
+                f"the data category '{key}' is declared but no purpose uses it"
+            )
 
 
-@rule("TD141", Severity.ERROR, "GDPR Art. 5(1)(c)", "a purpose collects a category the policy says is never collected")
+@rule(
+    "TD141",
+    Severity.ERROR,
+    "GDPR Art. 5(1)(c)",
+    "a purpose collects a category the policy says is never collected",
+)
 def _never_collected(policy: Policy) -> Iterator[tuple[PathT, str]]:
     never = set(policy.never_collected)
     for key, purpose in policy.purposes.items():
         for index, category in enumerate(purpose.data_categories):
             if category in never or any(category.startswith(n + ".") for n in never):
                 yield ("purposes", key, "data_categories", index), (
-                    f"{_purpose(key)}: collects '{category}', which never_collected promises is never collected"
+                    f"{_purpose(key)}: collects '{category}', which never_collected promises is never "
+                    "collected"
                 )
 
 
-@rule("TD142", Severity.ERROR, "GDPR Art. 12(1)", "a text is missing in a language the statement is published in")
+@rule(
+    "TD142",
+    Severity.ERROR,
+    "GDPR Art. 12(1)",
+    "a text is missing in a language the statement is published in",
+)
 def _languages(policy: Policy) -> Iterator[tuple[PathT, str]]:
     wanted = set(policy.languages)
     for path, text in _texts(policy, ()):
         missing = sorted(wanted - text.languages())
         if missing:
-            yield path, f"{describe(path)} has no text in {', '.join(missing)}, which the statement is published in"
+            yield path, (
+                f"{describe(path)} has no text in {', '.join(missing)}, which the statement is published in"
+            )
 
 
 @rule("TD143", Severity.ERROR, "GDPR Art. 7(1)", "a cookie refers to an unknown purpose")
 def _cookie_purpose(policy: Policy) -> Iterator[tuple[PathT, str]]:
     for index, cookie in enumerate(policy.cookies):
         if cookie.purpose != "strictly_necessary" and cookie.purpose not in policy.purposes:
-            yield ("cookies", index, "purpose"), f"cookie '{cookie.name}': purpose '{cookie.purpose}' is not defined"
+            yield ("cookies", index, "purpose"), (
+                f"cookie '{cookie.name}': purpose '{cookie.purpose}' is not defined"
+            )
 
 
 @rule("TD144", Severity.WARNING, "ePrivacy Art. 5(3); GDPR Art. 5(1)(c)", "a cookie holds personal data")
@@ -386,7 +464,8 @@ def _cookie_personal(policy: Policy) -> Iterator[tuple[PathT, str]]:
     for index, cookie in enumerate(policy.cookies):
         if cookie.personal_data:
             yield ("cookies", index, "personal_data"), (
-                f"cookie '{cookie.name}' holds personal data; keep identifiers on the server and only a random "
+                f"cookie '{cookie.name}' holds personal data; keep identifiers on the server and only a "
+                "random "
                 "reference in the cookie"
             )
 
@@ -442,7 +521,8 @@ def _sanctions(policy: Policy) -> Iterator[tuple[PathT, str]]:
             for index, sanction in enumerate(getattr(category, field)):
                 if sanction not in aup.sanctions:
                     yield ("acceptable_use", "categories", key, field, index), (
-                        f"abuse category '{key}': sanction '{sanction}' is not defined under acceptable_use.sanctions"
+                        f"abuse category '{key}': sanction '{sanction}' is not defined under "
+                        "acceptable_use.sanctions"
                     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import get_language
+from django.utils import translation
 from django.views.decorators.http import require_safe
 
 from trustdesk.policy.diff import diff, show
@@ -18,13 +18,14 @@ def _language(request: HttpRequest, languages: list[str]) -> str:
     asked = request.GET.get("lang", "")
     if asked in languages:
         return asked
-    current = (get_language() or "").split("-")[0]
+    current = (translation.get_language() or "").split("-")[0]
     return current if current in languages else languages[0]
 
 
 def _statement_page(request: HttpRequest, version: PolicyVersion, *, current: bool) -> HttpResponse:
     policy = version.loaded.policy
     lang = _language(request, list(policy.languages))
+    translation.activate(lang)  # the page around the statement speaks its language too
     body = render_statement(
         policy, lang, "html", effective=version.effective_from, published=version.published_at.date()
     )

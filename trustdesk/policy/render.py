@@ -1,0 +1,488 @@
+"""The privacy statement (GDPR Art. 13 and 14) rendered from a policy, in HTML or Markdown.
+
+The texts are Django templates, one per language and format, under
+``templates/policy/statement/``; :func:`statement_context` gives them the
+policy's facts already in words (see :mod:`trustdesk.policy.wording`), so that
+the templates hold sentences and no logic beyond choosing between them.
+HTML is autoescaped by the template engine; for Markdown every value from the
+policy is escaped here, before it reaches the template.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any, Literal
+
+from django.template.loader import render_to_string
+
+from trustdesk.policy import wording as w
+from trustdesk.policy.countries import ADEQUACY, EEA, country_name
+from trustdesk.policy.schema import (
+    LegalBasis,
+    LocalText,
+    Policy,
+    RecipientRole,
+    Requirement,
+    Safeguard,
+    SourceKind,
+)
+
+Format = Literal["html", "md"]
+FORMATS: tuple[Format, ...] = ("html", "md")
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~!])")
+
+
+def escape_markdown(text: str) -> str:
+    """Escape what Markdown would read as markup, so that a value shows as the text it is."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class _Words:
+    """Turns policy values into display text for one language and format."""
+
+    def __init__(self, policy: Policy, lang: str, fmt: Format):
+        self.policy = policy
+        self.lang = lang
+        self.fmt = fmt
+
+    def esc(self, text: str | None) -> str:
+        if not text:
+            return ""
+        if self.fmt == "md":
+            return escape_markdown(" ".join(text.split()))
+        return text
+
+    def paragraphs(self, text: str | None) -> list[str]:
+        """A text the privacy officer wrote, split into paragraphs at blank lines."""
+        if not text:
+            return []
+        return [self.esc(part) for part in re.split(r"\n\s*\n", text.strip()) if part.strip()]
+
+    def local(self, text: LocalText | None) -> str:
+        return self.esc(text.get(self.lang)) if text is not None else ""
+
+    def term(self, kind: str, key: str) -> str:
+        return self.esc(w.term_name(self.policy, kind, key, self.lang))
+
+    def terms(self, kind: str, keys: list[str]) -> list[str]:
+        seen: list[str] = []
+        for key in keys:
+            name = self.term(kind, key)
+            if name not in seen:
+                seen.append(name)
+        return seen
+
+    def join(self, items: list[str]) -> str:
+        return w.join_words(items, self.lang)
+
+    def country(self, code: str) -> str:
+        return self.esc(country_name(code, self.lang))
+
+    def address(self, text: str) -> list[str]:
+        return [self.esc(line) for line in _lines(text)]
+
+
+def _date(value: dt.date | None, lang: str) -> str:
+    return w.format_date(value, lang) if value is not None else ""
+
+
+def statement_context(
+    policy: Policy,
+    lang: str,
+    fmt: Format,
+    *,
+    effective: dt.date | None = None,
+    published: dt.date | None = None,
+) -> dict[str, Any]:
+    """Everything the statement templates show, in words of ``lang``, escaped for ``fmt`` where needed."""
+    if lang not in w.LANGUAGES:
+        raise ValueError(f"the statement is written in {', '.join(w.LANGUAGES)}, not {lang!r}")
+    if fmt not in FORMATS:
+        raise ValueError(f"the statement is rendered as html or md, not {fmt!r}")
+    words = _Words(policy, lang, fmt)
+    law = w.law_name(policy, lang)
+    controller = policy.controller
+    statement = policy.statement
+
+    # --- purposes ---------------------------------------------------------------------------
+    purposes: list[dict[str, Any]] = []
+    retention_rows: list[dict[str, Any]] = []
+    consent_purposes: list[dict[str, Any]] = []
+    interest_purposes: list[str] = []
+    profiling: list[dict[str, Any]] = []
+    for key, purpose in policy.purposes.items():
+        name = words.local(purpose.name)
+        bases = [
+            {
+                "key": basis.value,
+                "name": w.LEGAL_BASES[lang][basis],
+                "article": w.basis_article(basis, policy, lang),
+                "explanation": w.LEGAL_BASIS_EXPLANATIONS[lang][basis],
+            }
+            for basis in purpose.legal_basis
+        ]
+        retention: dict[str, Any] | None = None
+        if purpose.retention is not None:
+            period = purpose.retention.period.words(lang)
+            start = w.START_EVENTS[lang][purpose.retention.from_]
+            retention = {
+                "period": f"{period} {start}",
+                "action": w.RETENTION_ACTIONS[lang][purpose.retention.action],
+                "action_short": w.RETENTION_ACTIONS_SHORT[lang][purpose.retention.action],
+                "legal_reason": words.local(purpose.retention.legal_reason),
+            }
+            retention_rows.append({"purpose": name, **retention})
+        consent = LegalBasis.CONSENT in purpose.legal_basis
+        withdrawal = ""
+        if consent and purpose.consent is not None:
+            withdrawal = words.local(purpose.consent.withdrawal)
+        if consent:
+            consent_purposes.append({"name": name, "withdrawal": withdrawal})
+        if LegalBasis.LEGITIMATE_INTERESTS in purpose.legal_basis or LegalBasis.PUBLIC_TASK in purpose.legal_basis:
+            interest_purposes.append(name)
+        sources = [
+            {
+                "kind": source.kind.value,
+                "kind_name": w.SOURCE_KINDS[lang][source.kind],
+                "name": words.local(source.name),
+                "categories": words.terms("data_categories", source.data_categories),
+            }
+            for source in purpose.sources
+        ]
+        recipients = [
+            words.esc(policy.recipients[rkey].name) for rkey in purpose.recipients if rkey in policy.recipients
+        ]
+        required = words.terms("data_categories", purpose.required_categories)
+        entry: dict[str, Any] = {
+            "key": key,
+            "name": name,
+            "description": words.paragraphs(purpose.description.get(lang) if purpose.description else None),
+            "bases": bases,
+            "legitimate_interest": words.local(purpose.legitimate_interest)
+            if LegalBasis.LEGITIMATE_INTERESTS in purpose.legal_basis
+            else "",
+            "consent": consent,
+            "withdrawal": withdrawal,
+            "subjects": words.join([s.lower() if lang == "en" else s for s in
+                                    words.terms("data_subjects", purpose.data_subjects)]),
+            "categories": words.terms("data_categories", purpose.data_categories),
+            "categories_text": words.join(words.terms("data_categories", purpose.data_categories)),
+            "required": words.join(required),
+            "some_optional": bool(required) and len(required) < len(purpose.data_categories),
+            "requirement": w.REQUIREMENTS[lang][purpose.requirement] if purpose.requirement else "",
+            "required_for_contract": purpose.requirement
+            in (Requirement.CONTRACTUAL, Requirement.NEEDED_FOR_CONTRACT, Requirement.STATUTORY),
+            "consequence": words.local(purpose.consequence),
+            "sources": sources,
+            "only_from_subject": all(s.kind == SourceKind.DATA_SUBJECT for s in purpose.sources),
+            "recipients": words.join(recipients),
+            "retention": retention,
+            "profiling": None,
+        }
+        if purpose.profiling is not None:
+            entry["profiling"] = {
+                "purpose": name,
+                "description": words.local(purpose.profiling.description),
+                "automated_decision": purpose.profiling.automated_decision,
+                "logic": words.local(purpose.profiling.logic),
+                "significance": words.local(purpose.profiling.significance),
+            }
+            profiling.append(entry["profiling"])
+        purposes.append(entry)
+
+    # --- categories of data -----------------------------------------------------------------
+    by_category: dict[str, list[str]] = {}
+    descriptions: dict[str, str] = {}
+    for entry, purpose in zip(purposes, policy.purposes.values(), strict=True):
+        for category in purpose.data_categories:
+            cname = words.term("data_categories", category)
+            by_category.setdefault(cname, [])
+            if entry["name"] not in by_category[cname]:
+                by_category[cname].append(entry["name"])
+            descriptions.setdefault(
+                cname, words.esc(w.term_description(policy, "data_categories", category, lang))
+            )
+    categories = [
+        {"name": cname, "description": descriptions.get(cname, ""), "purposes": words.join(names)}
+        for cname, names in by_category.items()
+    ]
+
+    # --- sources other than the person (Art. 14) ------------------------------------------------
+    other_sources: dict[tuple[str, str], dict[str, Any]] = {}
+    for entry, purpose in zip(purposes, policy.purposes.values(), strict=True):
+        for source in purpose.sources:
+            if source.kind == SourceKind.DATA_SUBJECT:
+                continue
+            sname = words.local(source.name)
+            item = other_sources.setdefault(
+                (source.kind.value, sname),
+                {
+                    "kind": source.kind.value,
+                    "kind_name": w.SOURCE_KINDS[lang][source.kind],
+                    "name": sname,
+                    "categories": [],
+                    "purposes": [],
+                },
+            )
+            for cname in words.terms("data_categories", source.data_categories):
+                if cname not in item["categories"]:
+                    item["categories"].append(cname)
+            if entry["name"] not in item["purposes"]:
+                item["purposes"].append(entry["name"])
+    sources = [
+        {**item, "categories": words.join(item["categories"]), "purposes": words.join(item["purposes"])}
+        for item in other_sources.values()
+    ]
+
+    # --- recipients and transfers ---------------------------------------------------------------
+    recipients: list[dict[str, Any]] = []
+    transfers: list[dict[str, Any]] = []
+    for rkey, recipient in policy.recipients.items():
+        for_purposes = [
+            entry["name"]
+            for entry, purpose in zip(purposes, policy.purposes.values(), strict=True)
+            if rkey in purpose.recipients
+        ]
+        item = {
+            "key": rkey,
+            "name": words.esc(recipient.name),
+            "role": w.RECIPIENT_ROLES[lang][recipient.role],
+            "country": words.country(recipient.country),
+            "description": words.local(recipient.description),
+            "purposes": words.join(for_purposes),
+            "public_disclosure": words.local(recipient.public_disclosure),
+            "processor_agreement": recipient.agreement is not None
+            and recipient.role in (RecipientRole.PROCESSOR, RecipientRole.SUB_PROCESSOR),
+        }
+        recipients.append(item)
+        outside = (
+            recipient.country != "GB" if controller.country == "GB" else recipient.country not in EEA
+        )
+        if recipient.transfer is not None or outside:
+            safeguard = recipient.transfer.safeguard if recipient.transfer is not None else None
+            if safeguard is None and recipient.country in ADEQUACY and recipient.country != "US":
+                safeguard = Safeguard.ADEQUACY
+            transfers.append(
+                {
+                    "name": item["name"],
+                    "country": item["country"],
+                    "safeguard": w.SAFEGUARDS[lang][safeguard].format(law=law) if safeguard else "",
+                    "scc": safeguard == Safeguard.STANDARD_CONTRACTUAL_CLAUSES,
+                    "details": words.local(recipient.transfer.details) if recipient.transfer else "",
+                }
+            )
+    public_disclosures = [r for r in recipients if r["public_disclosure"]]
+
+    # --- rights -----------------------------------------------------------------------------
+    rights = policy.rights
+    contact = rights.contact
+    rights_email = words.esc(contact.email if contact and contact.email else controller.email)
+    any_contract = any(LegalBasis.CONTRACT in p.legal_basis for p in policy.purposes.values())
+    rights_ctx = {
+        "email": rights_email,
+        "url": words.esc(contact.url) if contact and contact.url else "",
+        "postal": bool(contact and contact.postal),
+        "answer_within": rights.answer_within.words(lang),
+        "extension_max": rights.extension_max.words(lang),
+        "signed_in": rights.identity.signed_in,
+        "id_document": rights.identity.id_document,
+        "download_expiry": rights.download_expiry.words(lang),
+        "complaint_business_days": rights.complaint_business_days,
+        "invite_contact_first": rights.invite_contact_first,
+        "erasure_ends_service": any_contract,
+    }
+
+    authority = policy.authority()
+    authority_ctx: dict[str, Any] | None = None
+    if authority is not None:
+        authority_ctx = {
+            "name": words.local(authority.name),
+            "address": words.address(authority.address),
+            "country": words.country(authority.country),
+            "email": words.esc(authority.email),
+            "phone": words.esc(authority.phone),
+            "website": words.esc(authority.website),
+        }
+
+    # --- security ---------------------------------------------------------------------------
+    security = policy.security
+    security_ctx = {
+        "measures": [words.local(measure) for measure in security.measures],
+        "lockout_attempts": security.lockout.attempts,
+        "lockout_duration": security.lockout.duration.words(lang),
+        "two_factor_customers": security.two_factor.customers,
+        "two_factor_staff": security.two_factor.staff,
+    }
+
+    # --- cookies and web logs ---------------------------------------------------------------
+    purpose_names = {entry["key"]: entry["name"] for entry in purposes}
+    cookies = [
+        {
+            "name": words.esc(cookie.name),
+            "description": words.local(cookie.description),
+            "purpose": purpose_names.get(cookie.purpose, "") if cookie.purpose != "strictly_necessary" else "",
+            "strictly_necessary": cookie.purpose == "strictly_necessary",
+            "session": cookie.expiry == "session",
+            "expiry": cookie.expiry.words(lang) if not isinstance(cookie.expiry, str) else "",
+            "personal_data": cookie.personal_data,
+        }
+        for cookie in policy.cookies
+    ]
+    web_logs: dict[str, Any] | None = None
+    if policy.web_logs is not None:
+        logs = policy.web_logs
+        web_logs = {
+            "purpose": purpose_names.get(logs.purpose, words.esc(logs.purpose)),
+            "retention": logs.retention.words(lang),
+            "fields": words.join([w.LOG_FIELDS[lang][field] for field in logs.fields]),
+            "has_ip": "ip_address" in logs.fields,
+            "ip_storage": w.IP_STORAGE[lang][logs.ip_storage],
+            "raw_reason": words.local(logs.raw_reason) if logs.ip_storage == "raw" else "",
+        }
+
+    content = policy.customer_content
+    content_ctx = (
+        {
+            "role": content.role,
+            "inspection": content.inspection,
+            "virus_scanning": content.virus_scanning,
+            "processor_agreement": content.processor_agreement,
+        }
+        if content is not None
+        else None
+    )
+
+    # --- the controller ---------------------------------------------------------------------
+    company_label = {
+        "en": "Company number",
+        "nl": {"NL": "KvK-nummer", "BE": "Ondernemingsnummer"}.get(controller.country, "Ondernemingsnummer"),
+    }[lang]
+    controller_ctx = {
+        "legal_name": words.esc(controller.legal_name),
+        "trade_name": words.esc(controller.trade_name),
+        "name": words.esc(controller.trade_name or controller.legal_name),
+        "address": words.address(controller.address),
+        "country": words.country(controller.country),
+        "company_number": words.esc(controller.company_number),
+        "company_label": company_label,
+        "email": words.esc(controller.email),
+        "phone": words.esc(controller.phone),
+        "website": words.esc(controller.website),
+    }
+    dpo = controller.dpo
+    dpo_ctx = (
+        {"name": words.esc(dpo.name), "email": words.esc(dpo.email), "phone": words.esc(dpo.phone)}
+        if dpo is not None
+        else None
+    )
+    rep = controller.eu_representative
+    rep_ctx = (
+        {
+            "name": words.esc(rep.name),
+            "address": words.address(rep.address),
+            "country": words.country(rep.country),
+            "email": words.esc(rep.email),
+        }
+        if rep is not None
+        else None
+    )
+
+    return {
+        "lang": lang,
+        "fmt": fmt,
+        "law": law,
+        "uk": controller.country == "GB",
+        "title": words.local(statement.title) or ("Privacy statement" if lang == "en" else "Privacyverklaring"),
+        "introduction": words.paragraphs(statement.introduction.get(lang) if statement.introduction else None),
+        "scope": words.paragraphs(statement.scope.get(lang) if statement.scope else None),
+        "changes": words.paragraphs(statement.changes.get(lang) if statement.changes else None),
+        "controller": controller_ctx,
+        "dpo": dpo_ctx,
+        "representative": rep_ctx,
+        "purposes": purposes,
+        "any_legitimate_interest": any(e["legitimate_interest"] for e in purposes),
+        "any_requirement": any(e["requirement"] or e["consequence"] or e["required"] for e in purposes),
+        "categories": categories,
+        "never_collected": words.join(words.terms("data_categories", policy.never_collected)),
+        "sources": sources,
+        "all_from_subject": not sources,
+        "from_organisation": any(
+            s.kind == SourceKind.ORGANISATION for p in policy.purposes.values() for s in p.sources
+        ),
+        "recipients": recipients,
+        "public_disclosures": public_disclosures,
+        "transfers": transfers,
+        "retention": retention_rows,
+        "without_retention": [e["name"] for e in purposes if e["retention"] is None],
+        "consent_purposes": consent_purposes,
+        "interest_purposes": words.join(interest_purposes),
+        "profiling": profiling,
+        "automated_decisions": [p for p in profiling if p["automated_decision"]],
+        "rights": rights_ctx,
+        "authority": authority_ctx,
+        "security": security_ctx,
+        "cookies": cookies,
+        "web_logs": web_logs,
+        "content": content_ctx,
+        "effective": _date(effective, lang),
+        "effective_iso": effective.isoformat() if effective else "",
+        "published": _date(published, lang),
+        "published_iso": published.isoformat() if published else "",
+    }
+
+
+_BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*)+\n")
+_TRAILING = re.compile(r"[ \t]+\n")
+
+
+def _tidy(text: str) -> str:
+    text = _TRAILING.sub("\n", text)
+    return _BLANK_LINES.sub("\n\n", text).strip() + "\n"
+
+
+def _tidy_html(text: str) -> str:
+    text = _TRAILING.sub("\n", text)
+    return re.sub(r"\n\s*\n+", "\n", text).strip() + "\n"
+
+
+def render_statement(
+    policy: Policy,
+    lang: str,
+    fmt: Format,
+    *,
+    effective: dt.date | None = None,
+    published: dt.date | None = None,
+) -> str:
+    """The statement's body: an ``<article>`` fragment for HTML, the whole text for Markdown."""
+    context = statement_context(policy, lang, fmt, effective=effective, published=published)
+    text = render_to_string(f"policy/statement/{lang}.{fmt}", context)
+    tidy: Callable[[str], str] = _tidy_html if fmt == "html" else _tidy
+    return tidy(text)
+
+
+def render_document(
+    policy: Policy,
+    lang: str,
+    fmt: Format = "html",
+    *,
+    effective: dt.date | None = None,
+    published: dt.date | None = None,
+) -> str:
+    """A complete standalone HTML5 document holding the statement; for Markdown the statement itself."""
+    body = render_statement(policy, lang, fmt, effective=effective, published=published)
+    if fmt == "md":
+        return body
+    context = statement_context(policy, lang, fmt, effective=effective, published=published)
+    return _tidy_html(
+        render_to_string("policy/statement/document.html", {**context, "body": body})
+    )
+
+
+__all__ = ["escape_markdown", "render_document", "render_statement", "statement_context"]
