@@ -159,7 +159,8 @@ def policy(text: str = POLICY) -> Policy:
 
 def text_of(markup: str) -> str:
     """The HTML's text, with tags dropped and whitespace collapsed, for sentence checks."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split()).replace(" .", ".").replace(" ,", ",")
+    inline = re.sub(r"</?(?:a|time|strong|code)\b[^>]*>", "", markup)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", inline)).split())
 
 
 @pytest.fixture(scope="module")
@@ -204,8 +205,8 @@ def test_it_gives_each_purpose_its_legal_basis_with_the_article(rendered):
     assert "Uitvoering van een overeenkomst (art. 6, lid 1, onder b, AVG)" in nl
     assert "Toestemming (art. 6, lid 1, onder a, AVG)" in nl
     assert "Gerechtvaardigd belang (art. 6, lid 1, onder f, AVG)" in nl
-    assert "keeping our network and our customers safe from attacks" in en
-    assert "ons netwerk en onze klanten beschermen tegen aanvallen" in nl
+    assert "Keeping our network and our customers safe from attacks." in en
+    assert "Ons netwerk en onze klanten beschermen tegen aanvallen." in nl
 
 
 def test_it_writes_retention_in_words(rendered):
@@ -213,8 +214,8 @@ def test_it_writes_retention_in_words(rendered):
     nl = text_of(rendered[("nl", "html")])
     assert "seven years after the end of the fiscal year of the invoice" in en
     assert "zeven jaar na het einde van het boekjaar van de factuur" in nl
-    assert "article III.86 of the Belgian Code of Economic Law" in en
-    assert "artikel III.86 van het Wetboek van economisch recht" in nl
+    assert "Article III.86 of the Belgian Code of Economic Law" in en
+    assert "Artikel III.86 van het Wetboek van economisch recht" in nl
     assert "six months after you withdraw your consent" in en
     assert "zes maanden nadat u uw toestemming hebt ingetrokken" in nl
     assert "Then we anonymise it" in en
@@ -258,8 +259,8 @@ def test_it_gives_the_authority_and_invites_contact_first(rendered):
 def test_it_explains_how_to_withdraw_consent(rendered):
     en = text_of(rendered[("en", "html")])
     nl = text_of(rendered[("nl", "html")])
-    assert "You can withdraw your consent at any time, as easily as you gave it: use the unsubscribe link" in en
-    assert "U kunt uw toestemming altijd intrekken, even gemakkelijk als u ze gaf: gebruik de afmeldlink" in nl
+    assert "You can withdraw your consent at any time, as easily as you gave it. Use the unsubscribe" in en
+    assert "U kunt uw toestemming altijd intrekken, even gemakkelijk als u ze gaf. Gebruik de afmeld" in nl
 
 
 def test_it_says_there_is_no_automated_decision_making(rendered):
@@ -323,7 +324,9 @@ def test_it_writes_markdown(rendered):
 
 
 def test_it_escapes_the_controllers_name_in_html_and_markdown():
-    hostile = POLICY.replace("legal_name: Voorbeeld Hosting BV", "legal_name: \"<script>alert(1)</script> *BV*\"")
+    hostile = POLICY.replace(
+        "legal_name: Voorbeeld Hosting BV", "legal_name: \"<script>alert(1)</script> *BV*\""
+    )
     loaded = policy(hostile)
     for lang in ("en", "nl"):
         out = render_statement(loaded, lang, "html")
@@ -365,7 +368,9 @@ def test_it_has_a_dutch_name_for_every_key_the_example_policies_use():
     for path in sorted(EXAMPLES.glob("*.yaml")) + sorted(EXAMPLES.glob("*.yml")):
         loaded = load_file(path).policy
         for kind, keys in used_keys(loaded).items():
-            missing += [f"{path.name}: {kind} {key}" for key in sorted(keys) if not has_name(loaded, kind, key, "nl")]
+            missing += [
+                f"{path.name}: {kind} {key}" for key in sorted(keys) if not has_name(loaded, kind, key, "nl")
+            ]
     assert not missing, "keys without a Dutch name:\n" + "\n".join(missing)
 
 

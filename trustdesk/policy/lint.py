@@ -167,8 +167,9 @@ def _legitimate_interest(policy: Policy) -> Iterator[tuple[PathT, str]]:
 @rule("TD111", Severity.WARNING, "GDPR Art. 6(1)", "a purpose rests on more than one legal basis")
 def _several_bases(policy: Policy) -> Iterator[tuple[PathT, str]]:
     for key, purpose in policy.purposes.items():
-        if len(purpose.legal_basis) > 1:
-            names = " and ".join(f"'{b.value}'" for b in purpose.legal_basis)
+        bases = list(dict.fromkeys(purpose.legal_basis))  # the same basis written twice is still one
+        if len(bases) > 1:
+            names = " and ".join(f"'{b.value}'" for b in bases)
             yield ("purposes", key, "legal_basis"), (
                 f"{_purpose(key)}: rests on {names}; a person must know which basis applies, because their "
                 "rights differ (withdrawal for consent, objection for legitimate interest): split the purpose"
@@ -363,7 +364,7 @@ def _deadline(policy: Policy) -> Iterator[tuple[PathT, str]]:
         if overrun is not None:
             received, end, latest = overrun
             yield ("rights", name), (
-                f"{limit}; {duration} is longer: counted from {_day(received)} it ends on {_day(end)} "
+                f"{limit}; {duration} is longer: counted from {_day(received)}, it ends on {_day(end)} "
                 f"instead of {_day(latest)}"
             )
 
@@ -450,7 +451,9 @@ def _languages(policy: Policy) -> Iterator[tuple[PathT, str]]:
             )
 
 
-@rule("TD143", Severity.ERROR, "GDPR Art. 7(1)", "a cookie refers to an unknown purpose")
+@rule(
+    "TD143", Severity.ERROR, "ePrivacy Art. 5(3); GDPR Art. 13(1)(c)", "a cookie refers to an unknown purpose"
+)
 def _cookie_purpose(policy: Policy) -> Iterator[tuple[PathT, str]]:
     for index, cookie in enumerate(policy.cookies):
         if cookie.purpose != "strictly_necessary" and cookie.purpose not in policy.purposes:
@@ -505,7 +508,7 @@ def _staff_two_factor(policy: Policy) -> Iterator[tuple[PathT, str]]:
         )
 
 
-@rule("TD161", Severity.WARNING, "GDPR Art. 32(1)(b)", "no security measures are described")
+@rule("TD161", Severity.WARNING, "GDPR Art. 30(1)(g), 32(1)", "no security measures are described")
 def _measures(policy: Policy) -> Iterator[tuple[PathT, str]]:
     if not policy.security.measures:
         yield ("security",), "no security measures are described; list them under security.measures"

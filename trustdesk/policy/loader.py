@@ -52,7 +52,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.key}: {self.message}" if self.path else f"{where}: {self.message}"
+        key = self.key if len(self.key) <= 2 * MAX_QUOTE else self.key[: 2 * MAX_QUOTE - 3] + "..."
+        return f"{where}: {key}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
 class PolicyError(Exception):
@@ -297,12 +298,16 @@ class _Builder:
         return value
 
 
-def _syntax_message(exc: yaml.MarkedYAMLError) -> tuple[int | None, str]:
+def _syntax_message(exc: yaml.MarkedYAMLError, text: str) -> tuple[int | None, str]:
     """PyYAML's complaint in a person's words, and the line to look at."""
     problem = str(exc.problem or exc.context or "")
     context = str(exc.context or "")
     problem_line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
     context_line = exc.context_mark.line + 1 if exc.context_mark is not None else None
+    lines = text.split("\n")
+    for line in (context_line, problem_line):
+        if line is not None and line <= len(lines) and len(lines[line - 1].split(":")[0]) > 1024:
+            return line, "a key on this line is longer than 1,024 characters, which YAML does not allow"
     if "'\\t'" in problem:
         return problem_line, "a tab character is used for indentation; indent with spaces only"
     if "flow sequence" in context and context_line is not None:
@@ -314,7 +319,26 @@ def _syntax_message(exc: yaml.MarkedYAMLError) -> tuple[int | None, str]:
             context_line,
             f"the quoted text that starts on line {context_line} is not closed with its quote",
         )
-    if "unknown escape character" in problem:
+    if "scanning an anchor" in context or "scanning an alias" in context:
+        return problem_line, (
+            "'&' and '*' start YAML anchors and aliases, which a policy file does not use; "
+            "put a value that starts with & or * in quotes"
+        )
+    if "block scalar" in context:
+        return problem_line, (
+            "'|' and '>' start a block of text and end their line; "
+            "put a value that starts with | or > in quotes"
+        )
+    if "sequence entries are not allowed here" in problem:
+        return problem_line, "a '- ' list item where a value was expected: start the list on the next line"
+    if "expected the node content" in problem:
+        found = problem.rsplit("found ", 1)[-1]
+        return problem_line, f"a value is missing before {found[:20]}"
+    if "expected a comment or a line break" in problem or "found '<scalar>'" in problem:
+        return problem_line, (
+            "more text follows a value on this line: put the whole value in quotes, or check the indentation"
+        )
+    if "unknown escape character" in problem or "escape sequence" in problem:
         return problem_line, (
             "a backslash in double quotes must start an escape such as \\n; "
             "use single quotes for text with backslashes"
@@ -362,7 +386,6 @@ def parse_yaml(text: str, name: str) -> Source:
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_BYTES:
         raise PolicyError([Problem(name, None, (), _too_big(size))])
-    text = text.removeprefix("\ufeff")
     _check_characters(text, name)
     builder = _Builder(name, text)
     try:
@@ -370,7 +393,7 @@ def parse_yaml(text: str, name: str) -> Source:
     except _Abort as abort:
         raise PolicyError([*builder.problems, abort.problem]) from None
     except yaml.MarkedYAMLError as exc:
-        line, message = _syntax_message(exc)
+        line, message = _syntax_message(exc, text)
         line = min(line, builder.last_line) if line is not None else None
         raise PolicyError([*builder.problems, Problem(name, line, (), message)]) from None
     except yaml.YAMLError as exc:
@@ -484,24 +507,37 @@ _LEGAL_BASES = (
 )
 
 
-def describe(path: PathT) -> str:
-    """A person's words for where a key stands: "purpose 'newsletter': legal basis"."""
+def _words(path: PathT) -> list[str]:
     words: list[str] = []
     index = 0
     while index < len(path):
         part = path[index]
         if part in ("purposes", "recipients", "sanctions", "categories") and index + 1 < len(path):
-            words.append(f"{_WHAT[str(part)]} '{path[index + 1]}'")
+            name = str(path[index + 1])
+            words.append(f"{_WHAT[str(part)]} '{name if len(name) <= 40 else name[:37] + '...'}'")
             index += 2
             continue
         if isinstance(part, int):
             words[-1:] = [f"{words[-1] if words else 'item'} #{part + 1}"]
         else:
-            words.append(str(part).replace("_", " ").rstrip(" "))
+            word = str(part) if len(str(part)) <= 40 else str(part)[:37] + "..."
+            words.append(word.replace("_", " ").rstrip(" "))
         index += 1
+    return words
+
+
+def describe(path: PathT) -> str:
+    """A person's words for where a key stands: "purpose 'newsletter': legal basis"."""
+    words = _words(path)
     if len(words) <= 1:
         return words[0] if words else "the policy"
     return f"{', '.join(words[:-1])}: {words[-1]}"
+
+
+def _within(path: PathT) -> str:
+    """A person's words for the mapping a key belongs in, followed by a colon: "security, lockout: "."""
+    words = _words(path)
+    return f"{', '.join(words)}: " if words else ""
 
 
 def _show(value: Any) -> str:
@@ -581,16 +617,16 @@ def _message(error: Mapping[str, Any], path: PathT) -> str:
     ctx = error.get("ctx") or {}
     where = describe(path)
     if kind == "missing":
-        parent = describe(path[:-1]) if path[:-1] else ""
         key = f"'{path[-1]}'" if path else "a key"
-        return f"{parent}: {key} is missing" if parent else f"{key} is missing"
+        return f"{_within(path[:-1])}{key} is missing"
     if kind == "extra_forbidden":
         key = str(path[-1]) if path else ""
         known = _annotation_fields(Policy, path[:-1]) or []
         hint = closest(key, set(known), limit=1) if len(key) <= 100 else []
         suggestion = f" Did you mean '{hint[0]}'?" if hint else " Check its spelling and indentation."
-        here = f"{describe(path[:-1])}: " if path[:-1] else ""
-        return f"{here}{_quote(key)} is not a key this policy format knows.{suggestion}"
+        return f"{_within(path[:-1])}{_quote(key)} is not a key this policy format knows.{suggestion}"
+    if value is None and "input" in error and kind not in ("value_error", "assertion_error"):
+        return f"{where} has no value"
     if kind in ("literal_error", "enum") and "legal_basis" in path[-2:]:
         return f"{where} is {_show(value)}, which is not a legal basis of GDPR Art. 6(1): {_LEGAL_BASES}"
     if kind in ("literal_error", "enum") and path[:1] == ("languages",):
@@ -630,13 +666,17 @@ def _message(error: Mapping[str, Any], path: PathT) -> str:
     if kind.startswith("date_"):
         return f"{where} must be a date written as YYYY-MM-DD, not {_show(value)}"
     if kind == "string_pattern_mismatch":
-        return f"{where}: {_show(value)} is not a taxonomy key such as user.contact.email"
+        example = "essential.service" if "data_use" in path or "data_uses" in path else "user.contact.email"
+        return (
+            f"{where}: {_show(value)} is not a taxonomy key: use lower-case words joined by dots, "
+            f"such as {example}"
+        )
     if kind == "value_error":
         message = str(error["msg"]).removeprefix("Value error, ")
         if "int_max_str_digits" in message or "Exceeds the limit" in message:
             message = f"{_show(value)} holds a number far too large"
-        if not path:
-            return message
+        if not path or len(path) == 1:
+            return message  # a top-level key: the problem's key already names it
         return f"{where}: {message}"
     return f"{where}: {str(error['msg'])[:200]}"
 
@@ -718,9 +758,6 @@ def _schema_problems(source: Source, exc: ValidationError) -> list[Problem]:
             continue
         seen.add((path, message))
         problems.append(Problem(source.name, _error_line(source, path, error), path, message))
-    if any(not problem.path and "language is listed twice" in problem.message for problem in problems):
-        problems = [p for p in problems if p.path or "language is listed twice" not in p.message]
-        problems.extend(_twice(source))
     return sorted(problems, key=lambda problem: problem.line or 0)
 
 
@@ -733,21 +770,6 @@ def _error_line(source: Source, path: PathT, error: Mapping[str, Any]) -> int | 
     if isinstance(value, dict) or value is None:
         return source.line_of(path)  # a mapping, or an empty value: the key that names it
     return source.line_of(path, value=True)
-
-
-def _twice(source: Source) -> list[Problem]:
-    languages = source.data.get("languages")
-    problems: list[Problem] = []
-    seen: set[Any] = set()
-    for index, language in enumerate(languages if isinstance(languages, list) else []):
-        if language in seen:
-            path: PathT = ("languages", index)
-            message = f"{_show(language)} is listed twice"
-            problems.append(Problem(source.name, source.line_of(path, value=True), ("languages",), message))
-        seen.add(language)
-    return problems or [
-        Problem(source.name, source.line_of(("languages",)), ("languages",), "a language is listed twice")
-    ]
 
 
 # --- references: the taxonomy -----------------------------------------------------------------

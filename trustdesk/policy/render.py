@@ -32,12 +32,19 @@ from trustdesk.policy.schema import (
 Format = Literal["html", "md"]
 FORMATS: tuple[Format, ...] = ("html", "md")
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~!])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
 
 def escape_markdown(text: str) -> str:
     """Escape what Markdown would read as markup, so that a value shows as the text it is."""
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def soft_lower(text: str) -> str:
+    """'E-mail address' -> 'e-mail address', but 'IP address' stays: for a name inside a sentence."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def _lines(text: str) -> list[str]:
@@ -68,13 +75,26 @@ class _Words:
     def local(self, text: LocalText | None) -> str:
         return self.esc(text.get(self.lang)) if text is not None else ""
 
+    def sentence(self, text: LocalText | None) -> str:
+        """A text that the statement shows as a sentence or after a colon: ends with a full stop."""
+        value = self.local(text)
+        return value + "." if value and value[-1] not in ".!?…" else value
+
+    def url(self, text: str | None) -> str:
+        """An address for a link; a website written without a scheme is an https address."""
+        if not text:
+            return ""
+        return text if re.match(r"^[a-z][a-z0-9+.-]*:", text, re.IGNORECASE) else f"https://{text}"
+
     def term(self, kind: str, key: str) -> str:
         return self.esc(w.term_name(self.policy, kind, key, self.lang))
 
-    def terms(self, kind: str, keys: list[str]) -> list[str]:
+    def terms(self, kind: str, keys: list[str], *, lower: bool = False) -> list[str]:
         seen: list[str] = []
         for key in keys:
             name = self.term(kind, key)
+            if lower:
+                name = soft_lower(name)
             if name not in seen:
                 seen.append(name)
         return seen
@@ -82,11 +102,19 @@ class _Words:
     def join(self, items: list[str]) -> str:
         return w.join_words(items, self.lang)
 
+    def join_names(self, items: list[str]) -> str:
+        """Purpose names, which may hold 'and' themselves, separated by semicolons."""
+        return "; ".join(item for item in items if item)
+
     def country(self, code: str) -> str:
         return self.esc(country_name(code, self.lang))
 
     def address(self, text: str) -> list[str]:
         return [self.esc(line) for line in _lines(text)]
+
+
+def _text(value: LocalText | None, lang: str) -> str | None:
+    return value.get(lang) if value is not None else None
 
 
 def _date(value: dt.date | None, lang: str) -> str:
@@ -136,63 +164,66 @@ def statement_context(
                 "period": f"{period} {start}",
                 "action": w.RETENTION_ACTIONS[lang][purpose.retention.action],
                 "action_short": w.RETENTION_ACTIONS_SHORT[lang][purpose.retention.action],
-                "legal_reason": words.local(purpose.retention.legal_reason),
+                "legal_reason": words.sentence(purpose.retention.legal_reason),
             }
             retention_rows.append({"purpose": name, **retention})
         consent = LegalBasis.CONSENT in purpose.legal_basis
         withdrawal = ""
         if consent and purpose.consent is not None:
-            withdrawal = words.local(purpose.consent.withdrawal)
+            withdrawal = words.sentence(purpose.consent.withdrawal)
         if consent:
             consent_purposes.append({"name": name, "withdrawal": withdrawal})
-        if LegalBasis.LEGITIMATE_INTERESTS in purpose.legal_basis or LegalBasis.PUBLIC_TASK in purpose.legal_basis:
+        if {LegalBasis.LEGITIMATE_INTERESTS, LegalBasis.PUBLIC_TASK} & set(purpose.legal_basis):
             interest_purposes.append(name)
         sources = [
             {
                 "kind": source.kind.value,
                 "kind_name": w.SOURCE_KINDS[lang][source.kind],
                 "name": words.local(source.name),
-                "categories": words.terms("data_categories", source.data_categories),
+                "categories": words.terms("data_categories", source.data_categories, lower=True),
             }
             for source in purpose.sources
         ]
-        recipients = [
-            words.esc(policy.recipients[rkey].name) for rkey in purpose.recipients if rkey in policy.recipients
+        purpose_recipients = [
+            words.esc(policy.recipients[rkey].name)
+            for rkey in purpose.recipients
+            if rkey in policy.recipients
         ]
-        required = words.terms("data_categories", purpose.required_categories)
+        required = words.terms("data_categories", purpose.required_categories, lower=True)
         entry: dict[str, Any] = {
             "key": key,
             "name": name,
-            "description": words.paragraphs(purpose.description.get(lang) if purpose.description else None),
+            "description": words.paragraphs(_text(purpose.description, lang)),
             "bases": bases,
-            "legitimate_interest": words.local(purpose.legitimate_interest)
+            "legitimate_interest": words.sentence(purpose.legitimate_interest)
             if LegalBasis.LEGITIMATE_INTERESTS in purpose.legal_basis
             else "",
             "consent": consent,
             "withdrawal": withdrawal,
-            "subjects": words.join([s.lower() if lang == "en" else s for s in
-                                    words.terms("data_subjects", purpose.data_subjects)]),
+            "subjects": words.join(words.terms("data_subjects", purpose.data_subjects, lower=True)),
             "categories": words.terms("data_categories", purpose.data_categories),
-            "categories_text": words.join(words.terms("data_categories", purpose.data_categories)),
+            "categories_text": words.join(
+                words.terms("data_categories", purpose.data_categories, lower=True)
+            ),
             "required": words.join(required),
             "some_optional": bool(required) and len(required) < len(purpose.data_categories),
             "requirement": w.REQUIREMENTS[lang][purpose.requirement] if purpose.requirement else "",
             "required_for_contract": purpose.requirement
             in (Requirement.CONTRACTUAL, Requirement.NEEDED_FOR_CONTRACT, Requirement.STATUTORY),
-            "consequence": words.local(purpose.consequence),
+            "consequence": words.sentence(purpose.consequence),
             "sources": sources,
             "only_from_subject": all(s.kind == SourceKind.DATA_SUBJECT for s in purpose.sources),
-            "recipients": words.join(recipients),
+            "recipients": words.join(purpose_recipients),
             "retention": retention,
             "profiling": None,
         }
         if purpose.profiling is not None:
             entry["profiling"] = {
                 "purpose": name,
-                "description": words.local(purpose.profiling.description),
+                "description": words.sentence(purpose.profiling.description),
                 "automated_decision": purpose.profiling.automated_decision,
-                "logic": words.local(purpose.profiling.logic),
-                "significance": words.local(purpose.profiling.significance),
+                "logic": words.sentence(purpose.profiling.logic),
+                "significance": words.sentence(purpose.profiling.significance),
             }
             profiling.append(entry["profiling"])
         purposes.append(entry)
@@ -210,7 +241,7 @@ def statement_context(
                 cname, words.esc(w.term_description(policy, "data_categories", category, lang))
             )
     categories = [
-        {"name": cname, "description": descriptions.get(cname, ""), "purposes": words.join(names)}
+        {"name": cname, "description": descriptions.get(cname, ""), "purposes": words.join_names(names)}
         for cname, names in by_category.items()
     ]
 
@@ -231,13 +262,13 @@ def statement_context(
                     "purposes": [],
                 },
             )
-            for cname in words.terms("data_categories", source.data_categories):
+            for cname in words.terms("data_categories", source.data_categories, lower=True):
                 if cname not in item["categories"]:
                     item["categories"].append(cname)
             if entry["name"] not in item["purposes"]:
                 item["purposes"].append(entry["name"])
     sources = [
-        {**item, "categories": words.join(item["categories"]), "purposes": words.join(item["purposes"])}
+        {**item, "categories": words.join(item["categories"]), "purposes": words.join_names(item["purposes"])}
         for item in other_sources.values()
     ]
 
@@ -256,8 +287,8 @@ def statement_context(
             "role": w.RECIPIENT_ROLES[lang][recipient.role],
             "country": words.country(recipient.country),
             "description": words.local(recipient.description),
-            "purposes": words.join(for_purposes),
-            "public_disclosure": words.local(recipient.public_disclosure),
+            "purposes": words.join_names(for_purposes),
+            "public_disclosure": words.sentence(recipient.public_disclosure),
             "processor_agreement": recipient.agreement is not None
             and recipient.role in (RecipientRole.PROCESSOR, RecipientRole.SUB_PROCESSOR),
         }
@@ -275,7 +306,7 @@ def statement_context(
                     "country": item["country"],
                     "safeguard": w.SAFEGUARDS[lang][safeguard].format(law=law) if safeguard else "",
                     "scc": safeguard == Safeguard.STANDARD_CONTRACTUAL_CLAUSES,
-                    "details": words.local(recipient.transfer.details) if recipient.transfer else "",
+                    "details": words.sentence(recipient.transfer.details) if recipient.transfer else "",
                 }
             )
     public_disclosures = [r for r in recipients if r["public_disclosure"]]
@@ -309,6 +340,7 @@ def statement_context(
             "email": words.esc(authority.email),
             "phone": words.esc(authority.phone),
             "website": words.esc(authority.website),
+            "website_url": words.url(authority.website),
         }
 
     # --- security ---------------------------------------------------------------------------
@@ -327,7 +359,7 @@ def statement_context(
         {
             "name": words.esc(cookie.name),
             "description": words.local(cookie.description),
-            "purpose": purpose_names.get(cookie.purpose, "") if cookie.purpose != "strictly_necessary" else "",
+            "purpose": purpose_names.get(cookie.purpose, ""),
             "strictly_necessary": cookie.purpose == "strictly_necessary",
             "session": cookie.expiry == "session",
             "expiry": cookie.expiry.words(lang) if not isinstance(cookie.expiry, str) else "",
@@ -344,7 +376,7 @@ def statement_context(
             "fields": words.join([w.LOG_FIELDS[lang][field] for field in logs.fields]),
             "has_ip": "ip_address" in logs.fields,
             "ip_storage": w.IP_STORAGE[lang][logs.ip_storage],
-            "raw_reason": words.local(logs.raw_reason) if logs.ip_storage == "raw" else "",
+            "raw_reason": words.sentence(logs.raw_reason) if logs.ip_storage == "raw" else "",
         }
 
     content = policy.customer_content
@@ -364,6 +396,10 @@ def statement_context(
         "en": "Company number",
         "nl": {"NL": "KvK-nummer", "BE": "Ondernemingsnummer"}.get(controller.country, "Ondernemingsnummer"),
     }[lang]
+    if controller.company_number and controller.company_number.lower().startswith(
+        company_label.split("-")[0].split(" ")[0].lower()
+    ):
+        company_label = ""  # the number names its register itself ('KvK 87654321')
     controller_ctx = {
         "legal_name": words.esc(controller.legal_name),
         "trade_name": words.esc(controller.trade_name),
@@ -375,6 +411,7 @@ def statement_context(
         "email": words.esc(controller.email),
         "phone": words.esc(controller.phone),
         "website": words.esc(controller.website),
+        "website_url": words.url(controller.website),
     }
     dpo = controller.dpo
     dpo_ctx = (
@@ -399,18 +436,22 @@ def statement_context(
         "fmt": fmt,
         "law": law,
         "uk": controller.country == "GB",
-        "title": words.local(statement.title) or ("Privacy statement" if lang == "en" else "Privacyverklaring"),
-        "introduction": words.paragraphs(statement.introduction.get(lang) if statement.introduction else None),
-        "scope": words.paragraphs(statement.scope.get(lang) if statement.scope else None),
-        "changes": words.paragraphs(statement.changes.get(lang) if statement.changes else None),
+        "title": words.local(statement.title) or {"en": "Privacy statement", "nl": "Privacyverklaring"}[lang],
+        "introduction": words.paragraphs(_text(statement.introduction, lang)),
+        "scope": words.paragraphs(_text(statement.scope, lang)),
+        "changes": words.paragraphs(_text(statement.changes, lang)),
         "controller": controller_ctx,
         "dpo": dpo_ctx,
         "representative": rep_ctx,
         "purposes": purposes,
         "any_legitimate_interest": any(e["legitimate_interest"] for e in purposes),
+        "any_legal_obligation": any(
+            LegalBasis.LEGAL_OBLIGATION in p.legal_basis for p in policy.purposes.values()
+        ),
         "any_requirement": any(e["requirement"] or e["consequence"] or e["required"] for e in purposes),
         "categories": categories,
-        "never_collected": words.join(words.terms("data_categories", policy.never_collected)),
+        "any_category_description": any(c["description"] for c in categories),
+        "never_collected": words.join(words.terms("data_categories", policy.never_collected, lower=True)),
         "sources": sources,
         "all_from_subject": not sources,
         "from_organisation": any(
@@ -420,9 +461,10 @@ def statement_context(
         "public_disclosures": public_disclosures,
         "transfers": transfers,
         "retention": retention_rows,
-        "without_retention": [e["name"] for e in purposes if e["retention"] is None],
+        "without_retention": words.join_names([e["name"] for e in purposes if e["retention"] is None]),
         "consent_purposes": consent_purposes,
-        "interest_purposes": words.join(interest_purposes),
+        "consent_purpose_names": words.join_names([p["name"] for p in consent_purposes]),
+        "interest_purposes": words.join_names(interest_purposes),
         "profiling": profiling,
         "automated_decisions": [p for p in profiling if p["automated_decision"]],
         "rights": rights_ctx,

@@ -80,7 +80,7 @@ TaxonomyKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
 class LocalText(RootModel[dict[str, Text]]):
@@ -288,6 +288,19 @@ class Profiling(Strict):
     significance: LocalText | None = None
 
 
+def _format_number(value: Any) -> Any:
+    if isinstance(value, bool):  # YAML's true is not the number 1
+        raise ValueError(f"format is {str(value).lower()}; this version of Trustdesk reads format {FORMAT_VERSION}")
+    return value
+
+
+def _unique_languages(value: list[str]) -> list[str]:
+    twice = sorted({lang for lang in value if value.count(lang) > 1})
+    if twice:
+        raise ValueError(f"{', '.join(repr(lang) for lang in twice)} is listed twice")
+    return value
+
+
 def _one_or_many(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
@@ -339,7 +352,7 @@ class Recipient(Strict):
 
 
 class Lockout(Strict):
-    attempts: Annotated[int, Field(ge=1, le=100)]
+    attempts: Annotated[int, Field(strict=True, ge=1, le=100)]
     duration: DurationField
 
 
@@ -375,7 +388,7 @@ class Rights(Strict):
     contact: RightsContact | None = None
     identity: Identity = Field(default_factory=Identity)
     #: Complaints and disputes are resolved within this many business days (P2.12).
-    complaint_business_days: Annotated[int, Field(ge=1, le=365)] | None = None
+    complaint_business_days: Annotated[int, Field(strict=True, ge=1, le=365)] | None = None
     #: The person is invited to contact the provider before complaining to the authority (P4.7).
     invite_contact_first: bool = False
     #: How long a download prepared for an access or portability request stays available.
@@ -443,10 +456,12 @@ class AcceptableUse(Strict):
 
 
 class Policy(Strict):
-    format: Literal[1] = Field(description="The version of the policy file format.")
+    format: Annotated[Literal[1], BeforeValidator(_format_number)] = Field(
+        description="The version of the policy file format."
+    )
     controller: Controller
     supervisory_authority: Country | Authority | None = None
-    languages: Annotated[list[Literal["en", "nl"]], Field(min_length=1)]
+    languages: Annotated[list[Literal["en", "nl"]], Field(min_length=1), AfterValidator(_unique_languages)]
     statement: Statement = Field(default_factory=Statement)
     taxonomy: CustomTaxonomy = Field(default_factory=CustomTaxonomy)
     #: Categories the provider promises never to collect (card numbers: P0.8).
@@ -459,12 +474,6 @@ class Policy(Strict):
     web_logs: WebLogs | None = None
     customer_content: CustomerContent | None = None
     acceptable_use: AcceptableUse | None = None
-
-    @model_validator(mode="after")
-    def _unique_languages(self) -> Policy:
-        if len(set(self.languages)) != len(self.languages):
-            raise ValueError("a language is listed twice")
-        return self
 
     def authority(self) -> Authority | None:
         from trustdesk.policy.authorities import BUILTIN_AUTHORITIES

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from fideslang.default_taxonomy import DEFAULT_TAXONOMY
 
@@ -44,7 +45,7 @@ class Term:
 
 @cache
 def fideslang_terms(kind: str) -> dict[str, Term]:
-    source = {
+    source: list[Any] = {
         "data_categories": DEFAULT_TAXONOMY.data_category,
         "data_uses": DEFAULT_TAXONOMY.data_use,
         "data_subjects": DEFAULT_TAXONOMY.data_subject,

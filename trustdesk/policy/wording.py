@@ -150,10 +150,11 @@ RETENTION_ACTIONS: dict[str, dict[RetentionAction, str]] = {
     },
     "nl": {
         RetentionAction.DELETE: "Daarna verwijderen wij ze.",
-        RetentionAction.ANONYMISE: "Daarna anonimiseren wij ze: wat overblijft, is niet meer aan u te koppelen.",
-        RetentionAction.PSEUDONYMISE: "Daarna pseudonimiseren wij ze: wat u identificeert, vervangen wij door "
-        "een pseudoniem met een sleutel, zodat de gegevens zonder die apart bewaarde sleutel niet meer aan u "
-        "te koppelen zijn.",
+        RetentionAction.ANONYMISE: "Daarna anonimiseren wij ze: wat overblijft, is niet meer aan u "
+        "te koppelen.",
+        RetentionAction.PSEUDONYMISE: "Daarna pseudonimiseren wij ze: wat u identificeert, vervangen wij "
+        "door een pseudoniem met een sleutel, zodat de gegevens zonder die apart bewaarde sleutel niet meer "
+        "aan u te koppelen zijn.",
     },
 }
 
@@ -182,9 +183,10 @@ REQUIREMENTS: dict[str, dict[Requirement, str]] = {
     },
     "nl": {
         Requirement.STATUTORY: "De wet verplicht u deze gegevens te verstrekken.",
-        Requirement.CONTRACTUAL: "Het verstrekken van deze gegevens is een verplichting uit onze overeenkomst "
-        "met u.",
-        Requirement.NEEDED_FOR_CONTRACT: "U moet deze gegevens verstrekken om een overeenkomst met ons te sluiten.",
+        Requirement.CONTRACTUAL: "Het verstrekken van deze gegevens is een verplichting uit onze "
+        "overeenkomst met u.",
+        Requirement.NEEDED_FOR_CONTRACT: "U moet deze gegevens verstrekken om een overeenkomst met ons te "
+        "sluiten.",
         Requirement.OPTIONAL: "Het verstrekken van deze gegevens is niet verplicht.",
     },
 }
@@ -271,14 +273,14 @@ IP_STORAGE: dict[str, dict[IpStorage, str]] = {
         "Without the key, which we keep separately and can destroy, the address cannot be recovered from it.",
         IpStorage.AES_SIV: "We do not store IP addresses as they are, but encrypted with a key that we keep "
         "separately. Only with that key can the address be recovered.",
-        IpStorage.TRUNCATE: "We shorten IP addresses before we store them (the last part is removed), so that "
-        "they no longer point to a single connection.",
+        IpStorage.TRUNCATE: "We shorten IP addresses before we store them (the last part is removed), so "
+        "that they no longer point to a single connection.",
         IpStorage.RAW: "We store IP addresses as they are.",
     },
     "nl": {
         IpStorage.HMAC: "Wij bewaren IP-adressen niet zoals ze zijn, maar als pseudoniem met een sleutel "
-        "(een hash met sleutel). Zonder die sleutel, die wij apart bewaren en kunnen vernietigen, is het adres "
-        "er niet uit af te leiden.",
+        "(een hash met sleutel). Zonder die sleutel, die wij apart bewaren en kunnen vernietigen, is het "
+        "adres er niet uit af te leiden.",
         IpStorage.AES_SIV: "Wij bewaren IP-adressen niet zoals ze zijn, maar versleuteld met een sleutel die "
         "wij apart bewaren. Alleen met die sleutel is het adres te herstellen.",
         IpStorage.TRUNCATE: "Wij korten IP-adressen in voordat wij ze bewaren (het laatste deel wordt "

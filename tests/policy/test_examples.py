@@ -1,0 +1,339 @@
+"""The example policies in examples/policies/: they load, and they say what their seed statements say."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from trustdesk.lib.durations import Duration
+from trustdesk.policy.lint import Severity, lint
+from trustdesk.policy.loader import LoadedPolicy, load_file
+from trustdesk.policy.schema import LegalBasis, Policy, RecipientRole, SourceKind, StartEvent
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "policies"
+NAMES = ["ossc-be.yaml", "openitc-uk.yaml", "oscart-be.yaml", "dutch-hosting-nl.yaml", "starter.yaml"]
+
+#: Lint codes that point at a mistake in the file itself rather than at a gap in the seed statement.
+CONSISTENCY = {"TD112", "TD113", "TD116", "TD141", "TD142", "TD143", "TD150", "TD152", "TD170"}
+
+
+@cache
+def loaded(name: str) -> LoadedPolicy:
+    return load_file(EXAMPLES / name)
+
+
+def policy(name: str) -> Policy:
+    return loaded(name).policy
+
+
+def error_codes(name: str) -> set[str]:
+    return {f.code for f in lint(loaded(name)) if f.severity is Severity.ERROR}
+
+
+# --- every example ------------------------------------------------------------------------------
+
+
+def test_it_has_exactly_the_documented_examples():
+    assert sorted(p.name for p in EXAMPLES.glob("*.y*ml")) == sorted(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_it_loads_every_example(name):
+    assert policy(name).purposes
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_it_publishes_every_example_in_english_and_dutch(name):
+    assert set(policy(name).languages) == {"en", "nl"}
+    findings = [f for f in lint(loaded(name)) if f.code == "TD142"]
+    assert findings == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_it_has_no_consistency_errors_in_any_example(name):
+    # Seed gaps (no retention, no processing agreement) are left for lint to report; a wrong
+    # reference, a missing translation or an undefined sanction is a mistake in the file.
+    assert error_codes(name) & CONSISTENCY == set()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_it_marks_values_the_seed_does_not_state(name):
+    if name == "starter.yaml":
+        return
+    assert "# not stated in the seed" in (EXAMPLES / name).read_text(encoding="utf-8")
+
+
+def test_it_lints_the_starter_without_errors():
+    assert error_codes("starter.yaml") == set()
+
+
+def test_it_lints_the_demo_policy_without_errors():
+    # `trustdesk demo` publishes dutch-hosting-nl.yaml, and publishing refuses lint errors.
+    assert error_codes("dutch-hosting-nl.yaml") == set()
+
+
+# --- seed 000 and 001: the Belgian hosting provider ---------------------------------------------
+
+
+def test_it_never_collects_card_numbers_in_ossc_be():
+    p = policy("ossc-be.yaml")
+    assert "user.financial.credit_card" in p.never_collected
+    assert all(
+        not c.startswith("user.financial.credit_card")
+        for purpose in p.purposes.values()
+        for c in purpose.data_categories
+    )
+    assert "payment_provider" in p.purposes["payments"].recipients
+
+
+def test_it_discloses_whois_on_the_registry_in_ossc_be():
+    p = policy("ossc-be.yaml")
+    registry = p.recipients["domain_registry"]
+    assert registry.role is RecipientRole.REGISTRY
+    assert registry.public_disclosure is not None
+    assert "WHOIS" in registry.public_disclosure.get("en")
+    assert "WHOIS" in registry.public_disclosure.get("nl")
+    assert "domain_registry" in p.purposes["domain_registration"].recipients
+
+
+def test_it_asks_permission_for_service_announcements_in_ossc_be():
+    purpose = policy("ossc-be.yaml").purposes["service_announcements"]
+    assert purpose.legal_basis == [LegalBasis.CONSENT]
+    assert purpose.data_use.startswith("marketing")
+
+
+def test_it_inspects_customer_content_only_on_instruction_in_ossc_be():
+    content = policy("ossc-be.yaml").customer_content
+    assert content is not None
+    assert content.inspection == "on_instruction"
+    assert content.virus_scanning is True
+
+
+def test_it_has_every_abuse_category_of_the_acceptable_use_policy_in_ossc_be():
+    aup = policy("ossc-be.yaml").acceptable_use
+    assert aup is not None
+    assert set(aup.categories) == {
+        "illegal_software",
+        "copyright_infringement",
+        "pornographic_content",
+        "spam",
+        "malware",
+        "irc",
+        "denial_of_service",
+        "port_scans",
+        "objectionable_content",
+        "email_harvesting",
+        "resource_abuse",
+    }
+    assert {
+        "notify_customer",
+        "suspend_service",
+        "terminate_agreement",
+        "invoice_costs",
+        "remove_content",
+        "notify_authorities",
+    } <= set(aup.sanctions)
+
+
+def test_it_sanctions_illegal_software_and_pornography_at_once_in_ossc_be():
+    categories = policy("ossc-be.yaml").acceptable_use.categories
+    assert categories["illegal_software"].immediate == ["suspend_service", "notify_authorities"]
+    assert categories["pornographic_content"].immediate == ["block_data", "notify_authorities"]
+
+
+def test_it_allows_irc_and_port_scans_only_with_written_consent_in_ossc_be():
+    categories = policy("ossc-be.yaml").acceptable_use.categories
+    allowed = {key for key, category in categories.items() if category.allowed_with_written_consent}
+    assert allowed == {"irc", "port_scans"}
+
+
+def test_it_offers_remedies_for_disproportionate_resource_use_in_ossc_be():
+    category = policy("ossc-be.yaml").acceptable_use.categories["resource_abuse"]
+    assert len(category.remedies) == 3
+    assert "Dedicated" in category.remedies[2].get("en") or "dedicated" in category.remedies[2].get("en")
+    assert "terminate_agreement" in category.sanctions
+
+
+def test_it_invoices_blacklisting_costs_for_spam_in_ossc_be():
+    category = policy("ossc-be.yaml").acceptable_use.categories["spam"]
+    assert "invoice_blacklisting_costs" in category.sanctions
+
+
+def test_it_leaves_retention_open_in_ossc_be_as_the_seed_does():
+    assert all(purpose.retention is None for purpose in policy("ossc-be.yaml").purposes.values())
+    assert "TD120" in error_codes("ossc-be.yaml")
+
+
+# --- seed 002: the UK hosting provider ---------------------------------------------------------
+
+
+def test_it_requires_the_order_fields_of_the_seed_in_openitc_uk():
+    orders = policy("openitc-uk.yaml").purposes["orders"]
+    assert set(orders.required_categories) == {
+        "user.name",
+        "user.contact.address",
+        "user.contact.email",
+        "user.contact.phone_number",
+        "user.device.ip_address",
+    }
+    assert len(orders.data_categories) > len(orders.required_categories)  # other information is optional
+
+
+def test_it_declares_cookies_with_an_expiry_and_no_personal_data_in_openitc_uk():
+    cookies = policy("openitc-uk.yaml").cookies
+    assert cookies
+    assert all(cookie.expiry != "session" and not cookie.personal_data for cookie in cookies)
+
+
+def test_it_records_the_third_party_sources_in_openitc_uk():
+    sources = policy("openitc-uk.yaml").purposes["fraud_prevention"].sources
+    named = {(s.kind, s.name.get("en")) for s in sources if s.name is not None}
+    assert (SourceKind.PUBLIC, "Companies House") in named
+    assert (SourceKind.THIRD_PARTY, "Credit reference agencies") in named
+
+
+def test_it_declares_customer_profiles_in_openitc_uk():
+    profiles = policy("openitc-uk.yaml").purposes["customer_profiles"]
+    assert profiles.profiling is not None
+    history = {"user.behavior.browsing_history", "user.behavior.purchase_history"}
+    assert history <= set(profiles.data_categories)
+
+
+def test_it_lets_registered_users_opt_out_of_announcements_in_openitc_uk():
+    announcements = policy("openitc-uk.yaml").purposes["announcements"]
+    assert announcements.consent is not None and announcements.consent.withdrawal is not None
+
+
+def test_it_resolves_disputes_within_90_business_days_in_openitc_uk():
+    assert policy("openitc-uk.yaml").rights.complaint_business_days == 90
+
+
+def test_it_is_neither_processor_nor_controller_of_customer_data_in_openitc_uk():
+    content = policy("openitc-uk.yaml").customer_content
+    assert content is not None and content.role == "neither"
+
+
+def test_it_gives_only_the_legal_retention_in_openitc_uk():
+    p = policy("openitc-uk.yaml")
+    with_retention = {key for key, purpose in p.purposes.items() if purpose.retention is not None}
+    assert with_retention == {"tax_and_accounting"}
+    assert p.purposes["tax_and_accounting"].legal_basis == [LegalBasis.LEGAL_OBLIGATION]
+    assert p.supervisory_authority is None  # the seed names none
+
+
+# --- seed 003: the Belgian software company ------------------------------------------------------
+
+#: Every purpose of seed 003 with the legal bases the seed gives it.
+OSCART_BASES = {
+    "login": ["contract"],
+    "extra_account_security": ["consent"],
+    "password_reset": ["consent"],
+    "personal_contact": ["legitimate_interests"],
+    "company_content": ["contract"],
+    "blocking_failed_logins": ["legitimate_interests"],
+    "unwanted_actions": ["legitimate_interests"],
+    "training": ["contract"],
+    "training_records": ["legitimate_interests"],
+    "language": ["legitimate_interests"],
+    "user_rights": ["contract"],
+    "faster_recognition": ["consent"],
+    "newsletters": ["consent"],
+    "visit_offers": ["consent"],
+    "answering_questions": ["consent"],
+    "prospecting": ["legitimate_interests"],
+    "quotations_and_invoices": ["consent", "contract"],
+    "sending_quotations": ["legitimate_interests"],
+    "file_management": ["contract"],
+}
+
+
+def test_it_models_every_purpose_of_the_seed_with_its_bases_in_oscart_be():
+    purposes = policy("oscart-be.yaml").purposes
+    assert {key: [b.value for b in p.legal_basis] for key, p in purposes.items()} == OSCART_BASES
+
+
+def test_it_blocks_after_failed_log_ins_on_legitimate_interests_in_oscart_be():
+    purpose = policy("oscart-be.yaml").purposes["blocking_failed_logins"]
+    assert purpose.legal_basis == [LegalBasis.LEGITIMATE_INTERESTS]
+    assert "user.account.failed_logins" in purpose.data_categories
+
+
+def test_it_warns_about_two_bases_for_quotations_in_oscart_be():
+    findings = [f for f in lint(loaded("oscart-be.yaml")) if f.code == "TD111"]
+    assert [f.path[:2] for f in findings] == [("purposes", "quotations_and_invoices")]
+
+
+def test_it_names_processors_only_by_type_in_oscart_be():
+    p = policy("oscart-be.yaml")
+    processors = [r for r in p.recipients.values() if r.role is RecipientRole.PROCESSOR]
+    assert len(processors) == 5
+    assert all(r.agreement is None for r in processors)
+    assert "TD114" in error_codes("oscart-be.yaml")
+
+
+def test_it_gets_contacts_from_trade_fair_organisers_in_oscart_be():
+    sources = policy("oscart-be.yaml").purposes["prospecting"].sources
+    third = [s for s in sources if s.kind is SourceKind.THIRD_PARTY]
+    assert len(third) == 1 and "trade fair" in third[0].name.get("en")
+    assert third[0].data_categories
+
+
+def test_it_checks_and_discards_identity_documents_in_oscart_be():
+    rights = policy("oscart-be.yaml").rights
+    assert rights.identity.id_document == "check_and_discard"
+    assert rights.contact is not None and rights.contact.postal is True
+
+
+def test_it_names_the_belgian_authority_of_the_seed_in_oscart_be():
+    authority = policy("oscart-be.yaml").authority()
+    assert authority is not None
+    assert "GBA" in authority.name.get("en")
+    assert "Drukpersstraat 35" in authority.address
+
+
+def test_it_declares_no_profiling_in_oscart_be():
+    assert all(purpose.profiling is None for purpose in policy("oscart-be.yaml").purposes.values())
+
+
+# --- seed 004: the Dutch hosting provider ------------------------------------------------------
+
+
+def test_it_keeps_web_logs_two_years_in_dutch_hosting_nl():
+    p = policy("dutch-hosting-nl.yaml")
+    assert p.web_logs is not None
+    assert p.web_logs.retention == Duration(years=2)
+    assert set(p.web_logs.fields) == {"domain", "path", "user_agent", "ip_address"}
+    purpose = p.purposes[p.web_logs.purpose]
+    assert purpose.retention is not None and purpose.retention.period == Duration(years=2)
+
+
+def test_it_deletes_domain_data_after_the_end_of_service_in_dutch_hosting_nl():
+    purpose = policy("dutch-hosting-nl.yaml").purposes["domain_names"]
+    assert purpose.retention is not None and purpose.retention.from_ is StartEvent.END_OF_SERVICE
+    assert purpose.recipients == ["domain_suppliers"]
+
+
+def test_it_deletes_certificate_data_after_expiry_in_dutch_hosting_nl():
+    p = policy("dutch-hosting-nl.yaml")
+    purpose = p.purposes["ssl_certificates"]
+    assert purpose.retention is not None and purpose.retention.from_ is StartEvent.CERTIFICATE_EXPIRY
+    assert purpose.recipients == ["certificate_authority"]
+    assert p.recipients["certificate_authority"].public_disclosure is not None
+
+
+def test_it_offers_a_processor_agreement_on_request_in_dutch_hosting_nl():
+    content = policy("dutch-hosting-nl.yaml").customer_content
+    assert content is not None
+    assert content.role == "processor"
+    assert content.inspection == "on_instruction_or_breach"
+    assert content.processor_agreement == "on_request"
+
+
+def test_it_invites_contact_before_a_complaint_in_dutch_hosting_nl():
+    p = policy("dutch-hosting-nl.yaml")
+    assert p.rights.invite_contact_first is True
+    assert p.languages[0] == "nl"
+    authority = p.authority()
+    assert authority is not None and authority.name.get("nl") == "Autoriteit Persoonsgegevens"
