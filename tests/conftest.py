@@ -74,11 +74,11 @@ def policy_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def publish(db):  # type: ignore[no-untyped-def]
+def publish(db):
     """Publish a policy text; returns the version."""
     from trustdesk.policy.services import do_publish_policy
 
-    def _publish(text: str = POLICY, *, effective: dt.date | None = None, name: str = "policy.yaml"):  # type: ignore[no-untyped-def]
+    def _publish(text: str = POLICY, *, effective: dt.date | None = None, name: str = "policy.yaml"):
         return do_publish_policy(text, name, actor="test", effective=effective).version
 
     return _publish

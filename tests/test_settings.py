@@ -50,11 +50,13 @@ def test_it_refuses_a_data_dir_that_is_a_file(tmp_path: Path, monkeypatch: pytes
 
 def test_it_refuses_a_missing_policy_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("TRUSTDESK_POLICY", str(tmp_path / "nope.yaml"))
-    with pytest.raises(ImproperlyConfigured, match="TRUSTDESK_POLICY=.*nope.yaml': no such file"):
+    with pytest.raises(ImproperlyConfigured, match=r"TRUSTDESK_POLICY=.*nope\.yaml': no such file"):
         env.env_file("TRUSTDESK_POLICY")
 
 
-def test_it_refuses_a_short_secret_key_without_echoing_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_it_refuses_a_short_secret_key_without_echoing_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("TRUSTDESK_SECRET_KEY", "hunter2")
     with pytest.raises(ImproperlyConfigured) as refused:
         env.secret_key(tmp_path)
@@ -86,7 +88,12 @@ def _trustdesk(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]
     environment.update(extra_env)
     return subprocess.run(
         [sys.executable, "-m", "trustdesk.cli", *args],
-        capture_output=True, text=True, env=environment, cwd=ROOT, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
     )
 
 
@@ -118,5 +125,7 @@ def test_it_keeps_debug_off_unless_asked(tmp_path: Path) -> None:
     code = "from django.conf import settings; print(settings.DEBUG)"
     result = _trustdesk("shell", "--verbosity", "0", "-c", code, TRUSTDESK_DATA_DIR=str(tmp_path))
     assert result.stdout.strip() == "False", result.stderr
-    result = _trustdesk("shell", "--verbosity", "0", "-c", code, TRUSTDESK_DATA_DIR=str(tmp_path), TRUSTDESK_DEBUG="1")
+    result = _trustdesk(
+        "shell", "--verbosity", "0", "-c", code, TRUSTDESK_DATA_DIR=str(tmp_path), TRUSTDESK_DEBUG="1"
+    )
     assert result.stdout.strip() == "True", result.stderr

@@ -114,7 +114,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": DATA_DIR / "files"}},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": DATA_DIR / "files"},
+    },
     # Hashed, compressed names once `collectstatic` has written its manifest; plain names before
     # (a checkout, the tests), served by WhiteNoise from the apps' folders.
     "staticfiles": {
@@ -148,4 +151,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("TRUSTDESK_LOG_LEVEL", "INFO") or "INFO"},
 }
-

@@ -47,13 +47,17 @@ def test_it_numbers_a_changed_policy_as_the_next_version() -> None:
     second = do_publish_policy(CHANGED, "policy.yaml", actor="alice").version
     assert second.number == 2
     assert version_in_effect() == second
-    assert version_in_effect().loaded.policy.security.lockout.attempts == 3
+    current = version_in_effect()
+    assert current is not None
+    assert current.loaded.policy.security.lockout.attempts == 3
 
 
 def test_it_keeps_the_old_version_in_effect_until_the_new_one_takes_effect() -> None:
     today = timezone.localdate()
     first = do_publish_policy(POLICY, "policy.yaml", actor="alice").version
-    later = do_publish_policy(CHANGED, "policy.yaml", actor="alice", effective=today + dt.timedelta(days=30)).version
+    later = do_publish_policy(
+        CHANGED, "policy.yaml", actor="alice", effective=today + dt.timedelta(days=30)
+    ).version
     assert version_in_effect() == first
     assert upcoming_versions() == [later]
     assert version_in_effect(today + dt.timedelta(days=30)) == later
@@ -64,13 +68,16 @@ def test_it_keeps_the_old_version_in_effect_until_the_new_one_takes_effect() -> 
 
 def test_it_refuses_an_effective_date_in_the_past() -> None:
     yesterday = timezone.localdate() - dt.timedelta(days=1)
-    with pytest.raises(PublishRefused, match="the effective date .* is in the past"):
+    with pytest.raises(PublishRefused, match=r"the effective date .* is in the past"):
         do_publish_policy(POLICY, "policy.yaml", actor="alice", effective=yesterday)
     assert PolicyVersion.objects.count() == 0
 
 
 def test_it_refuses_a_policy_with_lint_errors_and_stores_nothing() -> None:
-    broken = POLICY.replace("    consent:\n      withdrawal:\n        en: Use the unsubscribe link in every newsletter.\n        nl: Gebruik de afmeldlink in elke nieuwsbrief.\n", "")
+    broken = POLICY.replace(
+        "    consent:\n      withdrawal:\n        en: Use the unsubscribe link in every newsletter.\n        nl: Gebruik de afmeldlink in elke nieuwsbrief.\n",
+        "",
+    )
     assert broken != POLICY
     with pytest.raises(PublishRefused, match="lint found 1 error") as refused:
         do_publish_policy(broken, "policy.yaml", actor="alice")
@@ -126,7 +133,9 @@ def test_it_names_a_bad_effective_date(policy_file: Path) -> None:
 
 def test_it_reports_lint_errors_when_refusing_on_the_command_line(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
-    path.write_text(POLICY.replace("  contact: {email: privacy@hostwerk.example}\n", "  invite_contact_first: true\n"))
+    path.write_text(
+        POLICY.replace("  contact: {email: privacy@hostwerk.example}\n", "  invite_contact_first: true\n")
+    )
     err = io.StringIO()
     with pytest.raises(CommandError, match="not published, lint found 1 error"):
         call_command("policy", "publish", str(path), stderr=err)
@@ -134,13 +143,13 @@ def test_it_reports_lint_errors_when_refusing_on_the_command_line(tmp_path: Path
     assert PolicyVersion.objects.count() == 0
 
 
-def test_it_uses_trustdesk_policy_when_no_file_is_given(policy_file: Path, settings) -> None:  # type: ignore[no-untyped-def]
+def test_it_uses_trustdesk_policy_when_no_file_is_given(policy_file: Path, settings) -> None:
     settings.TRUSTDESK_POLICY = policy_file
     call_command("policy", "publish", stdout=io.StringIO())
     assert PolicyVersion.objects.get().source_name == str(policy_file)
 
 
-def test_it_says_when_there_is_no_file_and_no_trustdesk_policy(settings) -> None:  # type: ignore[no-untyped-def]
+def test_it_says_when_there_is_no_file_and_no_trustdesk_policy(settings) -> None:
     settings.TRUSTDESK_POLICY = None
     with pytest.raises(CommandError, match="no FILE given and TRUSTDESK_POLICY is not set"):
         call_command("policy", "publish")

@@ -273,11 +273,29 @@ def test_it_says_there_is_no_automated_decision_making(rendered):
 def test_it_lists_every_right(rendered):
     en = text_of(rendered[("en", "html")])
     nl = text_of(rendered[("nl", "html")])
-    for word in ("Access", "Rectification", "Erasure", "Restriction", "Objection", "Data portability",
-                 "Withdrawing consent", "Automated decisions", "direct marketing"):
+    for word in (
+        "Access",
+        "Rectification",
+        "Erasure",
+        "Restriction",
+        "Objection",
+        "Data portability",
+        "Withdrawing consent",
+        "Automated decisions",
+        "direct marketing",
+    ):
         assert word in en
-    for word in ("Inzage", "Rectificatie", "Wissing", "Beperking", "Bezwaar", "Overdraagbaarheid",
-                 "Intrekken van toestemming", "Geautomatiseerde besluiten", "direct marketing"):
+    for word in (
+        "Inzage",
+        "Rectificatie",
+        "Wissing",
+        "Beperking",
+        "Bezwaar",
+        "Overdraagbaarheid",
+        "Intrekken van toestemming",
+        "Geautomatiseerde besluiten",
+        "direct marketing",
+    ):
         assert word in nl
     assert "within one month" in en
     assert "binnen één maand" in nl
@@ -325,7 +343,7 @@ def test_it_writes_markdown(rendered):
 
 def test_it_escapes_the_controllers_name_in_html_and_markdown():
     hostile = POLICY.replace(
-        "legal_name: Voorbeeld Hosting BV", "legal_name: \"<script>alert(1)</script> *BV*\""
+        "legal_name: Voorbeeld Hosting BV", 'legal_name: "<script>alert(1)</script> *BV*"'
     )
     loaded = policy(hostile)
     for lang in ("en", "nl"):

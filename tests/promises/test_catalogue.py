@@ -39,7 +39,11 @@ def _marked_tests() -> dict[str, set[str]]:
                     and isinstance(decorator.func, ast.Attribute)
                     and decorator.func.attr == "promise"
                 ):
-                    ids |= {a.value for a in decorator.args if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+                    ids |= {
+                        a.value
+                        for a in decorator.args
+                        if isinstance(a, ast.Constant) and isinstance(a.value, str)
+                    }
             if ids:
                 marked[f"tests/promises/{path.name}::{node.name}"] = ids
     return marked

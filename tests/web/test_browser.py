@@ -30,27 +30,34 @@ def browser() -> Iterator[object]:
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         yield instance
         instance.close()
 
 
 @pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
+def page(browser):
     context = browser.new_context(locale="en-GB")
     page = context.new_page()
     yield page
     context.close()
 
 
-def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def _shot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
-def test_it_reads_the_statement_from_the_front_page_and_switches_language(live_server, page, publish) -> None:  # type: ignore[no-untyped-def]
+def test_it_reads_the_statement_from_the_front_page_and_switches_language(live_server, page, publish) -> None:
     publish()
     page.goto(live_server.url + "/")
     page.locator("footer").get_by_role("link", name="Privacy statement").click()
@@ -65,7 +72,7 @@ def test_it_reads_the_statement_from_the_front_page_and_switches_language(live_s
     _shot(page, "privacy-nl")
 
 
-def test_it_compares_two_versions(live_server, page, publish) -> None:  # type: ignore[no-untyped-def]
+def test_it_compares_two_versions(live_server, page, publish) -> None:
     publish()
     publish(POLICY.replace("attempts: 5", "attempts: 3"))
     page.goto(live_server.url + "/privacy/versions")
@@ -79,7 +86,7 @@ def test_it_compares_two_versions(live_server, page, publish) -> None:  # type: 
     _shot(page, "compare")
 
 
-def test_it_loads_no_script_and_every_stylesheet(live_server, page, publish) -> None:  # type: ignore[no-untyped-def]
+def test_it_loads_no_script_and_every_stylesheet(live_server, page, publish) -> None:
     publish()
     failed: list[str] = []
     page.on("requestfailed", lambda request: failed.append(request.url))

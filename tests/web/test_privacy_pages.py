@@ -13,7 +13,8 @@ from tests.conftest import POLICY
 pytestmark = pytest.mark.django_db
 
 CHANGED = POLICY.replace("attempts: 5", "attempts: 3").replace(
-    "  newsletter:", "  support:\n"
+    "  newsletter:",
+    "  support:\n"
     "    name: {en: Support, nl: Ondersteuning}\n"
     "    data_use: essential.service.operations.support\n"
     "    legal_basis: contract\n"
@@ -32,7 +33,7 @@ def test_it_says_when_no_statement_is_published(client: Client) -> None:
     assert "No privacy statement is in effect yet" in response.content.decode()
 
 
-def test_it_shows_the_statement_in_effect_in_english(client: Client, publish) -> None:  # type: ignore[no-untyped-def]
+def test_it_shows_the_statement_in_effect_in_english(client: Client, publish) -> None:
     publish()
     response = client.get("/privacy")
     html = response.content.decode()
@@ -43,14 +44,14 @@ def test_it_shows_the_statement_in_effect_in_english(client: Client, publish) ->
     assert 'href="?lang=nl"' in html
 
 
-def test_it_shows_the_statement_in_the_visitors_language(client: Client, publish) -> None:  # type: ignore[no-untyped-def]
+def test_it_shows_the_statement_in_the_visitors_language(client: Client, publish) -> None:
     publish()
     html = client.get("/privacy", HTTP_ACCEPT_LANGUAGE="nl-BE,nl;q=0.9").content.decode()
     assert '<div class="statement" lang="nl">' in html
     assert "Nieuwsbrief" in html
 
 
-def test_it_switches_language_with_the_switch(client: Client, publish) -> None:  # type: ignore[no-untyped-def]
+def test_it_switches_language_with_the_switch(client: Client, publish) -> None:
     publish()
     html = client.get("/privacy?lang=nl").content.decode()
     assert '<div class="statement" lang="nl">' in html
@@ -58,7 +59,7 @@ def test_it_switches_language_with_the_switch(client: Client, publish) -> None: 
     assert '<div class="statement" lang="en">' in html
 
 
-def test_it_lists_every_version_with_its_dates(client: Client, publish) -> None:  # type: ignore[no-untyped-def]
+def test_it_lists_every_version_with_its_dates(client: Client, publish) -> None:
     publish()
     later = timezone.localdate() + dt.timedelta(days=14)
     publish(CHANGED, effective=later)
@@ -70,14 +71,14 @@ def test_it_lists_every_version_with_its_dates(client: Client, publish) -> None:
     assert 'href="/privacy/versions/1/compare/2"' in html
 
 
-def test_it_announces_an_upcoming_version_on_the_statement(client: Client, publish) -> None:  # type: ignore[no-untyped-def]
+def test_it_announces_an_upcoming_version_on_the_statement(client: Client, publish) -> None:
     publish()
     publish(CHANGED, effective=timezone.localdate() + dt.timedelta(days=14))
     html = client.get("/privacy").content.decode()
     assert "A new version (2) takes effect on" in html
 
 
-def test_it_shows_an_older_version_as_not_in_effect(client: Client, publish) -> None:  # type: ignore[no-untyped-def]
+def test_it_shows_an_older_version_as_not_in_effect(client: Client, publish) -> None:
     publish()
     publish(CHANGED)
     html = client.get("/privacy/versions/1").content.decode()
@@ -86,29 +87,29 @@ def test_it_shows_an_older_version_as_not_in_effect(client: Client, publish) -> 
     assert client.get("/privacy/versions/9").status_code == 404
 
 
-def test_it_shows_what_changed_between_two_versions(client: Client, publish) -> None:  # type: ignore[no-untyped-def]
+def test_it_shows_what_changed_between_two_versions(client: Client, publish) -> None:
     publish()
     publish(CHANGED)
     html = client.get("/privacy/versions/1/compare/2").content.decode()
     assert "purpose &#x27;support&#x27;" in html
     assert "added" in html
     assert "security, lockout: attempts" in html
-    assert "<pre class=\"change-value\">5</pre>" in html
-    assert "<pre class=\"change-value\">3</pre>" in html
+    assert '<pre class="change-value">5</pre>' in html
+    assert '<pre class="change-value">3</pre>' in html
     assert client.get("/privacy/versions/1/compare/1").status_code == 404
 
 
-def test_it_links_the_statement_from_the_footer_of_every_page(client: Client, publish) -> None:  # type: ignore[no-untyped-def]
+def test_it_links_the_statement_from_the_footer_of_every_page(client: Client, publish) -> None:
     publish()
     publish(CHANGED)
     for url in ["/", "/privacy", "/privacy/versions", "/privacy/versions/1", "/privacy/versions/1/compare/2"]:
         html = client.get(url).content.decode()
-        footer = html[html.index('<footer'):]
+        footer = html[html.index("<footer") :]
         assert 'href="/privacy"' in footer, url
         assert 'href="/privacy/versions"' in footer, url
 
 
-def test_it_answers_only_safe_methods(client: Client, publish) -> None:  # type: ignore[no-untyped-def]
+def test_it_answers_only_safe_methods(client: Client, publish) -> None:
     publish()
     assert client.post("/privacy").status_code == 405
     assert client.head("/privacy").status_code == 200

@@ -52,7 +52,9 @@ class Duration:
 
     @property
     def is_zero(self) -> bool:
-        return not any((self.years, self.months, self.weeks, self.days, self.hours, self.minutes, self.seconds))
+        return not any(
+            (self.years, self.months, self.weeks, self.days, self.hours, self.minutes, self.seconds)
+        )
 
     def iso(self) -> str:
         date = "".join(
@@ -61,7 +63,9 @@ class Duration:
             if value
         )
         time = "".join(
-            f"{value}{unit}" for value, unit in ((self.hours, "H"), (self.minutes, "M"), (self.seconds, "S")) if value
+            f"{value}{unit}"
+            for value, unit in ((self.hours, "H"), (self.minutes, "M"), (self.seconds, "S"))
+            if value
         )
         return "P" + date + ("T" + time if time else "")
 
@@ -110,8 +114,36 @@ class Duration:
 
 
 _NUMBERS = {
-    "en": ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"],
-    "nl": ["nul", "één", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen", "tien", "elf", "twaalf"],
+    "en": [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+    ],
+    "nl": [
+        "nul",
+        "één",
+        "twee",
+        "drie",
+        "vier",
+        "vijf",
+        "zes",
+        "zeven",
+        "acht",
+        "negen",
+        "tien",
+        "elf",
+        "twaalf",
+    ],
 }
 _UNITS = {
     "en": {

@@ -9,7 +9,15 @@ class PolicyVersionAdmin(admin.ModelAdmin[PolicyVersion]):
     """Published versions are evidence: the admin shows them and changes nothing."""
 
     list_display = ("number", "effective_from", "published_at", "published_by", "sha256")
-    readonly_fields = ("number", "sha256", "text", "source_name", "published_at", "published_by", "effective_from")
+    readonly_fields = (
+        "number",
+        "sha256",
+        "text",
+        "source_name",
+        "published_at",
+        "published_by",
+        "effective_from",
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

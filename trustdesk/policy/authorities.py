@@ -15,14 +15,20 @@ BUILTIN_AUTHORITIES: dict[str, dict[str, object]] = {
         "website": "https://www.gegevensbeschermingsautoriteit.be",
     },
     "NL": {
-        "name": {"en": "Dutch Data Protection Authority (Autoriteit Persoonsgegevens)", "nl": "Autoriteit Persoonsgegevens"},
+        "name": {
+            "en": "Dutch Data Protection Authority (Autoriteit Persoonsgegevens)",
+            "nl": "Autoriteit Persoonsgegevens",
+        },
         "address": "Postbus 93374\n2509 AJ Den Haag",
         "country": "NL",
         "phone": "+31 88 1805 250",
         "website": "https://autoriteitpersoonsgegevens.nl",
     },
     "GB": {
-        "name": {"en": "Information Commissioner's Office (ICO)", "nl": "Information Commissioner's Office (ICO)"},
+        "name": {
+            "en": "Information Commissioner's Office (ICO)",
+            "nl": "Information Commissioner's Office (ICO)",
+        },
         "address": "Wycliffe House, Water Lane\nWilmslow, Cheshire SK9 5AF",
         "country": "GB",
         "phone": "+44 303 123 1113",

@@ -24,7 +24,12 @@ def check_policy_file(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
     messages: list[CheckMessage] = []
     errors = [f for f in lint(loaded) if f.severity is Severity.ERROR]
     if errors:
-        messages.append(Error(f"TRUSTDESK_POLICY has {len(errors)} lint error(s); the first: {errors[0]}", id="trustdesk.E002"))
+        messages.append(
+            Error(
+                f"TRUSTDESK_POLICY has {len(errors)} lint error(s); the first: {errors[0]}",
+                id="trustdesk.E002",
+            )
+        )
     if kwargs.get("databases"):
         from trustdesk.policy.queries import latest_version
 

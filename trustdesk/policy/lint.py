@@ -123,18 +123,24 @@ def _purpose(key: str) -> str:
 def _controller_contact(policy: Policy) -> Iterator[tuple[PathT, str]]:
     controller = policy.controller
     if controller.phone is None and controller.website is None:
-        yield ("controller",), (
-            "the controller gives only an e-mail address; add a telephone number or a website so people "
-            "have a second way to reach you"
+        yield (
+            ("controller",),
+            (
+                "the controller gives only an e-mail address; add a telephone number or a website so people "
+                "have a second way to reach you"
+            ),
         )
 
 
 @rule("TD102", Severity.INFO, "GDPR Art. 13(1)(b), 37", "no data protection officer is named")
 def _dpo(policy: Policy) -> Iterator[tuple[PathT, str]]:
     if policy.controller.dpo is None:
-        yield ("controller",), (
-            "no data protection officer is named; that is fine when the law does not require one "
-            "(Art. 37), but the statement then names the controller as the contact for privacy questions"
+        yield (
+            ("controller",),
+            (
+                "no data protection officer is named; that is fine when the law does not require one "
+                "(Art. 37), but the statement then names the controller as the contact for privacy questions"
+            ),
         )
 
 
@@ -148,9 +154,12 @@ def _representative(policy: Policy) -> Iterator[tuple[PathT, str]]:
     from trustdesk.policy.countries import EEA
 
     if policy.controller.country not in EEA and policy.controller.eu_representative is None:
-        yield ("controller",), (
-            f"the controller is established outside the EEA ({policy.controller.country}) and names no "
-            "representative in the EU; one is needed when you offer services to people in the EU (Art. 27)"
+        yield (
+            ("controller",),
+            (
+                f"the controller is established outside the EEA ({policy.controller.country}) and names no "
+                "representative in the EU; one is needed when you offer services to people in the EU (Art. 27)"
+            ),
         )
 
 
@@ -158,9 +167,12 @@ def _representative(policy: Policy) -> Iterator[tuple[PathT, str]]:
 def _legitimate_interest(policy: Policy) -> Iterator[tuple[PathT, str]]:
     for key, purpose in policy.purposes.items():
         if LegalBasis.LEGITIMATE_INTERESTS in purpose.legal_basis and purpose.legitimate_interest is None:
-            yield ("purposes", key, "legal_basis"), (
-                f"{_purpose(key)}: legal basis 'legitimate_interests' needs the interest pursued, under "
-                "legitimate_interest"
+            yield (
+                ("purposes", key, "legal_basis"),
+                (
+                    f"{_purpose(key)}: legal basis 'legitimate_interests' needs the interest pursued, under "
+                    "legitimate_interest"
+                ),
             )
 
 
@@ -170,9 +182,12 @@ def _several_bases(policy: Policy) -> Iterator[tuple[PathT, str]]:
         bases = list(dict.fromkeys(purpose.legal_basis))  # the same basis written twice is still one
         if len(bases) > 1:
             names = " and ".join(f"'{b.value}'" for b in bases)
-            yield ("purposes", key, "legal_basis"), (
-                f"{_purpose(key)}: rests on {names}; a person must know which basis applies, because their "
-                "rights differ (withdrawal for consent, objection for legitimate interest): split the purpose"
+            yield (
+                ("purposes", key, "legal_basis"),
+                (
+                    f"{_purpose(key)}: rests on {names}; a person must know which basis applies, because their "
+                    "rights differ (withdrawal for consent, objection for legitimate interest): split the purpose"
+                ),
             )
 
 
@@ -181,8 +196,9 @@ def _undefined_recipient(policy: Policy) -> Iterator[tuple[PathT, str]]:
     for key, purpose in policy.purposes.items():
         for index, recipient in enumerate(purpose.recipients):
             if recipient not in policy.recipients:
-                yield ("purposes", key, "recipients", index), (
-                    f"{_purpose(key)}: recipient '{recipient}' is not defined under recipients"
+                yield (
+                    ("purposes", key, "recipients", index),
+                    (f"{_purpose(key)}: recipient '{recipient}' is not defined under recipients"),
                 )
 
 
@@ -195,15 +211,21 @@ def _transfer(policy: Policy) -> Iterator[tuple[PathT, str]]:
         if recipient.transfer is None:
             # A UK controller (UK GDPR) transfers freely to the EEA and the EU's adequacy countries.
             area = "the EEA" if home != "GB" else "the UK, the EEA and the countries with adequacy"
-            yield ("recipients", key, "country"), (
-                f"recipient '{key}' is in {recipient.country}, outside {area}, and no safeguard is given: "
-                "add transfer.safeguard (adequacy, standard_contractual_clauses, binding_corporate_rules "
-                "or derogation)"
+            yield (
+                ("recipients", key, "country"),
+                (
+                    f"recipient '{key}' is in {recipient.country}, outside {area}, and no safeguard is given: "
+                    "add transfer.safeguard (adequacy, standard_contractual_clauses, binding_corporate_rules "
+                    "or derogation)"
+                ),
             )
         elif recipient.transfer.safeguard is Safeguard.ADEQUACY and recipient.country not in ADEQUACY:
-            yield ("recipients", key, "transfer", "safeguard"), (
-                f"recipient '{key}': there is no adequacy decision for {recipient.country}; use standard "
-                "contractual clauses, binding corporate rules or a derogation"
+            yield (
+                ("recipients", key, "transfer", "safeguard"),
+                (
+                    f"recipient '{key}': there is no adequacy decision for {recipient.country}; use standard "
+                    "contractual clauses, binding corporate rules or a derogation"
+                ),
             )
 
 
@@ -212,9 +234,12 @@ def _processor_agreement(policy: Policy) -> Iterator[tuple[PathT, str]]:
     for key, recipient in policy.recipients.items():
         processor = recipient.role in (RecipientRole.PROCESSOR, RecipientRole.SUB_PROCESSOR)
         if processor and recipient.agreement is None:
-            yield ("recipients", key, "role"), (
-                f"recipient '{key}' is a {recipient.role.value.replace('_', '-')} without a processing "
-                "agreement: give agreement.date and agreement.reference"
+            yield (
+                ("recipients", key, "role"),
+                (
+                    f"recipient '{key}' is a {recipient.role.value.replace('_', '-')} without a processing "
+                    "agreement: give agreement.date and agreement.reference"
+                ),
             )
 
 
@@ -231,10 +256,13 @@ def _special_categories(policy: Policy) -> Iterator[tuple[PathT, str]]:
     for key, purpose in policy.purposes.items():
         for index, category in enumerate(purpose.data_categories):
             if is_special_category(category):
-                yield ("purposes", key, "data_categories", index), (
-                    f"{_purpose(key)}: '{category}' is special-category or criminal data (Art. 9, 10); "
-                    "this policy format cannot record the Art. 9(2) condition: do not process it, or take "
-                    "legal advice"
+                yield (
+                    ("purposes", key, "data_categories", index),
+                    (
+                        f"{_purpose(key)}: '{category}' is special-category or criminal data (Art. 9, 10); "
+                        "this policy format cannot record the Art. 9(2) condition: do not process it, or take "
+                        "legal advice"
+                    ),
                 )
 
 
@@ -245,9 +273,12 @@ def _special_categories(policy: Policy) -> Iterator[tuple[PathT, str]]:
 def _retention(policy: Policy) -> Iterator[tuple[PathT, str]]:
     for key, purpose in policy.purposes.items():
         if purpose.retention is None:
-            yield ("purposes", key), (
-                f"{_purpose(key)}: no retention is set; give retention.period (for example P2Y), "
-                "retention.from (the event it runs from) and retention.action"
+            yield (
+                ("purposes", key),
+                (
+                    f"{_purpose(key)}: no retention is set; give retention.period (for example P2Y), "
+                    "retention.from (the event it runs from) and retention.action"
+                ),
             )
 
 
@@ -255,9 +286,12 @@ def _retention(policy: Policy) -> Iterator[tuple[PathT, str]]:
 def _rights_contact(policy: Policy) -> Iterator[tuple[PathT, str]]:
     contact = policy.rights.contact
     if contact is None or (contact.email is None and contact.url is None and not contact.postal):
-        yield ("rights",), (
-            "the statement says nowhere how to exercise rights: give rights.contact (an e-mail address, "
-            "a web address, or postal: true for the controller's address)"
+        yield (
+            ("rights",),
+            (
+                "the statement says nowhere how to exercise rights: give rights.contact (an e-mail address, "
+                "a web address, or postal: true for the controller's address)"
+            ),
         )
 
 
@@ -266,18 +300,24 @@ def _withdrawal(policy: Policy) -> Iterator[tuple[PathT, str]]:
     for key, purpose in policy.purposes.items():
         withdrawal = purpose.consent.withdrawal if purpose.consent is not None else None
         if LegalBasis.CONSENT in purpose.legal_basis and withdrawal is None:
-            yield ("purposes", key, "legal_basis"), (
-                f"{_purpose(key)}: legal basis 'consent' needs consent.withdrawal: how a person withdraws "
-                "consent, as easily as they gave it"
+            yield (
+                ("purposes", key, "legal_basis"),
+                (
+                    f"{_purpose(key)}: legal basis 'consent' needs consent.withdrawal: how a person withdraws "
+                    "consent, as easily as they gave it"
+                ),
             )
 
 
 @rule("TD123", Severity.ERROR, "GDPR Art. 13(2)(d), 77", "no supervisory authority")
 def _authority(policy: Policy) -> Iterator[tuple[PathT, str]]:
     if policy.authority() is None:
-        yield ("controller", "country"), (
-            f"there is no built-in supervisory authority for {policy.controller.country}: write it out under "
-            "supervisory_authority (name, address, country)"
+        yield (
+            ("controller", "country"),
+            (
+                f"there is no built-in supervisory authority for {policy.controller.country}: write it out under "
+                "supervisory_authority (name, address, country)"
+            ),
         )
 
 
@@ -288,14 +328,20 @@ def _requirement(policy: Policy) -> Iterator[tuple[PathT, str]]:
         if not from_person:
             continue
         if purpose.requirement is None:
-            yield ("purposes", key), (
-                f"{_purpose(key)}: say whether providing the data is statutory, contractual, "
-                "needed_for_contract or optional, under requirement"
+            yield (
+                ("purposes", key),
+                (
+                    f"{_purpose(key)}: say whether providing the data is statutory, contractual, "
+                    "needed_for_contract or optional, under requirement"
+                ),
             )
         elif purpose.requirement is not Requirement.OPTIONAL and purpose.consequence is None:
-            yield ("purposes", key, "requirement"), (
-                f"{_purpose(key)}: the data is {purpose.requirement.value.replace('_', ' ')}; say what "
-                "happens when a person does not provide it, under consequence"
+            yield (
+                ("purposes", key, "requirement"),
+                (
+                    f"{_purpose(key)}: the data is {purpose.requirement.value.replace('_', ' ')}; say what "
+                    "happens when a person does not provide it, under consequence"
+                ),
             )
 
 
@@ -303,9 +349,12 @@ def _requirement(policy: Policy) -> Iterator[tuple[PathT, str]]:
 def _undeclared_profiling(policy: Policy) -> Iterator[tuple[PathT, str]]:
     for key, purpose in policy.purposes.items():
         if purpose.data_use in PROFILING_USES and purpose.profiling is None:
-            yield ("purposes", key, "data_use"), (
-                f"{_purpose(key)}: the data use '{purpose.data_use}' is profiling, but the purpose declares "
-                "none: describe it under profiling"
+            yield (
+                ("purposes", key, "data_use"),
+                (
+                    f"{_purpose(key)}: the data use '{purpose.data_use}' is profiling, but the purpose declares "
+                    "none: describe it under profiling"
+                ),
             )
 
 
@@ -321,9 +370,12 @@ def _automated_decision(policy: Policy) -> Iterator[tuple[PathT, str]]:
         if profiling is None or not profiling.automated_decision:
             continue
         if profiling.logic is None or profiling.significance is None:
-            yield ("purposes", key, "profiling"), (
-                f"{_purpose(key)}: an automated decision needs profiling.logic (the logic involved) and "
-                "profiling.significance (its consequences for the person)"
+            yield (
+                ("purposes", key, "profiling"),
+                (
+                    f"{_purpose(key)}: an automated decision needs profiling.logic (the logic involved) and "
+                    "profiling.significance (its consequences for the person)"
+                ),
             )
 
 
@@ -344,8 +396,20 @@ def _overrun(duration: Duration, months: int) -> tuple[dt.datetime, dt.datetime,
     return None
 
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def _day(moment: dt.datetime) -> str:
@@ -363,9 +427,12 @@ def _deadline(policy: Policy) -> Iterator[tuple[PathT, str]]:
         overrun = _overrun(duration, months)
         if overrun is not None:
             received, end, latest = overrun
-            yield ("rights", name), (
-                f"{limit}; {duration} is longer: counted from {_day(received)}, it ends on {_day(end)} "
-                f"instead of {_day(latest)}"
+            yield (
+                ("rights", name),
+                (
+                    f"{limit}; {duration} is longer: counted from {_day(received)}, it ends on {_day(end)} "
+                    f"instead of {_day(latest)}"
+                ),
             )
 
 
@@ -375,9 +442,12 @@ def _direct_marketing(policy: Policy) -> Iterator[tuple[PathT, str]]:
         marketing = purpose.data_use.startswith("marketing")
         objection = purpose.consent is not None and purpose.consent.withdrawal is not None
         if marketing and LegalBasis.LEGITIMATE_INTERESTS in purpose.legal_basis and not objection:
-            yield ("purposes", key, "data_use"), (
-                f"{_purpose(key)}: direct marketing on legitimate interest must offer an easy objection in "
-                "every message; describe it under consent.withdrawal"
+            yield (
+                ("purposes", key, "data_use"),
+                (
+                    f"{_purpose(key)}: direct marketing on legitimate interest must offer an easy objection in "
+                    "every message; describe it under consent.withdrawal"
+                ),
             )
 
 
@@ -389,9 +459,12 @@ def _source_categories(policy: Policy) -> Iterator[tuple[PathT, str]]:
     for key, purpose in policy.purposes.items():
         for index, source in enumerate(purpose.sources):
             if source.kind in (SourceKind.THIRD_PARTY, SourceKind.PUBLIC) and not source.data_categories:
-                yield ("purposes", key, "sources", index), (
-                    f"{_purpose(key)}: source #{index + 1} is not the person; list which data categories "
-                    "come from it, under data_categories"
+                yield (
+                    ("purposes", key, "sources", index),
+                    (
+                        f"{_purpose(key)}: source #{index + 1} is not the person; list which data categories "
+                        "come from it, under data_categories"
+                    ),
                 )
 
 
@@ -413,8 +486,9 @@ def _unused_category(policy: Policy) -> Iterator[tuple[PathT, str]]:
             pending.append(entry.parent)
     for key in declared:
         if key not in used and not any(c.startswith(key + ".") for c in used):
-            yield ("taxonomy", "data_categories", key), (
-                f"the data category '{key}' is declared but no purpose uses it"
+            yield (
+                ("taxonomy", "data_categories", key),
+                (f"the data category '{key}' is declared but no purpose uses it"),
             )
 
 
@@ -429,9 +503,12 @@ def _never_collected(policy: Policy) -> Iterator[tuple[PathT, str]]:
     for key, purpose in policy.purposes.items():
         for index, category in enumerate(purpose.data_categories):
             if category in never or any(category.startswith(n + ".") for n in never):
-                yield ("purposes", key, "data_categories", index), (
-                    f"{_purpose(key)}: collects '{category}', which never_collected promises is never "
-                    "collected"
+                yield (
+                    ("purposes", key, "data_categories", index),
+                    (
+                        f"{_purpose(key)}: collects '{category}', which never_collected promises is never "
+                        "collected"
+                    ),
                 )
 
 
@@ -446,8 +523,11 @@ def _languages(policy: Policy) -> Iterator[tuple[PathT, str]]:
     for path, text in _texts(policy, ()):
         missing = sorted(wanted - text.languages())
         if missing:
-            yield path, (
-                f"{describe(path)} has no text in {', '.join(missing)}, which the statement is published in"
+            yield (
+                path,
+                (
+                    f"{describe(path)} has no text in {', '.join(missing)}, which the statement is published in"
+                ),
             )
 
 
@@ -457,8 +537,9 @@ def _languages(policy: Policy) -> Iterator[tuple[PathT, str]]:
 def _cookie_purpose(policy: Policy) -> Iterator[tuple[PathT, str]]:
     for index, cookie in enumerate(policy.cookies):
         if cookie.purpose != "strictly_necessary" and cookie.purpose not in policy.purposes:
-            yield ("cookies", index, "purpose"), (
-                f"cookie '{cookie.name}': purpose '{cookie.purpose}' is not defined"
+            yield (
+                ("cookies", index, "purpose"),
+                (f"cookie '{cookie.name}': purpose '{cookie.purpose}' is not defined"),
             )
 
 
@@ -466,10 +547,13 @@ def _cookie_purpose(policy: Policy) -> Iterator[tuple[PathT, str]]:
 def _cookie_personal(policy: Policy) -> Iterator[tuple[PathT, str]]:
     for index, cookie in enumerate(policy.cookies):
         if cookie.personal_data:
-            yield ("cookies", index, "personal_data"), (
-                f"cookie '{cookie.name}' holds personal data; keep identifiers on the server and only a "
-                "random "
-                "reference in the cookie"
+            yield (
+                ("cookies", index, "personal_data"),
+                (
+                    f"cookie '{cookie.name}' holds personal data; keep identifiers on the server and only a "
+                    "random "
+                    "reference in the cookie"
+                ),
             )
 
 
@@ -477,9 +561,12 @@ def _cookie_personal(policy: Policy) -> Iterator[tuple[PathT, str]]:
 def _raw_ip(policy: Policy) -> Iterator[tuple[PathT, str]]:
     logs = policy.web_logs
     if logs is not None and logs.ip_storage == "raw" and logs.raw_reason is None:
-        yield ("web_logs", "ip_storage"), (
-            "web logs keep visitors' IP addresses as they are, without a reason: choose hmac, aes_siv or "
-            "truncate, or state why under raw_reason"
+        yield (
+            ("web_logs", "ip_storage"),
+            (
+                "web logs keep visitors' IP addresses as they are, without a reason: choose hmac, aes_siv or "
+                "truncate, or state why under raw_reason"
+            ),
         )
 
 
@@ -487,9 +574,12 @@ def _raw_ip(policy: Policy) -> Iterator[tuple[PathT, str]]:
 def _raw_ip_reasoned(policy: Policy) -> Iterator[tuple[PathT, str]]:
     logs = policy.web_logs
     if logs is not None and logs.ip_storage == "raw" and logs.raw_reason is not None:
-        yield ("web_logs", "ip_storage"), (
-            "web logs keep visitors' IP addresses as they are; a keyed pseudonym (hmac, or aes_siv where "
-            "investigators must recover addresses) serves the same investigations with less risk"
+        yield (
+            ("web_logs", "ip_storage"),
+            (
+                "web logs keep visitors' IP addresses as they are; a keyed pseudonym (hmac, or aes_siv where "
+                "investigators must recover addresses) serves the same investigations with less risk"
+            ),
         )
 
 
@@ -503,8 +593,9 @@ def _web_logs_purpose(policy: Policy) -> Iterator[tuple[PathT, str]]:
 @rule("TD160", Severity.WARNING, "GDPR Art. 32(1)", "two-factor authentication is optional for staff")
 def _staff_two_factor(policy: Policy) -> Iterator[tuple[PathT, str]]:
     if policy.security.two_factor.staff != "required":
-        yield ("security", "two_factor", "staff"), (
-            "staff can sign in without a second factor; staff see every customer's data, so require it"
+        yield (
+            ("security", "two_factor", "staff"),
+            ("staff can sign in without a second factor; staff see every customer's data, so require it"),
         )
 
 
@@ -523,9 +614,12 @@ def _sanctions(policy: Policy) -> Iterator[tuple[PathT, str]]:
         for field in ("sanctions", "immediate"):
             for index, sanction in enumerate(getattr(category, field)):
                 if sanction not in aup.sanctions:
-                    yield ("acceptable_use", "categories", key, field, index), (
-                        f"abuse category '{key}': sanction '{sanction}' is not defined under "
-                        "acceptable_use.sanctions"
+                    yield (
+                        ("acceptable_use", "categories", key, field, index),
+                        (
+                            f"abuse category '{key}': sanction '{sanction}' is not defined under "
+                            "acceptable_use.sanctions"
+                        ),
                     )
 
 

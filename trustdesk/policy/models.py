@@ -14,12 +14,16 @@ class ImmutableError(Exception):
 
 
 class PolicyVersion(models.Model):
-    number = models.PositiveIntegerField(unique=True, help_text="1 for the first published version, then 2, 3, ...")
+    number = models.PositiveIntegerField(
+        unique=True, help_text="1 for the first published version, then 2, 3, ..."
+    )
     sha256 = models.CharField(max_length=64, help_text="SHA-256 of the policy file's text")
     text = models.TextField(help_text="The policy file exactly as published")
     source_name = models.CharField(max_length=500, help_text="The file it was published from")
     published_at = models.DateTimeField()
-    published_by = models.CharField(max_length=200, help_text="Who published it: a user or the operator account")
+    published_by = models.CharField(
+        max_length=200, help_text="Who published it: a user or the operator account"
+    )
     effective_from = models.DateField(help_text="The day this version takes effect")
 
     class Meta:

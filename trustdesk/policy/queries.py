@@ -16,7 +16,9 @@ def today() -> dt.date:
 def version_in_effect(on: dt.date | None = None) -> PolicyVersion | None:
     """The version that applies on a day: the newest one whose effective date has come."""
     day = on or today()
-    return PolicyVersion.objects.filter(effective_from__lte=day).order_by("-effective_from", "-number").first()
+    return (
+        PolicyVersion.objects.filter(effective_from__lte=day).order_by("-effective_from", "-number").first()
+    )
 
 
 def upcoming_versions(on: dt.date | None = None) -> list[PolicyVersion]:

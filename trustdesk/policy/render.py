@@ -293,9 +293,7 @@ def statement_context(
             and recipient.role in (RecipientRole.PROCESSOR, RecipientRole.SUB_PROCESSOR),
         }
         recipients.append(item)
-        outside = (
-            recipient.country != "GB" if controller.country == "GB" else recipient.country not in EEA
-        )
+        outside = recipient.country != "GB" if controller.country == "GB" else recipient.country not in EEA
         if recipient.transfer is not None or outside:
             safeguard = recipient.transfer.safeguard if recipient.transfer is not None else None
             if safeguard is None and recipient.country in ADEQUACY and recipient.country != "US":
@@ -522,9 +520,7 @@ def render_document(
     if fmt == "md":
         return body
     context = statement_context(policy, lang, fmt, effective=effective, published=published)
-    return _tidy_html(
-        render_to_string("policy/statement/document.html", {**context, "body": body})
-    )
+    return _tidy_html(render_to_string("policy/statement/document.html", {**context, "body": body}))
 
 
 __all__ = ["escape_markdown", "render_document", "render_statement", "statement_context"]

@@ -290,7 +290,9 @@ class Profiling(Strict):
 
 def _format_number(value: Any) -> Any:
     if isinstance(value, bool):  # YAML's true is not the number 1
-        raise ValueError(f"format is {str(value).lower()}; this version of Trustdesk reads format {FORMAT_VERSION}")
+        raise ValueError(
+            f"format is {str(value).lower()}; this version of Trustdesk reads format {FORMAT_VERSION}"
+        )
     return value
 
 

@@ -58,7 +58,9 @@ def do_publish_policy(
             return _store(text, source_name, loaded.sha256, actor, effective, findings)
     except IntegrityError:
         # Two publishers took the same number at the same moment; the unique number refused one.
-        raise PublishRefused(f"{source_name}: another version was published at the same moment; try again") from None
+        raise PublishRefused(
+            f"{source_name}: another version was published at the same moment; try again"
+        ) from None
 
 
 def _store(

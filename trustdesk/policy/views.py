@@ -76,6 +76,7 @@ def compare(request: HttpRequest, old: int, new: int) -> HttpResponse:
     after = get_object_or_404(PolicyVersion, number=new)
     changes = diff(before.loaded.source.data, after.loaded.source.data)
     rows = [
-        {"kind": c.kind, "where": c.where, "key": c.key, "old": show(c.old), "new": show(c.new)} for c in changes
+        {"kind": c.kind, "where": c.where, "key": c.key, "old": show(c.old), "new": show(c.new)}
+        for c in changes
     ]
     return render(request, "policy/compare.html", {"before": before, "after": after, "rows": rows})

@@ -40,7 +40,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, parser_class=ArgumentParser)
-        lint_p = sub.add_parser("lint", help="check a policy file against GDPR Art. 13/14 and for consistency")
+        lint_p = sub.add_parser(
+            "lint", help="check a policy file against GDPR Art. 13/14 and for consistency"
+        )
         lint_p.add_argument("file", nargs="?", help="the policy file (default: TRUSTDESK_POLICY)")
         lint_p.add_argument("--json", action="store_true", help="print the findings as a JSON list")
         render_p = sub.add_parser("render", help="write the privacy statement")
@@ -52,7 +54,9 @@ class Command(BaseCommand):
         publish_p.add_argument("file", nargs="?", help="the policy file (default: TRUSTDESK_POLICY)")
         publish_p.add_argument("--effective", type=_date, help="the day it takes effect (default: today)")
         publish_p.add_argument("--json", action="store_true")
-        sub.add_parser("versions", help="list the published versions").add_argument("--json", action="store_true")
+        sub.add_parser("versions", help="list the published versions").add_argument(
+            "--json", action="store_true"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -65,8 +69,15 @@ class Command(BaseCommand):
         except PolicyError as exc:
             if options.get("json"):
                 problems = [
-                    {"code": "TD001", "severity": "error", "article": "", "message": p.message, "file": p.file,
-                     "line": p.line, "key": p.key}
+                    {
+                        "code": "TD001",
+                        "severity": "error",
+                        "article": "",
+                        "message": p.message,
+                        "file": p.file,
+                        "line": p.line,
+                        "key": p.key,
+                    }
                     for p in exc.problems
                 ]
                 self.stdout.write(json.dumps(problems, indent=2, ensure_ascii=False))
@@ -113,7 +124,9 @@ class Command(BaseCommand):
 
         actor = f"operator:{_os_user()}"
         try:
-            result = do_publish_policy(loaded.source.text, str(path), actor=actor, effective=options.get("effective"))
+            result = do_publish_policy(
+                loaded.source.text, str(path), actor=actor, effective=options.get("effective")
+            )
         except PublishRefused as exc:
             for finding in exc.findings:
                 if finding.severity is Severity.ERROR:
