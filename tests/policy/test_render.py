@@ -167,7 +167,7 @@ def text_of(markup: str) -> str:
 def rendered() -> dict[tuple[str, str], str]:
     loaded = policy()
     return {
-        (lang, fmt): render_statement(loaded, lang, fmt, **DATES)  # type: ignore[arg-type]
+        (lang, fmt): render_statement(loaded, lang, fmt, **DATES)
         for lang in ("en", "nl")
         for fmt in ("html", "md")
     }
@@ -397,4 +397,4 @@ def test_it_renders_every_example_policy_in_both_languages():
         loaded = load_file(path).policy
         for lang in ("en", "nl"):
             for fmt in ("html", "md"):
-                assert render_statement(loaded, lang, fmt, **DATES).strip()  # type: ignore[arg-type]
+                assert render_statement(loaded, lang, fmt, **DATES).strip()

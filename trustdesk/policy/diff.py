@@ -46,8 +46,10 @@ def show(value: Any) -> str:
     """A short, readable rendering of a value for the change list."""
     if value is None:
         return ""
-    if isinstance(value, str):
-        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
     if isinstance(value, list) and all(isinstance(v, str | int | float | bool) for v in value):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()) and len(value) <= 4:

@@ -45,11 +45,12 @@ class Term:
 
 @cache
 def fideslang_terms(kind: str) -> dict[str, Term]:
-    source: list[Any] = {
+    sources: dict[str, list[Any]] = {
         "data_categories": DEFAULT_TAXONOMY.data_category,
         "data_uses": DEFAULT_TAXONOMY.data_use,
         "data_subjects": DEFAULT_TAXONOMY.data_subject,
-    }[kind]
+    }
+    source = sources[kind]
     return {
         item.fides_key: Term(
             key=item.fides_key,
