@@ -1,0 +1,54 @@
+"""`trustdesk demo`: data directory, database, example policy, and the address to open."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_it_prepares_the_demo_and_prints_the_address(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRUSTDESK_", "DATABASE_URL"))}
+    env["TRUSTDESK_DATA_DIR"] = str(tmp_path / "data")
+    run = [sys.executable, "-m", "trustdesk.cli", "demo", "--no-serve", "--port", "8123"]
+    first = subprocess.run(
+        run, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300, check=False
+    )
+    assert first.returncode == 0, first.stderr
+    assert "published version 1" in first.stdout
+    assert "Trustdesk is ready at http://127.0.0.1:8123/" in first.stdout
+    assert (tmp_path / "data" / "trustdesk.sqlite3").is_file()
+    assert (tmp_path / "data" / "static" / "web" / "trustdesk.css").is_file()
+    # Run again: nothing is lost, and the unchanged policy makes no new version.
+    again = subprocess.run(
+        run, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300, check=False
+    )
+    assert again.returncode == 0, again.stderr
+    assert "unchanged: the policy is the same as version 1" in again.stdout
+
+
+def test_it_names_a_missing_policy_file(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRUSTDESK_", "DATABASE_URL"))}
+    env["TRUSTDESK_DATA_DIR"] = str(tmp_path / "data")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "trustdesk.cli",
+            "demo",
+            "--no-serve",
+            "--policy",
+            str(tmp_path / "none.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "none.yaml: no such file" in result.stderr
