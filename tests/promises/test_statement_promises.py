@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.conftest import EXAMPLES, POLICY
+from tests.policy.test_examples import OSCART_BASES
 from trustdesk.lib.durations import Duration
 from trustdesk.policy.lint import lint
 from trustdesk.policy.loader import LoadedPolicy, load_file, load_text
@@ -123,32 +124,16 @@ def test_it_invites_contact_first_and_names_the_authority(client: Client, publis
     assert "You also have the right to lodge a complaint with the supervisory authority" in english
 
 
-#: Seed 003, "For users of the platform": each purpose and the legal ground the seed gives it.
-PLATFORM_PURPOSES = {
-    "login": ["contract"],
-    "extra_account_security": ["consent"],
-    "password_reset": ["consent"],
-    "personal_contact": ["legitimate_interests"],
-    "company_content": ["contract"],
-    "blocking_failed_logins": ["legitimate_interests"],
-    "unwanted_actions": ["legitimate_interests"],
-    "training": ["contract"],
-    "training_records": ["legitimate_interests"],
-    "language": ["legitimate_interests"],
-    "user_rights": ["contract"],
-    "faster_recognition": ["consent"],
-    "newsletters": ["consent"],
-    "visit_offers": ["consent"],
-}
-
-#: Seed 003, "For persons in (in)direct contact with employees".
-CONTACT_PURPOSES = {
-    "answering_questions": ["consent"],
-    "prospecting": ["legitimate_interests"],
-    "quotations_and_invoices": ["consent", "contract"],
-    "sending_quotations": ["legitimate_interests"],
-    "file_management": ["contract"],
-}
+#: Seed 003: "For users of the platform" and "For persons in (in)direct contact with employees".
+CONTACT_KEYS = (
+    "answering_questions",
+    "prospecting",
+    "quotations_and_invoices",
+    "sending_quotations",
+    "file_management",
+)
+CONTACT_PURPOSES = {key: OSCART_BASES[key] for key in CONTACT_KEYS}
+PLATFORM_PURPOSES = {key: bases for key, bases in OSCART_BASES.items() if key not in CONTACT_KEYS}
 
 
 def _bases_in_statement(loaded: LoadedPolicy, purposes: dict[str, list[str]]) -> None:

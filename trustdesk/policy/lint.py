@@ -396,24 +396,10 @@ def _overrun(duration: Duration, months: int) -> tuple[dt.datetime, dt.datetime,
     return None
 
 
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
 def _day(moment: dt.datetime) -> str:
-    text = f"{moment.day} {_MONTHS[moment.month - 1]}"
+    from trustdesk.policy.wording import MONTHS
+
+    text = f"{moment.day} {MONTHS['en'][moment.month - 1]}"
     return text if moment.time() == dt.time() else f"{text} {moment:%H:%M}"
 
 
