@@ -10,7 +10,7 @@ import pytest
 from trustdesk.lib.durations import Duration
 from trustdesk.policy.lint import Severity, lint
 from trustdesk.policy.loader import LoadedPolicy, load_file
-from trustdesk.policy.schema import LegalBasis, Policy, RecipientRole, SourceKind, StartEvent
+from trustdesk.policy.schema import LegalBasis, LocalText, Policy, RecipientRole, SourceKind, StartEvent
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "policies"
 NAMES = ["ossc-be.yaml", "openitc-uk.yaml", "oscart-be.yaml", "dutch-hosting-nl.yaml", "starter.yaml"]
@@ -30,6 +30,14 @@ def policy(name: str) -> Policy:
 
 def error_codes(name: str) -> set[str]:
     return {f.code for f in lint(loaded(name)) if f.severity is Severity.ERROR}
+
+
+def codes(name: str) -> set[str]:
+    return {f.code for f in lint(loaded(name))}
+
+
+def source_kinds(name: str, purpose: str) -> list[SourceKind]:
+    return [s.kind for s in policy(name).purposes[purpose].sources]
 
 
 # --- every example ------------------------------------------------------------------------------
@@ -63,6 +71,22 @@ def test_it_marks_values_the_seed_does_not_state(name):
     if name == "starter.yaml":
         return
     assert "# not stated in the seed" in (EXAMPLES / name).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_it_tells_customers_of_a_breach_where_it_is_their_processor(name):
+    p = policy(name)
+    if p.customer_content is not None and p.customer_content.role == "processor":
+        assert p.breaches.notify_customers is True
+    assert "TD153" not in error_codes(name)
+    assert "TD154" not in error_codes(name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_it_records_web_logs_as_observed_data(name):
+    p = policy(name)
+    if p.web_logs is not None:
+        assert source_kinds(name, p.web_logs.purpose) == [SourceKind.OBSERVED]
 
 
 def test_it_lints_the_starter_without_errors():
@@ -161,6 +185,60 @@ def test_it_invoices_blacklisting_costs_for_spam_in_ossc_be():
     assert "invoice_blacklisting_costs" in category.sanctions
 
 
+def test_it_records_the_channels_data_arrives_through_in_ossc_be():
+    # Seed 000: "data that you submit to us through our website or through other channels, such
+    # as e-mail, phone or fax".
+    sources = policy("ossc-be.yaml").purposes["communication"].sources
+    assert [s.kind for s in sources] == [SourceKind.DATA_SUBJECT]
+    assert sources[0].channels == ["website", "email", "phone", "fax"]
+
+
+def test_it_produces_only_anonymous_statistics_in_ossc_be():
+    purposes = policy("ossc-be.yaml").purposes
+    assert purposes["statistics"].output == "anonymous"
+    assert {key for key, p in purposes.items() if p.output == "anonymous"} == {"statistics"}
+
+
+def test_it_logs_the_use_of_the_services_as_observed_data_in_ossc_be():
+    # "The use of our services is also logged": recorded, so no requirement to provide it.
+    for key in ("quality_monitoring", "abuse_prevention"):
+        assert source_kinds("ossc-be.yaml", key) == [SourceKind.OBSERVED], key
+        assert policy("ossc-be.yaml").purposes[key].requirement is None, key
+    assert SourceKind.OBSERVED in source_kinds("ossc-be.yaml", "invoicing")
+    findings = {f.path[1] for f in lint(loaded("ossc-be.yaml")) if f.code == "TD124"}
+    assert findings.isdisjoint({"quality_monitoring", "abuse_prevention"})
+
+
+def test_it_marks_the_processor_breach_duty_as_not_stated_in_ossc_be():
+    assert policy("ossc-be.yaml").breaches.notify_customers is True
+    text = (EXAMPLES / "ossc-be.yaml").read_text(encoding="utf-8")
+    assert "notify_customers: true  # not stated in the seed: required of a processor by Art. 33(2)" in text
+
+
+def test_it_states_the_aim_and_scope_of_the_acceptable_use_policy_in_ossc_be():
+    aup = policy("ossc-be.yaml").acceptable_use
+    assert aup is not None and aup.introduction is not None
+    assert "reachability" in aup.introduction.get("en")
+    assert "their employees, their agents" in aup.introduction.get("en")
+    assert "bereikbaarheid" in aup.introduction.get("nl")
+
+
+def test_it_asks_reports_for_the_details_the_policy_lists_in_ossc_be():
+    reporting = policy("ossc-be.yaml").acceptable_use.reporting
+    assert reporting.details == ["domain", "email", "website", "ip_address", "description"]
+    # Written out in the file, not left to the default list.
+    assert "details:" in (EXAMPLES / "ossc-be.yaml").read_text(encoding="utf-8")
+
+
+def test_it_holds_the_user_liable_for_blacklisting_in_ossc_be():
+    spam = policy("ossc-be.yaml").acceptable_use.categories["spam"]
+    assert spam.liability is not None
+    assert "blacklisting" in spam.liability.get("en")
+    assert "zwarte lijst" in spam.liability.get("nl")
+    others = policy("ossc-be.yaml").acceptable_use.categories.values()
+    assert [c for c in others if c.liability is not None] == [spam]
+
+
 def test_it_leaves_retention_open_in_ossc_be_as_the_seed_does():
     assert all(purpose.retention is None for purpose in policy("ossc-be.yaml").purposes.values())
     assert "TD120" in error_codes("ossc-be.yaml")
@@ -202,8 +280,43 @@ def test_it_declares_customer_profiles_in_openitc_uk():
 
 
 def test_it_lets_registered_users_opt_out_of_announcements_in_openitc_uk():
+    # Sent on legitimate interests unless the user opts out: an objection, not a consent.
     announcements = policy("openitc-uk.yaml").purposes["announcements"]
-    assert announcements.consent is not None and announcements.consent.withdrawal is not None
+    assert announcements.legal_basis == [LegalBasis.LEGITIMATE_INTERESTS]
+    assert announcements.consent is None
+    assert announcements.objection is not None and "unsubscribe" in announcements.objection.get("en")
+    assert "TD128" not in codes("openitc-uk.yaml")
+
+
+def test_it_lets_people_object_to_customer_profiles_in_openitc_uk():
+    profiles = policy("openitc-uk.yaml").purposes["customer_profiles"]
+    assert profiles.objection is not None
+    assert profiles.objection.languages() == {"en", "nl"}
+    assert [s.kind for s in profiles.sources] == [SourceKind.OBSERVED]
+
+
+def test_it_keeps_encrypted_daily_backups_at_several_locations_in_openitc_uk():
+    backups = policy("openitc-uk.yaml").security.backups
+    assert backups is not None
+    assert backups.frequency == "daily" and backups.encrypted is True
+    assert backups.locations >= 2  # "several remote locations"
+    assert backups.retention is not None  # not stated in the seed: chosen and marked
+    assert "TD162" not in codes("openitc-uk.yaml")
+
+
+def test_it_flags_personal_data_in_support_chat_and_tickets_in_openitc_uk():
+    support = policy("openitc-uk.yaml").support
+    assert support is not None and support.flag_personal_data is True
+    assert support.notice is not None
+    assert "must not post personally identifiable information" in support.notice.get("en")
+    channels = policy("openitc-uk.yaml").purposes["support"].sources[0].channels
+    assert set(channels) == {"website", "portal", "email"}
+
+
+def test_it_records_visits_and_events_as_observed_data_in_openitc_uk():
+    for key in ("site_visits", "security_logging"):
+        assert source_kinds("openitc-uk.yaml", key) == [SourceKind.OBSERVED], key
+    assert "TD124" not in codes("openitc-uk.yaml")
 
 
 def test_it_resolves_disputes_within_90_business_days_in_openitc_uk():
@@ -273,6 +386,39 @@ def test_it_names_processors_only_by_type_in_oscart_be():
     assert "TD114" in error_codes("oscart-be.yaml")
 
 
+def test_it_names_every_recipient_in_both_languages_in_oscart_be():
+    # Known only by their type, the recipients read in the statement's own language.
+    recipients = policy("oscart-be.yaml").recipients
+    assert all(isinstance(r.name, LocalText) for r in recipients.values())
+    assert recipients["cloud_provider"].display_name("en") == "Cloud service provider"
+    assert recipients["cloud_provider"].display_name("nl") == "Aanbieder van clouddiensten"
+    assert recipients["administration"].display_name("nl") == "Boekhoudkantoor"
+
+
+def test_it_informs_people_of_an_incident_where_the_law_requires_in_oscart_be():
+    p = policy("oscart-be.yaml")
+    assert "breaches" in p.model_fields_set  # written out, not only the default
+    assert p.breaches.notify_people == "where_required"
+    assert p.customer_content is None and p.breaches.notify_customers is False
+
+
+def test_it_lets_contacts_object_to_direct_marketing_by_unsubscribing_in_oscart_be():
+    prospecting = policy("oscart-be.yaml").purposes["prospecting"]
+    assert prospecting.consent is None
+    assert prospecting.objection is not None
+    assert "unsubscribe" in prospecting.objection.get("en")
+    assert "uitschrijf" in prospecting.objection.get("nl")
+    findings = [f for f in lint(loaded("oscart-be.yaml")) if f.code == "TD129"]
+    assert "prospecting" not in {f.path[1] for f in findings}
+
+
+def test_it_records_log_ins_and_account_actions_as_observed_in_oscart_be():
+    for key in ("blocking_failed_logins", "unwanted_actions"):
+        assert source_kinds("oscart-be.yaml", key) == [SourceKind.OBSERVED], key
+    channels = policy("oscart-be.yaml").purposes["answering_questions"].sources[0].channels
+    assert channels == ["website", "in_person", "phone", "email"]
+
+
 def test_it_gets_contacts_from_trade_fair_organisers_in_oscart_be():
     sources = policy("oscart-be.yaml").purposes["prospecting"].sources
     third = [s for s in sources if s.kind is SourceKind.THIRD_PARTY]
@@ -323,6 +469,27 @@ def test_it_deletes_certificate_data_after_expiry_in_dutch_hosting_nl():
     assert p.recipients["certificate_authority"].public_disclosure is not None
 
 
+def test_it_has_domain_data_deleted_at_the_suppliers_in_dutch_hosting_nl():
+    recipients = policy("dutch-hosting-nl.yaml").recipients
+    assert recipients["domain_suppliers"].erasure_request is StartEvent.END_OF_SERVICE
+    assert recipients["certificate_authority"].erasure_request is StartEvent.CERTIFICATE_EXPIRY
+    assert recipients["domain_suppliers"].display_name("nl").startswith("Domeinnaamleveranciers")
+    assert recipients["domain_suppliers"].display_name("en").startswith("Domain name suppliers")
+
+
+def test_it_reports_breaches_to_customers_and_the_authority_in_dutch_hosting_nl():
+    breaches = policy("dutch-hosting-nl.yaml").breaches
+    assert breaches.notify_customers is True
+    assert breaches.notify_authority is True
+    assert breaches.evidence_for_customers is True
+
+
+def test_it_keeps_web_logs_as_observed_data_without_a_requirement_in_dutch_hosting_nl():
+    purpose = policy("dutch-hosting-nl.yaml").purposes["breach_investigation"]
+    assert [s.kind for s in purpose.sources] == [SourceKind.OBSERVED]
+    assert purpose.requirement is None and purpose.consequence is None
+
+
 def test_it_offers_a_processor_agreement_on_request_in_dutch_hosting_nl():
     content = policy("dutch-hosting-nl.yaml").customer_content
     assert content is not None
@@ -337,3 +504,17 @@ def test_it_invites_contact_before_a_complaint_in_dutch_hosting_nl():
     assert p.languages[0] == "nl"
     authority = p.authority()
     assert authority is not None and authority.name.get("nl") == "Autoriteit Persoonsgegevens"
+
+
+# --- the starter --------------------------------------------------------------------------------
+
+
+def test_it_shows_every_section_of_the_format_in_the_starter():
+    p = policy("starter.yaml")
+    assert p.security.backups is not None and p.security.backups.retention is not None
+    assert p.breaches.notify_customers is True and p.breaches.evidence_for_customers is True
+    assert p.support is not None and p.support.flag_personal_data is True
+    assert p.acceptable_use is not None and p.acceptable_use.introduction is not None
+    assert p.acceptable_use.categories["spam"].liability is not None
+    assert p.purposes["security_logs"].objection is not None
+    assert codes("starter.yaml") == {"TD102"}

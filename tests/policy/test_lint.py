@@ -109,6 +109,9 @@ purposes:
     legitimate_interest:
       en: Keeping our servers and our customers' sites safe from attacks.
       nl: Onze servers en de sites van onze klanten beschermen tegen aanvallen.
+    objection:
+      en: Write to privacy@hostwerk.example; we stop unless our need to protect the network outweighs yours.
+      nl: Schrijf naar privacy@hostwerk.example; we stoppen tenzij de bescherming van het netwerk zwaarder weegt.
     data_subjects: [visitor, customer]
     data_categories: [user.device.ip_address]
     requirement: needed_for_contract
@@ -123,6 +126,7 @@ purposes:
     legitimate_interest:
       en: Stopping abuse of our network.
       nl: Misbruik van ons netwerk stoppen.
+    objection: {en: Write to abuse@hostwerk.example., nl: Schrijf naar abuse@hostwerk.example.}
     data_subjects: [customer]
     data_categories: [user.name, user.contact.email]
     sources:
@@ -186,6 +190,9 @@ web_logs:
 customer_content:
   role: processor
   processor_agreement: in_contract
+breaches:
+  notify_customers: true
+  evidence_for_customers: true
 acceptable_use:
   reporting: {email: abuse@hostwerk.example}
   sanctions:
@@ -619,7 +626,7 @@ CASES = [
             ),
         ),
         "purpose 'newsletter': direct marketing on legitimate interest must offer an easy objection in every "
-        "message; describe it under consent.withdrawal",
+        "message; describe it under objection",
         "data_use: marketing.communications.email",
     ),
     Case(
@@ -748,6 +755,54 @@ CASES = [
         after="\nsecurity:",
     ),
     Case(
+        "legitimate-interest-without-objection",
+        "TD129",
+        INFO,
+        (
+            (
+                "    objection: {en: Write to abuse@hostwerk.example., nl: Schrijf naar abuse@hostwerk.example.}\n",
+                "",
+            ),
+        ),
+        "purpose 'abuse': a person may object to this purpose; the statement gives the general way to exercise "
+        "rights, and objection can say how to object to this purpose in particular",
+        "legal_basis: legitimate_interests",
+        after="  abuse:",
+    ),
+    Case(
+        "processor-without-customer-breach-notice",
+        "TD153",
+        E,
+        (("  notify_customers: true\n", ""),),
+        "as a processor of your customers' data you must tell them of a breach without undue delay: set "
+        "breaches.notify_customers: true",
+        "role: processor",
+        after="customer_content:",
+    ),
+    Case(
+        "breaches-not-reported-to-the-authority",
+        "TD154",
+        E,
+        (("  notify_customers: true\n", "  notify_customers: true\n  notify_authority: false\n"),),
+        "a controller must report a personal data breach to the supervisory authority within 72 hours, unless "
+        "it is unlikely to result in a risk: set notify_authority: true",
+        "notify_authority: false",
+    ),
+    Case(
+        "backups-without-retention",
+        "TD162",
+        W,
+        (
+            (
+                "  measures:\n",
+                "  backups: {frequency: daily, encrypted: true, locations: 2}\n  measures:\n",
+            ),
+        ),
+        "backups keep deleted data until they are themselves deleted; say how long under backups.retention, so "
+        "that erasure has a known end",
+        "backups:",
+    ),
+    Case(
         "unknown-sanction",
         "TD170",
         E,
@@ -810,6 +865,24 @@ class NearMiss:
 
 
 NEAR_MISSES = [
+    NearMiss(
+        "backups with a retention",
+        "TD162",
+        (
+            (
+                "  measures:\n",
+                "  backups: {frequency: daily, encrypted: true, locations: 2, retention: P30D}\n  measures:\n",
+            ),
+        ),
+    ),
+    NearMiss(
+        "a controller of customer content need not notify customers",
+        "TD153",
+        (
+            ("  role: processor\n  processor_agreement: in_contract\n", "  role: controller\n"),
+            ("  notify_customers: true\n", ""),
+        ),
+    ),
     NearMiss("a phone number is enough", "TD101", (("  website: https://hostwerk.example\n", ""),)),
     NearMiss("a website is enough", "TD101", (('  phone: "+32 9 123 45 67"\n', ""),)),
     NearMiss("a DPO named by an e-mail address only", "TD102", (("    name: Anna Peeters\n", ""),)),
@@ -1008,7 +1081,8 @@ NEAR_MISSES = [
                 "    legal_basis: consent\n" + NEWSLETTER_CONSENT,
                 "    legal_basis: legitimate_interests\n    legitimate_interest: {en: Telling customers "
                 "about our "
-                "services, nl: Klanten over onze diensten informeren}\n" + NEWSLETTER_CONSENT,
+                "services, nl: Klanten over onze diensten informeren}\n"
+                "    objection: {en: Use the unsubscribe link., nl: Gebruik de afmeldlink.}\n",
             ),
         ),
     ),

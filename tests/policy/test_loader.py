@@ -358,6 +358,28 @@ def test_it_refuses_a_custom_key_that_shadows_a_fideslang_key():
     ]
 
 
+def test_it_accepts_an_own_data_subject_without_a_parent():
+    text = changed(
+        "security:",
+        "taxonomy:\n  data_subjects:\n    abuse_reporter:\n      name: {en: Abuse reporter, nl: Melder van misbruik}\n"
+        "security:",
+    )
+    text = changed("data_subjects: [customer]", "data_subjects: [customer, abuse_reporter]", text)
+    assert load_text(text, NAME).policy.purposes["contract"].data_subjects == ["customer", "abuse_reporter"]
+
+
+def test_it_asks_a_parent_for_an_own_data_category():
+    text = changed(
+        "security:",
+        "taxonomy:\n  data_categories:\n    user.contact.customer_number:\n"
+        "      name: {en: Customer number, nl: Klantnummer}\nsecurity:",
+    )
+    assert problems(text) == [
+        "policy.yaml:21: taxonomy.data_categories.user.contact.customer_number: 'user.contact.customer_number' "
+        "needs a parent: the fideslang key it refines, such as user.contact"
+    ]
+
+
 def test_it_refuses_a_required_category_the_purpose_does_not_process():
     text = changed("    retention:", "    required_categories: [user.contact.phone_number]\n    retention:")
     assert problems(text) == [

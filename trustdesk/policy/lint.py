@@ -426,13 +426,35 @@ def _deadline(policy: Policy) -> Iterator[tuple[PathT, str]]:
 def _direct_marketing(policy: Policy) -> Iterator[tuple[PathT, str]]:
     for key, purpose in policy.purposes.items():
         marketing = purpose.data_use.startswith("marketing")
-        objection = purpose.consent is not None and purpose.consent.withdrawal is not None
-        if marketing and LegalBasis.LEGITIMATE_INTERESTS in purpose.legal_basis and not objection:
+        if marketing and LegalBasis.LEGITIMATE_INTERESTS in purpose.legal_basis and purpose.objection is None:
             yield (
                 ("purposes", key, "data_use"),
                 (
                     f"{_purpose(key)}: direct marketing on legitimate interest must offer an easy objection in "
-                    "every message; describe it under consent.withdrawal"
+                    "every message; describe it under objection"
+                ),
+            )
+
+
+@rule(
+    "TD129",
+    Severity.INFO,
+    "GDPR Art. 21(1), 13(2)(b)",
+    "a purpose on legitimate interest says not how to object",
+)
+def _objection(policy: Policy) -> Iterator[tuple[PathT, str]]:
+    for key, purpose in policy.purposes.items():
+        if purpose.data_use.startswith("marketing") or purpose.objection is not None:
+            continue
+        if (
+            LegalBasis.LEGITIMATE_INTERESTS in purpose.legal_basis
+            or LegalBasis.PUBLIC_TASK in purpose.legal_basis
+        ):
+            yield (
+                ("purposes", key, "legal_basis"),
+                (
+                    f"{_purpose(key)}: a person may object to this purpose; the statement gives the general way "
+                    "to exercise rights, and objection can say how to object to this purpose in particular"
                 ),
             )
 
@@ -467,7 +489,7 @@ def _unused_category(policy: Policy) -> Iterator[tuple[PathT, str]]:
     pending = list(used)
     while pending:
         entry = declared.get(pending.pop())
-        if entry is not None and entry.parent not in used:
+        if entry is not None and entry.parent is not None and entry.parent not in used:
             used.add(entry.parent)
             pending.append(entry.parent)
     for key in declared:
@@ -589,6 +611,44 @@ def _staff_two_factor(policy: Policy) -> Iterator[tuple[PathT, str]]:
 def _measures(policy: Policy) -> Iterator[tuple[PathT, str]]:
     if not policy.security.measures:
         yield ("security",), "no security measures are described; list them under security.measures"
+
+
+@rule("TD153", Severity.ERROR, "GDPR Art. 33(2)", "a processor that does not tell its customers of a breach")
+def _processor_breach(policy: Policy) -> Iterator[tuple[PathT, str]]:
+    content = policy.customer_content
+    if content is not None and content.role == "processor" and not policy.breaches.notify_customers:
+        yield (
+            ("customer_content", "role"),
+            (
+                "as a processor of your customers' data you must tell them of a breach without undue delay: "
+                "set breaches.notify_customers: true"
+            ),
+        )
+
+
+@rule("TD154", Severity.ERROR, "GDPR Art. 33(1)", "breaches are not reported to the supervisory authority")
+def _authority_breach(policy: Policy) -> Iterator[tuple[PathT, str]]:
+    if not policy.breaches.notify_authority:
+        yield (
+            ("breaches", "notify_authority"),
+            (
+                "a controller must report a personal data breach to the supervisory authority within 72 hours, "
+                "unless it is unlikely to result in a risk: set notify_authority: true"
+            ),
+        )
+
+
+@rule("TD162", Severity.WARNING, "GDPR Art. 17, 5(1)(e)", "backups are kept without a stated period")
+def _backup_retention(policy: Policy) -> Iterator[tuple[PathT, str]]:
+    backups = policy.security.backups
+    if backups is not None and backups.retention is None:
+        yield (
+            ("security", "backups"),
+            (
+                "backups keep deleted data until they are themselves deleted; say how long under "
+                "backups.retention, so that erasure has a known end"
+            ),
+        )
 
 
 @rule("TD170", Severity.ERROR, "Acceptable use policy", "an abuse category refers to an unknown sanction")

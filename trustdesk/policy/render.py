@@ -121,6 +121,48 @@ def _date(value: dt.date | None, lang: str) -> str:
     return w.format_date(value, lang) if value is not None else ""
 
 
+_DESCRIBING = re.compile(r"^(?:our|the|a|an|onze|ons|de|het|een)\s", re.IGNORECASE)
+
+
+def _name_in_sentence(name: str | LocalText, lang: str) -> str:
+    """A recipient's name inside a sentence: one opening with an article ('our', 'the', 'de') describes the
+    recipient by its kind and reads in lower case; any other name may be a proper name and stays as it is."""
+    text = name.get(lang) if isinstance(name, LocalText) else name
+    return soft_lower(text) if _DESCRIBING.match(text) else text
+
+
+def _backups(policy: Policy, lang: str) -> dict[str, Any] | None:
+    """How backups are made and kept (P2.14); what the policy leaves unset is left out."""
+    backups = policy.security.backups
+    if backups is None:
+        return None
+    return {
+        "frequency": w.BACKUP_FREQUENCIES[lang][backups.frequency],
+        "encrypted": backups.encrypted,
+        "locations": w.number_words(backups.locations, lang) if backups.locations > 1 else "",
+        "retention": backups.retention.words(lang) if backups.retention is not None else "",
+    }
+
+
+def _breaches(policy: Policy, lang: str, authority: dict[str, Any] | None) -> dict[str, Any]:
+    """Who is told of a personal data breach (Art. 33, 34; P3.9, P4.5)."""
+    breaches = policy.breaches
+    content = policy.customer_content
+    # Customers are told of a breach touching the data they store with us wherever that data is
+    # theirs to answer for: when we are their processor, and when we are neither controller nor processor.
+    customers = breaches.notify_customers and content is not None and content.role != "controller"
+    name = authority["name"] if authority is not None else ""
+    if name and not re.match(r"^(the|de|het) ", name, re.IGNORECASE):
+        name = {"en": "the ", "nl": "de "}[lang] + name
+    return {
+        "notify_authority": breaches.notify_authority,
+        "authority": name,
+        "notify_people": breaches.notify_people,
+        "notify_customers": customers,
+        "evidence_for_customers": customers and breaches.evidence_for_customers,
+    }
+
+
 def statement_context(
     policy: Policy,
     lang: str,
@@ -181,15 +223,28 @@ def statement_context(
                 "kind_name": w.SOURCE_KINDS[lang][source.kind],
                 "name": words.local(source.name),
                 "categories": words.terms("data_categories", source.data_categories, lower=True),
+                "channels": w.join_channels(source.channels, lang),
             }
             for source in purpose.sources
         ]
+        kinds = {source.kind for source in purpose.sources}
+        # Data recorded while the person uses the services is nothing they provide (Art. 13(2)(e)).
+        observed_only = kinds == {SourceKind.OBSERVED}
+        observed_categories = {
+            category
+            for source in purpose.sources
+            if source.kind == SourceKind.OBSERVED
+            for category in source.data_categories
+        }
+        provided_categories = [c for c in purpose.data_categories if c not in observed_categories]
         purpose_recipients = [
-            words.esc(policy.recipients[rkey].name)
+            words.esc(policy.recipients[rkey].display_name(lang))
             for rkey in purpose.recipients
             if rkey in policy.recipients
         ]
-        required = words.terms("data_categories", purpose.required_categories, lower=True)
+        required = (
+            [] if observed_only else words.terms("data_categories", purpose.required_categories, lower=True)
+        )
         entry: dict[str, Any] = {
             "key": key,
             "name": name,
@@ -206,13 +261,22 @@ def statement_context(
                 words.terms("data_categories", purpose.data_categories, lower=True)
             ),
             "required": words.join(required),
-            "some_optional": bool(required) and len(required) < len(purpose.data_categories),
-            "requirement": w.REQUIREMENTS[lang][purpose.requirement] if purpose.requirement else "",
+            "some_optional": bool(required) and len(required) < len(provided_categories),
+            "requirement": w.REQUIREMENTS[lang][purpose.requirement]
+            if purpose.requirement and not observed_only
+            else "",
             "required_for_contract": purpose.requirement
-            in (Requirement.CONTRACTUAL, Requirement.NEEDED_FOR_CONTRACT, Requirement.STATUTORY),
-            "consequence": words.sentence(purpose.consequence),
+            in (Requirement.CONTRACTUAL, Requirement.NEEDED_FOR_CONTRACT, Requirement.STATUTORY)
+            and not observed_only,
+            "consequence": "" if observed_only else words.sentence(purpose.consequence),
+            "observed_only": observed_only,
+            "partly_observed": SourceKind.OBSERVED in kinds and not observed_only,
             "sources": sources,
-            "only_from_subject": all(s.kind == SourceKind.DATA_SUBJECT for s in purpose.sources),
+            "only_from_subject": kinds <= {SourceKind.DATA_SUBJECT},
+            "show_sources": not kinds <= {SourceKind.DATA_SUBJECT} or any(s["channels"] for s in sources),
+            "objection": words.sentence(purpose.objection),
+            "marketing": purpose.data_use.startswith("marketing"),
+            "anonymous_output": purpose.output == "anonymous",
             "recipients": words.join(purpose_recipients),
             "retention": retention,
             "profiling": None,
@@ -247,9 +311,20 @@ def statement_context(
 
     # --- sources other than the person (Art. 14) ------------------------------------------------
     other_sources: dict[tuple[str, str], dict[str, Any]] = {}
+    subject_channels: list[str] = []
+    observed: dict[str, list[str]] = {"categories": [], "purposes": []}
     for entry, purpose in zip(purposes, policy.purposes.values(), strict=True):
         for source in purpose.sources:
             if source.kind == SourceKind.DATA_SUBJECT:
+                subject_channels += [c for c in source.channels if c not in subject_channels]
+                continue
+            if source.kind == SourceKind.OBSERVED:
+                # Recorded while the person uses the services: obtained from them, not from elsewhere.
+                for cname in words.terms("data_categories", source.data_categories, lower=True):
+                    if cname not in observed["categories"]:
+                        observed["categories"].append(cname)
+                if entry["name"] not in observed["purposes"]:
+                    observed["purposes"].append(entry["name"])
                 continue
             sname = words.local(source.name)
             item = other_sources.setdefault(
@@ -259,18 +334,30 @@ def statement_context(
                     "kind_name": w.SOURCE_KINDS[lang][source.kind],
                     "name": sname,
                     "categories": [],
+                    "channels": [],
                     "purposes": [],
                 },
             )
+            item["channels"] += [c for c in source.channels if c not in item["channels"]]
             for cname in words.terms("data_categories", source.data_categories, lower=True):
                 if cname not in item["categories"]:
                     item["categories"].append(cname)
             if entry["name"] not in item["purposes"]:
                 item["purposes"].append(entry["name"])
     sources = [
-        {**item, "categories": words.join(item["categories"]), "purposes": words.join_names(item["purposes"])}
+        {
+            **item,
+            "categories": words.join(item["categories"]),
+            "channels": w.join_channels(item["channels"], lang),
+            "purposes": words.join_names(item["purposes"]),
+        }
         for item in other_sources.values()
     ]
+    observed_ctx = (
+        {"categories": words.join(observed["categories"]), "purposes": words.join_names(observed["purposes"])}
+        if observed["purposes"]
+        else None
+    )
 
     # --- recipients and transfers ---------------------------------------------------------------
     recipients: list[dict[str, Any]] = []
@@ -283,7 +370,8 @@ def statement_context(
         ]
         item = {
             "key": rkey,
-            "name": words.esc(recipient.name),
+            "name": words.esc(recipient.display_name(lang)),
+            "name_in_sentence": words.esc(_name_in_sentence(recipient.name, lang)),
             "role": w.RECIPIENT_ROLES[lang][recipient.role],
             "country": words.country(recipient.country),
             "description": words.local(recipient.description),
@@ -291,6 +379,9 @@ def statement_context(
             "public_disclosure": words.sentence(recipient.public_disclosure),
             "processor_agreement": recipient.agreement is not None
             and recipient.role in (RecipientRole.PROCESSOR, RecipientRole.SUB_PROCESSOR),
+            "erasure_when": w.ERASURE_EVENTS[lang][recipient.erasure_request]
+            if recipient.erasure_request is not None
+            else "",
         }
         recipients.append(item)
         outside = recipient.country != "GB" if controller.country == "GB" else recipient.country not in EEA
@@ -308,6 +399,7 @@ def statement_context(
                 }
             )
     public_disclosures = [r for r in recipients if r["public_disclosure"]]
+    erasure_requests = [r for r in recipients if r["erasure_when"]]
 
     # --- rights -----------------------------------------------------------------------------
     rights = policy.rights
@@ -349,6 +441,7 @@ def statement_context(
         "lockout_duration": security.lockout.duration.words(lang),
         "two_factor_customers": security.two_factor.customers,
         "two_factor_staff": security.two_factor.staff,
+        "backups": _backups(policy, lang),
     }
 
     # --- cookies and web logs ---------------------------------------------------------------
@@ -386,6 +479,17 @@ def statement_context(
             "processor_agreement": content.processor_agreement,
         }
         if content is not None
+        else None
+    )
+
+    breaches = _breaches(policy, lang, authority_ctx)
+    support = policy.support
+    support_ctx = (
+        {
+            "notice": words.paragraphs(_text(support.notice, lang)),
+            "flag_personal_data": support.flag_personal_data,
+        }
+        if support is not None and (support.notice is not None or support.flag_personal_data)
         else None
     )
 
@@ -446,17 +550,22 @@ def statement_context(
         "any_legal_obligation": any(
             LegalBasis.LEGAL_OBLIGATION in p.legal_basis for p in policy.purposes.values()
         ),
-        "any_requirement": any(e["requirement"] or e["consequence"] or e["required"] for e in purposes),
+        "any_requirement": any(
+            e["requirement"] or e["consequence"] or e["required"] or e["observed_only"] for e in purposes
+        ),
         "categories": categories,
         "any_category_description": any(c["description"] for c in categories),
         "never_collected": words.join(words.terms("data_categories", policy.never_collected, lower=True)),
         "sources": sources,
         "all_from_subject": not sources,
+        "subject_channels": w.join_channels(subject_channels, lang),
+        "observed": observed_ctx,
         "from_organisation": any(
             s.kind == SourceKind.ORGANISATION for p in policy.purposes.values() for s in p.sources
         ),
         "recipients": recipients,
         "public_disclosures": public_disclosures,
+        "erasure_requests": erasure_requests,
         "transfers": transfers,
         "retention": retention_rows,
         "without_retention": words.join_names([e["name"] for e in purposes if e["retention"] is None]),
@@ -471,6 +580,8 @@ def statement_context(
         "cookies": cookies,
         "web_logs": web_logs,
         "content": content_ctx,
+        "breaches": breaches,
+        "support": support_ctx,
         "effective": _date(effective, lang),
         "effective_iso": effective.isoformat() if effective else "",
         "published": _date(published, lang),

@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     RootModel,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -75,7 +76,17 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 Key = Annotated[str, AfterValidator(_key)]
 Country = Annotated[str, AfterValidator(_country)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)]
-DurationField = Annotated[Duration, BeforeValidator(_duration)]
+DurationField = Annotated[
+    Duration,
+    BeforeValidator(_duration),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$",
+            "description": "An ISO-8601 duration: P7Y, P6M, P30D, PT30M",
+        }
+    ),
+]
 TaxonomyKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=120)]
 
 
@@ -158,6 +169,11 @@ class SourceKind(StrEnum):
     ORGANISATION = "organisation"
     THIRD_PARTY = "third_party"
     PUBLIC = "public"
+    #: Recorded about the person while they use the services (logs): nothing they "provide".
+    OBSERVED = "observed"
+
+
+Channel = Literal["website", "portal", "email", "phone", "fax", "letter", "in_person", "api", "import"]
 
 
 class RecipientRole(StrEnum):
@@ -238,7 +254,8 @@ class Statement(Strict):
 
 
 class CustomKey(Strict):
-    parent: TaxonomyKey
+    #: The fideslang (or own) key this one refines; data subjects are flat and need none.
+    parent: TaxonomyKey | None = None
     name: LocalText
     description: LocalText | None = None
 
@@ -265,6 +282,8 @@ class Source(Strict):
     name: LocalText | None = None
     #: For data not obtained from the person (Art. 14(1)(d)): which categories come from here.
     data_categories: list[TaxonomyKey] = Field(default_factory=list)
+    #: Through which channels the data arrives (P0.1: website, e-mail, phone, fax).
+    channels: list[Channel] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _named(self) -> Source:
@@ -311,7 +330,20 @@ class Purpose(Strict):
     name: LocalText
     description: LocalText | None = None
     data_use: TaxonomyKey
-    legal_basis: Annotated[list[LegalBasis], BeforeValidator(_one_or_many), Field(min_length=1, max_length=6)]
+    legal_basis: Annotated[
+        list[LegalBasis],
+        BeforeValidator(_one_or_many),
+        Field(min_length=1, max_length=6),
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"enum": [b.value for b in LegalBasis]},
+                    {"type": "array", "items": {"enum": [b.value for b in LegalBasis]}, "minItems": 1},
+                ],
+                "description": "GDPR Art. 6(1) a-f: one basis, or a list",
+            }
+        ),
+    ]
     legitimate_interest: LocalText | None = None
     consent: Consent | None = None
     data_subjects: Annotated[list[Key], Field(min_length=1)]
@@ -324,6 +356,10 @@ class Purpose(Strict):
     recipients: list[Key] = Field(default_factory=list)
     retention: Retention | None = None
     profiling: Profiling | None = None
+    #: How a person objects (Art. 21), for purposes on legitimate interest or public task.
+    objection: LocalText | None = None
+    #: 'anonymous' when the purpose produces only anonymous results, such as statistics (P0.4).
+    output: Literal["personal", "anonymous"] = "personal"
 
 
 # --- recipients -------------------------------------------------------------------------------
@@ -340,7 +376,8 @@ class Transfer(Strict):
 
 
 class Recipient(Strict):
-    name: ShortText
+    #: One name, or a name per language for a recipient described by its kind.
+    name: ShortText | LocalText
     role: RecipientRole
     country: Country
     description: LocalText
@@ -348,6 +385,12 @@ class Recipient(Strict):
     transfer: Transfer | None = None
     #: Where the recipient makes the data public (a domain registry's WHOIS, P0.5).
     public_disclosure: LocalText | None = None
+    #: The event on which the provider asks the recipient to delete the data, and follows up
+    #: until it confirms (P4.2: no more domains, the registrar deletes the registrant's data).
+    erasure_request: StartEvent | None = None
+
+    def display_name(self, lang: str) -> str:
+        return self.name if isinstance(self.name, str) else self.name.get(lang)
 
 
 # --- security, rights, cookies, logs, customer content -----------------------------------------
@@ -363,10 +406,41 @@ class TwoFactor(Strict):
     customers: Literal["required", "optional", "unavailable"]
 
 
+class Backups(Strict):
+    frequency: Literal["hourly", "daily", "weekly"]
+    encrypted: bool
+    #: At how many separate places copies are kept (P2.14: several remote locations).
+    locations: Annotated[int, Field(strict=True, ge=1, le=100)] = 1
+    #: How long a backup is kept: deleted data is gone from every copy after this period.
+    retention: DurationField | None = None
+
+
 class Security(Strict):
     lockout: Lockout
     two_factor: TwoFactor
     measures: list[LocalText] = Field(default_factory=list)
+    backups: Backups | None = None
+
+
+class Breaches(Strict):
+    """What happens after a personal data breach (Art. 33, 34; P3.9, P4.5)."""
+
+    #: The supervisory authority is told within 72 hours unless the breach is unlikely to be a risk.
+    notify_authority: bool = True
+    #: People are told where the law requires it (high risk, Art. 34), or always.
+    notify_people: Literal["where_required", "always"] = "where_required"
+    #: Customers are told of a breach in the provider's systems that touches their data (Art. 33(2)).
+    notify_customers: bool = False
+    #: Customers get the evidence they need to report their own breach (P4.5).
+    evidence_for_customers: bool = False
+
+
+class Support(Strict):
+    """Support chat and tickets (P2.8)."""
+
+    #: Personal data typed into a ticket or chat is flagged before it is stored.
+    flag_personal_data: bool = False
+    notice: LocalText | None = None
 
 
 class Identity(Strict):
@@ -434,6 +508,8 @@ class Sanction(Strict):
 class AbuseCategory(Strict):
     name: LocalText
     description: LocalText
+    #: What the customer is liable for (P1.5: costs of a blacklisting of the provider's addresses).
+    liability: LocalText | None = None
     sanctions: list[Key] = Field(default_factory=list)
     #: Sanctions applied at once, before assessment (illegal software: suspend and notify, P1.4).
     immediate: list[Key] = Field(default_factory=list)
@@ -443,12 +519,20 @@ class AbuseCategory(Strict):
     remedies: list[LocalText] = Field(default_factory=list)
 
 
+ReportDetail = Literal["domain", "email", "website", "ip_address", "description", "evidence"]
+_REPORT_DETAILS: tuple[ReportDetail, ...] = ("domain", "email", "website", "ip_address", "description")
+
+
 class AbuseReporting(Strict):
     email: Email
     form: bool = True
+    #: What a report should hold (P1.2).
+    details: list[ReportDetail] = Field(default_factory=lambda: list(_REPORT_DETAILS))
 
 
 class AcceptableUse(Strict):
+    #: The aim of the policy and whom it binds (customers, their staff and agents, their users).
+    introduction: LocalText | None = None
     reporting: AbuseReporting
     sanctions: dict[Key, Sanction]
     categories: dict[Key, AbuseCategory]
@@ -475,6 +559,8 @@ class Policy(Strict):
     cookies: list[Cookie] = Field(default_factory=list)
     web_logs: WebLogs | None = None
     customer_content: CustomerContent | None = None
+    breaches: Breaches = Field(default_factory=Breaches)
+    support: Support | None = None
     acceptable_use: AcceptableUse | None = None
 
     def authority(self) -> Authority | None:
@@ -486,3 +572,11 @@ class Policy(Strict):
         code = chosen or self.controller.country
         builtin = BUILTIN_AUTHORITIES.get(code)
         return Authority.model_validate(builtin) if builtin is not None else None
+
+
+def json_schema() -> dict[str, Any]:
+    """The policy file's JSON Schema, for editors that check YAML as it is typed."""
+    schema = Policy.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Trustdesk policy file"
+    return schema

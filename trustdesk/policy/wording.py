@@ -9,6 +9,7 @@ The sentences around them live in the templates under
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 from trustdesk.policy.schema import (
     IpStorage,
@@ -219,14 +220,63 @@ SOURCE_KINDS: dict[str, dict[SourceKind, str]] = {
         SourceKind.ORGANISATION: "your organisation",
         SourceKind.THIRD_PARTY: "a third party",
         SourceKind.PUBLIC: "a publicly accessible source",
+        SourceKind.OBSERVED: "our records of how you use our services",
     },
     "nl": {
         SourceKind.DATA_SUBJECT: "uzelf",
         SourceKind.ORGANISATION: "uw organisatie",
         SourceKind.THIRD_PARTY: "een derde",
         SourceKind.PUBLIC: "een openbare bron",
+        SourceKind.OBSERVED: "onze registratie van uw gebruik van onze diensten",
     },
 }
+
+#: The channels through which data reaches us (P0.1), in the order a statement lists them, each as a
+#: preposition and what follows it: consecutive channels with the same preposition share it
+#: ('through our website, by e-mail, phone or fax').
+CHANNELS: dict[str, dict[str, tuple[str, str]]] = {
+    "en": {
+        "website": ("through", "our website"),
+        "portal": ("through", "our customer portal"),
+        "api": ("through", "our programming interface (API)"),
+        "import": ("through", "a file import"),
+        "email": ("by", "e-mail"),
+        "phone": ("by", "phone"),
+        "fax": ("by", "fax"),
+        "letter": ("by", "post"),
+        "in_person": ("", "in person"),
+    },
+    "nl": {
+        "website": ("via", "onze website"),
+        "portal": ("via", "ons klantenportaal"),
+        "api": ("via", "onze programmeerinterface (API)"),
+        "import": ("via", "een bestandsimport"),
+        "email": ("per", "e-mail"),
+        "phone": ("per", "telefoon"),
+        "fax": ("per", "fax"),
+        "letter": ("per", "post"),
+        "in_person": ("", "persoonlijk"),
+    },
+}
+
+
+def join_channels(channels: Collection[str], lang: str) -> str:
+    """'through our website, by e-mail, phone or fax' / 'via onze website, per e-mail, telefoon of fax'."""
+    table = CHANNELS[lang]
+    items: list[str] = []
+    previous = None
+    for channel in [c for c in table if c in channels]:
+        preposition, words = table[channel]
+        if preposition and preposition != previous:
+            items.append(f"{preposition} {words}")
+        else:
+            items.append(words)
+        previous = preposition
+    if len(items) < 2:
+        return "".join(items)
+    conjunction = " or " if lang == "en" else " of "
+    return ", ".join(items[:-1]) + conjunction + items[-1]
+
 
 # --- recipients and transfers -----------------------------------------------------------------
 
@@ -249,6 +299,31 @@ RECIPIENT_ROLES: dict[str, dict[RecipientRole, str]] = {
     },
 }
 
+#: The event on which we ask a recipient to delete the data (P4.2), as it opens the sentence
+#: '..., we ask <recipient> to delete your data'.
+ERASURE_EVENTS: dict[str, dict[StartEvent, str]] = {
+    "en": {
+        StartEvent.COLLECTION: "as soon as your data has served its purpose",
+        StartEvent.LAST_ACTIVITY: "when you no longer use our services",
+        StartEvent.END_OF_CONTRACT: "when your contract with us ends",
+        StartEvent.END_OF_SERVICE: "when your service ends",
+        StartEvent.END_OF_FISCAL_YEAR: "when the fiscal year of the invoice has ended",
+        StartEvent.CERTIFICATE_EXPIRY: "when your certificate expires without being renewed",
+        StartEvent.CONSENT_WITHDRAWAL: "when you withdraw your consent",
+        StartEvent.CASE_CLOSED: "when the case is closed",
+    },
+    "nl": {
+        StartEvent.COLLECTION: "zodra uw gegevens hun doel hebben gediend",
+        StartEvent.LAST_ACTIVITY: "wanneer u onze diensten niet meer gebruikt",
+        StartEvent.END_OF_CONTRACT: "wanneer uw overeenkomst met ons eindigt",
+        StartEvent.END_OF_SERVICE: "wanneer uw dienst eindigt",
+        StartEvent.END_OF_FISCAL_YEAR: "wanneer het boekjaar van de factuur is afgelopen",
+        StartEvent.CERTIFICATE_EXPIRY: "wanneer uw certificaat verloopt zonder dat het wordt verlengd",
+        StartEvent.CONSENT_WITHDRAWAL: "wanneer u uw toestemming intrekt",
+        StartEvent.CASE_CLOSED: "wanneer het dossier is afgesloten",
+    },
+}
+
 SAFEGUARDS: dict[str, dict[Safeguard, str]] = {
     "en": {
         Safeguard.ADEQUACY: "an adequacy decision (Art. 45 {law})",
@@ -263,6 +338,26 @@ SAFEGUARDS: dict[str, dict[Safeguard, str]] = {
         Safeguard.DEROGATION: "een afwijking voor een specifieke situatie (art. 49 {law})",
     },
 }
+
+# --- security ---------------------------------------------------------------------------------
+
+#: How often backups are made, as it stands before 'backups' ('daily backups' / 'dagelijks').
+BACKUP_FREQUENCIES: dict[str, dict[str, str]] = {
+    "en": {"hourly": "hourly", "daily": "daily", "weekly": "weekly"},
+    "nl": {"hourly": "elk uur", "daily": "dagelijks", "weekly": "wekelijks"},
+}
+
+_NUMBER_WORDS = {
+    "en": ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"],
+    "nl": ["nul", "één", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen", "tien"],
+}
+
+
+def number_words(value: int, lang: str) -> str:
+    """A small count in words ('three' / 'drie'), a larger one in digits."""
+    words = _NUMBER_WORDS[lang]
+    return words[value] if 0 <= value < len(words) else str(value)
+
 
 # --- web logs ---------------------------------------------------------------------------------
 

@@ -38,7 +38,14 @@ def taxonomy_problems(source: Source, policy: Policy) -> list[Problem]:
                         f"'{key}' is already a fideslang {NOUNS[kind]}: use it without declaring it here",
                     )
                 )
-            if entry.parent not in builtin and entry.parent not in custom:
+            if entry.parent is None:
+                if kind != "data_subjects":
+                    add(
+                        ("taxonomy", kind, key),
+                        f"'{key}' needs a parent: the fideslang key it refines, such as "
+                        f"{'user.contact' if kind == 'data_categories' else 'essential.service'}",
+                    )
+            elif entry.parent not in builtin and entry.parent not in custom:
                 hint = closest(entry.parent, set(builtin) | set(custom))
                 suggestion = f" Did you mean {_alternatives(hint)}?" if hint else ""
                 add(

@@ -6,7 +6,6 @@ import datetime as dt
 import getpass
 import json
 import sys
-from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +38,7 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []  # linting a file must work whatever TRUSTDESK_POLICY holds
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True, parser_class=ArgumentParser)
+        sub = parser.add_subparsers(dest="action", required=True)
         lint_p = sub.add_parser(
             "lint", help="check a policy file against GDPR Art. 13/14 and for consistency"
         )
@@ -57,11 +56,16 @@ class Command(BaseCommand):
         sub.add_parser("versions", help="list the published versions").add_argument(
             "--json", action="store_true"
         )
+        schema_p = sub.add_parser("schema", help="print the JSON Schema of the policy file, for editors")
+        schema_p.add_argument("--output", "-o", help="write to this file instead of standard output")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "versions":
             self._versions(options)
+            return
+        if action == "schema":
+            self._schema(options)
             return
         path = _policy_path(options.get("file"))
         try:
@@ -155,6 +159,16 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"unchanged: the policy is the same as version {version.number}; no new version was created"
             )
+
+    def _schema(self, options: dict[str, Any]) -> None:
+        from trustdesk.policy.schema import json_schema
+
+        text = json.dumps(json_schema(), indent=2, ensure_ascii=False)
+        if options.get("output"):
+            Path(options["output"]).write_text(text + "\n", encoding="utf-8")
+            self.stderr.write(f"wrote {options['output']}")
+        else:
+            self.stdout.write(text)
 
     def _versions(self, options: dict[str, Any]) -> None:
         from trustdesk.policy.queries import versions_with_periods
