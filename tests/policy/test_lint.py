@@ -773,7 +773,7 @@ CASES = [
         "processor-without-customer-breach-notice",
         "TD153",
         E,
-        (("  notify_customers: true\n", ""),),
+        (("breaches:\n  notify_customers: true\n  evidence_for_customers: true\n", ""),),
         "as a processor of your customers' data you must tell them of a breach without undue delay: set "
         "breaches.notify_customers: true",
         "role: processor",
@@ -801,6 +801,30 @@ CASES = [
         "backups keep deleted data until they are themselves deleted; say how long under backups.retention, so "
         "that erasure has a known end",
         "backups:",
+    ),
+    Case(
+        "requirement-on-observed-data",
+        "TD131",
+        W,
+        (
+            (
+                "    data_categories: [user.device.ip_address]\n",
+                "    data_categories: [user.device.ip_address]\n    sources: [{kind: observed}]\n",
+            ),
+        ),
+        "purpose 'security': all its data is recorded while the person uses the services (observed), so nobody "
+        "provides it; requirement and consequence do not apply and the statement leaves them out",
+        "requirement: needed_for_contract",
+        after="  security:",
+    ),
+    Case(
+        "customer-breach-notice-without-customer-content",
+        "TD155",
+        W,
+        (("  role: processor\n  processor_agreement: in_contract\n", "  role: controller\n"),),
+        "notify_customers promises to tell customers of breaches of the data they store with you, but "
+        "customer_content does not say you hold such data for them (role processor or neither)",
+        "notify_customers: true",
     ),
     Case(
         "unknown-sanction",
@@ -880,7 +904,7 @@ NEAR_MISSES = [
         "TD153",
         (
             ("  role: processor\n  processor_agreement: in_contract\n", "  role: controller\n"),
-            ("  notify_customers: true\n", ""),
+            ("breaches:\n  notify_customers: true\n  evidence_for_customers: true\n", ""),
         ),
     ),
     NearMiss("a phone number is enough", "TD101", (("  website: https://hostwerk.example\n", ""),)),

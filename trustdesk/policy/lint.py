@@ -476,6 +476,22 @@ def _source_categories(policy: Policy) -> Iterator[tuple[PathT, str]]:
                 )
 
 
+@rule("TD131", Severity.WARNING, "GDPR Art. 13(2)(e)", "a requirement on data the person does not provide")
+def _observed_requirement(policy: Policy) -> Iterator[tuple[PathT, str]]:
+    for key, purpose in policy.purposes.items():
+        if not purpose.sources or any(s.kind is not SourceKind.OBSERVED for s in purpose.sources):
+            continue
+        fields = [f for f in ("requirement", "consequence", "required_categories") if getattr(purpose, f)]
+        if fields:
+            yield (
+                ("purposes", key, fields[0]),
+                (
+                    f"{_purpose(key)}: all its data is recorded while the person uses the services (observed), "
+                    f"so nobody provides it; {' and '.join(fields)} do not apply and the statement leaves them out"
+                ),
+            )
+
+
 # --- consistency ------------------------------------------------------------------------------
 
 
@@ -596,6 +612,25 @@ def _web_logs_purpose(policy: Policy) -> Iterator[tuple[PathT, str]]:
     logs = policy.web_logs
     if logs is not None and logs.purpose not in policy.purposes:
         yield ("web_logs", "purpose"), f"web logs: purpose '{logs.purpose}' is not defined"
+
+
+@rule("TD155", Severity.WARNING, "GDPR Art. 33(2)", "breach duties towards customers that cannot apply")
+def _customer_breach_duties(policy: Policy) -> Iterator[tuple[PathT, str]]:
+    content = policy.customer_content
+    breaches = policy.breaches
+    if breaches.notify_customers and (content is None or content.role == "controller"):
+        yield (
+            ("breaches", "notify_customers"),
+            (
+                "notify_customers promises to tell customers of breaches of the data they store with you, but "
+                "customer_content does not say you hold such data for them (role processor or neither)"
+            ),
+        )
+    if breaches.evidence_for_customers and not breaches.notify_customers:
+        yield (
+            ("breaches", "evidence_for_customers"),
+            "evidence_for_customers needs notify_customers: customers hear of the breach before they get its evidence",
+        )
 
 
 @rule("TD160", Severity.WARNING, "GDPR Art. 32(1)", "two-factor authentication is optional for staff")
