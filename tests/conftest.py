@@ -82,3 +82,16 @@ def publish(db):
         return do_publish_policy(text, name, actor="test", effective=effective).version
 
     return _publish
+
+
+@pytest.fixture
+def starter_policy(publish):
+    """The starter policy published: purposes with required categories, a domain registry with WHOIS."""
+    return publish((EXAMPLES / "starter.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def operator():
+    from trustdesk.registry.services import Actor
+
+    return Actor.operator("tester")

@@ -19,6 +19,7 @@ def test_it_prepares_the_demo_and_prints_the_address(tmp_path: Path) -> None:
     )
     assert first.returncode == 0, first.stderr
     assert "published version 1" in first.stdout
+    assert "registry: filled with 200 organisations" in first.stdout
     assert "Trustdesk is ready at http://127.0.0.1:8123/" in first.stdout
     assert (tmp_path / "data" / "trustdesk.sqlite3").is_file()
     assert (tmp_path / "data" / "static" / "web" / "trustdesk.css").is_file()
@@ -28,6 +29,7 @@ def test_it_prepares_the_demo_and_prints_the_address(tmp_path: Path) -> None:
     )
     assert again.returncode == 0, again.stderr
     assert "unchanged: the policy is the same as version 1" in again.stdout
+    assert "registry: already holds 200 organisations; nothing added" in again.stdout
 
 
 def test_it_names_a_missing_policy_file(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models
 
+from trustdesk.lib.datamap import Erasure, Field, ModelMap
 from trustdesk.policy.loader import LoadedPolicy, load_cached
 
 
@@ -25,6 +26,11 @@ class PolicyVersion(models.Model):
         max_length=200, help_text="Who published it: a user or the operator account"
     )
     effective_from = models.DateField(help_text="The day this version takes effect")
+
+    data_map = ModelMap(
+        personal={"published_by": Field("user.account.username", Erasure.PSEUDONYMISE)},
+        not_personal=("id", "number", "sha256", "text", "source_name", "published_at", "effective_from"),
+    )
 
     class Meta:
         ordering = ["-number"]

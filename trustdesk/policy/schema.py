@@ -563,6 +563,25 @@ class Policy(Strict):
     support: Support | None = None
     acceptable_use: AcceptableUse | None = None
 
+    def legal_hold(self, event: str) -> tuple[str, Purpose] | None:
+        """The purpose on legal_obligation whose retention runs from ``event``: it keeps held values.
+
+        With several, the longest period wins: a value is kept as long as any legal obligation needs it.
+        """
+        candidates = [
+            (key, purpose)
+            for key, purpose in self.purposes.items()
+            if LegalBasis.LEGAL_OBLIGATION in purpose.legal_basis
+            and purpose.retention is not None
+            and purpose.retention.from_.value == event
+        ]
+        if not candidates:
+            return None
+        return max(
+            candidates,
+            key=lambda item: item[1].retention.period.upper_bound() if item[1].retention else dt.timedelta(),
+        )
+
     def authority(self) -> Authority | None:
         from trustdesk.policy.authorities import BUILTIN_AUTHORITIES
 

@@ -44,6 +44,11 @@ class Command(BaseCommand):
         )
         lint_p.add_argument("file", nargs="?", help="the policy file (default: TRUSTDESK_POLICY)")
         lint_p.add_argument("--json", action="store_true", help="print the findings as a JSON list")
+        lint_p.add_argument(
+            "--against-datamap",
+            action="store_true",
+            help="also compare the policy's purposes with the data categories the software stores",
+        )
         render_p = sub.add_parser("render", help="write the privacy statement")
         render_p.add_argument("file", nargs="?", help="the policy file (default: TRUSTDESK_POLICY)")
         render_p.add_argument("--lang", required=True, choices=STATEMENT_LANGUAGES)
@@ -98,6 +103,10 @@ class Command(BaseCommand):
 
     def _lint(self, loaded: LoadedPolicy, options: dict[str, Any]) -> None:
         findings = lint(loaded)
+        if options.get("against_datamap"):
+            from trustdesk.policy.datamap_check import check_against_datamap
+
+            findings += check_against_datamap(loaded)
         if options["json"]:
             self.stdout.write(json.dumps([f.as_dict() for f in findings], indent=2, ensure_ascii=False))
         else:

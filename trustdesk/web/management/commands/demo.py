@@ -10,6 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 import trustdesk
+from trustdesk.registry.demo_data import fill
+from trustdesk.registry.services import Actor
 
 #: The example policies ship beside the package in a checkout (pip install -e .).
 EXAMPLES = Path(trustdesk.__file__).resolve().parent.parent / "examples" / "policies"
@@ -17,7 +19,10 @@ DEMO_POLICY = "dutch-hosting-nl.yaml"
 
 
 class Command(BaseCommand):
-    help = "Create the data directory, migrate, publish an example policy and start the server on 127.0.0.1."
+    help = (
+        "Create the data directory, migrate, publish an example policy, fill the registry with example "
+        "customers and start the server on 127.0.0.1."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", type=int, default=8000, help="the port to listen on (default 8000)")
@@ -25,8 +30,17 @@ class Command(BaseCommand):
             "--policy", help=f"the policy file to publish (default: examples/policies/{DEMO_POLICY})"
         )
         parser.add_argument("--no-serve", action="store_true", help="prepare everything but start no server")
+        parser.add_argument(
+            "--organisations",
+            type=int,
+            default=200,
+            metavar="N",
+            help="fill an empty registry with N example customers (default 200; 0 for none)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["organisations"] < 0:
+            raise CommandError(f"--organisations {options['organisations']}: give 0 or more")
         policy = Path(options["policy"]) if options.get("policy") else EXAMPLES / DEMO_POLICY
         if not policy.is_file():
             raise CommandError(
@@ -39,6 +53,9 @@ class Command(BaseCommand):
         self.stdout.write("database: migrated")
         call_command("collectstatic", interactive=False, verbosity=0)
         call_command("policy", "publish", str(policy), stdout=self.stdout, stderr=self.stderr)
+        if options["organisations"]:
+            for line in fill(options["organisations"], actor=Actor.operator("demo")).lines():
+                self.stdout.write(line)
         port = options["port"]
         address = f"http://127.0.0.1:{port}/"
         self.stdout.write("")

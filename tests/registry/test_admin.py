@@ -1,0 +1,99 @@
+"""The Django admin as the staff view: registry and journal read-only, history visible, search."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.test import Client
+
+from trustdesk.journal.models import JournalEntry
+from trustdesk.registry import models as registry
+from trustdesk.registry.models import Person, ServiceIdentifier
+from trustdesk.registry.services import Actor, do_create, do_update
+
+pytestmark = pytest.mark.django_db
+
+STAFF = Actor.operator("tester")
+
+
+@pytest.fixture
+def staff_client(client: Client) -> Client:
+    user = User.objects.create_superuser("officer", "officer@provider.example", "a long password 123")
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def anna() -> Person:
+    person = do_create(
+        Person, {"first_name": "Anna", "last_name": "Peeters", "email": "anna@example.be"}, actor=STAFF
+    )
+    return do_update(person, {"email": "anna.peeters@example.be"}, actor=STAFF, reason="customer asked")
+
+
+def test_it_registers_every_registry_model_read_only(rf) -> None:
+    request = rf.get("/admin/")
+    for model in (
+        registry.Person,
+        registry.Organisation,
+        registry.Role,
+        registry.Service,
+        registry.ServiceIdentifier,
+        registry.Invoice,
+        registry.InvoiceLine,
+        registry.UsageRecord,
+        registry.Interaction,
+        registry.Disclosure,
+        JournalEntry,
+    ):
+        model_admin = admin.site._registry[model]
+        assert not model_admin.has_add_permission(request)
+        assert not model_admin.has_change_permission(request)
+        assert not model_admin.has_delete_permission(request)
+
+
+def test_it_lists_and_searches_people_by_e_mail(staff_client: Client, anna: Person) -> None:
+    do_create(Person, {"first_name": "Bob", "email": "bob@jansen.example"}, actor=STAFF)
+    page = staff_client.get("/admin/registry/person/", {"q": "anna.peeters@"})
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "anna.peeters@example.be" in body and "bob@jansen.example" not in body
+
+
+def test_it_searches_identifiers_by_domain_and_ip(staff_client: Client) -> None:
+    org = do_create(registry.Organisation, {"name": "Bakkerij Jansen BV"}, actor=STAFF)
+    service = do_create(registry.Service, {"organisation": org, "kind": "web_hosting"}, actor=STAFF)
+    do_create(
+        ServiceIdentifier, {"service": service, "kind": "domain", "value": "jansen.example"}, actor=STAFF
+    )
+    do_create(
+        ServiceIdentifier, {"service": service, "kind": "ip_address", "value": "192.0.2.10"}, actor=STAFF
+    )
+    body = staff_client.get("/admin/registry/serviceidentifier/", {"q": "192.0.2.10"}).content.decode()
+    assert "192.0.2.10" in body and "jansen.example" not in body
+    assert (
+        "jansen.example"
+        in staff_client.get("/admin/registry/service/", {"q": "jansen.example"}).content.decode()
+    )
+
+
+def test_it_shows_a_record_and_its_history_without_a_way_to_change_it(
+    staff_client: Client, anna: Person
+) -> None:
+    detail = staff_client.get(f"/admin/registry/person/{anna.pk}/change/")
+    assert detail.status_code == 200
+    assert 'name="_save"' not in detail.content.decode()
+    history = staff_client.get(f"/admin/registry/person/{anna.pk}/history/")
+    assert history.status_code == 200
+    assert "customer asked" in history.content.decode()
+    assert staff_client.get("/admin/registry/person/add/").status_code == 403
+    assert staff_client.post(f"/admin/registry/person/{anna.pk}/delete/").status_code == 403
+    assert Person.objects.filter(pk=anna.pk).exists()
+
+
+def test_it_lists_the_journal_read_only(staff_client: Client, anna: Person) -> None:
+    page = staff_client.get("/admin/journal/journalentry/")
+    assert page.status_code == 200
+    assert "registry.person.updated" in page.content.decode()
+    assert staff_client.get("/admin/journal/journalentry/add/").status_code == 403

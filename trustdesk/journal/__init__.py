@@ -1,0 +1,1 @@
+"""The journal: append-only, hash-chained evidence of every change of state."""

@@ -1,0 +1,132 @@
+"""Journal entries and the journal's head.
+
+An entry is written once, by ``services.record``; afterwards only its payload can be erased,
+by ``services.erase_payloads``. Every other change or deletion through the ORM is refused.
+Changes made behind the ORM's back (SQL) are what ``verify.verify`` finds.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, NoReturn
+
+from django.db import models
+
+from trustdesk.journal.chain import GENESIS
+from trustdesk.lib.datamap import Erasure, Field, ModelMap
+
+#: The primary key of the one JournalHead row.
+HEAD_ID = 1
+
+
+class JournalError(Exception):
+    """The journal refuses the operation; the message says why."""
+
+
+class JournalImmutableError(JournalError):
+    """A journal entry is evidence: it is never changed or deleted."""
+
+
+class JournalEntryQuerySet(models.QuerySet["JournalEntry"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise JournalImmutableError(
+            "journal entries cannot be updated; erase payloads with trustdesk.journal.services.erase_payloads"
+        )
+
+    def delete(self) -> NoReturn:
+        raise JournalImmutableError("journal entries cannot be deleted")
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise JournalImmutableError(
+            "journal entries are appended one at a time with trustdesk.journal.services.record"
+        )
+
+    def _erase_payloads(self) -> int:
+        """Clear payload and salt; only ``services.erase_payloads`` calls this."""
+        return super().update(payload=None, payload_salt=None)
+
+
+class JournalEntry(models.Model):
+    seq = models.PositiveBigIntegerField(unique=True, help_text="1, 2, 3, ... without gaps")
+    at = models.DateTimeField(help_text="When the entry was recorded (UTC)")
+    actor = models.CharField(
+        max_length=100, help_text="Who acted, as a reference: user:42, operator:root, api-token:7, system"
+    )
+    action = models.CharField(max_length=100, help_text="What happened: registry.person.created")
+    object_type = models.CharField(max_length=100, blank=True, help_text="registry.person")
+    object_id = models.CharField(max_length=200, blank=True, help_text="A reference, never a name")
+    payload = models.JSONField(null=True, blank=True, help_text="Personal details; erasable")
+    payload_salt = models.CharField(  # noqa: DJ001  (NULL once erased, like the payload)
+        max_length=32, null=True, blank=True, help_text="16 random bytes as hex, erased with the payload"
+    )
+    payload_digest = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of salt and payload; empty when there was none"
+    )
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = JournalEntryQuerySet.as_manager()
+
+    # Only the payload holds personal data (whatever the recorded change was about); the core
+    # holds references. Erasure goes through services.erase_payloads, which keeps the digest.
+    data_map: ClassVar[ModelMap] = ModelMap(
+        personal={"payload": Field("user", Erasure.CLEAR), "payload_salt": Field("user", Erasure.CLEAR)},
+        not_personal=(
+            "id",
+            "seq",
+            "at",
+            "actor",
+            "action",
+            "object_type",
+            "object_id",
+            "payload_digest",
+            "prev_hash",
+            "hash",
+        ),
+    )
+
+    #: Set by services.record on the one instance it inserts.
+    _recording: bool = False
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name_plural = "journal entries"
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["action"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"journal entry {self.seq}: {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise JournalImmutableError(f"journal entry {self.seq} cannot be changed")
+        if not self._recording:
+            raise JournalImmutableError("journal entries are appended with trustdesk.journal.services.record")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise JournalImmutableError(f"journal entry {self.seq} cannot be deleted")
+
+    @property
+    def payload_state(self) -> str:
+        """'present', 'erased' or 'none'."""
+        if self.payload is not None:
+            return "present"
+        return "erased" if self.payload_digest else "none"
+
+
+class JournalHead(models.Model):
+    """One row: the last entry's seq and hash, locked by every appender."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS)
+    at = models.DateTimeField(null=True, blank=True, help_text="The last entry's time")
+
+    data_map: ClassVar[ModelMap] = ModelMap(personal={}, not_personal=("id", "seq", "hash", "at"))
+
+    class Meta:
+        verbose_name = "journal head"
+
+    def __str__(self) -> str:
+        return f"journal head at entry {self.seq}"

@@ -1,0 +1,185 @@
+"""The data map: which field of which model holds which personal data, and how it is erased.
+
+Each of Trustdesk's models declares a ``data_map = ModelMap(...)``; models of Django
+and third-party apps are declared in EXTERNAL below; history copies
+(django-simple-history) inherit the map of the model they copy. ``undeclared()``
+lists every field that is in no map: the test suite fails on any.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.apps import apps
+from django.db import models
+
+
+class Erasure(StrEnum):
+    """What erasing a person's data does to a field."""
+
+    DELETE_ROW = "delete_row"  # the whole record goes
+    CLEAR = "clear"  # the value is emptied
+    PSEUDONYMISE = "pseudonymise"  # replaced by a keyed pseudonym (HMAC-SHA-256)
+    HOLD = "hold"  # kept under a legal hold the policy names, until its retention ends
+
+
+@dataclass(frozen=True)
+class Field:
+    category: str
+    erasure: Erasure
+    #: For Erasure.HOLD: the retention start event of the legal obligation that keeps the value
+    #: (e.g. 'end_of_fiscal_year_of_invoice'); the policy's purpose on legal_obligation whose retention
+    #: runs from that event says until when. Providers name their purposes freely; the event is fixed.
+    hold: str = ""
+
+    def __post_init__(self) -> None:
+        if (self.erasure is Erasure.HOLD) != bool(self.hold):
+            raise ValueError(
+                "a legal hold names the retention event that keeps the value, and only a hold does"
+            )
+
+
+@dataclass(frozen=True)
+class ModelMap:
+    personal: dict[str, Field]
+    not_personal: tuple[str, ...]
+    #: The path from this model to the person or organisation it is about ('' for those themselves).
+    subject_path: str = ""
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        both = set(self.personal) & set(self.not_personal)
+        if both:
+            raise ValueError(f"declared both personal and not personal: {', '.join(sorted(both))}")
+
+
+_ACCOUNT = "user.account"
+
+#: Models of Django and third-party apps, by app label and model name.
+EXTERNAL: dict[str, ModelMap] = {
+    "auth.user": ModelMap(
+        personal={
+            "username": Field("user.account.username", Erasure.PSEUDONYMISE),
+            "first_name": Field("user.name.first", Erasure.CLEAR),
+            "last_name": Field("user.name.last", Erasure.CLEAR),
+            "email": Field("user.contact.email", Erasure.PSEUDONYMISE),
+            "password": Field("user.authorization.password", Erasure.CLEAR),
+            "last_login": Field("user.behavior.browsing_history", Erasure.CLEAR),
+            "date_joined": Field(_ACCOUNT, Erasure.CLEAR),
+        },
+        not_personal=("id", "is_superuser", "is_staff", "is_active", "groups", "user_permissions"),
+    ),
+    "auth.group": ModelMap(personal={}, not_personal=("id", "name", "permissions")),
+    "auth.permission": ModelMap(personal={}, not_personal=("id", "name", "content_type", "codename")),
+    "auth.group_permissions": ModelMap(personal={}, not_personal=("id", "group", "permission")),
+    "auth.user_groups": ModelMap(personal={}, not_personal=("id", "user", "group")),
+    "auth.user_user_permissions": ModelMap(personal={}, not_personal=("id", "user", "permission")),
+    "contenttypes.contenttype": ModelMap(personal={}, not_personal=("id", "app_label", "model")),
+    # The admin's log of changes made through it: the object's text and the change message can
+    # name people (a name shown as the object, a changed value).
+    "admin.logentry": ModelMap(
+        personal={
+            "object_repr": Field("user.content", Erasure.CLEAR),
+            "change_message": Field("user.content", Erasure.CLEAR),
+        },
+        not_personal=("id", "action_time", "user", "content_type", "object_id", "action_flag"),
+    ),
+    "sessions.session": ModelMap(
+        personal={"session_data": Field("user.device.cookie_id", Erasure.DELETE_ROW)},
+        not_personal=("session_key", "expire_date"),
+    ),
+}
+
+#: Fields django-simple-history adds to every history copy.
+_HISTORY_FIELDS = ModelMap(
+    personal={
+        "history_user": Field("user.account", Erasure.CLEAR),
+        "history_change_reason": Field("user.content", Erasure.CLEAR),
+    },
+    not_personal=("history_id", "history_date", "history_type"),
+)
+
+
+def _label(model: type[models.Model]) -> str:
+    return f"{model._meta.app_label}.{model._meta.model_name}"
+
+
+def history_base(model: type[models.Model]) -> type[models.Model] | None:
+    """For a django-simple-history copy, the model it copies."""
+    instance_type = getattr(model, "instance_type", None)
+    return (
+        instance_type if isinstance(instance_type, type) and issubclass(instance_type, models.Model) else None
+    )
+
+
+def model_map(model: type[models.Model]) -> ModelMap | None:
+    own = getattr(model, "data_map", None)
+    if isinstance(own, ModelMap):
+        return own
+    base = history_base(model)
+    if base is not None:
+        base_map = model_map(base)
+        if base_map is None:
+            return None
+        # A copy holds the same values as its model, plus who changed it and why.
+        return ModelMap(
+            personal={**base_map.personal, **_HISTORY_FIELDS.personal},
+            not_personal=(*base_map.not_personal, *_HISTORY_FIELDS.not_personal),
+            subject_path=base_map.subject_path,
+        )
+    return EXTERNAL.get(_label(model))
+
+
+def concrete_fields(model: type[models.Model]) -> list[str]:
+    """Every field a model stores or relates through (many-to-many included), by name."""
+    names = [f.name for f in model._meta.get_fields() if not f.auto_created or f.concrete]
+    return [n for n in names if _stores(model, n)]
+
+
+def _stores(model: type[models.Model], name: str) -> bool:
+    django_field = model._meta.get_field(name)
+    return bool(django_field.concrete or django_field.many_to_many) and not (
+        django_field.auto_created and not django_field.concrete
+    )
+
+
+def all_models() -> list[type[models.Model]]:
+    return list(apps.get_models(include_auto_created=True))
+
+
+def undeclared() -> list[str]:
+    """'app.model.field' for every stored field no map declares, and every model without a map."""
+    missing: list[str] = []
+    for model in all_models():
+        mapping = model_map(model)
+        fields = concrete_fields(model)
+        if mapping is None:
+            missing.append(f"{_label(model)} (no data map)")
+            continue
+        declared = set(mapping.personal) | set(mapping.not_personal)
+        missing.extend(f"{_label(model)}.{name}" for name in fields if name not in declared)
+        missing.extend(
+            f"{_label(model)}.{name} (declared but not a field)" for name in sorted(declared - set(fields))
+        )
+    return missing
+
+
+@dataclass(frozen=True)
+class Entry:
+    model: str
+    field: str
+    category: str
+    erasure: Erasure
+    hold: str
+
+
+def personal_fields() -> Iterator[Entry]:
+    """Every personal field of every model, for the printed map and the generic operations."""
+    for model in all_models():
+        mapping = model_map(model)
+        if mapping is None:
+            continue
+        for name, declared in mapping.personal.items():
+            yield Entry(_label(model), name, declared.category, declared.erasure, declared.hold)

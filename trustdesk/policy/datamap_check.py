@@ -1,0 +1,121 @@
+"""The policy against the data the software stores: ``trustdesk policy lint FILE --against-datamap``.
+
+These findings need the software's data map (every model's declared personal fields), so they
+are not among the policy rules in :mod:`trustdesk.policy.lint`, which look at the file alone.
+Categories match hierarchically: a purpose that covers ``user.contact`` covers
+``user.contact.email``. The codes are documented in ``docs/lint.md``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from trustdesk.lib.datamap import Entry, personal_fields
+from trustdesk.policy.lint import Finding, Severity
+from trustdesk.policy.loader import LoadedPolicy, PathT
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    severity: Severity
+    article: str
+    title: str
+
+
+UNCOVERED = Check(
+    "TD190",
+    Severity.ERROR,
+    "GDPR Art. 13(1)(c), 30(1)(c)",
+    "Every category the software stores is covered by a purpose",
+)
+UNSTORED = Check(
+    "TD191", Severity.INFO, "GDPR Art. 30(1)(c)", "Every category a purpose lists is stored somewhere"
+)
+UNKNOWN_HOLD = Check(
+    "TD192",
+    Severity.WARNING,
+    "GDPR Art. 17(3)(b), 5(1)(e)",
+    "Every legal hold of the data map has a legal-obligation purpose in the policy",
+)
+CHECKS = (UNCOVERED, UNSTORED, UNKNOWN_HOLD)
+
+
+def covers(broad: str, category: str) -> bool:
+    return category == broad or category.startswith(broad + ".")
+
+
+def _related(a: str, b: str) -> bool:
+    """One category lies within the other (either way): a field may hold what the purpose lists."""
+    return covers(a, b) or covers(b, a)
+
+
+def check_against_datamap(loaded: LoadedPolicy, entries: Iterable[Entry] | None = None) -> list[Finding]:
+    """TD190, TD191 and TD192 findings for a loaded policy and the data map (default: the software's)."""
+    policy = loaded.policy
+    stored: dict[str, list[str]] = defaultdict(list)
+    holds: dict[str, list[str]] = defaultdict(list)
+    for entry in personal_fields() if entries is None else entries:
+        stored[entry.category].append(f"{entry.model}.{entry.field}")
+        if entry.hold:
+            holds[entry.hold].append(f"{entry.model}.{entry.field}")
+    listed = {key: list(purpose.data_categories) for key, purpose in policy.purposes.items()}
+
+    found: list[tuple[Check, PathT, str]] = []
+    for category in sorted(stored):
+        if not any(covers(broad, category) for categories in listed.values() for broad in categories):
+            fields = _some(stored[category])
+            found.append(
+                (
+                    UNCOVERED,
+                    ("purposes",),
+                    f"the software stores {category} ({fields}) but no purpose of the policy covers it; "
+                    "add it (or a broader category) to the purpose it is processed for",
+                )
+            )
+    for key, categories in listed.items():
+        never = [c for c in categories if not any(_related(c, s) for s in stored)]
+        if never:
+            found.append(
+                (
+                    UNSTORED,
+                    ("purposes", key, "data_categories"),
+                    f"purpose '{key}' lists {', '.join(never)}, which the software never stores; "
+                    "fine if it is kept elsewhere (another system, the web logs), otherwise remove it",
+                )
+            )
+    for event in sorted(holds):
+        if policy.legal_hold(event) is None:
+            found.append(
+                (
+                    UNKNOWN_HOLD,
+                    ("purposes",),
+                    f"the software keeps {_some(holds[event])} under a legal hold running from {event}, but no "
+                    "purpose of the policy rests on legal_obligation with retention from that event; erasure "
+                    "cannot tell until when the hold lasts. Declare the purpose that keeps these records "
+                    f"(for example invoices: legal_obligation, retention from {event})",
+                )
+            )
+    findings = [
+        Finding(
+            code=check.code,
+            severity=check.severity,
+            article=check.article,
+            message=message,
+            path=path,
+            file=loaded.source.name,
+            line=loaded.source.line_of(path),
+        )
+        for check, path, message in found
+    ]
+    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    findings.sort(key=lambda f: (order[f.severity], f.line or 0, f.code))
+    return findings
+
+
+def _some(fields: list[str], shown: int = 3) -> str:
+    names = sorted(fields, key=lambda name: (".historical" in name, name))  # history copies last
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")

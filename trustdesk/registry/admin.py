@@ -1,0 +1,83 @@
+"""The staff view of the registry for now: every record read-only, with its history copies.
+
+Nothing is added, changed or deleted here: changes go through the service functions, which
+write the journal. Search covers names, e-mail addresses, domain names and IP addresses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db import models
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from trustdesk.lib.datamap import history_base
+from trustdesk.registry import models as registry
+
+#: What staff search by, per model: names, e-mail addresses, domain names, IP addresses, references.
+SEARCH: dict[type[models.Model], tuple[str, ...]] = {
+    registry.Person: ("first_name", "last_name", "email", "external_ref"),
+    registry.Organisation: ("name", "email", "website", "external_ref"),
+    registry.Role: ("person__first_name", "person__last_name", "person__email", "organisation__name"),
+    registry.Service: ("label", "identifiers__value", "organisation__name", "external_ref"),
+    registry.ServiceIdentifier: ("value", "service__organisation__name"),
+    registry.Invoice: ("number", "billing_name", "organisation__name", "external_ref"),
+    registry.InvoiceLine: ("invoice__number", "invoice__billing_name"),
+    registry.UsageRecord: ("service__label", "service__identifiers__value"),
+    registry.Interaction: ("person__first_name", "person__last_name", "person__email", "organisation__name"),
+    registry.Disclosure: ("recipient", "organisation__name", "service__identifiers__value"),
+}
+
+#: Columns of the list, per model (the first is the link to the record).
+COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
+    registry.Person: ("__str__", "first_name", "last_name", "email", "kind", "updated_at"),
+    registry.Organisation: ("__str__", "name", "kind", "email", "status", "updated_at"),
+    registry.Role: ("__str__", "person", "organisation", "kind", "since", "until"),
+    registry.Service: ("__str__", "organisation", "kind", "label", "starts_on", "ends_on"),
+    registry.ServiceIdentifier: ("__str__", "service", "kind", "value", "assigned_from", "assigned_until"),
+    registry.Invoice: ("__str__", "number", "organisation", "issued_on", "total", "currency"),
+    registry.InvoiceLine: ("__str__", "invoice", "description", "quantity", "unit_price"),
+    registry.UsageRecord: ("__str__", "service", "metric", "period_start", "period_end", "quantity"),
+    registry.Interaction: ("__str__", "person", "organisation", "direction", "occurred_at", "subject"),
+    registry.Disclosure: ("__str__", "organisation", "recipient", "disclosed_at", "public"),
+}
+
+
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """List, detail and history, nothing else."""
+
+    actions = None
+    list_per_page = 50
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in self.model._meta.concrete_fields]
+
+
+def _register() -> None:
+    for model in sorted(SEARCH, key=lambda m: m._meta.model_name or ""):
+        if history_base(model) is not None or admin.site.is_registered(model):
+            continue
+        fields = {f.name for f in model._meta.concrete_fields}
+        filters = [name for name in ("kind", "source_kind", "channel") if name in fields]
+        options = {
+            "search_fields": SEARCH[model],
+            "list_display": COLUMNS[model],
+            "list_filter": filters,
+            "__module__": __name__,
+        }
+        admin_class = type(f"{model.__name__}Admin", (ReadOnlyHistoryAdmin,), options)
+        admin.site.register(model, admin_class)
+
+
+_register()

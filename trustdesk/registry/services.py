@@ -1,0 +1,249 @@
+"""State changes of the registry. Each one is atomic and writes its journal entry in the same transaction.
+
+The journal's core holds references only (model and primary key); the personal values
+that changed go in the entry's payload, which erasure can clear. History copies
+(django-simple-history) keep the old values of every change (P0.7).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from trustdesk.journal.services import record
+from trustdesk.lib.datamap import model_map
+from trustdesk.registry.models import (
+    Disclosure,
+    Interaction,
+    Invoice,
+    InvoiceLine,
+    Organisation,
+    Person,
+    RegistryModel,
+    Role,
+    Service,
+    ServiceIdentifier,
+    UsageRecord,
+)
+
+M = TypeVar("M", bound=RegistryModel)
+
+
+class IntakeError(ValidationError):
+    """Data refused on intake; ``message_dict`` names each field and why, never echoing personal values."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change: a reference for the journal's core, and the user for history copies."""
+
+    ref: str
+    user: Any = None
+
+    @classmethod
+    def operator(cls, name: str) -> Actor:
+        return cls(ref=f"operator:{name}")
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(ref="system")
+
+
+def _label(model: type[models.Model]) -> str:
+    return f"{model._meta.app_label}.{model._meta.model_name}"
+
+
+def _personal_changes(instance: models.Model, before: Mapping[str, Any]) -> dict[str, list[Any]]:
+    mapping = model_map(type(instance))
+    personal = set(mapping.personal) if mapping else set()
+    changes = {}
+    for name in personal:
+        old, new = before.get(name), getattr(instance, name, None)
+        if old != new:
+            changes[name] = [_jsonable(old), _jsonable(new)]
+    return changes
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int | float | bool | list | dict):
+        return value
+    return str(value)
+
+
+def _values(instance: models.Model) -> dict[str, Any]:
+    return {f.name: getattr(instance, f.name, None) for f in instance._meta.concrete_fields}
+
+
+def required_categories(purpose_key: str) -> list[str]:
+    """The categories the policy in effect makes mandatory for a purpose (P2.3)."""
+    from trustdesk.policy.queries import version_in_effect
+
+    version = version_in_effect()
+    if version is None:
+        raise IntakeError({"purpose": "no policy is in effect, so no purpose can be named"})
+    purpose = version.loaded.policy.purposes.get(purpose_key)
+    if purpose is None:
+        raise IntakeError({"purpose": f"the policy in effect has no purpose '{purpose_key}'"})
+    return list(purpose.required_categories)
+
+
+def check_required(instance: models.Model, purpose_key: str) -> None:
+    """Refuse a record that lacks a category its purpose requires; names the fields that would hold it."""
+    mapping = model_map(type(instance))
+    if mapping is None:
+        return
+    errors: dict[str, str] = {}
+    for category in required_categories(purpose_key):
+        fields = [
+            name
+            for name, declared in mapping.personal.items()
+            if declared.category == category or declared.category.startswith(category + ".")
+        ]
+        if not fields:
+            continue  # this kind of record does not hold that category; another record of the intake does
+        if not any(getattr(instance, name, None) not in (None, "") for name in fields):
+            errors[fields[0]] = f"purpose '{purpose_key}' requires {category}: provide {' or '.join(fields)}"
+    if errors:
+        raise IntakeError(errors)
+
+
+def _save(
+    instance: M,
+    *,
+    actor: Actor,
+    verb: str,
+    before: Mapping[str, Any] | None,
+    purpose: str | None,
+    reason: str,
+) -> M:
+    if purpose:
+        check_required(instance, purpose)
+    instance._history_user = actor.user  # type: ignore[attr-defined]
+    instance._change_reason = reason  # type: ignore[attr-defined]
+    try:
+        instance.save()
+    except ValidationError as exc:
+        raise IntakeError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        ) from None
+    payload = _personal_changes(instance, before or {})
+    record(
+        f"{_label(type(instance))}.{verb}",
+        actor=actor.ref,
+        object_type=_label(type(instance)),
+        object_id=str(instance.pk),
+        payload={"changed": payload} if payload else None,
+    )
+    return instance
+
+
+@transaction.atomic
+def do_create(model: type[M], data: Mapping[str, Any], *, actor: Actor, purpose: str | None = None) -> M:
+    """Create a registry record from field values."""
+    instance = model(**data)
+    return _save(instance, actor=actor, verb="created", before=None, purpose=purpose, reason="created")
+
+
+@transaction.atomic
+def do_update(instance: M, changes: Mapping[str, Any], *, actor: Actor, reason: str = "updated") -> M:
+    """Change fields of a record; the old values stay in its history copies (P0.7)."""
+    before = _values(instance)
+    for name, value in changes.items():
+        setattr(instance, name, value)
+    if _values(instance) == before:
+        return instance
+    return _save(instance, actor=actor, verb="updated", before=before, purpose=None, reason=reason[:100])
+
+
+@transaction.atomic
+def do_upsert(
+    model: type[M], external_ref: str, data: Mapping[str, Any], *, actor: Actor, purpose: str | None = None
+) -> tuple[M, bool]:
+    """Create or update by the billing system's reference; returns (record, created)."""
+    existing = model._default_manager.select_for_update().filter(external_ref=external_ref).first()
+    if existing is None:
+        return do_create(model, {**data, "external_ref": external_ref}, actor=actor, purpose=purpose), True
+    return do_update(existing, data, actor=actor, reason="updated by import"), False
+
+
+@transaction.atomic
+def do_link_person(organisation: Organisation, person: Person, kind: str, *, actor: Actor) -> Role:
+    role, created = Role.objects.get_or_create(organisation=organisation, person=person, kind=kind)
+    if created:
+        record(
+            "registry.role.created",
+            actor=actor.ref,
+            object_type="registry.role",
+            object_id=str(role.pk),
+            payload=None,
+        )
+    return role
+
+
+@transaction.atomic
+def do_create_invoice(
+    data: Mapping[str, Any], lines: Sequence[Mapping[str, Any]], *, actor: Actor
+) -> Invoice:
+    invoice = do_create(Invoice, data, actor=actor)
+    for line in lines:
+        InvoiceLine.objects.create(invoice=invoice, **line)
+    return invoice
+
+
+@transaction.atomic
+def do_record_disclosure(
+    organisation: Organisation,
+    recipient: str,
+    categories: list[str],
+    *,
+    actor: Actor,
+    service: Service | None = None,
+    at: dt.datetime | None = None,
+) -> Disclosure:
+    """Record that personal data went to a recipient of the policy (a registry's WHOIS: P0.5, P4.1)."""
+    from django.utils import timezone
+
+    from trustdesk.policy.queries import version_in_effect
+
+    version = version_in_effect()
+    policy = version.loaded.policy if version else None
+    if policy is None or recipient not in policy.recipients:
+        raise IntakeError({"recipient": f"'{recipient}' is not a recipient of the policy in effect"})
+    public = policy.recipients[recipient].public_disclosure is not None
+    return do_create(
+        Disclosure,
+        {
+            "organisation": organisation,
+            "service": service,
+            "recipient": recipient,
+            "categories": categories,
+            "public": public,
+            "disclosed_at": at or timezone.now(),
+            "source_kind": "organisation",
+        },
+        actor=actor,
+    )
+
+
+__all__ = [
+    "Actor",
+    "IntakeError",
+    "Interaction",
+    "ServiceIdentifier",
+    "UsageRecord",
+    "check_required",
+    "do_create",
+    "do_create_invoice",
+    "do_link_person",
+    "do_record_disclosure",
+    "do_update",
+    "do_upsert",
+    "required_categories",
+]
