@@ -29,6 +29,13 @@ def test_it_prepares_the_demo_and_prints_the_address(tmp_path: Path) -> None:
     )
     assert again.returncode == 0, again.stderr
     assert "unchanged: the policy is the same as version 1" in again.stdout
+    # The same staff log-in both times, its password kept privately in the data directory.
+    login = tmp_path / "data" / "demo-login"
+    assert (login.stat().st_mode & 0o777) == 0o600
+    password = login.read_text(encoding="utf-8").strip()
+    line = f"log in as privacy@demo.example / {password}"
+    assert line in first.stdout
+    assert line in again.stdout
     assert "registry: already holds 200 organisations; nothing added" in again.stdout
 
 
