@@ -1,6 +1,6 @@
 """Journal entries and the journal's head.
 
-An entry is written once, by ``services.record``; afterwards only its payload can be erased,
+An entry is written once, by ``services.record`` (or ``services.record_many`` for a batch); afterwards only its payload can be erased,
 by ``services.erase_payloads``. Every other change or deletion through the ORM is refused.
 Changes made behind the ORM's back (SQL) are what ``verify.verify`` finds.
 """
@@ -37,8 +37,20 @@ class JournalEntryQuerySet(models.QuerySet["JournalEntry"]):
 
     def bulk_create(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise JournalImmutableError(
-            "journal entries are appended one at a time with trustdesk.journal.services.record"
+            "journal entries are appended one at a time with trustdesk.journal.services.record, "
+            "or chained in a batch with trustdesk.journal.services.record_many"
         )
+
+    def _append_chained(self, entries: list[JournalEntry]) -> None:
+        """Insert entries already chained to the locked head; only ``services.record_many`` calls this.
+
+        Each entry must carry the mark ``record_many`` sets, so that nothing else slips in this way.
+        """
+        if not all(entry._recording and entry._state.adding for entry in entries):
+            raise JournalImmutableError("journal entries are appended with trustdesk.journal.services")
+        from trustdesk.journal.bulk import insert_new
+
+        insert_new(JournalEntry, entries)
 
     def _erase_payloads(self) -> int:
         """Clear payload and salt; only ``services.erase_payloads`` calls this."""
@@ -84,7 +96,7 @@ class JournalEntry(models.Model):
         ),
     )
 
-    #: Set by services.record on the one instance it inserts.
+    #: Set by services.record and services.record_many on the instances they insert.
     _recording: bool = False
 
     class Meta:

@@ -6,10 +6,12 @@ and its evidence are committed together or not at all.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
@@ -18,7 +20,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from trustdesk.journal.chain import GENESIS, entry_hash, payload_digest
+from trustdesk.journal.chain import GENESIS, entry_hash, format_at, payload_digest
 from trustdesk.journal.models import HEAD_ID, JournalEntry, JournalError, JournalHead
 
 #: The action of the entries that record an erasure of payloads.
@@ -33,6 +35,16 @@ _REFERENCE = re.compile(r"[!#-?A-[\]-~]*")
 
 class TransactionRequired(JournalError):
     """``record`` was called outside a transaction."""
+
+
+@dataclass(frozen=True)
+class EntrySpec:
+    """One entry for ``record_many``: the arguments ``record`` takes besides the actor."""
+
+    action: str
+    object_type: str = ""
+    object_id: str = ""
+    payload: dict[str, Any] | None = None
 
 
 def record(
@@ -52,20 +64,79 @@ def record(
     Must run inside ``transaction.atomic()``: the entry is part of the change it records. Concurrent
     appenders wait for each other on the journal's head row, so seq numbers never repeat or skip.
     """
-    if not transaction.get_connection().in_atomic_block:
-        raise TransactionRequired(
-            f"journal entry {action!r} must be recorded inside transaction.atomic(), "
-            "in the same transaction as the change it records"
-        )
+    _require_transaction(f"journal entry {action!r}")
     _check_core(action, actor, object_type, object_id)
     data = _normalise(payload)
     head = _lock_head()
-    seq = head.seq + 1
+    at = _next_at(head)
+    entry = _chained(head.seq + 1, at, format_at(at), actor, action, object_type, object_id, data, head.hash)
+    entry._recording = True
+    entry.save(force_insert=True)
+    entry._recording = False
+    _move_head(head, entry.seq, entry.hash, at)
+    return entry
+
+
+def record_many(entries: Sequence[EntrySpec], *, actor: str) -> list[JournalEntry]:
+    """Append several entries by one actor, in order, and return them.
+
+    The same chain as that many calls of ``record``: each entry checked the same way (all of them
+    before anything is written), the head locked once, the hashes chained with the same recipe,
+    the entries inserted together and the head moved once. The entries share one time. Must run
+    inside ``transaction.atomic()``, in the transaction of the changes they record.
+    """
+    _require_transaction(f"{len(entries)} journal entries")
+    if not entries:
+        return []
+    checked: list[tuple[EntrySpec, dict[str, Any] | None]] = []
+    for spec in entries:
+        _check_core(spec.action, actor, spec.object_type, spec.object_id)
+        checked.append((spec, _normalise(spec.payload)))
+    head = _lock_head()
+    at = _next_at(head)
+    when = format_at(at)
+    seq, prev = head.seq, head.hash
+    made: list[JournalEntry] = []
+    for spec, data in checked:
+        seq += 1
+        entry = _chained(seq, at, when, actor, spec.action, spec.object_type, spec.object_id, data, prev)
+        entry._recording = True
+        made.append(entry)
+        prev = entry.hash
+    JournalEntry.objects.all()._append_chained(made)
+    for entry in made:
+        entry._recording = False
+    _move_head(head, seq, prev, at)
+    return made
+
+
+def _require_transaction(what: str) -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise TransactionRequired(
+            f"{what} must be recorded inside transaction.atomic(), "
+            "in the same transaction as the change it records"
+        )
+
+
+def _next_at(head: JournalHead) -> dt.datetime:
     now = timezone.now()
-    at = max(now, head.at) if head.at is not None else now  # times never go back along the chain
+    return max(now, head.at) if head.at is not None else now  # times never go back along the chain
+
+
+def _chained(
+    seq: int,
+    at: dt.datetime,
+    when: str,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    data: dict[str, Any] | None,
+    prev_hash: str,
+) -> JournalEntry:
     salt = secrets.token_hex(16) if data is not None else None
     digest = payload_digest(salt, data) if salt is not None else ""
-    entry = JournalEntry(
+    return JournalEntry(
         seq=seq,
         at=at,
         actor=actor,
@@ -75,16 +146,15 @@ def record(
         payload=data,
         payload_salt=salt,
         payload_digest=digest,
-        prev_hash=head.hash,
-        hash=entry_hash(seq, at, actor, action, object_type, object_id, digest, head.hash),
+        prev_hash=prev_hash,
+        hash=entry_hash(seq, when, actor, action, object_type, object_id, digest, prev_hash),
     )
-    entry._recording = True
-    entry.save(force_insert=True)
-    entry._recording = False
-    moved = JournalHead.objects.filter(pk=HEAD_ID, seq=head.seq).update(seq=seq, hash=entry.hash, at=at)
+
+
+def _move_head(head: JournalHead, seq: int, hash_: str, at: dt.datetime) -> None:
+    moved = JournalHead.objects.filter(pk=HEAD_ID, seq=head.seq).update(seq=seq, hash=hash_, at=at)
     if moved != 1:
-        raise JournalError("the journal head moved while this entry was appended; nothing was recorded")
-    return entry
+        raise JournalError("the journal head moved while these entries were appended; nothing was recorded")
 
 
 def erase_payloads(
@@ -173,9 +243,25 @@ def _normalise(payload: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     if not isinstance(payload, dict):
         raise TypeError(f"a journal payload is a dict or None, not {type(payload).__name__}")
-    data: dict[str, Any] = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
-    _refuse_floats(data, "payload")
+    text = json.dumps(payload, cls=DjangoJSONEncoder)
+    try:
+        data: dict[str, Any] = _NO_FLOATS.decode(text)
+    except _FloatFound:
+        _refuse_floats(json.loads(text), "payload")  # names where the float is
+        raise ValueError("journal payload holds a float; pass it as a string or a Decimal") from None
     return data
+
+
+class _FloatFound(Exception):
+    pass
+
+
+def _float_found(text: str) -> Any:
+    raise _FloatFound(text)
+
+
+#: Decodes JSON and stops at the first float (or NaN, Infinity), which ``_refuse_floats`` then names.
+_NO_FLOATS = json.JSONDecoder(parse_float=_float_found, parse_constant=_float_found)
 
 
 def _refuse_floats(value: Any, where: str) -> None:

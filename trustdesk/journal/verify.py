@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from django.db import connections, router
 
 from trustdesk.journal.chain import GENESIS, entry_hash, format_at, payload_digest
 from trustdesk.journal.models import HEAD_ID, JournalEntry, JournalHead
@@ -67,9 +72,8 @@ def verify(*, batch_size: int = 10_000, expect_anchor: tuple[int, str] | None = 
     try:
         explained = _erased_seqs()
         last, last_hash = 0, GENESIS
-        last_at: dt.datetime | None = None
-        rows = JournalEntry.objects.order_by("seq").values_list(*_FIELDS).iterator(chunk_size=batch_size)
-        for row in rows:
+        last_at: str | None = None
+        for row in _rows(batch_size):
             checked += 1
             last_hash = _check(row, last, last_hash, last_at, explained)
             last, last_at = row[0], row[1]
@@ -94,9 +98,66 @@ def verify(*, batch_size: int = 10_000, expect_anchor: tuple[int, str] | None = 
     return VerifyResult(True, checked, None, None, head_seq, head_hash)
 
 
-def _check(
-    row: tuple[Any, ...], last: int, last_hash: str, last_at: dt.datetime | None, explained: set[int]
-) -> str:
+def _rows(batch_size: int) -> Iterator[tuple[Any, ...]]:
+    """The entries in seq order as tuples of ``_FIELDS``, with ``at`` and ``payload`` as text.
+
+    Read with a raw cursor (server-side on PostgreSQL, which also writes the times), a batch at a
+    time, so that memory stays bounded and no model instances are made. ``at`` is
+    ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC with a four-digit year, which sorts like the time; the
+    payload is its JSON text, or None.
+    """
+    connection = connections[router.db_for_read(JournalEntry)]
+    quote = connection.ops.quote_name
+    column_of = {field.name: str(field.column) for field in JournalEntry._meta.concrete_fields}
+    columns = [quote(column_of[name]) for name in _FIELDS]
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        columns[1] = f"to_char({columns[1]} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+        columns[6] = f"{columns[6]}::text"
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {quote(JournalEntry._meta.db_table)} "  # noqa: S608  (names from the model)
+        f"ORDER BY {columns[0]}"
+    )
+    server_side = postgres and not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+    with connection.chunked_cursor() if server_side else connection.cursor() as cursor:
+        cursor.execute(sql)
+        while batch := cursor.fetchmany(batch_size):
+            if postgres:
+                yield from batch
+                continue
+            for row in batch:
+                at, payload = _sortable(row[1]), row[6]
+                if payload is not None and not isinstance(payload, str):
+                    payload = json.dumps(payload)
+                yield (row[0], at, *row[2:6], payload, *row[7:])
+
+
+def _sortable(value: Any) -> str:
+    """A time as another database returns it (text or a datetime), written like PostgreSQL's above."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return str(value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds")) + "Z"
+
+
+def _recipe_at(sortable: str) -> str:
+    """The recipe's text of a time (``format_at``), from the sortable text; they differ before year 1000."""
+    if sortable[0] != "0":
+        return sortable
+    return format_at(dt.datetime.strptime(sortable, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC))
+
+
+_string = json.encoder.encode_basestring
+
+
+def _core_hash(seq: int, when: str, core: tuple[str, ...]) -> str:
+    """``entry_hash``, with the canonical JSON of the core written out (the same text, faster)."""
+    text = f"[{int(seq)},{_string(when)},{','.join(map(_string, core))}]"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _check(row: tuple[Any, ...], last: int, last_hash: str, last_at: str | None, explained: set[int]) -> str:
     seq, at, actor, action, object_type, object_id, payload, salt, digest, prev_hash, hash_ = row
     expected = last + 1
     if seq > expected:
@@ -106,9 +167,9 @@ def _check(
         raise _Broken(expected, f"entries {expected} to {seq - 1} are missing: {gap}")
     if seq < expected:
         raise _Broken(seq, f"entry {seq} was inserted: the journal starts at 1")
-    when = format_at(at)
+    when = at if at[0] != "0" else _recipe_at(at)
     core = (actor, action, object_type, object_id, digest, prev_hash)
-    if entry_hash(seq, when, *core) != hash_:
+    if _core_hash(seq, when, core) != hash_:
         original = _recorded_as(seq, when, core, hash_)
         if original is not None:
             raise _Broken(seq, f"entry {seq} was reordered: it holds what was recorded as entry {original}")
@@ -119,9 +180,15 @@ def _check(
     if last_at is not None and at < last_at:
         raise _Broken(seq, f"entry {seq} was reordered: it is dated before entry {last}")
     if payload is not None:
-        if not digest or salt is None or not _digest_matches(salt, payload, digest):
-            raise _Broken(seq, f"entry {seq}: its payload does not match its digest")
-    elif digest and seq not in explained:
+        try:
+            data = json.loads(payload)
+        except ValueError:  # not JSON at all (a database that stores JSON as text)
+            raise _Broken(seq, f"entry {seq}: its payload does not match its digest") from None
+        if data is not None:
+            if not digest or salt is None or not _digest_matches(salt, data, digest):
+                raise _Broken(seq, f"entry {seq}: its payload does not match its digest")
+            return str(hash_)
+    if digest and seq not in explained:
         raise _Broken(seq, f"entry {seq}: its payload was removed without an erasure entry")
     return str(hash_)
 

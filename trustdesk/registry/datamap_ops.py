@@ -182,26 +182,6 @@ def declared_columns(model: type[models.Model], mapping: ModelMap) -> dict[str, 
     return columns
 
 
-def _rows(queryset: QuerySet[Any], mapping: ModelMap, about: About) -> list[dict[str, Any]]:
-    model = queryset.model
-    columns = declared_columns(model, mapping)
-    pk_name = model._meta.pk.attname
-    rows = []
-    for values in queryset.values(pk_name, *columns.values()).order_by(pk_name):
-        rows.append(
-            {
-                "pk": jsonable(values[pk_name]),
-                "about": about,
-                "fields": {name: jsonable(values[attname]) for name, attname in columns.items()},
-            }
-        )
-    return rows
-
-
-def _ids(queryset: QuerySet[Any], column: str = "pk") -> set[Any]:
-    return set(queryset.values_list(column, flat=True))
-
-
 @dataclass
 class Found:
     """The records of one model about a person: live and history ids, each marked person or organisation."""
@@ -223,29 +203,107 @@ class Found:
 
 def find_records(person: Person, organisations: list[int]) -> list[Found]:
     """Which records (and history copies) are about the person, and which about these organisations."""
-    found: list[Found] = []
+    return [found for found, _ in _gather(person, organisations)]
+
+
+Rows = dict[str, list[dict[str, Any]]]
+
+
+def _gather(person: Person, organisations: list[int]) -> list[tuple[Found, Rows]]:
+    """For each reach: which records are about the person or the organisations, and their rows.
+
+    A few queries per model, each reading the declared columns at once (the ids come with the
+    rows): the records about the person, those about the organisations, and the history copies:
+    of those records by their indexed ``id``, and those whose path reaches the person or the
+    organisations (copies of records since deleted). Queries that cannot match are not run.
+    """
+    gathered: list[tuple[Found, Rows]] = []
     for reach in reaches():
-        person_ids = _ids(reach.about_person(person))
-        org_ids = _ids(reach.about_organisations(organisations)) - person_ids
+        model = reach.model
+        pk_name = model._meta.pk.attname
+        columns = declared_columns(model, reach.mapping)
+        person_rows = (
+            _fetch(reach.about_person(person), pk_name, columns) if reach.subject == "person" else []
+        )
+        person_ids = {row[pk_name] for row in person_rows}
+        org_rows = (
+            [
+                row
+                for row in _fetch(reach.about_organisations(organisations), pk_name, columns)
+                if row[pk_name] not in person_ids
+            ]
+            if _reaches_organisations(reach, organisations)
+            else []
+        )
+        org_ids = {row[pk_name] for row in org_rows}
+        rows: Rows = {}
+        live = _as_rows(person_rows, pk_name, columns, "person") + _as_rows(
+            org_rows, pk_name, columns, "organisation"
+        )
+        if live:
+            rows[reach.label] = live
         history_person: set[Any] = set()
         history_org: set[Any] = set()
         in_history_person: set[Any] = set()
         in_history_org: set[Any] = set()
-        if reach.history is not None:
-            history = reach.history
-            history_person = _ids(_history_of(history, person_ids)) | _ids(
-                reach.about_person(person, history)
+        history, history_map = reach.history, reach.history_mapping
+        if history is not None and history_map is not None:
+            h_pk = history._meta.pk.attname
+            h_columns = declared_columns(history, history_map)
+            extra = {**h_columns, "record id": "id"}  # the id of the record each copy is of
+            copies: dict[Any, dict[str, Any]] = {}
+            person_copies: set[Any] = set()
+            if person_ids or org_ids:
+                for row in _fetch(_history_of(history, person_ids | org_ids), h_pk, extra):
+                    copies[row[h_pk]] = row
+                    if row["id"] in person_ids:
+                        person_copies.add(row[h_pk])
+            if reach.subject == "person":
+                for row in _fetch(reach.about_person(person, history), h_pk, extra):
+                    copies[row[h_pk]] = row
+                    person_copies.add(row[h_pk])
+            if _reaches_organisations(reach, organisations):
+                for row in _fetch(reach.about_organisations(organisations, history), h_pk, extra):
+                    copies.setdefault(row[h_pk], row)
+            ordered = [copies[key] for key in sorted(copies)]
+            person_list = [row for row in ordered if row[h_pk] in person_copies]
+            org_list = [row for row in ordered if row[h_pk] not in person_copies]
+            history_person = {row[h_pk] for row in person_list}
+            history_org = {row[h_pk] for row in org_list}
+            in_history_person = {row["id"] for row in person_list}
+            in_history_org = {row["id"] for row in org_list} - in_history_person
+            kept = _as_rows(person_list, h_pk, h_columns, "person") + _as_rows(
+                org_list, h_pk, h_columns, "organisation"
             )
-            history_org = (
-                _ids(_history_of(history, org_ids)) | _ids(reach.about_organisations(organisations, history))
-            ) - history_person
-            manager = history._default_manager
-            in_history_person = _ids(manager.filter(pk__in=history_person), "id")
-            in_history_org = _ids(manager.filter(pk__in=history_org), "id") - in_history_person
-        found.append(
-            Found(reach, person_ids, org_ids, history_person, history_org, in_history_person, in_history_org)
+            if kept:
+                rows[label(history)] = kept
+        found = Found(
+            reach, person_ids, org_ids, history_person, history_org, in_history_person, in_history_org
         )
-    return found
+        gathered.append((found, rows))
+    return gathered
+
+
+def _reaches_organisations(reach: Reach, organisations: list[int]) -> bool:
+    """Whether ``about_organisations`` can match anything (it is empty otherwise)."""
+    return bool(organisations) and (reach.subject == "organisation" or bool(reach.org_fields))
+
+
+def _fetch(queryset: QuerySet[Any], pk_name: str, columns: dict[str, str]) -> list[dict[str, Any]]:
+    return list(queryset.values(pk_name, *columns.values()).order_by(pk_name))
+
+
+def _as_rows(
+    values: list[dict[str, Any]], pk_name: str, columns: dict[str, str], about: About
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "pk": jsonable(row[pk_name]),
+            "about": about,
+            "fields": {name: jsonable(row[attname]) for name, attname in columns.items()},
+        }
+        for row in values
+    ]
 
 
 def journal_about(ids_by_label: dict[str, set[Any]]) -> QuerySet[JournalEntry]:
@@ -269,28 +327,22 @@ def collect(person: Person) -> dict[str, Any]:
     records under ``journal.journalentry`` with their payloads (``None`` once erased).
     """
     organisations = organisations_of(person)
-    found = find_records(person, organisations)
+    gathered = _gather(person, organisations)
+    found = [item for item, _ in gathered]
     grouped: dict[str, list[dict[str, Any]]] = {}
-    for item in found:
-        reach = item.reach
-        rows = _rows(reach.model._default_manager.filter(pk__in=item.person_ids), reach.mapping, "person")
-        rows += _rows(reach.model._default_manager.filter(pk__in=item.org_ids), reach.mapping, "organisation")
-        if rows:
-            grouped[reach.label] = rows
-        history_map = reach.history_mapping
-        if reach.history is not None and history_map is not None:
-            manager = reach.history._default_manager
-            copies = _rows(manager.filter(pk__in=item.history_person_ids), history_map, "person")
-            copies += _rows(manager.filter(pk__in=item.history_org_ids), history_map, "organisation")
-            if copies:
-                grouped[label(reach.history)] = copies
+    for _, rows in gathered:
+        grouped.update(rows)
     person_keys = {(item.reach.label, str(i)) for item in found for i in item.record_ids(organisation=False)}
     entries = [
         {
-            **{name: jsonable(getattr(entry, name)) for name in JOURNAL_FIELDS},
-            "about": "person" if (entry.object_type, entry.object_id) in person_keys else "organisation",
+            **{name: jsonable(entry[name]) for name in JOURNAL_FIELDS},
+            "about": "person"
+            if (entry["object_type"], entry["object_id"]) in person_keys
+            else "organisation",
         }
-        for entry in journal_about({item.reach.label: item.record_ids() for item in found}).order_by("seq")
+        for entry in journal_about({item.reach.label: item.record_ids() for item in found})
+        .order_by("seq")
+        .values(*JOURNAL_FIELDS)
     ]
     if entries:
         grouped[label(JournalEntry)] = entries

@@ -14,8 +14,10 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 
-from trustdesk.journal.services import record
+from trustdesk.journal.bulk import insert_new
+from trustdesk.journal.services import EntrySpec, record, record_many
 from trustdesk.lib.datamap import model_map
 from trustdesk.registry.models import (
     Disclosure,
@@ -38,6 +40,14 @@ class IntakeError(ValidationError):
     """Data refused on intake; ``message_dict`` names each field and why, never echoing personal values."""
 
 
+class BatchRefused(IntakeError):
+    """``do_bulk_create`` refused a whole batch because of one row; ``index`` says which (from 0)."""
+
+    def __init__(self, index: int, error: IntakeError) -> None:
+        super().__init__(error.message_dict)
+        self.index = index
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who makes a change: a reference for the journal's core, and the user for history copies."""
@@ -58,9 +68,11 @@ def _label(model: type[models.Model]) -> str:
     return f"{model._meta.app_label}.{model._meta.model_name}"
 
 
-def _personal_changes(instance: models.Model, before: Mapping[str, Any]) -> dict[str, list[Any]]:
-    mapping = model_map(type(instance))
-    personal = set(mapping.personal) if mapping else set()
+def _personal_changes(
+    instance: models.Model, before: Mapping[str, Any], personal: set[str] | None = None
+) -> dict[str, list[Any]]:
+    if personal is None:
+        personal = _personal_names(type(instance))
     changes = {}
     for name in personal:
         old, new = before.get(name), getattr(instance, name, None)
@@ -69,11 +81,19 @@ def _personal_changes(instance: models.Model, before: Mapping[str, Any]) -> dict
     return changes
 
 
+def _personal_names(model: type[models.Model]) -> set[str]:
+    mapping = model_map(model)
+    return set(mapping.personal) if mapping else set()
+
+
+_AS_IS = (str, int, float, bool, list, dict)
+
+
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if value is None or isinstance(value, str | int | float | bool | list | dict):
+    if value is None or isinstance(value, _AS_IS):
         return value
+    if isinstance(value, dt.date):  # datetimes too
+        return value.isoformat()
     return str(value)
 
 
@@ -149,6 +169,77 @@ def do_create(model: type[M], data: Mapping[str, Any], *, actor: Actor, purpose:
     """Create a registry record from field values."""
     instance = model(**data)
     return _save(instance, actor=actor, verb="created", before=None, purpose=purpose, reason="created")
+
+
+@transaction.atomic
+def do_bulk_create(
+    model: type[M],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    actor: Actor,
+    purpose: str | None = None,
+) -> list[M]:
+    """Create many records of one model at once, with what ``do_create`` writes for each.
+
+    Every row is checked first, as ``do_create`` checks it (the purpose's required categories,
+    then the model's ``clean()``); one bad row refuses the whole batch with :class:`BatchRefused`
+    naming its index, before anything is written, so that a caller can write the rows one at a
+    time to isolate it. Then the rows and their history copies are inserted in bulk, and their
+    journal entries appended with one ``record_many``, with the actions and payloads of
+    ``do_create``. The records come back in the order of ``rows``, with their primary keys.
+    """
+    instances = [model(**row) for row in rows]
+    for index, instance in enumerate(instances):
+        try:
+            if purpose:
+                check_required(instance, purpose)
+            instance.clean()
+        except IntakeError as exc:
+            raise BatchRefused(index, exc) from None
+        except ValidationError as exc:
+            error = IntakeError(exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages})
+            raise BatchRefused(index, error) from None
+    if not instances:
+        return []
+    insert_new(model, instances)
+    if any(instance.pk is None for instance in instances):
+        raise IntakeError({"__all__": "the records were inserted without their primary keys"})
+    made = instances
+    history = getattr(model, "history", None)
+    if history is not None:
+        history_model = history.model
+        now = timezone.now()
+        tracked = [field.attname for field in history_model.tracked_fields]
+        related = hasattr(history_model, "history_relation")
+        copies = []
+        for instance in instances:
+            # The history copy the post_save signal of simple_history writes for a created record.
+            copy = history_model(
+                history_date=now,
+                history_user=actor.user,
+                history_change_reason="created",
+                history_type="+",
+                **{name: getattr(instance, name) for name in tracked},
+            )
+            if related:
+                copy.history_relation_id = instance.pk
+            copies.append(copy)
+        insert_new(history_model, copies)
+    model_label = _label(model)
+    personal = _personal_names(model)
+    specs = []
+    for instance in made:
+        payload = _personal_changes(instance, {}, personal)
+        specs.append(
+            EntrySpec(
+                f"{model_label}.created",
+                object_type=model_label,
+                object_id=str(instance.pk),
+                payload={"changed": payload} if payload else None,
+            )
+        )
+    record_many(specs, actor=actor.ref)
+    return made
 
 
 @transaction.atomic
@@ -234,11 +325,13 @@ def do_record_disclosure(
 
 __all__ = [
     "Actor",
+    "BatchRefused",
     "IntakeError",
     "Interaction",
     "ServiceIdentifier",
     "UsageRecord",
     "check_required",
+    "do_bulk_create",
     "do_create",
     "do_create_invoice",
     "do_link_person",
