@@ -12,7 +12,7 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
-from trustdesk.lib.env import env_bool, env_file, env_list, env_path, env_str, secret_key
+from trustdesk.lib.env import env_bool, env_file, env_int, env_list, env_path, env_str, secret_key
 
 django_stubs_ext.monkeypatch()  # generic classes such as ModelAdmin[Model] at run time
 
@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "trustdesk.registry",
     "ninja",
     "trustdesk.api",
+    "trustdesk.rights",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +151,22 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("TRUST
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# E-mail: an SMTP server when TRUSTDESK_EMAIL_HOST is set; otherwise messages are printed (the demo).
+EMAIL_HOST = env_str("TRUSTDESK_EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("TRUSTDESK_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("TRUSTDESK_EMAIL_USER") or ""
+EMAIL_HOST_PASSWORD = env_str("TRUSTDESK_EMAIL_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("TRUSTDESK_EMAIL_STARTTLS", False)
+EMAIL_TIMEOUT = 30
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env_str("TRUSTDESK_EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env_str("TRUSTDESK_EMAIL_FROM") or "privacy@localhost"
+#: The address links in e-mails point to (https://privacy.example.com); the request's host without it.
+SITE_URL = (env_str("TRUSTDESK_SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,

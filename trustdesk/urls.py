@@ -8,6 +8,7 @@ from trustdesk.api.api import api
 urlpatterns = [
     path("", include("trustdesk.web.urls")),
     path("", include("trustdesk.policy.urls")),
+    path("", include("trustdesk.rights.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -232,6 +232,8 @@ def test_it_collects_data_from_every_model_and_every_history_copy(world: World) 
     data = collect(world.anna)
     json.dumps(data)  # serialisable as it is
     for reach in reaches():
+        if reach.model._meta.app_label != "registry":
+            continue  # other apps' records (requests, consents) are collected in their own tests
         assert reach.label in data["records"], reach.label
         if reach.history is not None:
             assert datamap_ops.label(reach.history) in data["records"], reach.label

@@ -136,6 +136,21 @@ def current_key() -> Key:
     return _write_new(highest + 1)
 
 
+def key_by_id(key_id: str) -> Key:
+    """The key with this id, to check pseudonyms made under it; PseudonymKeyError once destroyed."""
+    external = _external()
+    if external is not None:
+        key = _read_external(external)
+        if key.id == key_id:
+            return key
+        raise PseudonymKeyError(f"key {key_id!r} is not the key of {ENV_KEY_FILE}")
+    match = re.fullmatch(r"p(\d{1,9})", key_id)
+    live, _ = _numbers()
+    if match is None or int(match.group(1)) not in live:
+        raise PseudonymKeyError(f"there is no pseudonym key {key_id!r}: it never existed or was destroyed")
+    return Key(key_id, _read(live[int(match.group(1))]))
+
+
 def key_ids() -> list[str]:
     """The ids of the keys that still exist, oldest first."""
     external = _external()

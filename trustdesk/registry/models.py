@@ -173,8 +173,10 @@ class Person(RegistryModel):
             "job_title": Field("user.job_title", Erasure.CLEAR),
             "tags": Field("user.behavior", Erasure.CLEAR),
             "notes": Field("user.content", Erasure.CLEAR),
+            # The billing system's id of a person links to everything it holds about them.
+            "external_ref": Field("user.unique_id", Erasure.PSEUDONYMISE),
         },
-        not_personal=(*PROVENANCE, "kind"),
+        not_personal=tuple(name for name in (*PROVENANCE, "kind") if name != "external_ref"),
         subject_path="",
     )
 

@@ -1,0 +1,117 @@
+"""Access (Art. 15) and portability (Art. 20): reports, downloads that expire, every download journaled."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from trustdesk.journal.models import JournalEntry
+from trustdesk.registry.services import do_update
+from trustdesk.rights import services
+from trustdesk.rights.fulfil import do_fulfil, do_purge_downloads
+from trustdesk.rights.models import Download, Status
+
+from .conftest import STAFF
+
+pytestmark = pytest.mark.django_db
+
+
+def _fulfilled(kind: str, person, commit, **extra):
+    with commit():
+        request = services.do_open_request(
+            kind, channel="email", actor=STAFF, person=person, language="en", **extra
+        )
+        services.do_verify_identity(request, method="staff", actor=STAFF)
+        do_fulfil(request, actor=STAFF)
+    request.refresh_from_db()
+    return request
+
+
+def _links(text: str) -> list[str]:
+    return re.findall(r"https://privacy\.hostwerk\.example(/privacy/download/\S+)", text)
+
+
+def test_it_gives_everything_about_the_person_with_the_information_of_article_15(
+    people, smtp, commit
+) -> None:
+    do_update(people.anna, {"phone": "+32 470 99 99 99"}, actor=STAFF)  # the old number stays in history
+    request = _fulfilled("access", people.anna, commit)
+    assert request.status == Status.FULFILLED
+    report_path, json_path = _links(smtp.text(smtp.to("anna@example.be")[-1]))
+    client = Client()
+    report = client.get(report_path)
+    assert report.status_code == 200
+    assert report["Content-Disposition"].startswith("attachment;")
+    html = report.getvalue().decode()
+    for expected in ("Anna", "Peeters", "+32 470 12 34 56", "+32 470 99 99 99", "anna-blog", "Kerkstraat 1"):
+        assert expected in html
+    # Art. 15(1): purposes, bases, recipients, retention, rights and the authority, from the policy.
+    for expected in ("Invoicing", "Newsletter", "seven years", "supervisory authority"):
+        assert expected in html
+    data = json.loads(client.get(json_path).getvalue())
+    assert data["person"] == people.anna.pk
+    assert "registry.historicalperson" in data["records"]
+    assert "journal.journalentry" in data["records"]
+    assert {p["key"] for p in data["information"]["purposes"]} == {"invoicing", "newsletter"}
+    assert data["information"]["supervisory_authority"]["name"]
+    downloads = JournalEntry.objects.filter(action="rights.request.downloaded")
+    assert downloads.count() == 2
+
+
+def test_it_answers_an_address_nobody_has_without_saying_more(people, smtp, commit) -> None:
+    with commit():
+        request = services.do_open_request(
+            "access", channel="email", actor=STAFF, email="stranger@example.org", language="en"
+        )
+        services.do_verify_identity(request, method="email_link", actor=STAFF)
+        do_fulfil(request, actor=STAFF)
+    text = smtp.text(smtp.to("stranger@example.org")[-1])
+    assert "We hold no personal data about you" in text
+
+
+def test_it_expires_downloads_and_deletes_their_files(travel, people, smtp, commit, data_dir: Path) -> None:
+    _fulfilled("access", people.anna, commit)
+    report_path = _links(smtp.text(smtp.to("anna@example.be")[-1]))[0]
+    files = [data_dir / d.path for d in Download.objects.all()]
+    assert all(f.exists() for f in files)
+    travel.move_to(dt.datetime(2026, 1, 12, 9, 1, tzinfo=dt.UTC))  # the policy's default: seven days
+    assert Client().get(report_path).status_code == 410
+    assert do_purge_downloads(actor=STAFF) == 1  # the JSON; the report went when its link was used
+    assert not any(f.exists() for f in files)
+    assert Download.objects.filter(deleted_at__isnull=True).count() == 0
+    assert JournalEntry.objects.filter(action="rights.downloads.purged").exists()
+
+
+def test_it_refuses_an_unknown_download_link(people) -> None:
+    assert Client().get("/privacy/download/not-a-token").status_code == 410
+
+
+def test_it_exports_the_data_provided_as_json_and_csv(people, smtp, commit) -> None:
+    request = _fulfilled("portability", people.anna, commit)
+    json_path, csv_path = _links(smtp.text(smtp.to("anna@example.be")[-1]))
+    client = Client()
+    data = json.loads(client.get(json_path).getvalue())["data"]
+    # Under the test policy only the e-mail address is processed on consent or contract (the
+    # newsletter); names and addresses serve invoicing, a legal obligation: not portable.
+    person = data["registry.person"][0]
+    assert person == {"id": people.anna.pk, "email": "anna@example.be"}
+    assert "registry.historicalperson" not in data and "journal.journalentry" not in data
+    archive = zipfile.ZipFile(io.BytesIO(client.get(csv_path).getvalue()))
+    assert "registry-person.csv" in archive.namelist()
+    assert "anna@example.be" in archive.read("registry-person.csv").decode()
+    assert request.status == Status.FULFILLED
+
+
+def test_it_sends_the_data_to_another_party_on_instruction(people, smtp, commit) -> None:
+    _fulfilled("portability", people.anna, commit, specifics={"send_to": "import@newhost.example"})
+    message = smtp.to("import@newhost.example")[-1]
+    names = [part.get_filename() for part in message.iter_attachments()]
+    assert names == ["data.json", "data-csv.zip"]
+    assert Download.objects.count() == 0

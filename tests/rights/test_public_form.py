@@ -1,0 +1,84 @@
+"""The public form: the same answer for every address, a link to the address on record, a POST to confirm."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from trustdesk.rights.models import Request, Status
+
+pytestmark = pytest.mark.django_db
+
+
+def _link(text: str) -> str:
+    found = re.search(r"https://privacy\.hostwerk\.example(/privacy/request/confirm/\S+)", text)
+    assert found, text
+    return found.group(1)
+
+
+def _ask(client: Client, email: str, kind: str = "access") -> str:
+    response = client.post("/privacy/request", {"kind": kind, "email": email, "details": ""})
+    assert response.status_code == 200
+    return re.sub(r"R-\d{4}-[A-Z0-9]{6}", "R-…", response.content.decode())
+
+
+def test_it_answers_the_same_whether_or_not_the_person_is_on_record(people, smtp, commit) -> None:
+    client = Client()
+    with commit():
+        known = _ask(client, "anna@example.be")
+        unknown = _ask(client, "stranger@example.org")
+    assert known == unknown
+    assert len(smtp.to("anna@example.be")) == 1 and len(smtp.to("stranger@example.org")) == 1
+    assert Request.objects.get(email="anna@example.be").person == people.anna
+    assert Request.objects.get(email="stranger@example.org").person is None
+
+
+def test_it_confirms_only_by_post_and_only_once(people, smtp, commit) -> None:
+    client = Client()
+    with commit():
+        _ask(client, "anna@example.be", "erasure")
+    request = Request.objects.get()
+    assert request.status == Status.AWAITING_IDENTITY
+    path = _link(smtp.text(smtp.to("anna@example.be")[0]))
+    assert client.get(path).status_code == 200  # a mail scanner opening the link confirms nothing
+    request.refresh_from_db()
+    assert request.status == Status.AWAITING_IDENTITY
+    with commit():
+        response = client.post(path)
+    assert response.status_code == 200
+    request.refresh_from_db()
+    assert request.status == Status.IN_PROGRESS and request.identity_method == "email_link"
+    assert request.pauses.get().ended_on is not None
+    again = client.post(path)
+    assert again.status_code == 410 and "has been used already" in again.content.decode()
+    assert client.post("/privacy/request/confirm/forged-token").status_code == 410
+
+
+def test_it_names_the_field_of_bad_input_and_stores_nothing(people) -> None:
+    client = Client()
+    response = client.post(
+        "/privacy/request",
+        {
+            "kind": "access",
+            "email": "nope",
+            "details": "4111-1111-1111-1111",
+            "ip_addresses": "192.0.2.1 banana",
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="email-error"' in page and 'id="details-error"' in page and 'id="ip_addresses-error"' in page
+    assert "Address 2 is not an IP address." in page
+    assert "4111" not in page.split("<textarea")[0]
+    assert Request.objects.count() == 0
+
+
+def test_it_keeps_the_addresses_given_for_web_server_logs(people, smtp, commit) -> None:
+    with commit():
+        Client().post(
+            "/privacy/request",
+            {"kind": "access", "email": "anna@example.be", "ip_addresses": "::ffff:192.0.2.10, 2001:db8::1"},
+        )
+    assert Request.objects.get().specifics == {"ip_addresses": ["192.0.2.10", "2001:db8::1"]}

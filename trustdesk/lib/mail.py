@@ -1,0 +1,57 @@
+"""E-mail from templates: a subject and a text per language, laid out as HTML by one shared template.
+
+``send(name, to=..., lang=..., context=...)`` renders ``<name>.<lang>.subject.txt`` and
+``<name>.<lang>.txt`` (``name`` is a template path such as ``rights/email/acknowledged``) and
+the HTML part from ``email/base.html`` around the same text, then sends the message when the
+current transaction commits, so that nothing is announced that was rolled back. Addresses are
+never logged; a failure to send is logged with the template's name only, and raised.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+log = logging.getLogger(__name__)
+
+
+def render(name: str, *, lang: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(subject, text, html) of a message in ``lang``."""
+    data = {**context, "lang": lang}
+    with translation.override(lang):  # dates and numbers in the message's language
+        subject = " ".join(render_to_string(f"{name}.{lang}.subject.txt", data).split())
+        text = render_to_string(f"{name}.{lang}.txt", data).strip() + "\n"
+        html = render_to_string("email/base.html", {**data, "subject": subject, "text": text})
+    return subject, text, html
+
+
+def send(
+    name: str,
+    *,
+    to: str,
+    lang: str,
+    context: Mapping[str, Any],
+    attachments: list[tuple[str, bytes, str]] | None = None,
+) -> None:
+    """Send the message when the transaction commits (at once outside a transaction)."""
+    subject, text, html = render(name, lang=lang, context=context)
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
+    message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments or []:
+        message.attach(filename, content, mimetype)
+
+    def _deliver() -> None:
+        try:
+            message.send()
+        except Exception:
+            log.exception("the e-mail %s could not be sent", name)
+            raise
+
+    transaction.on_commit(_deliver, robust=False)

@@ -1,0 +1,44 @@
+"""Requests in the staff view (read-only: changes go through the services and the command)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from trustdesk.rights.models import Download, ErasureLedgerEntry, Event, Objection, Request, Restriction
+
+
+class ReadOnly(admin.ModelAdmin[Any]):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class EventInline(admin.TabularInline[Event, Request]):
+    model = Event
+    extra = 0
+    can_delete = False
+    fields = ("at", "actor", "action", "from_status", "to_status", "journal_seq")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Request)
+class RequestAdmin(ReadOnly):
+    list_display = ("reference", "kind", "status", "channel", "received_on", "due_on")
+    list_filter = ("status", "kind", "channel")
+    search_fields = ("reference",)
+    inlines = [EventInline]
+
+
+for model in (Download, Restriction, Objection, ErasureLedgerEntry):
+    admin.site.register(model, ReadOnly)

@@ -1,0 +1,515 @@
+"""State changes of data-subject requests. Each is atomic and writes its journal entry in the same transaction.
+
+One transition function, :func:`transition`, moves a request between statuses and refuses
+illegal moves; every move is a timeline :class:`~trustdesk.rights.models.Event` and a journal
+entry (``rights.request.<status>``) whose core holds the request's id only. What the person
+wrote, and notes that may name them, go in the entry's payload, which erasure clears.
+
+Fulfilment is :mod:`trustdesk.rights.fulfil`; restriction, objection and ``may_process`` are
+:mod:`trustdesk.rights.processing`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import File
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from trustdesk.journal.services import record
+from trustdesk.lib import mail
+from trustdesk.lib.cards import CARD_MESSAGE, contains_card_number
+from trustdesk.lib.durations import Duration, DurationError
+from trustdesk.registry.models import Person
+from trustdesk.registry.services import Actor, IntakeError
+from trustdesk.rights import clock
+from trustdesk.rights.models import (
+    Channel,
+    Event,
+    IdentityMethod,
+    Kind,
+    Pause,
+    RefusalGround,
+    Request,
+    Status,
+    Verification,
+)
+
+#: Which status may follow which. Everything else is refused by ``transition``.
+MOVES: dict[str, frozenset[str]] = {
+    Status.RECEIVED: frozenset(
+        {Status.AWAITING_IDENTITY, Status.IN_PROGRESS, Status.REFUSED, Status.WITHDRAWN}
+    ),
+    Status.AWAITING_IDENTITY: frozenset(
+        {Status.IN_PROGRESS, Status.REFUSED, Status.WITHDRAWN, Status.LAPSED}
+    ),
+    Status.IN_PROGRESS: frozenset(
+        {
+            Status.AWAITING_IDENTITY,
+            Status.AWAITING_CONFIRMATION,
+            Status.FULFILLED,
+            Status.REFUSED,
+            Status.WITHDRAWN,
+        }
+    ),
+    Status.AWAITING_CONFIRMATION: frozenset({Status.IN_PROGRESS, Status.WITHDRAWN, Status.REFUSED}),
+    Status.FULFILLED: frozenset(),
+    Status.REFUSED: frozenset(),
+    Status.WITHDRAWN: frozenset(),
+    Status.LAPSED: frozenset(),
+}
+
+#: How long a link sent to confirm an address stays valid.
+LINK_VALIDITY = dt.timedelta(days=7)
+
+#: Characters of case numbers: no 0/O, 1/I/L, so that they can be read out on the phone.
+_REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+class RequestError(Exception):
+    """A request cannot be changed like this; the message says why, without personal data."""
+
+
+class IllegalMove(RequestError):
+    pass
+
+
+def _label() -> str:
+    return "rights.request"
+
+
+def _now() -> dt.datetime:
+    return timezone.now()
+
+
+def new_reference() -> str:
+    """``R-2026-7KQ4MX``: the year and six random characters, unique."""
+    year = timezone.localdate().year
+    while True:
+        code = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(6))
+        reference = f"R-{year}-{code}"
+        if not Request.objects.filter(reference=reference).exists():
+            return reference
+
+
+def note_event(
+    request: Request,
+    action: str,
+    *,
+    actor: Actor,
+    note: str = "",
+    payload: Mapping[str, Any] | None = None,
+    from_status: str = "",
+    to_status: str = "",
+) -> Event:
+    """A timeline line and its journal entry (``rights.request.<action>``)."""
+    data: dict[str, Any] = dict(payload or {})
+    if note:
+        data["note"] = note
+    entry = record(
+        f"rights.request.{action}",
+        actor=actor.ref,
+        object_type=_label(),
+        object_id=str(request.pk),
+        payload=data or None,
+    )
+    return Event.objects.create(
+        request=request,
+        at=entry.at,
+        actor=actor.ref,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        journal_seq=entry.seq,
+    )
+
+
+@transaction.atomic
+def transition(
+    request: Request,
+    to: str,
+    *,
+    actor: Actor,
+    note: str = "",
+    payload: Mapping[str, Any] | None = None,
+) -> Event:
+    """Move the request to status ``to``, or refuse with :class:`IllegalMove`."""
+    current = Request.objects.select_for_update().get(pk=request.pk)
+    if to not in MOVES.get(current.status, frozenset()):
+        raise IllegalMove(
+            f"request {current.reference} is {Status(current.status).label}: it cannot become "
+            f"{Status(to).label if to in Status.values else repr(to)}"
+        )
+    before = current.status
+    request.status = to
+    if to in Status.closed():
+        request.closed_at = _now()
+    request.save()
+    return note_event(request, to, actor=actor, note=note, payload=payload, from_status=before, to_status=to)
+
+
+def _refuse_card_numbers(**texts: str) -> None:
+    errors = {name: CARD_MESSAGE for name, text in texts.items() if text and contains_card_number(text)}
+    if errors:
+        raise IntakeError(errors)
+
+
+def match_person(email: str) -> Person | None:
+    """The one person on record with this address, or None (none, or several: staff decide)."""
+    if not email:
+        return None
+    found = list(Person.objects.filter(email__iexact=email.strip())[:2])
+    return found[0] if len(found) == 1 else None
+
+
+def _language(person: Person | None, given: str | None) -> str:
+    use = terms_languages()
+    for candidate in (given, person.language if person else None):
+        if candidate and candidate[:2].lower() in use:
+            return candidate[:2].lower()
+    return use[0]
+
+
+def terms_languages() -> list[str]:
+    return list(clock.terms().policy.languages)
+
+
+@transaction.atomic
+def do_open_request(
+    kind: str,
+    *,
+    channel: str,
+    actor: Actor,
+    email: str = "",
+    person: Person | None = None,
+    details: str = "",
+    specifics: Mapping[str, Any] | None = None,
+    language: str | None = None,
+    received_at: dt.datetime | None = None,
+    original: File[Any] | None = None,
+    acknowledge: bool = True,
+) -> Request:
+    """Record a request as received, with its due date; the person gets an acknowledgement.
+
+    ``person`` is who the request is about when it is known (signed in, or chosen by staff);
+    otherwise the one person whose address on record is ``email``, if exactly one is. The
+    acknowledgement goes to ``email`` (or the person's address) and reads the same whether or
+    not anybody is on record: nobody learns from it whether a person exists.
+    """
+    if kind not in Kind.values:
+        raise IntakeError({"kind": f"{kind!r} is not a kind of request: use one of {', '.join(Kind.values)}"})
+    if channel not in Channel.values:
+        raise IntakeError(
+            {"channel": f"{channel!r} is not a channel: use one of {', '.join(Channel.values)}"}
+        )
+    email = (email or "").strip()
+    if email and ("@" not in email or len(email) > 254 or any(c.isspace() for c in email)):
+        raise IntakeError({"email": "this is not an e-mail address"})
+    _refuse_card_numbers(details=details)
+    if person is None:
+        person = match_person(email)
+    if not email and person is not None:
+        email = person.email
+    if not email and person is None:
+        raise IntakeError(
+            {"email": "give the address the answer goes to, or the person the request is about"}
+        )
+    when = received_at or _now()
+    use = clock.terms()
+    request = Request(
+        reference=new_reference(),
+        kind=kind,
+        channel=channel,
+        person=person,
+        email=email,
+        language=_language(person, language),
+        details=details,
+        specifics=dict(specifics or {}),
+        received_at=when,
+        received_on=timezone.localtime(when).date(),
+        created_by=actor.ref,
+    )
+    request.due_on = clock.due_date(request, use=use)
+    if original is not None:
+        request.original.save(f"{request.reference}-{original.name or 'original'}", original, save=False)
+    request.save()
+    note_event(
+        request,
+        "opened",
+        actor=actor,
+        payload={"details": details} if details else None,
+        to_status=Status.RECEIVED,
+    )
+    if acknowledge and email:
+        mail.send(
+            "rights/email/acknowledged",
+            to=email,
+            lang=request.language,
+            context=_mail_context(request),
+        )
+    return request
+
+
+def _mail_context(request: Request, **extra: Any) -> dict[str, Any]:
+    policy = clock.terms().policy
+    controller = policy.controller
+    return {
+        "request": request,
+        "kind": Kind(request.kind),
+        "controller_name": controller.trade_name or controller.legal_name,
+        "controller_email": (policy.rights.contact.email if policy.rights.contact else None)
+        or controller.email,
+        **extra,
+    }
+
+
+def _token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    return token, hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def link(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+@transaction.atomic
+def do_ask_identity(request: Request, *, actor: Actor, note: str = "") -> Request:
+    """Ask for identity information: the clock stops until it arrives.
+
+    A link goes to the address on record (the person's, or the address the request came from
+    when nobody is on record with it: then only its holder can go on). Confirming it is
+    :func:`do_confirm_link`.
+    """
+    transition(request, Status.AWAITING_IDENTITY, actor=actor, note=note)
+    Pause.objects.create(request=request, started_on=timezone.localdate(), reason="identity")
+    address = request.person.email if request.person and request.person.email else request.email
+    token, digest = _token()
+    Verification.objects.create(
+        request=request,
+        token_sha256=digest,
+        purpose="identity",
+        created_at=_now(),
+        expires_at=_now() + LINK_VALIDITY,
+    )
+    if address:
+        mail.send(
+            "rights/email/confirm_identity",
+            to=address,
+            lang=request.language,
+            context=_mail_context(
+                request,
+                url=link(reverse("rights:confirm", args=[token])),
+                valid_days=LINK_VALIDITY.days,
+            ),
+        )
+    _refresh_due(request)
+    return request
+
+
+def _close_pauses(request: Request) -> None:
+    request.pauses.filter(ended_on__isnull=True).update(ended_on=timezone.localdate())
+
+
+def _refresh_due(request: Request) -> None:
+    request.due_on = clock.due_date(request)
+    request.save(update_fields=["due_on"])
+
+
+@transaction.atomic
+def do_verify_identity(request: Request, *, method: str, actor: Actor, note: str = "") -> Request:
+    """Record how the person's identity was established; the request goes on, the clock runs again.
+
+    ``id_document`` records that staff checked a document: the document itself is never stored,
+    and ``note`` must not describe it beyond what was checked.
+    """
+    if method not in IdentityMethod.values:
+        raise RequestError(
+            f"{method!r} is not a way of verifying identity: use one of {', '.join(IdentityMethod.values)}"
+        )
+    _refuse_card_numbers(note=note)
+    request.refresh_from_db()
+    if request.status not in (Status.RECEIVED, Status.AWAITING_IDENTITY):
+        raise IllegalMove(
+            f"request {request.reference} is {Status(request.status).label}: identity is already settled"
+        )
+    _close_pauses(request)
+    request.identity_method = method
+    request.identity_verified_at = _now()
+    request.identity_note = note
+    request.save()
+    transition(request, Status.IN_PROGRESS, actor=actor, payload={"identity": method})
+    _refresh_due(request)
+    return request
+
+
+class LinkError(RequestError):
+    """The link is unknown, used or expired; the message is safe to show to anybody."""
+
+
+@transaction.atomic
+def do_confirm_link(token: str) -> tuple[Request, str]:
+    """Use a link from an e-mail: (the request, what was confirmed: 'identity' or 'erasure')."""
+    digest = hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+    verification = Verification.objects.select_for_update().filter(token_sha256=digest).first()
+    if verification is None or verification.used_at is not None:
+        raise LinkError("this link is not valid, or has been used already")
+    if verification.expires_at < _now():
+        raise LinkError("this link has expired: please send your request again")
+    verification.used_at = _now()
+    verification.save(update_fields=["used_at"])
+    request = verification.request
+    actor = Actor(ref=f"link:{verification.pk}")
+    if verification.purpose == "identity":
+        do_verify_identity(request, method=IdentityMethod.EMAIL_LINK, actor=actor)
+    elif verification.purpose == "confirm_erasure":
+        from trustdesk.rights.fulfil import do_confirm_erasure
+
+        do_confirm_erasure(request, actor=actor)
+    else:
+        raise LinkError("this link is not valid")
+    return request, verification.purpose
+
+
+def make_link(request: Request, purpose: str) -> str:
+    """A fresh single-use link for ``purpose`` ('identity', 'confirm_erasure'); only its hash is kept."""
+    token, digest = _token()
+    Verification.objects.create(
+        request=request,
+        token_sha256=digest,
+        purpose=purpose,
+        created_at=_now(),
+        expires_at=_now() + LINK_VALIDITY,
+    )
+    return link(reverse("rights:confirm", args=[token]))
+
+
+@transaction.atomic
+def do_extend(request: Request, *, by: str | Duration, reason: str, actor: Actor) -> Request:
+    """Extend the deadline (Art. 12(3)): at most the policy's maximum, with reasons, within the first period.
+
+    The person is told of the extension and its reasons.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise RequestError("an extension needs its reasons: the person is told them (Art. 12(3))")
+    _refuse_card_numbers(reason=reason)
+    try:
+        duration = by if isinstance(by, Duration) else Duration.parse(by)
+    except DurationError as exc:
+        raise RequestError(str(exc)) from None
+    request.refresh_from_db()
+    if not request.is_open:
+        raise IllegalMove(
+            f"request {request.reference} is {Status(request.status).label}: it cannot be extended"
+        )
+    if request.extended_by:
+        raise RequestError(f"request {request.reference} was extended already (by {request.extended_by})")
+    use = clock.terms()
+    if not clock.may_extend(request, use=use):
+        raise RequestError(
+            f"request {request.reference} can no longer be extended: an extension must be decided and told "
+            f"within the first period, which ended on {clock.due_date(request, use=use).isoformat()}"
+        )
+    base = clock.due_date(request, use=use)
+    from trustdesk.lib.deadlines import DeadlineError, add_duration
+
+    if add_duration(base, duration) > add_duration(base, use.extension_max):
+        raise RequestError(
+            f"an extension of {duration.iso()} is longer than the {use.extension_max.iso()} the policy allows"
+        )
+    request.extended_by = duration.iso()
+    request.extension_reason = reason
+    try:
+        request.due_on = clock.due_date(request, use=use)
+    except DeadlineError as exc:
+        raise RequestError(str(exc)) from None
+    request.save()
+    note_event(
+        request,
+        "extended",
+        actor=actor,
+        note=reason,
+        payload={"by": duration.iso(), "due_on": request.due_on.isoformat()},
+    )
+    mail.send(
+        "rights/email/extended",
+        to=request.email,
+        lang=request.language,
+        context=_mail_context(request, reason=reason, by_words=duration.words(request.language)),
+    )
+    return request
+
+
+def authority_words(lang: str) -> dict[str, str]:
+    """The supervisory authority as the person is told of it (Art. 12(4), 77)."""
+    policy = clock.terms().policy
+    authority = policy.authority()
+    if authority is None:
+        return {}
+    return {
+        "name": authority.name.get(lang),
+        "address": authority.address,
+        "email": authority.email or "",
+        "website": authority.website or "",
+        "phone": authority.phone or "",
+    }
+
+
+@transaction.atomic
+def do_refuse(request: Request, *, ground: str, reasons: str, actor: Actor) -> Request:
+    """Refuse with a ground and reasons; the answer tells of the right to complain (Art. 12(4))."""
+    if ground not in RefusalGround.values:
+        raise RequestError(
+            f"{ground!r} is not a ground for refusal: use one of {', '.join(RefusalGround.values)}"
+        )
+    reasons = (reasons or "").strip()
+    if not reasons:
+        raise RequestError("a refusal needs its reasons: the person is told them (Art. 12(4))")
+    _refuse_card_numbers(reasons=reasons)
+    if ground == RefusalGround.NOT_JUSTIFIED and request.kind != Kind.ERASURE:
+        raise RequestError("'not_justified' is a ground for refusing an erasure only")
+    request.refusal_ground = ground
+    request.answer = reasons
+    transition(request, Status.REFUSED, actor=actor, note=reasons, payload={"ground": ground})
+    mail.send(
+        "rights/email/refused",
+        to=request.email,
+        lang=request.language,
+        context=_mail_context(
+            request,
+            ground=RefusalGround(ground),
+            reasons=reasons,
+            authority=authority_words(request.language),
+            invite_contact_first=clock.terms().policy.rights.invite_contact_first,
+        ),
+    )
+    return request
+
+
+@transaction.atomic
+def do_withdraw_request(request: Request, *, actor: Actor, note: str = "") -> Request:
+    """The person no longer wants the request handled."""
+    transition(request, Status.WITHDRAWN, actor=actor, note=note)
+    return request
+
+
+@transaction.atomic
+def do_lapse_unverified(*, older_than: dt.timedelta = LINK_VALIDITY * 4, actor: Actor) -> int:
+    """Close requests whose identity was asked for long ago and never confirmed; returns how many."""
+    limit = timezone.localdate() - older_than
+    stale = Request.objects.filter(
+        status=Status.AWAITING_IDENTITY, pauses__ended_on__isnull=True, pauses__started_on__lt=limit
+    ).distinct()
+    count = 0
+    for request in stale:
+        transition(request, Status.LAPSED, actor=actor, note="identity never confirmed")
+        count += 1
+    return count
