@@ -71,9 +71,10 @@ def test_revoking_twice_changes_nothing() -> None:
         (
             "t",
             ["registry:delete"],
-            "unknown scope registry:delete; the scopes are registry:read, registry:write",
+            "unknown scope registry:delete; the scopes are registry:read, registry:write, requests:read, "
+            "requests:write",
         ),
-        ("t", [], "name at least one scope: registry:read, registry:write"),
+        ("t", [], "name at least one scope: registry:read, registry:write, requests:read, requests:write"),
         ("  ", ["registry:read"], "a token needs a name of 1 to 100 characters"),
     ],
 )

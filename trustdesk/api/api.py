@@ -13,6 +13,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from trustdesk.api.auth import BodyTooLarge, MissingScope
 from trustdesk.api.views import Refused, router
+from trustdesk.rights.api import router as requests_router
 
 DESCRIPTION = """\
 Billing and provisioning systems keep Trustdesk's registry in sync through this API:
@@ -21,7 +22,8 @@ with their lines, each addressed by the billing system's own reference (`externa
 
 Every request carries `Authorization: Bearer <token>`; staff create tokens with
 `trustdesk apitoken create`. A token has scopes: `registry:read` for GET,
-`registry:write` for PUT. Every change is recorded in the journal, made by
+`registry:write` for PUT; `requests:write` and `requests:read` to open data-subject
+requests on a person's behalf and follow them. Every change is recorded in the journal, made by
 `api-token:<id>`. Errors are `{"errors": {"<field>": "<reason>"}}`.
 """
 
@@ -34,6 +36,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
 )
 api.add_router("/", router)
+api.add_router("/requests", requests_router)
 
 
 def _errors(request: HttpRequest, errors: dict[str, str], status: int) -> HttpResponse:

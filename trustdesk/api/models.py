@@ -23,6 +23,8 @@ from trustdesk.lib.datamap import Erasure, Field, ModelMap
 class Scope(models.TextChoices):
     REGISTRY_READ = "registry:read", "read organisations, people, services and invoices"
     REGISTRY_WRITE = "registry:write", "create and update organisations, people, services and invoices"
+    REQUESTS_READ = "requests:read", "read the state of data-subject requests"
+    REQUESTS_WRITE = "requests:write", "open data-subject requests on a person's behalf"
 
 
 class ApiToken(models.Model):

@@ -1,0 +1,73 @@
+"""Requests through the API: scopes, identity attested by the caller or confirmed by e-mail, errors without values."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from trustdesk.api.services import do_create_token
+from trustdesk.registry.services import do_update
+from trustdesk.rights.models import Request, Status
+
+from .conftest import STAFF
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(*scopes: str):
+    _, plaintext = do_create_token("client area", list(scopes), actor=STAFF)
+    client = Client()
+
+    def post(body):
+        return client.post(
+            "/api/requests",
+            json.dumps(body),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {plaintext}"},
+        )
+
+    def get(reference):
+        return client.get(f"/api/requests/{reference}", headers={"Authorization": f"Bearer {plaintext}"})
+
+    return post, get
+
+
+def test_it_opens_a_request_for_a_signed_in_person_and_reports_its_state(people) -> None:
+    do_update(people.anna, {"external_ref": "C1042"}, actor=STAFF)
+    post, get = _client("requests:write", "requests:read")
+    response = post({"kind": "access", "person_ref": "C1042", "identity": "two_factor"})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    request = Request.objects.get(reference=body["reference"])
+    assert (request.channel, request.status, request.identity_method) == (
+        "api",
+        Status.IN_PROGRESS,
+        "two_factor",
+    )
+    assert request.events.values_list("actor", flat=True)[0].startswith("api-token:")
+    assert get(body["reference"]).json()["status"] == "in_progress"
+
+
+def test_it_asks_for_confirmation_when_the_caller_does_not_vouch(people) -> None:
+    post, _ = _client("requests:write")
+    response = post({"kind": "erasure", "email": "anna@example.be"})
+    assert response.status_code == 201
+    assert Request.objects.get().status == Status.AWAITING_IDENTITY
+
+
+def test_it_needs_the_scopes_and_names_bad_fields_without_their_values(people) -> None:
+    post, get = _client("registry:read")
+    assert post({"kind": "access", "email": "anna@example.be"}).status_code == 403
+    post, get = _client("requests:write")
+    assert get("R-2026-AAAAAA").status_code == 403
+    response = post({"kind": "forget", "email": "anna@example.be"})
+    assert response.status_code == 422 and "kind" in response.json()["errors"]
+    response = post({"kind": "access", "person_ref": "nobody-secret"})
+    assert response.status_code == 404 and "nobody-secret" not in response.content.decode()
+    response = post(
+        {"kind": "access", "email": "anna@example.be", "ip_addresses": ["10.0.0.1", "secret-value"]}
+    )
+    assert response.status_code == 422 and "secret-value" not in response.content.decode()
+    assert Request.objects.count() == 0

@@ -1,0 +1,114 @@
+"""Files prepared for the person: stored in the data directory, reachable by a secret link until they expire."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from trustdesk.registry.services import Actor
+from trustdesk.rights import clock
+from trustdesk.rights.models import (
+    Download,
+    Request,
+)
+from trustdesk.rights.services import (
+    _token,
+    link,
+    note_event,
+)
+
+
+def downloads_dir() -> Path:
+    return Path(settings.DATA_DIR) / "downloads"
+
+
+def _store(request: Request, fmt: str, name: str, content: bytes) -> tuple[Download, str]:
+    """Write a file for the person; (the download, its secret link). Only the link's hash is kept."""
+    folder = downloads_dir() / request.reference
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / name
+    path.write_bytes(content)
+    path.chmod(0o600)
+    token, digest = _token()
+    now = timezone.now()
+    expiry = clock.terms().download_expiry
+    expires = expiry.add_to(now)
+    if not isinstance(expires, dt.datetime):  # adding to a datetime gives one
+        raise TypeError("a download's expiry is a moment")
+    download = Download.objects.create(
+        request=request,
+        format=fmt,
+        path=str(path.relative_to(settings.DATA_DIR)),
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        token_sha256=digest,
+        created_at=now,
+        expires_at=expires,
+    )
+    # Written before the commit: should the transaction roll back, do_purge_downloads removes the stray file.
+    return download, link(reverse("rights:download", args=[token]))
+
+
+def delete_download_files(downloads: Any) -> int:
+    """Delete the files of these downloads and mark them deleted; returns how many files went."""
+    count = 0
+    now = timezone.now()
+    for download in downloads:
+        path = Path(settings.DATA_DIR) / download.path
+        if path.exists():
+            path.unlink()
+            count += 1
+        if download.deleted_at is None:
+            download.deleted_at = now
+            download.save(update_fields=["deleted_at"])
+    return count
+
+
+@transaction.atomic
+def do_purge_downloads(*, actor: Actor, now: dt.datetime | None = None) -> int:
+    """Delete every download past its expiry (and files no download knows of); journaled with the count."""
+    from trustdesk.journal.services import record
+
+    moment = now or timezone.now()
+    expired = Download.objects.filter(deleted_at__isnull=True, expires_at__lte=moment)
+    count = delete_download_files(expired.select_for_update())
+    known = {str(Path(settings.DATA_DIR) / d.path) for d in Download.objects.filter(deleted_at__isnull=True)}
+    strays = 0
+    root = downloads_dir()
+    if root.is_dir():
+        for path in root.rglob("*"):
+            if path.is_file() and str(path) not in known:
+                path.unlink()
+                strays += 1
+    if count or strays:
+        record("rights.downloads.purged", actor=actor.ref, payload={"expired": count, "strays": strays})
+    return count + strays
+
+
+@transaction.atomic
+def do_download(token: str, *, actor: Actor) -> tuple[Download, bytes]:
+    """The file behind a download link, journaled; LookupError when unknown, expired or deleted."""
+    digest = hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+    download = Download.objects.select_for_update().filter(token_sha256=digest).first()
+    if download is None or download.deleted_at is not None:
+        raise LookupError("this download does not exist, or has been deleted")
+    if download.expires_at <= timezone.now():
+        delete_download_files([download])
+        raise LookupError("this download has expired and has been deleted")
+    content = (Path(settings.DATA_DIR) / download.path).read_bytes()
+    download.times_downloaded += 1
+    download.save(update_fields=["times_downloaded"])
+    note_event(
+        download.request,
+        "downloaded",
+        actor=actor,
+        payload={"download": download.pk, "format": download.format},
+    )
+    return download, content
