@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import POLICY as BASE_POLICY
 from tests.smtp import Mailbox, smtp  # noqa: F401  (the fixture)
 from trustdesk.lib import pseudonyms
 from trustdesk.registry.models import Organisation, Person, Service
@@ -34,9 +35,18 @@ class People:
     hosting: Service
 
 
+#: The test policy, with identity documents checked where needed (and never kept).
+POLICY = BASE_POLICY.replace(
+    "rights:\n  contact: {email: privacy@hostwerk.example}\n",
+    "rights:\n  contact: {email: privacy@hostwerk.example}\n"
+    "  identity: {signed_in: two_factor, id_document: check_and_discard}\n",
+)
+assert POLICY != BASE_POLICY
+
+
 @pytest.fixture
 def people(publish) -> People:
-    publish()
+    publish(POLICY)
     anna = do_create(
         Person,
         {

@@ -71,3 +71,10 @@ def test_it_needs_the_scopes_and_names_bad_fields_without_their_values(people) -
     )
     assert response.status_code == 422 and "secret-value" not in response.content.decode()
     assert Request.objects.count() == 0
+
+
+def test_it_asks_for_confirmation_when_a_session_is_less_than_the_policy_asks(people) -> None:
+    do_update(people.anna, {"external_ref": "C1042"}, actor=STAFF)
+    post, _ = _client("requests:write")
+    assert post({"kind": "access", "person_ref": "C1042", "identity": "session"}).status_code == 201
+    assert Request.objects.get().status == Status.AWAITING_IDENTITY  # the policy asks for two-factor

@@ -60,3 +60,15 @@ def test_it_lapses_requests_whose_identity_never_came(travel, people) -> None:
     assert services.do_lapse_unverified(actor=STAFF) == 1
     request.refresh_from_db()
     assert request.status == Status.LAPSED
+
+
+def test_it_verifies_as_the_policy_says(publish, people) -> None:
+    from tests.conftest import POLICY as STRICT  # id_document: never, signed_in: two_factor (the defaults)
+
+    publish(STRICT)
+    request = services.do_open_request("access", channel="letter", actor=STAFF, email="anna@example.be")
+    with pytest.raises(services.RequestError, match=r"asks for no identity document \(rights.identity.id_document"):
+        services.do_verify_identity(request, method="id_document", actor=STAFF)
+    with pytest.raises(services.RequestError, match="a session alone is not enough"):
+        services.do_verify_identity(request, method="session", actor=STAFF)
+    services.do_verify_identity(request, method="two_factor", actor=STAFF)

@@ -70,7 +70,7 @@ def test_it_refuses_an_unknown_purpose(people) -> None:
 def test_it_leaves_an_objection_on_legitimate_interest_to_a_staff_decision(
     publish, people, smtp, commit
 ) -> None:
-    from tests.conftest import POLICY
+    from tests.rights.conftest import POLICY
 
     publish(
         POLICY.replace(

@@ -20,7 +20,7 @@ from trustdesk.api.schemas import ErrorOut
 from trustdesk.registry.models import Person
 from trustdesk.registry.services import Actor, IntakeError
 from trustdesk.rights import services
-from trustdesk.rights.clock import NoPolicy
+from trustdesk.rights.clock import NoPolicy, terms
 from trustdesk.rights.models import Channel, IdentityMethod, Kind, Request
 
 router = Router(tags=["requests"])
@@ -121,14 +121,16 @@ def open_request(request: HttpRequest, body: RequestIn) -> Status:
                 specifics=specifics,
                 language=body.language,
             )
-            if body.identity and person is not None:
+            required = terms().policy.rights.identity.signed_in
+            enough = body.identity == "two_factor" or (body.identity == "session" and required == "session")
+            if enough and person is not None:
                 method = (
                     IdentityMethod.TWO_FACTOR if body.identity == "two_factor" else IdentityMethod.SESSION
                 )
                 services.do_verify_identity(
                     made, method=method, actor=actor, note="attested by the API caller"
                 )
-            else:
+            else:  # nobody known, or less than the policy asks: the person confirms by e-mail
                 services.do_ask_identity(made, actor=actor)
     except NoPolicy as exc:
         raise _refused({"request": str(exc)}, 503) from None

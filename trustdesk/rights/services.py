@@ -335,6 +335,17 @@ def do_verify_identity(request: Request, *, method: str, actor: Actor, note: str
             f"{method!r} is not a way of verifying identity: use one of {', '.join(IdentityMethod.values)}"
         )
     _refuse_card_numbers(note=note)
+    identity = clock.terms().policy.rights.identity
+    if method == IdentityMethod.ID_DOCUMENT and identity.id_document == "never":
+        raise RequestError(
+            "the policy in effect asks for no identity document (rights.identity.id_document: never): "
+            "verify another way"
+        )
+    if method == IdentityMethod.SESSION and identity.signed_in == "two_factor":
+        raise RequestError(
+            "the policy in effect verifies signed-in people by two-factor authentication "
+            "(rights.identity.signed_in: two_factor): a session alone is not enough"
+        )
     request.refresh_from_db()
     if request.status not in (Status.RECEIVED, Status.AWAITING_IDENTITY):
         raise IllegalMove(

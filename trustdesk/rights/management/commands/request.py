@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -151,7 +150,7 @@ class Command(BaseCommand):
             raise
 
     def _fail(self, message: str) -> None:
-        sys.stderr.write(f"trustdesk request: {message}\n")
+        self.stderr.write(f"trustdesk request: {message}")
         raise SystemExit(2)
 
     def _get(self, reference: str) -> Request:
