@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.smtp", "tests.personas"]
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "policies"
 
 POLICY = """\

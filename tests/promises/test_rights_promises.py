@@ -11,7 +11,7 @@ import re
 import pytest
 from django.test import Client
 
-from tests.rights.conftest import STAFF, commit, data_dir, people, smtp  # noqa: F401  (fixtures)
+from tests.personas import STAFF
 from trustdesk.lib.pseudonyms import canonical, current_key
 from trustdesk.registry.models import Person, Service
 from trustdesk.registry.services import do_update
@@ -20,7 +20,7 @@ from trustdesk.rights.fulfil import do_fulfil
 from trustdesk.rights.models import Objection, Request, Status
 from trustdesk.rights.processing import may_process
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("data_dir")]
 
 LINK = r"https://privacy\.hostwerk\.example(/privacy/(?:request/confirm|download)/\S+)"
 

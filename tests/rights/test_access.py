@@ -12,13 +12,12 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from tests.personas import STAFF
 from trustdesk.journal.models import JournalEntry
 from trustdesk.registry.services import do_update
 from trustdesk.rights import services
 from trustdesk.rights.fulfil import do_fulfil, do_purge_downloads
 from trustdesk.rights.models import Download, Status
-
-from .conftest import STAFF
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,10 @@ import json
 import pytest
 from django.test import Client
 
+from tests.personas import STAFF
 from trustdesk.api.services import do_create_token
 from trustdesk.registry.services import do_update
 from trustdesk.rights.models import Request, Status
-
-from .conftest import STAFF
 
 pytestmark = pytest.mark.django_db
 

@@ -7,13 +7,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from tests.personas import STAFF
 from trustdesk.journal.models import JournalEntry
 from trustdesk.journal.verify import verify
 from trustdesk.registry.services import IntakeError
 from trustdesk.rights import services
 from trustdesk.rights.models import Event, Request, Status
-
-from .conftest import STAFF
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,8 @@ import datetime as dt
 
 import pytest
 
+from tests.personas import STAFF
 from trustdesk.rights import services
-
-from .conftest import STAFF
 
 pytestmark = pytest.mark.django_db
 

@@ -11,14 +11,13 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from tests.personas import STAFF
 from trustdesk.journal.verify import verify
 from trustdesk.registry.models import Interaction, Organisation, Person, Service, ServiceIdentifier
 from trustdesk.registry.services import do_create, do_create_invoice, do_link_person, do_update
 from trustdesk.rights import services
 from trustdesk.rights.fulfil import do_fulfil, do_reapply_erasures
 from trustdesk.rights.models import Download, ErasureLedgerEntry, Status
-
-from .conftest import STAFF
 
 pytestmark = pytest.mark.django_db
 

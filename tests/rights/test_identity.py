@@ -6,10 +6,9 @@ import datetime as dt
 
 import pytest
 
+from tests.personas import STAFF
 from trustdesk.rights import services
 from trustdesk.rights.models import Pause, Request, Status
-
-from .conftest import STAFF
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +66,9 @@ def test_it_verifies_as_the_policy_says(publish, people) -> None:
 
     publish(STRICT)
     request = services.do_open_request("access", channel="letter", actor=STAFF, email="anna@example.be")
-    with pytest.raises(services.RequestError, match=r"asks for no identity document \(rights.identity.id_document"):
+    with pytest.raises(
+        services.RequestError, match=r"asks for no identity document \(rights.identity.id_document"
+    ):
         services.do_verify_identity(request, method="id_document", actor=STAFF)
     with pytest.raises(services.RequestError, match="a session alone is not enough"):
         services.do_verify_identity(request, method="session", actor=STAFF)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.personas import STAFF
 from trustdesk.rights import services
 from trustdesk.rights.fulfil import do_announce_lift, do_decide_objection, do_fulfil, do_lift_restriction
 from trustdesk.rights.models import Objection, Restriction, Status
 from trustdesk.rights.processing import STORAGE, may_process
-
-from .conftest import STAFF
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +69,7 @@ def test_it_refuses_an_unknown_purpose(people) -> None:
 def test_it_leaves_an_objection_on_legitimate_interest_to_a_staff_decision(
     publish, people, smtp, commit
 ) -> None:
-    from tests.rights.conftest import POLICY
+    from tests.personas import POLICY
 
     publish(
         POLICY.replace(

@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from tests.personas import STAFF
 from trustdesk.registry.models import Disclosure, Person
 from trustdesk.registry.services import do_create
 from trustdesk.rights import services
 from trustdesk.rights.fulfil import do_fulfil
-
-from .conftest import STAFF
 
 pytestmark = pytest.mark.django_db
 
