@@ -22,13 +22,22 @@ def _run(*args: str) -> str:
     return out.getvalue()
 
 
-def _exit(capsys, *args: str) -> tuple[int, str]:
-    """Run as the `trustdesk` command does; the exit status and what went to stderr."""
-    from trustdesk.consent.management.commands.consent import Command
+@pytest.fixture
+def run_exit(capsys, monkeypatch):
+    """Run as the `trustdesk` command does; returns the exit status and what went to stderr."""
+    from django.core.management import base
 
-    with pytest.raises(SystemExit) as caught:
-        Command().run_from_argv(["trustdesk", "consent", *args])
-    return int(caught.value.code or 0), capsys.readouterr().err
+    from trustdesk.cli import main
+
+    # The command line closes the database connections when it ends; the test's transaction needs its own.
+    monkeypatch.setattr(base.connections, "close_all", lambda: None)
+
+    def _run_exit(*args: str) -> tuple[int, str]:
+        with pytest.raises(SystemExit) as caught:
+            main(["consent", *args])
+        return int(caught.value.code or 0), capsys.readouterr().err
+
+    return _run_exit
 
 
 def test_it_gives_and_withdraws_consent(policy, anna):
@@ -111,39 +120,36 @@ def test_it_shows_where_each_consent_stands(policy, anna):
     assert "via email/email" in text
 
 
-def test_it_exits_2_for_an_unknown_person(policy, capsys):
-    status, err = _exit(capsys, "show", "--person", "4242")
+def test_it_exits_2_for_an_unknown_person(policy, run_exit):
+    status, err = run_exit("show", "--person", "4242")
     assert status == 2
     assert "no person has id 4242" in err
-    status, err = _exit(
-        capsys, "give", "--person", "anna", "--purpose", NEWSLETTER, "--channel", "email", "--method", "email"
+    status, err = run_exit(
+        "give", "--person", "anna", "--purpose", NEWSLETTER, "--channel", "email", "--method", "email"
     )
     assert status == 2
     assert "--person takes a person's id (a number), not 'anna'" in err
 
 
-def test_it_exits_2_for_an_unknown_purpose(policy, anna, capsys):
+def test_it_exits_2_for_an_unknown_purpose(policy, anna, run_exit):
     args = ("--person", str(anna.pk), "--channel", "email", "--method", "email")
-    status, err = _exit(capsys, "give", *args, "--purpose", "newsletters")
+    status, err = run_exit("give", *args, "--purpose", "newsletters")
     assert status == 2
     assert "has no purpose 'newsletters'" in err
-    status, err = _exit(capsys, "withdraw", *args, "--purpose", "invoicing")
+    status, err = run_exit("withdraw", *args, "--purpose", "invoicing")
     assert status == 2
     assert "purpose 'invoicing' rests on legal_obligation, not on consent" in err
-    status, err = _exit(capsys, "show", "--person", str(anna.pk), "--purpose", "invoicing")
+    status, err = run_exit("show", "--person", str(anna.pk), "--purpose", "invoicing")
     assert status == 2
     assert "purpose 'invoicing' is not on consent" in err
     assert not ConsentEvent.objects.exists()
 
 
-def test_it_exits_2_for_a_missing_or_unknown_channel(policy, anna, capsys):
-    status, err = _exit(
-        capsys, "give", "--person", str(anna.pk), "--purpose", NEWSLETTER, "--method", "email"
-    )
+def test_it_exits_2_for_a_missing_or_unknown_channel(policy, anna, run_exit):
+    status, err = run_exit("give", "--person", str(anna.pk), "--purpose", NEWSLETTER, "--method", "email")
     assert status == 2
     assert "--channel" in err
-    status, err = _exit(
-        capsys,
+    status, err = run_exit(
         "give",
         "--person",
         str(anna.pk),
