@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 
 import pytest
 
 from tests.conftest import POLICY
 from tests.consent.conftest import NEWSLETTER, SUPPORT, TEXT_EN, TEXT_NL
-from trustdesk.consent.models import ConsentEvent, ConsentImmutable, Kind, State
+from trustdesk.consent.models import ConsentEvent, ConsentImmutable, Kind, Method, State
 from trustdesk.consent.queries import has_consent
 from trustdesk.consent.services import ConsentError, do_give_consent, do_withdraw_consent
 from trustdesk.journal.models import JournalEntry
 from trustdesk.journal.verify import verify
 from trustdesk.lib.pseudonyms import is_pseudonym, pseudonymise
+from trustdesk.registry.models import Channel
 
 pytestmark = pytest.mark.django_db
 
@@ -254,3 +256,18 @@ def test_it_never_changes_a_recorded_event(policy, anna):
     with pytest.raises(ConsentImmutable, match=f"consent event {event.pk} is evidence"):
         event.save()
     assert has_consent(anna, NEWSLETTER)
+
+
+def test_it_withdraws_with_the_same_call_and_options_as_giving(policy, anna):
+    give = inspect.signature(do_give_consent).parameters
+    withdraw = inspect.signature(do_withdraw_consent).parameters
+    # Giving only adds the text shown; everything a withdrawal needs, giving needed too.
+    assert set(give) - set(withdraw) == {"text", "lang"}
+    assert set(withdraw) <= set(give)
+    for channel in Channel.values:
+        for method in Method.values:
+            options = {"actor": SUPPORT, "channel": channel, "method": method}
+            assert do_give_consent(anna, NEWSLETTER, **options).changed
+            assert has_consent(anna, NEWSLETTER)
+            assert do_withdraw_consent(anna, NEWSLETTER, **options).changed
+            assert not has_consent(anna, NEWSLETTER), (channel, method)
