@@ -16,6 +16,7 @@ from trustdesk.journal.models import JournalEntry
 from trustdesk.journal.verify import verify
 from trustdesk.lib.pseudonyms import is_pseudonym, pseudonymise
 from trustdesk.registry.models import Channel
+from trustdesk.registry.services import Actor
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +90,11 @@ def test_it_records_the_text_the_caller_showed(policy, bob):
     event = _give(bob, text=shown, channel="letter", method="letter", evidence="scan-2026-114").event
     assert event.text == shown
     assert event.text_sha256 == hashlib.sha256(shown.encode()).hexdigest()
+
+
+def test_it_refuses_a_language_code_too_long_to_store(policy, bob):
+    with pytest.raises(ConsentError, match="language code must have 1 to 10 characters"):
+        _give(bob, lang="nederlands-belgie")
 
 
 def test_it_refuses_an_empty_text(policy, bob):
@@ -232,6 +238,7 @@ def test_it_lets_a_consent_be_withdrawn_after_its_purpose_left_the_policy(publis
         ({"channel": "pigeon"}, "channel 'pigeon' is not one of website, portal"),
         ({"method": "telepathy"}, "method 'telepathy' is not one of form, email, portal, api, letter"),
         ({"evidence": "x" * 301}, "evidence reference is longer than 300 characters"),
+        ({"actor": Actor(ref="api-token:" + "7" * 91)}, "actor reference is longer than 100 characters"),
     ],
 )
 def test_it_refuses_an_unknown_channel_or_method(policy, anna, change, message):
@@ -242,8 +249,6 @@ def test_it_refuses_an_unknown_channel_or_method(policy, anna, change, message):
 
 
 def test_it_leaves_nothing_behind_when_the_journal_refuses_the_entry(policy, anna):
-    from trustdesk.registry.services import Actor
-
     with pytest.raises(ValueError, match="is not a reference"):
         _give(anna, actor=Actor(ref="Anna Jansen"))
     assert not ConsentEvent.objects.exists()

@@ -33,6 +33,8 @@ WITHDRAWN = "consent.withdrawn"
 OBJECT_TYPE = "consent.consentevent"
 
 _EVIDENCE_MAX = ConsentEvent._meta.get_field("evidence").max_length or 300
+_RECORDER_MAX = ConsentEvent._meta.get_field("recorded_by").max_length or 100
+_LANG_MAX = ConsentEvent._meta.get_field("lang").max_length or 10
 
 
 class ConsentError(ValueError):
@@ -89,7 +91,11 @@ def consent_purpose(purpose: str) -> tuple[PolicyVersion, Purpose]:
     return version, declared
 
 
-def _check(channel: str, method: str, evidence: str) -> None:
+def _check(actor: Actor, channel: str, method: str, evidence: str, lang: str = "en") -> None:
+    if len(actor.ref) > _RECORDER_MAX:
+        raise ConsentError(f"the actor reference is longer than {_RECORDER_MAX} characters")
+    if not 0 < len(lang) <= _LANG_MAX:
+        raise ConsentError(f"the language code must have 1 to {_LANG_MAX} characters, such as en or nl")
     if channel not in Channel.values:
         raise ConsentError(f"channel {channel[:30]!r} is not one of {', '.join(Channel.values)}")
     if method not in Method.values:
@@ -195,8 +201,8 @@ def do_give_consent(
     text (a new wording in a new policy version) is a new consent and is recorded.
     """
     version, declared = consent_purpose(purpose)
-    _check(channel, method, evidence)
     language = lang or person.language or "en"
+    _check(actor, channel, method, evidence, language)
     if text is not None:
         if not text.strip():
             raise ConsentError(f"the consent text for purpose '{purpose}' is empty")
@@ -248,7 +254,7 @@ def do_withdraw_consent(
     withdrawn. A consent given under an earlier policy can be withdrawn even when the policy in
     effect no longer has its purpose. Withdrawing a consent that is not given records nothing.
     """
-    _check(channel, method, evidence)
+    _check(actor, channel, method, evidence)
     pseudonym = _ip_pseudonym(ip)
     person = _lock(person)
     latest = latest_event(person, purpose)
