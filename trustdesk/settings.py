@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "trustdesk.policy",
     "trustdesk.journal",
     "trustdesk.registry",
+    "trustdesk.consent",
     "ninja",
     "trustdesk.api",
     "trustdesk.rights",

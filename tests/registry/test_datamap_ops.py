@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from trustdesk.consent.services import do_give_consent
 from trustdesk.journal.models import JournalEntry
 from trustdesk.journal.verify import verify
 from trustdesk.lib import pseudonyms
@@ -103,6 +104,9 @@ def world(publish) -> World:
     do_link_person(private, anna, "owner", actor=STAFF)
     do_link_person(company, anna, "technical", actor=STAFF)
     do_link_person(company, bob, "owner", actor=STAFF)
+    do_give_consent(  # POLICY's 'newsletter' rests on consent
+        anna, "newsletter", actor=STAFF, channel="email", method="email", text="Yes, send me the newsletter."
+    )
     service = do_create(
         Service, {"organisation": private, "kind": "web_hosting", "label": "anna-blog"}, actor=STAFF
     )

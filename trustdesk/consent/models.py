@@ -1,0 +1,109 @@
+"""Consent events: a person gave or withdrew consent for a purpose of the policy, with its proof.
+
+The events are append-only: a consent's state is its latest event, and its history is the list
+of events. Each event keeps the policy version in effect, the exact text the person agreed to
+(or withdrew from) with its SHA-256, the channel and method, who recorded it, an optional
+evidence reference, and an IP address only as a keyed pseudonym. Events are written by
+:mod:`trustdesk.consent.services`, never changed; erasure of the person deletes them
+(see ``data_map`` below and docs/consent.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from trustdesk.lib.datamap import Erasure, Field, ModelMap
+from trustdesk.policy.models import PolicyVersion
+from trustdesk.registry.models import Channel, Person
+
+
+class ConsentImmutable(Exception):
+    """A consent event is evidence: it is never changed."""
+
+
+class Kind(models.TextChoices):
+    GIVEN = "given", "given"
+    WITHDRAWN = "withdrawn", "withdrawn"
+
+
+class State(models.TextChoices):
+    """Where a person's consent to a purpose stands: its latest event, or none."""
+
+    GIVEN = "given", "given"
+    WITHDRAWN = "withdrawn", "withdrawn"
+    NEVER = "never", "never given"
+
+
+class Method(models.TextChoices):
+    """How the consent or its withdrawal reached the provider."""
+
+    FORM = "form", "web form"
+    EMAIL = "email", "e-mail"
+    PORTAL = "portal", "portal click"
+    API = "api", "API"
+    LETTER = "letter", "letter"
+
+
+class ConsentEvent(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="consent_events")
+    purpose = models.CharField(max_length=100, help_text="The key of a purpose of the policy on consent")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    at = models.DateTimeField()
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(
+        help_text="The exact text the person agreed to (for a withdrawal: the one withdrawn)"
+    )
+    text_sha256 = models.CharField(max_length=64, help_text="SHA-256 of the text, UTF-8")
+    lang = models.CharField(max_length=10, help_text="The language of the text")
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    method = models.CharField(max_length=10, choices=Method.choices)
+    recorded_by = models.CharField(
+        max_length=100, help_text="Who recorded it: a reference such as user:42 or operator:root"
+    )
+    evidence = models.CharField(
+        max_length=300, blank=True, help_text="A reference to the evidence, such as a message id"
+    )
+    ip_pseudonym = models.CharField(
+        max_length=100, blank=True, help_text="The keyed pseudonym of the IP address it came from"
+    )
+
+    # Erasing the person deletes every event (any DELETE_ROW field deletes the row). Consent proves
+    # that processing on consent was lawful while it lasted (Art. 7(1)); once the person's data is
+    # erased nothing is processed on that consent any more, and no legal obligation keeps the proof.
+    # The journal's hash-chained core keeps, without personal data, that event N was recorded by
+    # whom and when; its payload (person, purpose, text digest) is erased with the rows.
+    data_map = ModelMap(
+        personal={
+            "text": Field("user.content", Erasure.DELETE_ROW),
+            "evidence": Field("user.content", Erasure.DELETE_ROW),
+            "ip_pseudonym": Field("user.device.ip_address", Erasure.DELETE_ROW),
+        },
+        not_personal=(
+            "id",
+            "person",
+            "purpose",
+            "kind",
+            "at",
+            "policy_version",
+            "text_sha256",
+            "lang",
+            "channel",
+            "method",
+            "recorded_by",
+        ),
+        subject_path="person",
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["person", "purpose", "at"], name="consent_person_purpose_at")]
+
+    def __str__(self) -> str:
+        return f"consent event {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ConsentImmutable(f"consent event {self.pk} is evidence and cannot be changed")
+        super().save(*args, **kwargs)
