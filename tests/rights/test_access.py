@@ -114,3 +114,22 @@ def test_it_sends_the_data_to_another_party_on_instruction(people, smtp, commit)
     names = [part.get_filename() for part in message.iter_attachments()]
     assert names == ["data.json", "data-csv.zip"]
     assert Download.objects.count() == 0
+
+
+def test_it_includes_consents_and_earlier_requests_in_the_access_report(people, smtp, commit) -> None:
+    from trustdesk.consent.services import do_give_consent
+
+    do_give_consent(
+        people.anna,
+        "newsletter",
+        actor=STAFF,
+        channel="website",
+        method="form",
+        text="Send me the newsletter.",
+    )
+    _fulfilled("access", people.anna, commit)
+    request = _fulfilled("access", people.anna, commit)
+    json_path = _links(smtp.text(smtp.to("anna@example.be")[-1]))[1]
+    records = json.loads(Client().get(json_path).getvalue())["records"]
+    assert records["consent.consentevent"][0]["fields"]["purpose"] == "newsletter"
+    assert len(records["rights.request"]) == 2 and request.pk in {r["pk"] for r in records["rights.request"]}

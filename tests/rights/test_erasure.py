@@ -115,6 +115,18 @@ def _marked_person() -> Person:
         [{"description": "Hosting", "quantity": Decimal("1"), "unit_price": Decimal("10")}],
         actor=STAFF,
     )
+    from trustdesk.consent.services import do_give_consent
+
+    do_give_consent(
+        person,
+        "newsletter",
+        actor=STAFF,
+        channel="website",
+        method="form",
+        text=f"{M} consent text",
+        evidence=f"{M}-message-id",
+        ip="192.0.2.77",
+    )
     return person
 
 

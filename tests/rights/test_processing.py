@@ -114,3 +114,34 @@ def test_it_leaves_an_objection_on_legitimate_interest_to_a_staff_decision(
     assert request.status == Status.FULFILLED
     assert not may_process(people.anna, "fraud")
     assert "fraud: upheld" in smtp.text(smtp.to("anna@example.be")[-1])
+
+
+def test_it_withdraws_consent_through_a_request_and_the_purpose_stops(people, commit) -> None:
+    from trustdesk.consent.queries import has_consent
+    from trustdesk.consent.services import do_give_consent
+
+    do_give_consent(
+        people.anna,
+        "newsletter",
+        actor=STAFF,
+        channel="website",
+        method="form",
+        text="Send me the newsletter.",
+    )
+    assert may_process(people.anna, "newsletter")
+    with commit():
+        request = services.do_open_request(
+            "consent_withdrawal", channel="phone", actor=STAFF, person=people.anna
+        )
+        services.do_verify_identity(request, method="staff", actor=STAFF)
+        do_fulfil(request, actor=STAFF)
+    request.refresh_from_db()
+    assert request.status == Status.FULFILLED
+    assert not has_consent(people.anna, "newsletter")
+    verdict = may_process(people.anna, "newsletter")
+    assert not verdict and "rests on consent" in verdict.reason
+
+
+def test_it_needs_consent_for_a_purpose_on_consent_alone(people) -> None:
+    verdict = may_process(people.bob, "newsletter")
+    assert not verdict and "has not given" in verdict.reason

@@ -44,6 +44,8 @@ class Method(models.TextChoices):
     PORTAL = "portal", "portal click"
     API = "api", "API"
     LETTER = "letter", "letter"
+    PHONE = "phone", "phone call"
+    IN_PERSON = "in_person", "in person"
 
 
 class ConsentEvent(models.Model):

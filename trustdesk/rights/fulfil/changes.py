@@ -223,6 +223,19 @@ def do_decide_objection(objection: Objection, *, upheld: bool, reasons: str, act
     return objection
 
 
+#: A request's channel as the consent record's channel and method.
+_CONSENT_WAYS = {
+    "portal": ("portal", "portal"),
+    "public_form": ("website", "form"),
+    "letter": ("letter", "letter"),
+    "phone": ("phone", "phone"),
+    "email": ("email", "email"),
+    "in_person": ("in_person", "in_person"),
+    "api": ("api", "api"),
+    "command": ("email", "email"),
+}
+
+
 def fulfil_consent_withdrawal(request: Request, *, actor: Actor) -> Request:
     """Art. 7(3): withdraw the consents named (all the person gave when none is named)."""
     if request.person is None:
@@ -230,6 +243,8 @@ def fulfil_consent_withdrawal(request: Request, *, actor: Actor) -> Request:
     from trustdesk.consent.queries import current_consents
     from trustdesk.consent.services import do_withdraw_consent
 
+    # Where the withdrawal came in, in the consent record's words.
+    channel, method = _CONSENT_WAYS.get(request.channel, ("email", "email"))
     given = [key for key, state in current_consents(request.person).items() if state.given]
     named = [str(p) for p in request.specifics.get("purposes", [])] or given
     withdrawn = []
@@ -239,8 +254,8 @@ def fulfil_consent_withdrawal(request: Request, *, actor: Actor) -> Request:
                 request.person,
                 key,
                 actor=actor,
-                channel="email",
-                method="request",
+                channel=channel,
+                method=method,
                 evidence=request.reference,
             )
             withdrawn.append(key)
