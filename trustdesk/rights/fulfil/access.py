@@ -24,6 +24,7 @@ from trustdesk.registry.services import Actor
 from trustdesk.rights import clock
 from trustdesk.rights.fulfil.common import _close
 from trustdesk.rights.fulfil.downloads import _store
+from trustdesk.rights.fulfil.readable import readable_records
 from trustdesk.rights.models import (
     Download,
     Request,
@@ -32,53 +33,6 @@ from trustdesk.rights.services import (
     _mail_context,
     note_event,
 )
-
-
-def _field_label(model: type[Any] | None, name: str) -> str:
-    if model is None:
-        return name
-    try:
-        return str(model._meta.get_field(name).verbose_name)
-    except Exception:
-        return name.replace("_", " ")
-
-
-def readable_records(collected: Mapping[str, Any], policy: Policy, lang: str) -> list[dict[str, Any]]:
-    """The collected records as sections for the report: model, records, each field's label, category, value."""
-    sections = []
-    for model_label, rows in collected.get("records", {}).items():
-        try:
-            model = apps.get_model(model_label)
-        except LookupError:
-            model = None
-        mapping = model_map(model) if model is not None else None
-        personal = mapping.personal if mapping else {}
-        records = []
-        for row in rows:
-            fields = row.get("fields") or {k: v for k, v in row.items() if k not in ("about",)}
-            items = [
-                {
-                    "name": name,
-                    "label": _field_label(model, name),
-                    "value": value,
-                    "category": wording.term_name(policy, "data_categories", personal[name].category, lang)
-                    if name in personal
-                    else "",
-                }
-                for name, value in fields.items()
-                if value not in (None, "", [], {})
-            ]
-            records.append(
-                {"pk": row.get("pk", row.get("seq")), "about": row.get("about", ""), "fields": items}
-            )
-        sections.append(
-            {
-                "label": model_label,
-                "name": str(model._meta.verbose_name_plural) if model is not None else model_label,
-                "records": records,
-            }
-        )
-    return sections
 
 
 def information(policy: Policy, lang: str) -> dict[str, Any]:

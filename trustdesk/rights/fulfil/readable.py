@@ -1,0 +1,195 @@
+"""The collected data as a person reads it: sections per kind of record, labels in their language.
+
+Personal fields are labelled by their data category in the person's language (the policy's
+names, then Trustdesk's, then fideslang's); the context of each record (where the data came
+from, through which channel, when it was recorded and changed) follows with labels of its own.
+Internal keys and codes stay in the JSON file, which holds everything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.apps import apps
+from django.utils import formats, translation
+
+from trustdesk.lib.datamap import history_base, model_map
+from trustdesk.policy import wording
+from trustdesk.policy.schema import Policy
+
+#: Context fields every record may carry, and how they are named.
+CONTEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "source_kind": "Where it came from",
+        "source_name": "Source",
+        "channel": "Received through",
+        "created_at": "Recorded on",
+        "updated_at": "Last changed on",
+        "history_date": "Version of",
+        "history_type": "Change",
+        "occurred_at": "When",
+        "disclosed_at": "Passed on",
+        "recipient": "Recipient",
+        "purpose": "Purpose",
+        "action": "What happened",
+        "at": "When",
+    },
+    "nl": {
+        "source_kind": "Herkomst",
+        "source_name": "Bron",
+        "channel": "Ontvangen via",
+        "created_at": "Vastgelegd op",
+        "updated_at": "Laatst gewijzigd op",
+        "history_date": "Versie van",
+        "history_type": "Wijziging",
+        "occurred_at": "Wanneer",
+        "disclosed_at": "Doorgegeven op",
+        "recipient": "Ontvanger",
+        "purpose": "Doel",
+        "action": "Wat er gebeurde",
+        "at": "Wanneer",
+    },
+}
+
+VALUES: dict[str, dict[str, str]] = {
+    "en": {
+        "data_subject": "from you",
+        "organisation": "from your organisation",
+        "third_party": "from a third party",
+        "public": "from a public register",
+        "observed": "recorded while you used our services",
+        "+": "created",
+        "~": "changed",
+        "-": "deleted",
+    },
+    "nl": {
+        "data_subject": "van u",
+        "organisation": "van uw organisatie",
+        "third_party": "van een derde",
+        "public": "uit een openbaar register",
+        "observed": "vastgelegd terwijl u onze diensten gebruikte",
+        "+": "aangemaakt",
+        "~": "gewijzigd",
+        "-": "verwijderd",
+        "website": "website",
+        "portal": "klantenportaal",
+        "email": "e-mail",
+        "phone": "telefoon",
+        "fax": "fax",
+        "letter": "brief",
+        "in_person": "persoonlijk",
+        "api": "koppeling met ons facturatiesysteem",
+        "import": "import uit ons facturatiesysteem",
+    },
+}
+
+SECTIONS: dict[str, dict[str, str]] = {
+    "nl": {
+        "registry.organisation": "Uw organisatie",
+        "registry.historicalorganisation": "Eerdere versies van uw organisatie",
+        "registry.person": "Uw persoonsgegevens",
+        "registry.historicalperson": "Eerdere versies van uw persoonsgegevens",
+        "registry.role": "Uw rollen",
+        "registry.historicalrole": "Eerdere versies van uw rollen",
+        "registry.service": "Diensten",
+        "registry.historicalservice": "Eerdere versies van diensten",
+        "registry.serviceidentifier": "Domeinnamen en IP-adressen",
+        "registry.historicalserviceidentifier": "Eerdere versies van domeinnamen en IP-adressen",
+        "registry.invoice": "Facturen",
+        "registry.historicalinvoice": "Eerdere versies van facturen",
+        "registry.invoiceline": "Factuurregels",
+        "registry.usagerecord": "Verbruik",
+        "registry.interaction": "Contacten met u",
+        "registry.historicalinteraction": "Eerdere versies van contacten",
+        "registry.disclosure": "Verstrekkingen aan derden",
+        "registry.historicaldisclosure": "Eerdere versies van verstrekkingen",
+        "consent.consentevent": "Toestemmingen",
+        "rights.request": "Uw verzoeken",
+        "rights.event": "Verloop van uw verzoeken",
+        "journal.journalentry": "Ons verslag van wat er met uw gegevens gebeurde",
+    },
+    "en": {
+        "journal.journalentry": "Our record of what was done with your data",
+        "rights.request": "Your requests",
+        "rights.event": "What happened with your requests",
+        "consent.consentevent": "Consents",
+    },
+}
+
+
+def _value(value: Any, lang: str) -> str:
+    if isinstance(value, str):
+        if len(value) >= 19 and value[4] == "-" and value[10] == "T":
+            try:
+                moment = dt.datetime.fromisoformat(value)
+            except ValueError:
+                return value
+            with translation.override(lang):
+                return str(formats.date_format(moment, "j F Y, H:i"))
+        return VALUES.get(lang, {}).get(value, value)
+    if isinstance(value, dict | list):
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _section_name(model_label: str, model: Any, lang: str) -> str:
+    named = SECTIONS.get(lang, {}).get(model_label)
+    if named:
+        return named
+    if model is None:
+        return model_label
+    base = history_base(model)
+    if base is not None:
+        return f"earlier versions of {base._meta.verbose_name_plural}"
+    return str(model._meta.verbose_name_plural)
+
+
+def readable_records(collected: Mapping[str, Any], policy: Policy, lang: str) -> list[dict[str, Any]]:
+    """Sections for the report: a name, and records of (label, value, is it personal) items."""
+    context = CONTEXT.get(lang, CONTEXT["en"])
+    sections = []
+    for model_label, rows in collected.get("records", {}).items():
+        try:
+            model = apps.get_model(model_label)
+        except LookupError:
+            model = None
+        mapping = model_map(model) if model is not None else None
+        personal = mapping.personal if mapping else {}
+        records = []
+        for row in rows:
+            fields = row.get("fields")
+            if fields is None:  # a journal entry: what happened, when, and the details kept
+                fields = {"at": row.get("at"), "action": row.get("action"), "payload": row.get("payload")}
+            items = []
+            for name, field in personal.items():
+                value = fields.get(name)
+                if value in (None, "", [], {}):
+                    continue
+                label = wording.term_name(policy, "data_categories", field.category, lang)
+                items.append({"label": label, "value": _value(value, lang), "personal": True})
+            for name, label in context.items():
+                value = fields.get(name)
+                if name in personal or value in (None, "", [], {}):
+                    continue
+                items.append({"label": label, "value": _value(value, lang), "personal": False})
+            if fields.get("payload"):
+                items.append(
+                    {
+                        "label": "Details" if lang == "en" else "Gegevens",
+                        "value": _value(fields["payload"], lang),
+                        "personal": True,
+                    }
+                )
+            if items:
+                records.append(
+                    {"pk": row.get("pk", row.get("seq")), "about": row.get("about", ""), "fields": items}
+                )
+        if records:
+            sections.append(
+                {"label": model_label, "name": _section_name(model_label, model, lang), "records": records}
+            )
+    return sections
