@@ -20,6 +20,7 @@ def test_it_prepares_the_demo_and_prints_the_address(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     assert "published version 1" in first.stdout
     assert "registry: filled with 200 organisations" in first.stdout
+    assert "requests: 6 example data-subject requests" in first.stdout
     assert "Trustdesk is ready at http://127.0.0.1:8123/" in first.stdout
     assert (tmp_path / "data" / "trustdesk.sqlite3").is_file()
     assert (tmp_path / "data" / "static" / "web" / "trustdesk.css").is_file()
@@ -37,6 +38,18 @@ def test_it_prepares_the_demo_and_prints_the_address(tmp_path: Path) -> None:
     assert line in first.stdout
     assert line in again.stdout
     assert "registry: already holds 200 organisations; nothing added" in again.stdout
+    assert "example data-subject requests" not in again.stdout
+    listed = subprocess.run(
+        [sys.executable, "-m", "trustdesk.cli", "request", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert "(overdue)" in listed.stdout.splitlines()[0]
 
 
 def test_it_names_a_missing_policy_file(tmp_path: Path) -> None:

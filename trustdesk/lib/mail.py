@@ -9,8 +9,10 @@ never logged; a failure to send is logged with the template's name only, and rai
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +22,18 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 log = logging.getLogger(__name__)
+
+_quiet: contextvars.ContextVar[bool] = contextvars.ContextVar("trustdesk_mail_quiet", default=False)
+
+
+@contextlib.contextmanager
+def unsent() -> Iterator[None]:
+    """Render but do not send the messages of this block: for generated example data (the demo)."""
+    token = _quiet.set(True)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
 
 
 def render(name: str, *, lang: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -42,6 +56,8 @@ def send(
 ) -> None:
     """Send the message when the transaction commits (at once outside a transaction)."""
     subject, text, html = render(name, lang=lang, context=context)
+    if _quiet.get():
+        return
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
     message.attach_alternative(html, "text/html")
     for filename, content, mimetype in attachments or []:

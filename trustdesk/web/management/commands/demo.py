@@ -56,6 +56,13 @@ class Command(BaseCommand):
         if options["organisations"]:
             for line in fill(options["organisations"], actor=Actor.operator("demo")).lines():
                 self.stdout.write(line)
+            from trustdesk.rights.demo_data import fill_requests
+
+            requests = fill_requests(actor=Actor.operator("demo"))
+            if requests:
+                self.stdout.write(
+                    f"requests: {requests} example data-subject requests (`trustdesk request list`)"
+                )
         port = options["port"]
         address = f"http://127.0.0.1:{port}/"
         email, password = _demo_login(data_dir)
