@@ -118,8 +118,12 @@ def downloads_dir() -> Path:
     return Path(settings.DATA_DIR) / "downloads"
 
 
-def _store(request: Request, fmt: str, name: str, content: bytes) -> tuple[Download, str]:
-    """Write a file for the person; (the download, its secret link). Only the link's hash is kept."""
+def _store(
+    request: Request, fmt: str, name: str, content: bytes, *, use: clock.Terms | None = None
+) -> tuple[Download, str]:
+    """Write a file for the person; (the download, its secret link). Only the link's hash is kept.
+
+    ``use``: the policy's terms when the caller has them already (they are read from the database)."""
     folder = downloads_dir() / request.reference
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = folder / name
@@ -127,7 +131,7 @@ def _store(request: Request, fmt: str, name: str, content: bytes) -> tuple[Downl
     path.chmod(0o600)
     token, digest = _token()
     now = timezone.now()
-    expiry = clock.terms().download_expiry
+    expiry = (use or clock.terms()).download_expiry
     expires = expiry.add_to(now)
     if not isinstance(expires, dt.datetime):  # adding to a datetime gives one
         raise TypeError("a download's expiry is a moment")
@@ -344,9 +348,11 @@ def _weblog_hits(request: Request, actor: Actor) -> list[dict[str, Any]]:
     return hits
 
 
-def access_documents(request: Request, *, actor: Actor) -> tuple[dict[str, Any], str]:
+def access_documents(
+    request: Request, *, actor: Actor, use: clock.Terms | None = None
+) -> tuple[dict[str, Any], str]:
     """(the JSON document, the HTML report) for an access request."""
-    policy = clock.terms().policy
+    policy = (use or clock.terms()).policy
     lang = request.language
     collected = datamap_ops.collect(request.person) if request.person else {"records": {}}
     hits = _weblog_hits(request, actor)
@@ -383,13 +389,15 @@ def _report(
 
 def fulfil_access(request: Request, *, actor: Actor) -> Request:
     """Art. 15: everything the data map finds, and the information of Art. 15(1), as a report and as JSON."""
-    document, html = access_documents(request, actor=actor)
-    _, report_url = _store(request, Download.Format.REPORT_HTML, "report.html", html.encode("utf-8"))
+    use = clock.terms()  # once: each reading is a query
+    document, html = access_documents(request, actor=actor, use=use)
+    _, report_url = _store(request, Download.Format.REPORT_HTML, "report.html", html.encode("utf-8"), use=use)
     _, json_url = _store(
         request,
         Download.Format.DATA_JSON,
         "data.json",
         json.dumps(document, indent=2, ensure_ascii=False).encode(),
+        use=use,
     )
     count = sum(len(rows) for rows in document["records"].values())
     answer = (
@@ -406,7 +414,7 @@ def fulfil_access(request: Request, *, actor: Actor) -> Request:
         context={
             "report_url": report_url,
             "json_url": json_url,
-            "expiry": clock.terms().download_expiry.words(request.language),
+            "expiry": use.download_expiry.words(request.language),
             "nothing": not count and not document["web_server_logs"],
         },
     )
