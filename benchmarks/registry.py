@@ -126,6 +126,36 @@ def admin(maintenance_url: str, statement: str) -> None:
         conn.execute(statement.encode())
 
 
+def set_up_environment(url: str, workdir: Path) -> None:
+    """The settings the benchmark runs with: its database, a fresh data directory, no policy file."""
+    os.environ.update(
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="trustdesk.settings",
+        TRUSTDESK_DATA_DIR=str(workdir / "data"),
+        TRUSTDESK_SECRET_KEY=secrets.token_urlsafe(64),
+    )
+    os.environ.pop("TRUSTDESK_POLICY", None)
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+
+
+def fresh_database(maintenance_url: str, name: str) -> None:
+    """Drop the benchmark's database if it is there and create it empty."""
+    admin(maintenance_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin(maintenance_url, f'CREATE DATABASE "{name}"')
+
+
+def drop_database(maintenance_url: str, name: str) -> None:
+    """Close Django's connections (when it is set up) and drop the benchmark's database."""
+    try:
+        from django.db import connections
+
+        connections.close_all()
+    except Exception:  # noqa: S110  (django may not be set up yet)
+        pass
+    admin(maintenance_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def machine() -> dict[str, Any]:
     memory = ""
     try:
@@ -448,6 +478,30 @@ def build(organisations: int, seed: int) -> dict[str, int]:
     return row_counts()
 
 
+def migrate_and_build(organisations: int, seed: int) -> tuple[float, dict[str, int], int]:
+    """Migrate the empty database, build the registry and analyse it; (build seconds, row counts, related rows).
+
+    Django must be set up on the benchmark's database (``set_up_environment``, ``fresh_database``).
+    """
+    from django.core.management import call_command
+    from django.db import connection
+
+    with step("migrating"):
+        call_command("migrate", interactive=False, verbosity=0)
+    print("  building")
+    build_s, counts = timed(lambda: build(organisations, seed))
+    with step("VACUUM ANALYZE"), connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    related = sum(
+        v for k, v in counts.items() if k not in ("organisation", "journalentry", "history copies (estimate)")
+    )
+    print(
+        f"  built in {build_s:.0f} s: {counts['organisation']:,} organisations, {related:,} related rows, "
+        f"{counts['journalentry']:,} journal entries, {counts['history copies (estimate)']:,} history copies"
+    )
+    return build_s, counts, related
+
+
 def row_counts() -> dict[str, int]:
     from django.db import connection
 
@@ -684,40 +738,17 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGALRM, expire)
     signal.alarm(args.timeout)
     workdir = Path(tempfile.mkdtemp(prefix="trustdesk-bench-"))
-    os.environ.update(
-        DATABASE_URL=url,
-        DJANGO_SETTINGS_MODULE="trustdesk.settings",
-        TRUSTDESK_DATA_DIR=str(workdir / "data"),
-        TRUSTDESK_SECRET_KEY=secrets.token_urlsafe(64),
-    )
-    os.environ.pop("TRUSTDESK_POLICY", None)
-    sys.path.insert(0, str(ROOT))
-    admin(maintenance, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin(maintenance, f'CREATE DATABASE "{name}"')
+    set_up_environment(url, workdir)
+    fresh_database(maintenance, name)
     started = time.perf_counter()
     try:
         import django
 
         django.setup()
-        from django.core.management import call_command
         from django.db import connection
 
         print(f"registry benchmark: {args.organisations:,} organisations, {args.runs} runs, database {name}")
-        with step("migrating"):
-            call_command("migrate", interactive=False, verbosity=0)
-        print("  building")
-        build_s, counts = timed(lambda: build(args.organisations, args.seed))
-        with step("VACUUM ANALYZE"), connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-        related = sum(
-            v
-            for k, v in counts.items()
-            if k not in ("organisation", "journalentry", "history copies (estimate)")
-        )
-        print(
-            f"  built in {build_s:.0f} s: {counts['organisation']:,} organisations, {related:,} related rows, "
-            f"{counts['journalentry']:,} journal entries, {counts['history copies (estimate)']:,} history copies"
-        )
+        build_s, counts, related = migrate_and_build(args.organisations, args.seed)
         results: dict[str, Any] = {
             "benchmark": "registry",
             "command": " ".join(
@@ -755,14 +786,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         signal.alarm(0)
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: S110  (django may not be set up yet)
-            pass
         if not args.keep:
-            admin(maintenance, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            drop_database(maintenance, name)
 
 
 def print_table(r: dict[str, Any]) -> None:

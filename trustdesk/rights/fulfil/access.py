@@ -126,9 +126,11 @@ def _weblog_hits(request: Request, actor: Actor) -> list[dict[str, Any]]:
     return hits
 
 
-def access_documents(request: Request, *, actor: Actor) -> tuple[dict[str, Any], str]:
+def access_documents(
+    request: Request, *, actor: Actor, use: clock.Terms | None = None
+) -> tuple[dict[str, Any], str]:
     """(the JSON document, the HTML report) for an access request."""
-    policy = clock.terms().policy
+    policy = (use or clock.terms()).policy
     lang = request.language
     collected = datamap_ops.collect(request.person) if request.person else {"records": {}}
     hits = _weblog_hits(request, actor)
@@ -165,13 +167,15 @@ def _report(
 
 def fulfil_access(request: Request, *, actor: Actor) -> Request:
     """Art. 15: everything the data map finds, and the information of Art. 15(1), as a report and as JSON."""
-    document, html = access_documents(request, actor=actor)
-    _, report_url = _store(request, Download.Format.REPORT_HTML, "report.html", html.encode("utf-8"))
+    use = clock.terms()  # once: each reading is a query
+    document, html = access_documents(request, actor=actor, use=use)
+    _, report_url = _store(request, Download.Format.REPORT_HTML, "report.html", html.encode("utf-8"), use=use)
     _, json_url = _store(
         request,
         Download.Format.DATA_JSON,
         "data.json",
         json.dumps(document, indent=2, ensure_ascii=False).encode(),
+        use=use,
     )
     count = sum(len(rows) for rows in document["records"].values())
     answer = (
@@ -188,7 +192,7 @@ def fulfil_access(request: Request, *, actor: Actor) -> Request:
         context={
             "report_url": report_url,
             "json_url": json_url,
-            "expiry": clock.terms().download_expiry.words(request.language),
+            "expiry": use.download_expiry.words(request.language),
             "nothing": not count and not document["web_server_logs"],
         },
     )

@@ -29,8 +29,12 @@ def downloads_dir() -> Path:
     return Path(settings.DATA_DIR) / "downloads"
 
 
-def _store(request: Request, fmt: str, name: str, content: bytes) -> tuple[Download, str]:
-    """Write a file for the person; (the download, its secret link). Only the link's hash is kept."""
+def _store(
+    request: Request, fmt: str, name: str, content: bytes, *, use: clock.Terms | None = None
+) -> tuple[Download, str]:
+    """Write a file for the person; (the download, its secret link). Only the link's hash is kept.
+
+    ``use``: the policy's terms when the caller has them already (reading them is a query)."""
     folder = downloads_dir() / request.reference
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = folder / name
@@ -38,7 +42,7 @@ def _store(request: Request, fmt: str, name: str, content: bytes) -> tuple[Downl
     path.chmod(0o600)
     token, digest = _token()
     now = timezone.now()
-    expiry = clock.terms().download_expiry
+    expiry = (use or clock.terms()).download_expiry
     expires = expiry.add_to(now)
     if not isinstance(expires, dt.datetime):  # adding to a datetime gives one
         raise TypeError("a download's expiry is a moment")
