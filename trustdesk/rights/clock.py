@@ -28,6 +28,8 @@ class Terms:
     """What the policy in effect says about answering requests."""
 
     policy: Policy
+    #: The published version's SHA-256: what was rendered from one version holds for it.
+    version_sha256: str
     country: str
     within: Duration
     extension_max: Duration
@@ -43,7 +45,12 @@ def terms() -> Terms:
     policy = version.loaded.policy
     rights = policy.rights
     return Terms(
-        policy, policy.controller.country, rights.answer_within, rights.extension_max, rights.download_expiry
+        policy,
+        version.sha256,
+        policy.controller.country,
+        rights.answer_within,
+        rights.extension_max,
+        rights.download_expiry,
     )
 
 

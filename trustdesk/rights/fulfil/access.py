@@ -130,7 +130,8 @@ def access_documents(
     request: Request, *, actor: Actor, use: clock.Terms | None = None
 ) -> tuple[dict[str, Any], str]:
     """(the JSON document, the HTML report) for an access request."""
-    policy = (use or clock.terms()).policy
+    chosen = use or clock.terms()
+    policy = chosen.policy
     lang = request.language
     collected = datamap_ops.collect(request.person) if request.person else {"records": {}}
     hits = _weblog_hits(request, actor)
@@ -144,12 +145,30 @@ def access_documents(
         "information": information(policy, lang),
     }
     with translation.override(lang):
-        html = _report(request, collected, hits, policy, lang)
+        html = _report(request, collected, hits, policy, lang, statement_html(chosen, lang))
     return document, html
 
 
+#: The statement rendered per published version and language: the same for every report.
+_STATEMENTS: dict[tuple[str, str], str] = {}
+
+
+def statement_html(terms: clock.Terms, lang: str) -> str:
+    key = (terms.version_sha256, lang)
+    if key not in _STATEMENTS:
+        if len(_STATEMENTS) > 32:
+            _STATEMENTS.clear()
+        _STATEMENTS[key] = render_statement(terms.policy, lang, "html")
+    return _STATEMENTS[key]
+
+
 def _report(
-    request: Request, collected: Mapping[str, Any], hits: list[dict[str, Any]], policy: Policy, lang: str
+    request: Request,
+    collected: Mapping[str, Any],
+    hits: list[dict[str, Any]],
+    policy: Policy,
+    lang: str,
+    statement: str,
 ) -> str:
     return render_to_string(
         f"rights/report.{lang}.html",
@@ -159,7 +178,7 @@ def _report(
             "sections": readable_records(collected, policy, lang),
             "hits": hits,
             "nothing": not collected.get("records") and not hits,
-            "statement": render_statement(policy, lang, "html"),
+            "statement": statement,
             "controller": policy.controller,
         },
     )
