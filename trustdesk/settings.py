@@ -44,12 +44,12 @@ INSTALLED_APPS = [
     "trustdesk.registry",
     "ninja",
     "trustdesk.api",
+    "trustdesk.accounts",  # before allauth: its templates override allauth's
     "allauth",
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
     "csp",
-    "trustdesk.accounts",
 ]
 
 MIDDLEWARE = [
@@ -197,6 +197,7 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:home"
 ACCOUNT_ADAPTER = "trustdesk.accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"reset_password": "trustdesk.accounts.forms.ResetPasswordForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
