@@ -168,10 +168,10 @@ class _Handler:
     def __init__(self, box: Mailbox) -> None:
         self.box = box
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802  (aiosmtpd's name)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self.box.arrived:
-            self.box.messages.append(message)  # type: ignore[arg-type]
+            self.box.messages.append(message)
             self.box.arrived.notify_all()
         return "250 OK"
 

@@ -43,6 +43,7 @@ def test_it_records_each_access_tied_to_its_instruction(personas) -> None:
     assert (entry.object_type, entry.object_id) == ("accounts.contentaccessinstruction", str(instruction.pk))
     assert entry.actor == f"user:{personas.sam.pk}"
     recorded = JournalEntry.objects.get(action="accounts.content_instruction.recorded")
+    assert recorded.payload is not None
     assert recorded.payload["given_by"] == personas.olga.profile.person.pk
 
 

@@ -59,14 +59,15 @@ def test_it_blocks_the_account_after_the_policys_attempts_and_says_until_when(cl
     assert "Forgot your password?" in fifth
     [locked] = _journal("accounts.locked")
     lock = LoginLock.objects.get(user=personas.olga)
-    assert lock.locked_until is not None
+    assert lock.locked_until is not None and lock.locked_at is not None
     assert abs(lock.locked_until - (lock.locked_at + dt.timedelta(minutes=30))) < dt.timedelta(seconds=1)
+    assert locked.payload is not None
     assert locked.payload["policy_attempts"] == 5 and locked.payload["policy_duration"] == "PT30M"
     # The right password does not get in while the block lasts, and that attempt is journaled too.
     blocked = log_in(client, "olga@example.com")
     assert blocked.status_code == 200
     assert "This account is blocked" in blocked.content.decode()
-    assert _journal("accounts.login_failed")[-1].payload["reason"] == "blocked"
+    assert _journal("accounts.login_failed")[-1].payload == {"reason": "blocked", "failures": 5}
     assert verify().ok
 
 
@@ -76,6 +77,7 @@ def test_it_takes_the_number_of_attempts_from_the_policy_in_effect(client, perso
     second = log_in(client, "bert@example.com", "wrong").content.decode()
     assert "blocked after 2 failed log-ins" in second
     lock = LoginLock.objects.get(user=personas.bert)
+    assert lock.locked_until is not None and lock.locked_at is not None
     assert lock.locked_until - lock.locked_at == dt.timedelta(hours=2)
 
 
