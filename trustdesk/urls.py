@@ -14,7 +14,6 @@ urlpatterns = [
     path("", include("trustdesk.web.urls")),
     path("", include("trustdesk.policy.urls")),
     path("account/", include("trustdesk.accounts.urls")),
-    path("account/sessions/", include("allauth.usersessions.urls")),
     path("account/", include("allauth.urls")),
     path("portal/", include((portal_urlpatterns, "portal"))),
     path("console/", include((console_urlpatterns, "console"))),
