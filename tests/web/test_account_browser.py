@@ -126,4 +126,17 @@ def test_it_logs_off_everywhere(live_server, browser, personas: Personas) -> Non
         phone.close()
 
 
+@pytest.mark.parametrize(
+    "path", ["/", "/privacy", "/privacy/versions", "/account/login/", "/account/password/reset/", "/api/docs"]
+)
+def test_it_breaks_no_page_with_the_content_security_policy(live_server, page, publish, path) -> None:
+    publish()
+    blocked = _watch_csp(page)
+    page.goto(live_server.url + path)
+    page.wait_for_load_state("networkidle")
+    assert blocked == []
+    if path == "/api/docs":
+        assert page.locator("#swagger-ui .information-container").count() == 1  # the UI drew itself
+
+
 __all__ = ["browser", "mailbox", "page", "personas"]
