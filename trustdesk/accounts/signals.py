@@ -27,30 +27,26 @@ def _client(request: HttpRequest | None) -> dict[str, str]:
     return {"ip": client_address(request), "user_agent": str(request.META.get("HTTP_USER_AGENT", ""))[:300]}
 
 
-@receiver(user_logged_in)
-def on_logged_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+def _journal_session(action: str, request: HttpRequest | None, user: Any) -> None:
     with transaction.atomic():
         record(
-            LOGGED_IN,
+            action,
             actor=f"user:{user.pk}",
             object_type="auth.user",
             object_id=str(user.pk),
             payload=_client(request),
         )
+
+
+@receiver(user_logged_in)
+def on_logged_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    _journal_session(LOGGED_IN, request, user)
 
 
 @receiver(user_logged_out)
 def on_logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    if user is None:
-        return
-    with transaction.atomic():
-        record(
-            LOGGED_OUT,
-            actor=f"user:{user.pk}",
-            object_type="auth.user",
-            object_id=str(user.pk),
-            payload=_client(request),
-        )
+    if user is not None:
+        _journal_session(LOGGED_OUT, request, user)
 
 
 @receiver(password_reset)
