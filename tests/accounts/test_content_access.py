@@ -86,3 +86,27 @@ def test_it_shows_instructions_and_their_accesses_to_staff(client, personas) -> 
     assert "/var/log/mail.log" in client.get(f"/console/instructions/{instruction.pk}/").content.decode()
     client.force_login(personas.abe)
     assert client.get("/console/instructions/").status_code == 403
+
+
+def test_it_records_an_instruction_and_an_access_through_the_console(client, personas) -> None:
+    client.force_login(personas.sam)
+    now = timezone.localtime()
+    form = {
+        "organisation": personas.bakkerij.pk,
+        "given_by": "tess@example.com",
+        "scope": "The DNS zone of bakkerij.example",
+        "valid_from": (now - dt.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M"),
+        "valid_until": (now + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "channel": "phone",
+    }
+    outsider = client.post("/console/instructions/new/", {**form, "given_by": "otto@example.com"})
+    assert "No contact of this organisation has this e-mail address." in outsider.content.decode()
+    billing = client.post("/console/instructions/new/", {**form, "given_by": "bert@example.com"})
+    assert "owner or technical contact" in billing.content.decode()
+    done = client.post("/console/instructions/new/", form)
+    assert done.status_code == 302
+    page = done["Location"]
+    assert client.post(page, {"what": "the zone file"}).status_code == 302
+    shown = client.get(page).content.decode()
+    assert "the zone file" in shown and "The DNS zone of bakkerij.example" in shown
+    assert ContentAccess.objects.get().actor == personas.sam

@@ -75,6 +75,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     "portal/organisations/<int:org_id>/":        ("/portal/organisations/{bakkerij}/", "login 404 200 200 200 200 403 403 403 403"),
     # the console: staff, by role
     "console/instructions/":                     ("/console/instructions/",           "login 403 403 403 403 403 200 200 403 200"),
+    "console/instructions/new/":                 ("/console/instructions/new/",       "login 403 403 403 403 403 200 200 403 200"),
     "console/instructions/<int:pk>/":            ("/console/instructions/{instruction}/", "login 403 403 403 403 403 200 200 403 200"),
     # the Django admin (every pattern under admin/): administrators only; others go to its log-in, which refuses them
     "admin/*":                                   ("/admin/",                          "→/admin/login/ →/admin/login/ →/admin/login/ →/admin/login/ →/admin/login/ →/admin/login/ →/admin/login/ →/admin/login/ →/admin/login/ 200"),

@@ -29,15 +29,24 @@ class ResetPasswordForm(AllauthResetPasswordForm):
         return cleaned
 
 
-class InstructionForm(forms.ModelForm[ContentAccessInstruction]):
-    class Meta:
-        model = ContentAccessInstruction
-        fields = ["organisation", "given_by", "scope", "valid_from", "valid_until", "channel"]
-        labels = {
-            "given_by": _("Given by (a contact of the organisation)"),
-            "scope": _("What may be looked at, and why"),
-        }
-        widgets = {
-            "valid_from": forms.DateTimeInput(attrs={"type": "datetime-local"}),
-            "valid_until": forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        }
+class InstructionForm(forms.Form):
+    """A customer's instruction as staff record it: which organisation, who gave it, what and until when."""
+
+    organisation = forms.IntegerField(label=_("Organisation number"), min_value=1)
+    given_by = forms.EmailField(label=_("E-mail address of the contact who gave it"))
+    scope = forms.CharField(
+        label=_("What may be looked at, and why"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    valid_from = forms.DateTimeField(
+        label=_("Valid from"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    valid_until = forms.DateTimeField(
+        label=_("Valid until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=ContentAccessInstruction.Channel.choices)
+
+
+class AccessForm(forms.Form):
+    what = forms.CharField(
+        label=_("What you are about to look at"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -17,5 +17,6 @@ portal_urlpatterns = [
 
 console_urlpatterns = [
     path("instructions/", views.instructions, name="instructions"),
+    path("instructions/new/", views.instruction_new, name="instruction_new"),
     path("instructions/<int:pk>/", views.instruction, name="instruction"),
 ]

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from trustdesk.accounts import services
 from trustdesk.accounts.access import (
@@ -26,9 +26,11 @@ from trustdesk.accounts.access import (
     staff_required,
     user_has_two_factor,
 )
+from trustdesk.accounts.forms import AccessForm, InstructionForm
 from trustdesk.accounts.middleware import two_factor_requirement
 from trustdesk.accounts.models import ContentAccessInstruction, Profile
 from trustdesk.journal.models import JournalEntry
+from trustdesk.registry.models import Organisation, Person
 
 #: The journal's actions shown in a user's log-in history.
 HISTORY_ACTIONS = (
@@ -140,12 +142,57 @@ def instructions(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/instructions.html", {"instructions": rows})
 
 
-@require_safe
-@staff_required(Profile.Role.PRIVACY_OFFICER, Profile.Role.SUPPORT, Profile.Role.ADMINISTRATOR)
+CONSOLE_ROLES = (Profile.Role.PRIVACY_OFFICER, Profile.Role.SUPPORT, Profile.Role.ADMINISTRATOR)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required(*CONSOLE_ROLES)
+def instruction_new(request: HttpRequest) -> HttpResponse:
+    form = InstructionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        organisation = Organisation.objects.filter(pk=data["organisation"]).first()
+        given_by = Person.objects.filter(
+            email__iexact=data["given_by"], roles__organisation=organisation
+        ).first()
+        if organisation is None:
+            form.add_error("organisation", gettext("There is no organisation with this number."))
+        elif given_by is None:
+            form.add_error("given_by", gettext("No contact of this organisation has this e-mail address."))
+        else:
+            try:
+                item = services.do_record_instruction(
+                    organisation=organisation,
+                    given_by=given_by,
+                    scope=data["scope"],
+                    valid_from=data["valid_from"],
+                    valid_until=data["valid_until"],
+                    channel=data["channel"],
+                    recorded_by=request.user,
+                )
+            except services.AccountError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, gettext("The instruction is recorded."))
+                return HttpResponseRedirect(reverse("console:instruction", args=[item.pk]))
+    return render(request, "accounts/instruction_new.html", {"form": form})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required(*CONSOLE_ROLES)
 def instruction(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(ContentAccessInstruction.objects.select_related("organisation"), pk=pk)
+    form = AccessForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.do_record_content_access(item, actor=request.user, what=form.cleaned_data["what"])
+        except services.AccountError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, gettext("The access is recorded against the instruction."))
+            return HttpResponseRedirect(reverse("console:instruction", args=[item.pk]))
     return render(
         request,
         "accounts/instruction.html",
-        {"instruction": item, "accesses": item.accesses.order_by("-at")},
+        {"instruction": item, "accesses": item.accesses.order_by("-at"), "form": form},
     )
