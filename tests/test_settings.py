@@ -136,7 +136,12 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
 
 
 def _production_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRUSTDESK_", "DATABASE_URL"))}
+    # Without the test run's own variables (the browser tests allow async-unsafe calls in this process).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TRUSTDESK_", "DATABASE_URL")) and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update(
         TRUSTDESK_DATA_DIR=str(tmp_path / "data"),
         TRUSTDESK_HTTPS="1",
