@@ -129,3 +129,72 @@ def test_it_keeps_debug_off_unless_asked(tmp_path: Path) -> None:
         "shell", "--verbosity", "0", "-c", code, TRUSTDESK_DATA_DIR=str(tmp_path), TRUSTDESK_DEBUG="1"
     )
     assert result.stdout.strip() == "True", result.stderr
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120, check=False)
+
+
+def _production_env(tmp_path: Path) -> dict[str, str]:
+    # Without the test run's own variables (the browser tests allow async-unsafe calls in this process).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TRUSTDESK_", "DATABASE_URL")) and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
+    env.update(
+        TRUSTDESK_DATA_DIR=str(tmp_path / "data"),
+        TRUSTDESK_HTTPS="1",
+        TRUSTDESK_BEHIND_PROXY="1",
+        TRUSTDESK_ALLOWED_HOSTS="privacy.example.com",
+        TRUSTDESK_CSRF_TRUSTED_ORIGINS="https://privacy.example.com",
+        TRUSTDESK_SECRET_KEY="k" * 20 + "-production-key-of-sufficient-length-and-variety-0123456789",
+        TRUSTDESK_EMAIL_HOST="smtp.example.com",
+    )
+    return env
+
+
+def test_it_passes_the_deployment_checks_with_production_settings(tmp_path: Path) -> None:
+    result = _run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        _production_env(tmp_path),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_it_secures_cookies_and_sends_hsts_behind_tls(tmp_path: Path) -> None:
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.SECURE_SSL_REDIRECT, "
+        "s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_NAME, s.EMAIL_BACKEND.rsplit('.', 2)[1], s.EMAIL_PORT, s.EMAIL_USE_TLS)"
+    )
+    env = {**_production_env(tmp_path), "DJANGO_SETTINGS_MODULE": "trustdesk.settings"}
+    result = _run([sys.executable, "-c", script], env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True",
+        "True",
+        "True",
+        "True",
+        "31536000",
+        "__Host-session",
+        "smtp",
+        "587",
+        "True",
+    ]
+
+
+def test_it_prints_e_mail_on_the_console_without_an_smtp_host(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRUSTDESK_", "DATABASE_URL"))}
+    env.update(TRUSTDESK_DATA_DIR=str(tmp_path / "data"), DJANGO_SETTINGS_MODULE="trustdesk.settings")
+    script = "import django; django.setup(); from django.conf import settings as s; print(s.EMAIL_BACKEND)"
+    result = _run([sys.executable, "-c", script], env)
+    assert result.stdout.strip() == "django.core.mail.backends.console.EmailBackend", result.stderr
+
+
+def test_it_refuses_starttls_and_tls_together(tmp_path: Path) -> None:
+    env = {**_production_env(tmp_path), "TRUSTDESK_EMAIL_STARTTLS": "1", "TRUSTDESK_EMAIL_TLS": "1"}
+    result = _run([sys.executable, "manage.py", "check"], env)
+    assert result.returncode != 0
+    assert "TRUSTDESK_EMAIL_STARTTLS and TRUSTDESK_EMAIL_TLS cannot both be on" in result.stderr

@@ -46,10 +46,17 @@ INSTALLED_APPS = [
     "ninja",
     "trustdesk.api",
     "trustdesk.rights",
+    "trustdesk.accounts",  # before allauth: its templates override allauth's
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -57,6 +64,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "trustdesk.accounts.middleware.TwoFactorMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -105,6 +115,12 @@ def _database() -> dict[str, object]:
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # reads hashes made before argon2, rehashed at log-in
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -148,24 +164,95 @@ LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("TRUSTDESK_BEHIND_PROXY") else None
+# The preload token lets the host be submitted to the browsers' HSTS preload list (hstspreload.org).
+SECURE_HSTS_PRELOAD = env_bool("TRUSTDESK_HSTS_PRELOAD", HTTPS)
+BEHIND_PROXY = env_bool("TRUSTDESK_BEHIND_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_COOKIE_HTTPONLY = True  # no script reads it: every form carries the token
+SESSION_COOKIE_NAME = "__Host-session" if HTTPS else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if HTTPS else "csrftoken"
 
-# E-mail: an SMTP server when TRUSTDESK_EMAIL_HOST is set; otherwise messages are printed (the demo).
-EMAIL_HOST = env_str("TRUSTDESK_EMAIL_HOST") or "localhost"
-EMAIL_PORT = env_int("TRUSTDESK_EMAIL_PORT", 25, minimum=1)
-EMAIL_HOST_USER = env_str("TRUSTDESK_EMAIL_USER") or ""
-EMAIL_HOST_PASSWORD = env_str("TRUSTDESK_EMAIL_PASSWORD") or ""
-EMAIL_USE_TLS = env_bool("TRUSTDESK_EMAIL_STARTTLS", False)
-EMAIL_TIMEOUT = 30
+# A strict Content-Security-Policy: scripts, styles, images and fonts from this site only; no inline
+# script or style, no framing, forms post only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # data: for the two-factor QR code
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+        **({"upgrade-insecure-requests": True} if HTTPS else {}),
+    },
+}
+
+# --- accounts: django-allauth (e-mail log-in, verified addresses, reset links, TOTP) ----------------
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "accounts:home"
+ACCOUNT_ADAPTER = "trustdesk.accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"reset_password": "trustdesk.accounts.forms.ResetPasswordForm"}
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False  # a single-use link, never a password by e-mail
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS else "http"
+# Trustdesk's own lock-out (the policy's attempts and duration) and throttling (trustdesk.accounts.throttle,
+# stored in the database) replace allauth's cache-based limits for log-in and reset; allauth's other
+# limits (two-factor codes, e-mail changes) stay.
+ACCOUNT_RATE_LIMITS = {"login": False, "login_failed": False, "reset_password": False}
+MFA_ADAPTER = "trustdesk.accounts.adapter.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Trustdesk"
+MFA_RECOVERY_CODE_COUNT = 10
+USERSESSIONS_TRACK_ACTIVITY = True
+
+#: Per-address throttles: scope -> (requests, within seconds); see trustdesk.accounts.throttle.
+TRUSTDESK_THROTTLE = {
+    "login": (env_int("TRUSTDESK_THROTTLE_LOGIN", 30, minimum=1), 15 * 60),
+    "password_reset": (env_int("TRUSTDESK_THROTTLE_RESET", 5, minimum=1), 60 * 60),
+    "public_form": (env_int("TRUSTDESK_THROTTLE_FORMS", 10, minimum=1), 60 * 60),
+}
+
+# --- e-mail -----------------------------------------------------------------------------------------
+EMAIL_HOST = env_str("TRUSTDESK_EMAIL_HOST", "") or ""
+EMAIL_PORT = env_int("TRUSTDESK_EMAIL_PORT", 587 if EMAIL_HOST else 25, minimum=1)
+EMAIL_HOST_USER = env_str("TRUSTDESK_EMAIL_USER", "") or ""
+EMAIL_HOST_PASSWORD = env_str("TRUSTDESK_EMAIL_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("TRUSTDESK_EMAIL_STARTTLS", bool(EMAIL_HOST) and EMAIL_PORT == 587)
+EMAIL_USE_SSL = env_bool("TRUSTDESK_EMAIL_TLS", bool(EMAIL_HOST) and EMAIL_PORT == 465)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "TRUSTDESK_EMAIL_STARTTLS and TRUSTDESK_EMAIL_TLS cannot both be on: pick one."
+    )
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env_str("TRUSTDESK_EMAIL_FROM", "") or "trustdesk@localhost"
+#: With no TRUSTDESK_EMAIL_HOST, e-mail is printed on the console (the demo); in production set the host.
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
-    if env_str("TRUSTDESK_EMAIL_HOST")
+    if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend"
 )
-DEFAULT_FROM_EMAIL = env_str("TRUSTDESK_EMAIL_FROM") or "privacy@localhost"
+
 #: The address links in e-mails point to (https://privacy.example.com); the request's host without it.
 SITE_URL = (env_str("TRUSTDESK_SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
 

@@ -1,14 +1,23 @@
 """Every URL of Trustdesk."""
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from trustdesk.accounts.urls import console_urlpatterns, portal_urlpatterns
 from trustdesk.api.api import api
+
+# The admin logs in through allauth's page: the same lock-out, throttling and two-factor.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", include("trustdesk.web.urls")),
     path("", include("trustdesk.policy.urls")),
     path("", include("trustdesk.rights.urls")),
+    path("account/", include("trustdesk.accounts.urls")),
+    path("account/", include("allauth.urls")),
+    path("portal/", include((portal_urlpatterns, "portal"))),
+    path("console/", include((console_urlpatterns, "console"))),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

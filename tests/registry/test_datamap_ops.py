@@ -204,6 +204,21 @@ def world(publish) -> World:
         {"service": company_service, "kind": "domain", "value": "jansen.example"},
         actor=STAFF,
     )
+    # An account for Anna, and her instruction to look at her site's files, with one look recorded.
+    from trustdesk.accounts.services import do_create_account, do_record_content_access, do_record_instruction
+
+    do_create_account("anna.peeters@example.be", role="customer", person=anna, actor="operator:test")
+    support = do_create_account("support@hoster.example", role="support", actor="operator:test")
+    instruction = do_record_instruction(
+        organisation=private,
+        given_by=anna,
+        scope="Look at the files of anna-blog to find the broken plug-in",
+        valid_from=now - dt.timedelta(hours=1),
+        valid_until=now + dt.timedelta(days=1),
+        channel="email",
+        recorded_by=support,
+    )
+    do_record_content_access(instruction, actor=support, what="wp-content/plugins of anna-blog")
     for row in (anna, private):
         row.refresh_from_db()
     return World(

@@ -82,3 +82,17 @@ def test_it_keeps_the_addresses_given_for_web_server_logs(people, smtp, commit) 
             {"kind": "access", "email": "anna@example.be", "ip_addresses": "::ffff:192.0.2.10, 2001:db8::1"},
         )
     assert Request.objects.get().specifics == {"ip_addresses": ["192.0.2.10", "2001:db8::1"]}
+
+
+def test_it_throttles_per_address_without_storing_the_address(people, smtp, commit) -> None:
+    from trustdesk.accounts.models import ThrottleHit
+
+    client = Client()
+    with commit():
+        for _ in range(3):
+            _ask(client, "anna@example.be")
+    response = client.post("/privacy/request", {"kind": "access", "email": "anna@example.be"})
+    assert response.status_code == 429
+    assert Request.objects.count() == 3 and len(smtp.to("anna@example.be")) == 3
+    assert "anna@example.be" not in repr(list(ThrottleHit.objects.values()))
+    assert "127.0.0.1" not in repr(list(ThrottleHit.objects.values()))

@@ -34,9 +34,13 @@ def test_it_prepares_the_demo_and_prints_the_address(tmp_path: Path) -> None:
     login = tmp_path / "data" / "demo-login"
     assert (login.stat().st_mode & 0o777) == 0o600
     password = login.read_text(encoding="utf-8").strip()
-    line = f"log in as privacy@demo.example / {password}"
-    assert line in first.stdout
-    assert line in again.stdout
+    for email in ("support@demo.example", "privacy@demo.example", "abuse@demo.example", "admin@demo.example"):
+        line = f"log in as {email} / {password}"
+        assert line in first.stdout
+        assert line in again.stdout
+    customer = [line for line in first.stdout.splitlines() if line.strip().startswith("customer:")]
+    assert len(customer) == 1 and customer[0].endswith(f" / {password}")
+    assert customer[0] in again.stdout  # the same customer both times
     assert "registry: already holds 200 organisations; nothing added" in again.stdout
     assert "example data-subject requests" not in again.stdout
     listed = subprocess.run(

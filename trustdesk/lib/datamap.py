@@ -90,6 +90,37 @@ EXTERNAL: dict[str, ModelMap] = {
         personal={"session_data": Field("user.device.cookie_id", Erasure.DELETE_ROW)},
         not_personal=("session_key", "expire_date"),
     ),
+    # django-allauth: e-mail addresses of accounts, their confirmations, two-factor authenticators
+    # (TOTP secrets and recovery codes, encrypted by allauth) and the list of open sessions.
+    "account.emailaddress": ModelMap(
+        personal={"email": Field("user.contact.email", Erasure.DELETE_ROW)},
+        not_personal=("id", "user", "verified", "primary"),
+        subject_path="user",
+    ),
+    "account.emailconfirmation": ModelMap(
+        personal={"key": Field("user.authorization.credentials", Erasure.DELETE_ROW)},
+        not_personal=("id", "email_address", "created", "sent"),
+        subject_path="email_address__user",
+    ),
+    "mfa.authenticator": ModelMap(
+        personal={
+            "data": Field("user.authorization.credentials", Erasure.DELETE_ROW),
+            "last_used_at": Field("user.behavior", Erasure.DELETE_ROW),
+        },
+        not_personal=("id", "user", "type", "created_at"),
+        subject_path="user",
+    ),
+    "usersessions.usersession": ModelMap(
+        personal={
+            "ip": Field("user.device.ip_address", Erasure.DELETE_ROW),
+            "user_agent": Field("user.device", Erasure.DELETE_ROW),
+            "session_key": Field("user.device.cookie_id", Erasure.DELETE_ROW),
+            "last_seen_at": Field("user.behavior.browsing_history", Erasure.DELETE_ROW),
+            "data": Field("user.device", Erasure.DELETE_ROW),
+        },
+        not_personal=("id", "user", "created_at"),
+        subject_path="user",
+    ),
 }
 
 #: Fields django-simple-history adds to every history copy.

@@ -6,6 +6,7 @@ address, and links work only for the holder of the address they were sent to.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
@@ -14,6 +15,7 @@ from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from trustdesk.accounts import throttle
 from trustdesk.registry.services import Actor, IntakeError
 from trustdesk.rights import services
 from trustdesk.rights.clock import NoPolicy
@@ -22,12 +24,24 @@ from trustdesk.rights.models import Channel
 
 PUBLIC = Actor(ref="public")
 
+#: At most three requests a day for one e-mail address through the public form.
+EMAIL_WINDOW = dt.timedelta(days=1)
+
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def request_form(request: HttpRequest) -> HttpResponse:
     form = PublicRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        try:
+            # Per client address, and per e-mail address so that nobody floods a mailbox with links.
+            throttle.hit_request(request, "public_form")
+            throttle.hit(
+                "public_form", form.cleaned_data["email"], kind="email", limit=3, window=EMAIL_WINDOW
+            )
+        except throttle.Throttled as exc:
+            form.add_error(None, exc.message())
+            return render(request, "rights/request_form.html", {"form": form}, status=429)
         try:
             made = services.do_open_request(
                 form.cleaned_data["kind"],

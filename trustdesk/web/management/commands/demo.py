@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 import trustdesk
+from trustdesk.accounts.demo import demo_accounts
 from trustdesk.registry.demo_data import fill
 from trustdesk.registry.services import Actor
 
@@ -65,41 +66,21 @@ class Command(BaseCommand):
                 )
         port = options["port"]
         address = f"http://127.0.0.1:{port}/"
-        email, password = _demo_login(data_dir)
+        logins = demo_accounts(data_dir)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Trustdesk is ready at {address}"))
         self.stdout.write(f"  privacy statement:  {address}privacy")
         self.stdout.write(f"  versions:           {address}privacy/versions")
         self.stdout.write(f"  API documentation:  {address}api/docs")
-        self.stdout.write(f"  staff view (admin): {address}admin/  log in as {email} / {password}")
+        self.stdout.write(f"  log in:             {address}account/login/")
+        for who, email, password in logins:
+            self.stdout.write(f"    {who + ':':17} log in as {email} / {password}")
+        self.stdout.write(f"  staff view (admin): {address}admin/  (the administrator's log-in)")
+        self.stdout.write(
+            "  Staff set up an authenticator app at their first log-in when the policy requires it; "
+            "e-mail (reset links) is printed here."
+        )
         if options["no_serve"]:
             return
         self.stdout.write("Press Ctrl-C to stop.")
         call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
-
-
-DEMO_STAFF = "privacy@demo.example"
-
-
-def _demo_login(data_dir: Path) -> tuple[str, str]:
-    """A staff log-in for the demo: created once, its password kept in the data directory (mode 0600)."""
-    import os
-    import secrets
-
-    from django.contrib.auth import get_user_model
-
-    secret = data_dir / "demo-login"
-    if not secret.exists():
-        password = secrets.token_urlsafe(12)
-        fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(password)
-    password = secret.read_text(encoding="utf-8").strip()
-    user_model = get_user_model()
-    user = user_model.objects.filter(username=DEMO_STAFF).first()
-    if user is None:
-        user = user_model.objects.create_superuser(DEMO_STAFF, DEMO_STAFF, password)
-    elif not user.check_password(password):
-        user.set_password(password)
-        user.save(update_fields=["password"])
-    return DEMO_STAFF, password

@@ -1,0 +1,3 @@
+from tests.accounts.personas import mailbox, personas
+
+__all__ = ["mailbox", "personas"]

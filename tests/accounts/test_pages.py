@@ -1,0 +1,56 @@
+"""The account pages: Dutch and English, labelled fields, errors tied to their fields, no inline code."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.accounts.personas import log_in
+
+pytestmark = pytest.mark.django_db
+
+PAGES = (
+    "/account/",
+    "/account/history/",
+    "/account/sessions/",
+    "/account/2fa/",
+    "/account/password/change/",
+    "/account/email/",
+    "/portal/",
+)
+
+
+def test_it_speaks_dutch(client, personas) -> None:
+    page = client.get("/account/login/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Meld u aan met het e-mailadres van uw account." in page
+    for _ in range(4):
+        log_in(client, "olga@example.com", "fout")
+    blocked = client.post(
+        "/account/login/", {"login": "olga@example.com", "password": "fout"}, HTTP_ACCEPT_LANGUAGE="nl"
+    ).content.decode()
+    assert "Dit account is geblokkeerd na 5 mislukte aanmeldingen." in blocked
+
+
+def test_it_labels_every_field_and_ties_errors_to_them(client, personas) -> None:
+    page = client.post("/account/password/reset/", {"email": "not an address"}).content.decode()
+    inputs = re.findall(r'<input[^>]*type="(?:email|password|text)"[^>]*>', page)
+    assert inputs
+    for tag in inputs:
+        field_id = re.search(r'\sid="([^"]+)"', tag).group(1)  # type: ignore[union-attr]
+        assert f'<label for="{field_id}"' in page, field_id
+    assert 'aria-invalid="true"' in page
+    described = re.search(r'aria-describedby="([^"]+)"', page)
+    assert described is not None
+    assert all(f'id="{ref}"' in page for ref in described.group(1).split())
+
+
+def test_it_renders_every_account_page_without_inline_script_or_style(client, personas) -> None:
+    log_in(client, "olga@example.com")
+    for path in PAGES:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        html = response.content.decode()
+        assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)", html), path
+        assert "<style" not in html and " style=" not in html, path
+        assert 'href="/privacy"' in html, path  # the statement is reachable from every page

@@ -1,0 +1,69 @@
+"""Sessions: log off, and log off everywhere (P0.9); cookies and headers."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.test import Client
+
+from tests.accounts.personas import log_in
+from trustdesk.journal.models import JournalEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_logs_off(client, personas) -> None:
+    log_in(client, "olga@example.com")
+    assert client.get("/account/logout/").status_code == 200  # asks to confirm
+    assert client.post("/account/logout/").status_code == 302
+    assert client.get("/portal/").status_code == 302
+    assert JournalEntry.objects.filter(action="accounts.logged_out", object_id=str(personas.olga.pk)).exists()
+
+
+def test_it_lists_open_sessions_and_logs_off_everywhere(personas) -> None:
+    laptop, phone, colleague = Client(), Client(), Client()
+    log_in(
+        laptop,
+        "olga@example.com",
+    )
+    log_in(phone, "olga@example.com")
+    log_in(colleague, "bert@example.com")
+    page = laptop.get("/account/sessions/").content.decode()
+    assert page.count('class="session"') == 2
+    assert laptop.post("/account/log-off-everywhere/")["Location"] == "/account/login/"
+    assert laptop.get("/portal/").status_code == 302
+    assert phone.get("/portal/").status_code == 302
+    assert colleague.get("/portal/").status_code == 200  # another user's session stays
+    assert Session.objects.count() >= 1
+    entry = JournalEntry.objects.get(action="accounts.sessions_ended")
+    assert entry.object_id == str(personas.olga.pk) and entry.payload == {"sessions": 2}
+
+
+def test_it_refuses_to_log_off_everywhere_by_a_get(client, personas) -> None:
+    log_in(client, "olga@example.com")
+    assert client.get("/account/log-off-everywhere/").status_code == 405
+
+
+def test_it_needs_the_csrf_token_to_log_off_everywhere(personas) -> None:
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(personas.olga)
+    assert strict.post("/account/log-off-everywhere/").status_code == 403
+
+
+def test_it_shows_the_log_in_history_from_the_journal(client, personas) -> None:
+    log_in(client, "olga@example.com", "wrong")
+    log_in(client, "olga@example.com")
+    page = client.get("/account/history/").content.decode()
+    assert "Failed log-in" in page and "Logged in" in page
+    assert "bert" not in page
+
+
+def test_it_sets_http_only_cookies_and_a_strict_content_security_policy(client, personas) -> None:
+    response = log_in(client, "olga@example.com")
+    cookie = response.cookies["sessionid"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    page = client.get("/account/")
+    policy = page["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "script-src 'self'" in policy and "style-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy

@@ -1,0 +1,85 @@
+"""Two-factor authentication (TOTP with recovery codes) as the policy in effect says."""
+
+from __future__ import annotations
+
+import pytest
+from allauth.mfa.models import Authenticator
+
+from tests.accounts.personas import PASSWORD, fresh_totp_code, log_in
+from tests.conftest import POLICY
+from trustdesk.accounts.access import user_has_two_factor
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_asks_staff_for_their_code_after_the_password(client, personas) -> None:
+    first = log_in(client, "sam@hoster.example")
+    assert first.status_code == 302 and first["Location"] == "/account/2fa/authenticate/"
+    assert client.get("/account/").status_code == 302  # not logged in yet
+    wrong = client.post("/account/2fa/authenticate/", {"code": "000000"})
+    assert wrong.status_code == 200 and "Incorrect code." in wrong.content.decode()
+    done = client.post("/account/2fa/authenticate/", {"code": fresh_totp_code(personas.totp["sam"])})
+    assert done.status_code == 302 and done["Location"] == "/account/"
+    assert client.get("/account/").status_code == 200
+
+
+def test_it_sends_staff_without_an_authenticator_to_set_one_up_first(client, personas) -> None:
+    Authenticator.objects.filter(user=personas.pia).delete()
+    assert log_in(client, "pia@hoster.example")["Location"] == "/account/"
+    for path in ("/account/", "/console/instructions/", "/admin/", "/account/history/"):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"] == "/account/2fa/totp/activate/", path
+    # allauth asks for the password again before an authenticator is added.
+    assert client.get("/account/2fa/totp/activate/")["Location"].startswith("/account/reauthenticate/")
+    confirmed = client.post(
+        "/account/reauthenticate/?next=/account/2fa/totp/activate/", {"password": PASSWORD}
+    )
+    assert confirmed["Location"] == "/account/2fa/totp/activate/"
+    page = client.get("/account/2fa/totp/activate/")
+    assert page.status_code == 200
+    secret = page.context["form"].secret
+    activated = client.post("/account/2fa/totp/activate/", {"code": fresh_totp_code(secret)})
+    assert activated.status_code == 302
+    assert user_has_two_factor(personas.pia)
+    assert Authenticator.objects.filter(user=personas.pia, type=Authenticator.Type.RECOVERY_CODES).exists()
+    assert client.get("/console/instructions/").status_code == 200
+
+
+def test_it_lets_customers_choose_when_the_policy_makes_it_optional(client, personas) -> None:
+    log_in(client, "olga@example.com")
+    assert client.get("/account/").status_code == 200
+    assert client.get("/account/2fa/").status_code == 200
+    client.post("/account/reauthenticate/", {"password": PASSWORD})
+    assert client.get("/account/2fa/totp/activate/").status_code == 200
+
+
+def test_it_requires_it_of_customers_when_the_policy_says_so(client, personas, publish) -> None:
+    publish(POLICY.replace("customers: optional", "customers: required"))
+    log_in(client, "olga@example.com")
+    assert client.get("/portal/")["Location"] == "/account/2fa/totp/activate/"
+
+
+def test_it_offers_customers_none_when_the_policy_makes_it_unavailable(client, personas, publish) -> None:
+    publish(POLICY.replace("customers: optional", "customers: unavailable"))
+    log_in(client, "olga@example.com")
+    assert client.get("/portal/").status_code == 200
+    assert client.get("/account/2fa/").status_code == 404
+    assert client.get("/account/2fa/totp/activate/").status_code == 404
+    assert (
+        "Two-factor authentication"
+        not in client.get("/account/").content.decode().split("<main", 1)[1].split("<dl", 1)[0]
+    )
+
+
+def test_it_logs_in_with_a_recovery_code(client, personas) -> None:
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    codes = RecoveryCodes.activate(personas.abe).generate_codes()
+    log_in(client, "abe@hoster.example")
+    done = client.post("/account/2fa/authenticate/", {"code": codes[0]})
+    assert done.status_code == 302 and done["Location"] == "/account/"
+    client.logout()
+    log_in(client, "abe@hoster.example")
+    again = client.post("/account/2fa/authenticate/", {"code": codes[0]})  # used once already
+    assert again.status_code == 200

@@ -1,0 +1,142 @@
+"""Log-in, two-factor, lock-out and recovery, and log off everywhere in a real browser (Chromium)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.accounts.personas import PASSWORD, Personas, fresh_totp_code, mailbox, personas
+from tests.web.test_browser import _shot, browser, page
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+NEW_PASSWORD = "a new passphrase for the browser 7"
+
+
+def _watch_csp(page) -> list[str]:
+    """Collects the browser's reports of anything the Content-Security-Policy blocked."""
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+    return blocked
+
+
+def _log_in(page, base: str, email: str, password: str = PASSWORD) -> None:
+    page.goto(base + "/account/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_it_logs_staff_in_with_a_code_from_their_authenticator_app(
+    live_server, page, personas: Personas
+) -> None:
+    blocked = _watch_csp(page)
+    page.goto(live_server.url + "/account/login/")
+    _shot(page, "login")
+    _log_in(page, live_server.url, "sam@hoster.example")
+    page.wait_for_url("**/account/2fa/authenticate/")
+    _shot(page, "two-factor-authenticate")
+    page.get_by_label("Code").fill(fresh_totp_code(personas.totp["sam"]))
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url("**/account/")
+    assert "sam@hoster.example" in page.locator("main").inner_text()
+    assert "support" in page.locator("main").inner_text()
+    _shot(page, "account")
+    page.get_by_role("link", name="Log-in history").click()
+    page.wait_for_url("**/account/history/")
+    assert "Logged in" in page.locator("table").inner_text()
+    _shot(page, "login-history")
+    assert blocked == []
+
+
+def test_it_has_staff_set_up_two_factor_before_anything_else(live_server, page, personas: Personas) -> None:
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.filter(user=personas.pia).delete()
+    blocked = _watch_csp(page)
+    _log_in(page, live_server.url, "pia@hoster.example")
+    page.wait_for_url("**/account/reauthenticate/**")  # sent to the set-up, which asks for the password again
+    assert "Set up two-factor authentication" in page.locator("main").inner_text()
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url("**/account/2fa/totp/activate/")
+    _shot(page, "two-factor-setup")
+    secret = page.locator("#authenticator_secret").input_value()
+    page.get_by_label("Authenticator code").fill(fresh_totp_code(secret))
+    page.get_by_role("button", name="Activate").click()
+    page.wait_for_url("**/account/2fa/recovery-codes/")
+    codes = page.locator("#recovery_codes").input_value().split()
+    assert len(codes) == 10 and all(code.isdigit() and len(code) == 8 for code in codes)
+    _shot(page, "recovery-codes")
+    page.goto(live_server.url + "/console/instructions/")
+    assert page.locator("h1").inner_text() == "Content-access instructions"
+    assert blocked == []
+
+
+def test_it_blocks_after_the_policys_attempts_and_a_reset_link_gets_the_person_back_in(
+    live_server, page, personas: Personas, mailbox
+) -> None:
+    for _ in range(5):
+        _log_in(page, live_server.url, "olga@example.com", "not the password")
+    error = page.get_by_role("alert").first.inner_text()
+    assert "This account is blocked after 5 failed log-ins" in error
+    _shot(page, "locked-out")
+    # The right password is refused while the block lasts.
+    _log_in(page, live_server.url, "olga@example.com")
+    assert "This account is blocked" in page.get_by_role("alert").first.inner_text()
+    page.get_by_role("link", name="Forgot your password?").last.click()
+    page.wait_for_url("**/account/password/reset/")
+    page.get_by_label("Email").fill("olga@example.com")
+    _shot(page, "password-reset")
+    page.get_by_role("button", name="Reset My Password").click()
+    page.wait_for_url("**/account/password/reset/done/")
+    [message] = mailbox.wait_for(1)
+    [link] = [u for u in mailbox.links(message) if "/password/reset/key/" in u]
+    page.goto(link)
+    page.locator("input[name=password1]").fill(NEW_PASSWORD)
+    page.get_by_label("New Password (again)").fill(NEW_PASSWORD)
+    _shot(page, "password-reset-new")
+    page.get_by_role("button", name="Change Password").click()
+    page.wait_for_url("**/account/password/reset/key/done/")
+    _log_in(page, live_server.url, "olga@example.com", NEW_PASSWORD)
+    page.wait_for_url("**/account/")
+    page.get_by_role("link", name="Your organisations").click()
+    assert "Bakkerij Jansen BV" in page.locator("main").inner_text()
+    _shot(page, "portal")
+
+
+def test_it_logs_off_everywhere(live_server, browser, personas: Personas) -> None:
+    laptop = browser.new_context(locale="en-GB")
+    phone = browser.new_context(locale="en-GB")
+    try:
+        first, second = laptop.new_page(), phone.new_page()
+        _log_in(first, live_server.url, "bert@example.com")
+        first.wait_for_url("**/account/")
+        _log_in(second, live_server.url, "bert@example.com")
+        second.wait_for_url("**/account/")
+        first.goto(live_server.url + "/account/sessions/")
+        assert first.locator("tr.session").count() == 2
+        _shot(first, "sessions")
+        first.get_by_role("button", name="Log off everywhere").last.click()
+        first.wait_for_url("**/account/login/")
+        assert "You are logged off on every device." in first.locator("main").inner_text()
+        second.goto(live_server.url + "/portal/")
+        second.wait_for_url("**/account/login/?next=/portal/")
+    finally:
+        laptop.close()
+        phone.close()
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/privacy", "/privacy/versions", "/account/login/", "/account/password/reset/", "/api/docs"]
+)
+def test_it_breaks_no_page_with_the_content_security_policy(live_server, page, publish, path) -> None:
+    publish()
+    blocked = _watch_csp(page)
+    page.goto(live_server.url + path)
+    page.wait_for_load_state("networkidle")
+    assert blocked == []
+    if path == "/api/docs":
+        assert page.locator("#swagger-ui .information-container").count() == 1  # the UI drew itself
+
+
+__all__ = ["browser", "mailbox", "page", "personas"]

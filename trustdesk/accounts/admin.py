@@ -1,0 +1,55 @@
+"""The administrators' view of accounts: read-only. Accounts, instructions and accesses change only through
+``trustdesk.accounts.services``, which journal every change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from trustdesk.accounts.models import ContentAccess, ContentAccessInstruction, LoginLock, Profile
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    actions = None
+    list_per_page = 50
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Profile)
+class ProfileAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "user", "role", "person", "created_at")
+    list_filter = ("role",)
+    search_fields = ("user__email",)
+
+
+@admin.register(LoginLock)
+class LoginLockAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "user", "failures", "last_failure_at", "locked_until")
+
+
+@admin.register(ContentAccessInstruction)
+class ContentAccessInstructionAdmin(ReadOnlyAdmin):
+    list_display = (
+        "__str__",
+        "organisation",
+        "given_by",
+        "valid_from",
+        "valid_until",
+        "channel",
+        "revoked_at",
+    )
+
+
+@admin.register(ContentAccess)
+class ContentAccessAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "instruction", "actor", "at", "journal_seq")

@@ -1,0 +1,185 @@
+"""Accounts: who a user is (customer or a staff role), lock-outs, throttles, content-access instructions.
+
+Log-in itself, e-mail addresses, two-factor authenticators and sessions are django-allauth's models;
+their fields are declared in the data map (``trustdesk.lib.datamap.EXTERNAL``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from trustdesk.lib.datamap import Erasure, Field, ModelMap
+
+
+class Profile(models.Model):
+    """A user's role; a customer's account is tied to the registry person it belongs to."""
+
+    class Role(models.TextChoices):
+        CUSTOMER = "customer", "customer"
+        SUPPORT = "support", "support"
+        PRIVACY_OFFICER = "privacy_officer", "privacy officer"
+        ABUSE_DESK = "abuse_desk", "abuse desk"
+        ADMINISTRATOR = "administrator", "administrator"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    person = models.OneToOneField(
+        "registry.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="account",
+        help_text="The registry person of a customer's account; empty for staff",
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    data_map = ModelMap(
+        personal={},
+        not_personal=("id", "user", "person", "role", "created_at"),
+        subject_path="person",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role="customer", person__isnull=False)
+                | (~Q(role="customer") & Q(person__isnull=True)),
+                name="accounts_profile_customer_has_person",
+                violation_error_message="a customer's account belongs to a registry person; staff accounts to none",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"profile {self.pk} ({self.role})"
+
+    @property
+    def is_staff_role(self) -> bool:
+        return self.role != self.Role.CUSTOMER
+
+
+STAFF_ROLES = tuple(r for r in Profile.Role if r != Profile.Role.CUSTOMER)
+
+
+class LoginLock(models.Model):
+    """Consecutive failed log-ins for one e-mail address, and the block they caused.
+
+    Keyed by a keyed pseudonym of the address, whether or not an account has it, so that the answers
+    are the same for an address with and without an account.
+    """
+
+    key = models.CharField(max_length=80, unique=True, help_text="Keyed pseudonym of the e-mail address")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    data_map = ModelMap(
+        personal={
+            "key": Field("user.account", Erasure.DELETE_ROW),
+            "last_failure_at": Field("user.behavior", Erasure.DELETE_ROW),
+        },
+        not_personal=("id", "user", "failures", "locked_at", "locked_until"),
+        subject_path="user",
+    )
+
+    def __str__(self) -> str:
+        return f"login lock {self.pk}"
+
+
+class ThrottleHit(models.Model):
+    """One request counted by a throttle: its scope, a keyed pseudonym of the address, and when."""
+
+    scope = models.CharField(max_length=50)
+    key = models.CharField(max_length=80)
+    at = models.DateTimeField(db_index=True)
+
+    data_map = ModelMap(
+        personal={"key": Field("user.device.ip_address", Erasure.DELETE_ROW)},
+        not_personal=("id", "scope", "at"),
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "at"])]
+
+    def __str__(self) -> str:
+        return f"throttle hit {self.pk} ({self.scope})"
+
+
+class ContentAccessInstruction(models.Model):
+    """A customer's instruction that staff may look at their stored content (P0.10)."""
+
+    class Channel(models.TextChoices):
+        PORTAL = "portal", "customer portal"
+        EMAIL = "email", "e-mail"
+        PHONE = "phone", "phone"
+        TICKET = "ticket", "support ticket"
+        LETTER = "letter", "letter"
+        IN_PERSON = "in_person", "in person"
+
+    organisation = models.ForeignKey(
+        "registry.Organisation", on_delete=models.PROTECT, related_name="content_access_instructions"
+    )
+    given_by = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="content_access_instructions"
+    )
+    scope = models.TextField(help_text="What may be looked at and why, in the customer's words")
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    data_map = ModelMap(
+        personal={"scope": Field("user.content", Erasure.CLEAR)},
+        not_personal=(
+            "id",
+            "organisation",
+            "given_by",
+            "valid_from",
+            "valid_until",
+            "channel",
+            "recorded_by",
+            "recorded_at",
+            "revoked_at",
+        ),
+        subject_path="organisation",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gt=models.F("valid_from")),
+                name="accounts_instruction_valid_until_after_from",
+                violation_error_message="an instruction ends after it starts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"content access instruction {self.pk}"
+
+
+class ContentAccess(models.Model):
+    """One look at a customer's content by staff, under an instruction."""
+
+    instruction = models.ForeignKey(
+        ContentAccessInstruction, on_delete=models.PROTECT, related_name="accesses"
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    what = models.TextField(help_text="What was looked at")
+    at = models.DateTimeField(auto_now_add=True)
+    journal_seq = models.PositiveBigIntegerField(help_text="The journal entry that records it")
+
+    data_map = ModelMap(
+        personal={"what": Field("user.content", Erasure.CLEAR)},
+        not_personal=("id", "instruction", "actor", "at", "journal_seq"),
+        subject_path="instruction__organisation",
+    )
+
+    def __str__(self) -> str:
+        return f"content access {self.pk}"

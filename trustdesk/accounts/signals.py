@@ -1,0 +1,56 @@
+"""Journal entries for log-in, log-off and password resets; a reset lifts a lock-out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.signals import password_reset, user_logged_in
+from django.contrib.auth.signals import user_logged_out
+from django.db import transaction
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from trustdesk.accounts import lockout
+from trustdesk.journal.services import record
+
+LOGGED_IN = "accounts.logged_in"
+LOGGED_OUT = "accounts.logged_out"
+PASSWORD_RESET = "accounts.password_reset"  # noqa: S105  (a journal action)
+
+
+def _client(request: HttpRequest | None) -> dict[str, str]:
+    if request is None:
+        return {}
+    from trustdesk.accounts.throttle import client_address
+
+    # The payload can be erased; the core holds only the user's id.
+    return {"ip": client_address(request), "user_agent": str(request.META.get("HTTP_USER_AGENT", ""))[:300]}
+
+
+def _journal_session(action: str, request: HttpRequest | None, user: Any) -> None:
+    with transaction.atomic():
+        record(
+            action,
+            actor=f"user:{user.pk}",
+            object_type="auth.user",
+            object_id=str(user.pk),
+            payload=_client(request),
+        )
+
+
+@receiver(user_logged_in)
+def on_logged_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    _journal_session(LOGGED_IN, request, user)
+
+
+@receiver(user_logged_out)
+def on_logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        _journal_session(LOGGED_OUT, request, user)
+
+
+@receiver(password_reset)
+def on_password_reset(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    with transaction.atomic():
+        record(PASSWORD_RESET, actor=f"user:{user.pk}", object_type="auth.user", object_id=str(user.pk))
+        lockout.unlock_user(user, actor=f"user:{user.pk}", reason="password_reset")
