@@ -6,6 +6,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import User
 
+from tests.accounts.personas import give_totp
 from tests.consent.conftest import NEWSLETTER, SUPPORT
 from trustdesk.consent.models import ConsentEvent
 from trustdesk.consent.services import do_give_consent
@@ -23,9 +24,9 @@ def test_it_registers_consent_events_read_only(rf):
 
 def test_it_lists_and_shows_events_to_staff(client, policy, anna):
     event = do_give_consent(anna, NEWSLETTER, actor=SUPPORT, channel="email", method="email").event
-    client.force_login(
-        User.objects.create_superuser("officer", "officer@provider.example", "a long password 123")
-    )
+    officer = User.objects.create_superuser("officer", "officer@provider.example", "a long password 123")
+    give_totp(officer)  # the policy requires two-factor authentication for staff
+    client.force_login(officer)
     listing = client.get("/admin/consent/consentevent/")
     assert listing.status_code == 200
     assert f"consent event {event.pk}" in listing.content.decode()
