@@ -278,7 +278,7 @@ def search(
         entry = record(
             "weblogs.searched",
             actor=actor.ref,
-            object_type="weblogs",
+            object_type="weblogs.store",
             payload={
                 "purpose": purpose,
                 "reason": text,
@@ -423,7 +423,7 @@ def erase_ip(address: str, *, actor: Actor, reason: str, store: Store | None = N
             record(
                 "weblogs.ip_erased",
                 actor=actor.ref,
-                object_type="weblogs",
+                object_type="weblogs.store",
                 payload={
                     "reason": text,
                     "ip": pseudonymise(parsed.compressed, kind="ip"),
@@ -537,5 +537,7 @@ def expire(
                     shutil.rmtree(folder)
         if not dry_run:
             with transaction.atomic():
-                record("weblogs.expired", actor=actor.ref, object_type="weblogs", payload=result.as_dict())
+                record(
+                    "weblogs.expired", actor=actor.ref, object_type="weblogs.store", payload=result.as_dict()
+                )
     return result
