@@ -17,15 +17,29 @@ from trustdesk.weblogs.keys import KeyRing, MonthKey
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-def parse_address(text: str) -> Address | None:
-    """The canonical address of a log's text, or None when it is not an IP address."""
+_MAPPED = b"\0" * 10 + b"\xff\xff"
+
+
+def pack(text: str) -> bytes | None:
+    """The canonical address of a log's text as 4 or 16 bytes (IPv4-mapped IPv6 as IPv4), or None.
+
+    The packed form is what tokens are computed from: it is canonical by construction, so every
+    written form of one address (``::FFFF:192.0.2.1``, ``2001:DB8:0::1``) gives one token.
+    """
     try:
-        packed = socket.inet_pton(socket.AF_INET, text)
+        return socket.inet_pton(socket.AF_INET, text)  # strict dotted quad, as ipaddress reads it
     except OSError:
         pass
-    else:
-        if socket.inet_ntop(socket.AF_INET, packed) == text:
-            return ipaddress.IPv4Address(packed)
+    try:
+        packed = socket.inet_pton(socket.AF_INET6, text)
+    except OSError:
+        address = parse_address(text)
+        return address.packed if address is not None else None
+    return packed[12:] if packed[:12] == _MAPPED else packed
+
+
+def parse_address(text: str) -> Address | None:
+    """The canonical address of a text, or None when it is not an IP address."""
     try:
         return ipaddress.ip_address(canonical(text, "ip"))
     except ValueError:
@@ -38,17 +52,19 @@ def truncated(address: Address) -> str:
     return ipaddress.ip_network(f"{address}/{prefix}", strict=False).compressed
 
 
-def stored_value(address: Address, storage: IpStorage, key: MonthKey | None) -> bytes:
-    """What the store keeps for an address under the policy's ``ip_storage``."""
+def stored_value(address: Address | bytes, storage: IpStorage, key: MonthKey | None) -> bytes:
+    """What the store keeps for an address (or its packed form) under the policy's ``ip_storage``."""
+    packed = address if isinstance(address, bytes) else address.packed
     if storage in (IpStorage.HMAC, IpStorage.AES_SIV) and key is None:
         raise ValueError(f"ip_storage {storage.value} needs the month's key")
     if storage is IpStorage.HMAC and key is not None:
-        return key.hmac_token(address.packed)
+        return key.hmac_token(packed)
     if storage is IpStorage.AES_SIV and key is not None:
-        return key.siv_token(address.packed)
+        return key.siv_token(packed)
+    parsed = ipaddress.ip_address(packed)
     if storage is IpStorage.TRUNCATE:
-        return truncated(address).encode("ascii")
-    return address.compressed.encode("ascii")
+        return truncated(parsed).encode("ascii")
+    return parsed.compressed.encode("ascii")
 
 
 def candidates(address: Address, month: str, ring: KeyRing, *, networks: bool) -> list[tuple[str, bytes]]:

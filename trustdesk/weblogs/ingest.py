@@ -30,8 +30,8 @@ from django.db import transaction
 from trustdesk.journal.services import record
 from trustdesk.policy.schema import IpStorage, WebLogs
 from trustdesk.registry.services import Actor
-from trustdesk.weblogs.addresses import parse_address, stored_value
-from trustdesk.weblogs.formats import FORMATS, REQUEST, TIME_FORMAT, detect
+from trustdesk.weblogs.addresses import pack, stored_value
+from trustdesk.weblogs.formats import FAST, FORMATS, REQUEST, STATUS_BYTES, TIME_FORMAT, detect
 from trustdesk.weblogs.keys import KeyRing
 from trustdesk.weblogs.reader import CHUNK_BYTES, Chunk, Source, SourceError, chunks
 from trustdesk.weblogs.store import NO_SITE, Store, Window, connect, policy, publish_file, sql_list
@@ -138,7 +138,7 @@ class _Run:
             return f"'{self.site}'"
         if "vhost" not in names:
             raise IngestRefused("a format without the virtual host needs --site")
-        return r"rtrim(regexp_replace(lower(g.vhost), ':[0-9]+$', ''), '.')"
+        return r"rtrim(regexp_replace(lower(vhost), ':[0-9]+$', ''), '.')"
 
     def chunk(self, source: str, fmt: str, chunk: Chunk, result: IngestResult) -> None:
         pattern, names = FORMATS[fmt]
@@ -149,20 +149,51 @@ class _Run:
             }
         )
         self.con.register("chunk", table)
-        get = {name: (f"g.{name}" if name in names else "NULL") for name in ("referrer", "user_agent")}
+        head, head_names, _pieces, combined = FAST[fmt]
+        slow_vhost = "g.vhost" if "vhost" in names else "NULL"
+        fast_vhost = "h.vhost" if "vhost" in head_names else "NULL"
+        if combined:
+            # ... "request" status bytes "referrer" "agent"[ anything]: pieces 2 to 6, then the tail.
+            fast_ok = (
+                "len(parts) >= 7 AND sb.status <> '' AND sb.sep = ' ' AND parts[5] = ' ' "
+                "AND ((len(parts) = 7 AND parts[7] IN ('', E'\\n', E'\\r\\n')) OR starts_with(parts[7], ' '))"
+            )
+            fast_tail = "parts[4] AS referrer, parts[6] AS user_agent"
+            slow_tail = "g.referrer AS referrer, g.user_agent AS user_agent"
+        else:
+            fast_ok = "len(parts) = 3 AND sb.status <> '' AND sb.sep = ''"
+            fast_tail = "NULL::VARCHAR AS referrer, NULL::VARCHAR AS user_agent"
+            slow_tail = fast_tail
         self.con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE parsed AS
-            WITH m AS (SELECT n, line, regexp_extract(line, $pattern, $names) AS g FROM chunk),
+            WITH b AS (SELECT n, line, contains(line, '\\') AS escaped FROM chunk),
+            fast AS (
+                SELECT n, line, parts,
+                       regexp_extract(parts[1], $head, $head_names) AS h,
+                       regexp_extract(coalesce(parts[3], ''), $status_bytes, ['status', 'bytes', 'sep']) AS sb
+                FROM (SELECT n, line, string_split(line, '"') AS parts FROM b WHERE NOT escaped)
+            ),
+            slow AS (
+                SELECT n, line, regexp_extract(line, $pattern, $names) AS g FROM b WHERE escaped
+            ),
+            m AS (
+                SELECT n, line, h.ts <> '' AND {fast_ok} AS matched, h.ip AS ip_text, {fast_vhost} AS vhost,
+                       h.ts AS ts_text, parts[2] AS request, sb.status AS status, sb.bytes AS bytes, {fast_tail}
+                FROM fast
+                UNION ALL
+                SELECT n, line, g.ts <> '' AS matched, g.ip, {slow_vhost}, g.ts, g.request, g.status, g.bytes,
+                       {slow_tail}
+                FROM slow
+            ),
             p AS (
-                SELECT n, line, g.ts <> '' AS matched, trim(line, E'\\r\\n\\t ') = '' AS blank,
-                       g.ip AS ip_text, {self._site_expr(names)} AS site,
-                       try_strptime(g.ts, '{TIME_FORMAT}')::TIMESTAMP AS ts,
-                       g.request, g.status, g.bytes, {get["referrer"]} AS referrer,
-                       {get["user_agent"]} AS user_agent
+                SELECT n, line, matched, NOT matched AND regexp_full_match(line, '[\\r\\n\\t ]*') AS blank,
+                       ip_text, {self._site_expr(names)} AS site,
+                       try_strptime(ts_text, '{TIME_FORMAT}')::TIMESTAMP AS ts,
+                       request, status, bytes, referrer, user_agent
                 FROM m
             )
-            SELECT *,
+            SELECT *, strftime(ts, '%Y-%m') AS month,
                 CASE
                     WHEN blank THEN NULL
                     WHEN NOT matched THEN 'not a line in the {fmt} format'
@@ -171,7 +202,13 @@ class _Run:
                 END AS problem
             FROM p
             """,  # noqa: S608 (patterns and names of this module; the site is checked against SITE)
-            {"pattern": pattern, "names": names},
+            {
+                "pattern": pattern,
+                "names": names,
+                "head": head,
+                "head_names": head_names,
+                "status_bytes": STATUS_BYTES,
+            },
         )
         self.con.unregister("chunk")
         cutoff = self.window.cutoff
@@ -190,15 +227,12 @@ class _Run:
             self._tokenise()
             bad_ip = self.con.execute(
                 "SELECT p.n, 'the client address is not an IP address', p.line FROM parsed p "
-                "JOIN tokens t ON t.month = strftime(p.ts, '%Y-%m') AND t.ip_text = p.ip_text "
+                "JOIN tokens t ON t.month = p.month AND t.ip_text = p.ip_text "
                 "WHERE p.problem IS NULL AND NOT p.blank AND p.ts > $cutoff AND t.ip IS NULL ORDER BY p.n",
                 {"cutoff": cutoff},
             ).fetchall()
             rejects = sorted(rejects + bad_ip)
-            join = (
-                "JOIN tokens t ON t.month = strftime(p.ts, '%Y-%m') AND t.ip_text = p.ip_text "
-                "AND t.ip IS NOT NULL"
-            )
+            join = "JOIN tokens t ON t.month = p.month AND t.ip_text = p.ip_text AND t.ip IS NOT NULL"
             ip_cols = f"t.ip AS ip, '{self.storage.value}' AS ip_kind"
         else:
             join = ""
@@ -213,7 +247,7 @@ class _Run:
         written = self.con.execute(
             f"""
             COPY (
-                SELECT p.site, p.ts::DATE AS day, strftime(p.ts, '%Y-%m') AS month, p.ts,
+                SELECT p.site, p.ts::DATE AS day, p.month AS month, p.ts,
                     {kept("path", "method", "nullif(r.method, '')", "VARCHAR")},
                     {kept("path", "path", "CASE WHEN r.target <> '' THEN r.target ELSE p.request END", "VARCHAR")},
                     {kept("path", "protocol", "nullif(r.protocol, '')", "VARCHAR")},
@@ -245,8 +279,7 @@ class _Run:
     def _tokenise(self) -> None:
         """Tokens for the chunk's distinct (month, address) pairs, each computed once per run."""
         pairs = self.con.sql(
-            "SELECT DISTINCT strftime(ts, '%Y-%m') AS month, ip_text FROM parsed "
-            "WHERE problem IS NULL AND NOT blank AND ts > $cutoff",
+            "SELECT DISTINCT month, ip_text FROM parsed WHERE problem IS NULL AND NOT blank AND ts > $cutoff",
             params={"cutoff": self.window.cutoff},
         ).to_arrow_table()
         months: list[str] = pairs.column("month").to_pylist()
@@ -254,20 +287,24 @@ class _Run:
         if len(self.tokens) > TOKEN_CACHE:
             self.tokens.clear()
         cache = self.tokens
+        storage = self.storage
+        needs_key = storage in (IpStorage.HMAC, IpStorage.AES_SIV)
         values: list[bytes | None] = []
+        append = values.append
         for month, text in zip(months, texts, strict=True):
             token = cache.get((month, text), b"")
             if token == b"":
-                address = parse_address(text)
-                if address is None:
+                packed = pack(text)
+                if packed is None:
                     token = None
+                elif not needs_key:
+                    token = stored_value(packed, storage, None)
                 else:
-                    needs_key = self.storage in (IpStorage.HMAC, IpStorage.AES_SIV)
-                    key = self.keys.get(month, create=True) if needs_key else None
+                    key = self.keys.get(month, create=True)
                     # Without a key (the month's was destroyed: the month is expired) there is no token.
-                    token = None if needs_key and key is None else stored_value(address, self.storage, key)
+                    token = None if key is None else stored_value(packed, storage, key)
                 cache[(month, text)] = token
-            values.append(token)
+            append(token)
         tokens = pa.table(
             {
                 "month": pa.array(months, pa.string()),

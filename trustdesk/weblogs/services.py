@@ -109,21 +109,23 @@ def _token_locations(
 ) -> tuple[list[bytes], set[tuple[str, dt.date]]]:
     """The values the address is stored as, and the (site, day) partitions the index says hold them."""
     values: list[bytes] = []
-    where: set[tuple[str, dt.date]] = set()
-    con = connect()
+    files: list[str] = []
     for month in months:
-        files = Store.files_in(store.index_dir(month))
-        month_values = [value for _kind, value in candidates(address, month, store.keys, networks=networks)]
-        values.extend(month_values)
-        if not files:
-            continue
-        rows = con.execute(
+        values.extend(value for _kind, value in candidates(address, month, store.keys, networks=networks))
+        files.extend(str(file) for file in Store.files_in(store.index_dir(month)))
+    if not files:
+        return values, set()
+    # One scan of the index files of every month: tokens of one month never match another's.
+    rows = (
+        connect()
+        .execute(
             "SELECT DISTINCT site, day FROM read_parquet($files, hive_partitioning = false) "
             "WHERE list_contains($values, token)",
-            {"values": month_values, "files": [str(f) for f in files]},
-        ).fetchall()
-        where.update((str(site), day) for site, day in rows)
-    return values, where
+            {"values": values, "files": files},
+        )
+        .fetchall()
+    )
+    return values, {(str(site), day) for site, day in rows}
 
 
 def _display(row: dict[str, Any], store: Store, address: Address | None, exact: set[bytes]) -> str | None:

@@ -36,6 +36,8 @@ from trustdesk.weblogs.keys import KeyRing
 _SITE_DIR = re.compile(r"site=([a-z0-9._-]{1,253}|-)")
 _DAY_DIR = re.compile(r"day=(\d{4}-\d{2}-\d{2})")
 _MONTH_DIR = re.compile(r"month=(\d{4}-\d{2})")
+#: A range of days this short is looked up day by day rather than by listing the site's days.
+SHORT_RANGE_DAYS = 62
 #: The site of the hits of a policy whose fields leave out the domain.
 NO_SITE = "-"
 #: The columns of a hits file; site and day are in its path.
@@ -190,6 +192,13 @@ class Store:
             match = _SITE_DIR.fullmatch(site_dir.name)
             if match is None or not site_dir.is_dir() or (site is not None and match.group(1) != site):
                 continue
+            if start is not None and end is not None and (end - start).days <= SHORT_RANGE_DAYS:
+                for offset in range((end - start).days + 1):
+                    day = start + dt.timedelta(days=offset)
+                    folder = site_dir / f"day={day.isoformat()}"
+                    if folder.is_dir():
+                        found.append((match.group(1), day, folder))
+                continue
             for day_dir in sorted(site_dir.iterdir()):
                 day_match = _DAY_DIR.fullmatch(day_dir.name)
                 if day_match is None or not day_dir.is_dir():
@@ -230,11 +239,22 @@ class Store:
         return self.root / "_rejects" / f"day={day.isoformat()}"
 
 
+_BASE: duckdb.DuckDBPyConnection | None = None
+
+
 def connect() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection in UTC; it holds no log rows beyond its queries."""
-    con = duckdb.connect(":memory:")
-    con.execute("SET TimeZone = 'UTC'")
-    return con
+    """A cursor on an in-memory DuckDB database in UTC; it holds no log rows beyond its queries.
+
+    The database is opened once per process; each caller gets its own cursor (its own connection
+    to it), so that threads do not share one.
+    """
+    global _BASE
+    if _BASE is None:
+        _BASE = duckdb.connect(":memory:")
+        _BASE.execute("SET TimeZone = 'UTC'")
+    cursor = _BASE.cursor()
+    cursor.execute("SET TimeZone = 'UTC'")
+    return cursor
 
 
 def sql_list(paths: list[Path]) -> str:
