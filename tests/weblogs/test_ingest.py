@@ -269,3 +269,25 @@ def test_it_refuses_without_a_web_logs_section(publish, store_dirs, ingest_lines
     publish()
     with pytest.raises(Exception, match="has no web_logs section"):
         ingest_lines([vhost()])
+
+
+def test_it_accepts_fields_after_the_user_agent_and_crlf_endings(
+    weblogs, store_dirs, tmp_path, operator_actor
+):
+    path = tmp_path / "nginx.log"
+    extra = combined(path="/xff") + ' "203.0.113.50, 198.51.100.2"'
+    common = '192.0.2.1 - - [30/Nov/2026:10:00:00 +0000] "GET /common HTTP/1.0" 200 10'
+    path.write_bytes((extra + "\r\n" + combined(path="/crlf") + "\r\n").encode())
+    result = ingest([str(path)], actor=operator_actor, site="a.example", now=NOW)
+    assert (result.stored, result.rejected) == (2, 0)
+    rows = {r["path"]: r for r in stored_rows(store_dirs[0])}
+    assert (
+        rows["/xff"]["user_agent"] == "Mozilla/5.0 (X11; Linux x86_64)"
+    )  # the forwarded addresses are not kept
+    assert rows["/crlf"]["user_agent"] == "Mozilla/5.0 (X11; Linux x86_64)"
+    other = tmp_path / "common.log"
+    other.write_bytes((common + "\r\n" + combined(path="/not-common") + "\n").encode())
+    result = ingest([str(other)], actor=operator_actor, site="a.example", fmt="common", now=NOW)
+    assert (result.stored, result.rejected) == (1, 1)
+    assert [r[2] for r in _rejects(result)] == ["not a line in the common format"]
+    assert "203.0.113.50" not in repr(stored_rows(store_dirs[0]))
