@@ -34,7 +34,7 @@ from trustdesk.weblogs.addresses import pack, stored_value
 from trustdesk.weblogs.formats import FAST, FORMATS, REQUEST, STATUS_BYTES, TIME_FORMAT, detect
 from trustdesk.weblogs.keys import KeyRing
 from trustdesk.weblogs.reader import CHUNK_BYTES, Chunk, Source, SourceError, chunks
-from trustdesk.weblogs.store import NO_SITE, Store, Window, connect, policy, publish_file, sql_list
+from trustdesk.weblogs.store import NO_SITE, Store, Window, policy, publish_file, sql_list
 
 #: How many lines of a source ``auto`` looks at to recognise its format.
 SAMPLE_LINES = 200
@@ -104,7 +104,10 @@ class _Run:
         self.fields = set(section.fields)
         self.storage = IpStorage(section.ip_storage)
         self.keys: KeyRing = store.keys
-        self.con = connect()
+        # A database of its own: the settings below (where to spill, how many files) are the
+        # database's, not the cursor's, and the spill directory goes with the run's staging.
+        self.con = duckdb.connect(":memory:")
+        self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("SET temp_directory = " + sql_list([folder / "tmp"])[1:-1])
         self.con.execute("SET preserve_insertion_order = false")
         self.tokens: dict[tuple[str, str], bytes | None] = {}
