@@ -40,6 +40,8 @@ from trustdesk.weblogs.store import NO_SITE, Store, Window, policy, publish_file
 SAMPLE_LINES = 200
 #: A site name: a host name as the web server logs it (lower case; digits for an address).
 SITE = r"[a-z0-9_]([a-z0-9._-]{0,252})"
+#: What DuckDB may hold in memory during an ingest (the final sort spills beyond it).
+INGEST_MEMORY = "2GB"
 #: Tokens remembered between chunks before the cache starts again (memory stays bounded).
 TOKEN_CACHE = 2_000_000
 
@@ -108,6 +110,7 @@ class _Run:
         # database's, not the cursor's, and the spill directory goes with the run's staging.
         self.con = duckdb.connect(":memory:")
         self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute(f"SET memory_limit = '{INGEST_MEMORY}'")  # beyond it DuckDB spills to the staging
         self.con.execute("SET temp_directory = " + sql_list([folder / "tmp"])[1:-1])
         self.con.execute("SET preserve_insertion_order = false")
         self.tokens: dict[tuple[str, str], bytes | None] = {}
