@@ -26,6 +26,11 @@ SECRET_KEY, SECRET_KEY_SOURCE = secret_key(DATA_DIR)
 #: and a system check compares it with the published version in effect.
 TRUSTDESK_POLICY = env_file("TRUSTDESK_POLICY")
 
+#: Web access logs (docs/weblogs.md): the Parquet store (a directory, or a file:// URL) and the
+#: directory of month keys, which must lie outside the store and its backups.
+WEBLOGS_URL = env_str("TRUSTDESK_WEBLOGS_URL") or str(DATA_DIR / "weblogs")
+WEBLOGS_KEY_DIR = env_path("TRUSTDESK_WEBLOGS_KEY_DIR", str(DATA_DIR / "weblog-keys"))
+
 ALLOWED_HOSTS = env_list("TRUSTDESK_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("TRUSTDESK_CSRF_TRUSTED_ORIGINS", [])
 
@@ -52,6 +57,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "csp",
+    "trustdesk.weblogs",
 ]
 
 MIDDLEWARE = [

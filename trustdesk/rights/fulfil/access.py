@@ -111,19 +111,23 @@ def information(policy: Policy, lang: str) -> dict[str, Any]:
     }
 
 
-def _weblog_hits(request: Request, actor: Actor) -> list[dict[str, Any]]:
-    """Web server log lines of the IP addresses the person gave with the request, where a store exists."""
-    addresses = [a for a in request.specifics.get("ip_addresses", []) if isinstance(a, str)]
-    if not addresses:
+def _weblog_hits(request: Request, actor: Actor, policy: Policy) -> list[dict[str, Any]]:
+    """Web server log lines of the IP addresses the person gave with the request (Art. 15 includes them)."""
+    addresses = ip_addresses(request)
+    if not addresses or policy.web_logs is None:
         return []
-    try:
-        from trustdesk.weblogs import services as weblogs  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return []
+    from trustdesk.weblogs import services as weblogs
+
     hits: list[dict[str, Any]] = []
     for address in addresses:
-        hits.extend(weblogs.hits_for_ip(address, actor=actor, reason=f"access request {request.reference}"))
+        found = weblogs.hits_for_ip(address, actor=actor, reason=f"access request {request.reference}")
+        hits.extend(hit.as_dict() for hit in found)
     return hits
+
+
+def ip_addresses(request: Request) -> list[str]:
+    """The IP addresses the person gave with the request, for their web server log lines."""
+    return [a for a in request.specifics.get("ip_addresses", []) if isinstance(a, str)]
 
 
 def access_documents(
@@ -134,7 +138,7 @@ def access_documents(
     policy = chosen.policy
     lang = request.language
     collected = datamap_ops.collect(request.person) if request.person else {"records": {}}
-    hits = _weblog_hits(request, actor)
+    hits = _weblog_hits(request, actor, policy)
     document = {
         "request": request.reference,
         "generated_at": timezone.now().isoformat(),

@@ -9,6 +9,7 @@ from trustdesk.lib import mail
 from trustdesk.registry import datamap_ops
 from trustdesk.registry.models import Organisation, Person, Role, Service
 from trustdesk.registry.services import Actor, do_update
+from trustdesk.rights import clock
 from trustdesk.rights.fulfil.common import _close
 from trustdesk.rights.fulfil.downloads import delete_download_files
 from trustdesk.rights.models import (
@@ -71,6 +72,19 @@ def do_confirm_erasure(request: Request, *, actor: Actor) -> Request:
     return fulfil_erasure(request, actor=actor, confirmed=True)
 
 
+def _erase_weblogs(request: Request, *, actor: Actor) -> int:
+    """Remove the web server log lines of the IP addresses the person gave; returns how many went."""
+    from trustdesk.rights.fulfil.access import ip_addresses
+
+    addresses = ip_addresses(request)
+    if not addresses or clock.terms().policy.web_logs is None:
+        return 0
+    from trustdesk.weblogs import services as weblogs
+
+    reason = f"erasure request {request.reference}"
+    return sum(weblogs.erase_ip(address, actor=actor, reason=reason).hits for address in addresses)
+
+
 def ledger_pseudonyms(person: Person) -> tuple[str, dict[str, str]]:
     from trustdesk.lib.pseudonyms import current_key, is_pseudonym, pseudonymise
 
@@ -116,6 +130,7 @@ def _erase(request: Request, *, actor: Actor, ending: list[Service]) -> Request:
         person_id_at_erasure=person.pk,
     )
     report = datamap_ops.erase(person, actor=actor)
+    log_lines = _erase_weblogs(request, actor=actor)
     held = [h.as_dict() for h in report.held]
     request.refresh_from_db()
     answer = "Your personal data was erased."
@@ -125,7 +140,13 @@ def _erase(request: Request, *, actor: Actor, ending: list[Service]) -> Request:
         request,
         actor=actor,
         answer=answer,
-        payload={"counts": report.counts, "held": len(held), "files": files, "services_ended": len(ending)},
+        payload={
+            "counts": report.counts,
+            "held": len(held),
+            "files": files,
+            "services_ended": len(ending),
+            "web_log_lines": log_lines,
+        },
         message="rights/email/erased",
         context={"held": report.held, "services_ended": [s.get_kind_display() for s in ending]},
         to=address,

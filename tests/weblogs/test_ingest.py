@@ -1,0 +1,293 @@
+"""Ingesting access logs: formats, gzip, standard input, hostile lines, rejects, fields, keys."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import io
+import stat
+import sys
+
+import pytest
+
+from tests.weblogs.conftest import NOW, combined, stored_rows, vhost
+from trustdesk.journal.models import JournalEntry
+from trustdesk.weblogs.ingest import IngestRefused, ingest
+from trustdesk.weblogs.keys import KeyRing
+from trustdesk.weblogs.store import Store
+
+pytestmark = pytest.mark.django_db
+
+
+def _rejects(result) -> list[list[str]]:
+    with result.rejects_file.open(encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))[1:]
+
+
+def test_it_reads_the_combined_format(weblogs, store_dirs, ingest_lines):
+    result = ingest_lines([combined(path="/a?b=1", status=404, size="-")], site="Shop.Example.COM")
+    assert (result.lines, result.stored, result.rejected) == (1, 1, 0)
+    assert result.formats == {next(iter(result.formats)): "combined"}
+    [row] = stored_rows(store_dirs[0])
+    assert row["site"] == "shop.example.com"
+    assert row["day"] == dt.date(2026, 11, 30)
+    assert row["ts"] == dt.datetime(2026, 11, 30, 10, 0, 0)  # noqa: DTZ001 (stored as UTC)
+    assert (row["method"], row["path"], row["protocol"]) == ("GET", "/a?b=1", "HTTP/1.1")
+    assert (row["status"], row["bytes"]) == (404, None)
+    assert row["referrer"] == "https://example.org/"
+    assert row["user_agent"] == "Mozilla/5.0 (X11; Linux x86_64)"
+    assert row["ip_kind"] == "hmac" and len(row["ip"]) == 16
+
+
+def test_it_reads_the_common_format_and_converts_the_time_to_utc(weblogs, store_dirs, ingest_lines):
+    line = '192.0.2.7 - alice [30/Nov/2026:23:30:00 -0200] "POST /login HTTP/2.0" 302 0'
+    result = ingest_lines([line], site="example.com")
+    assert result.formats[next(iter(result.formats))] == "common"
+    [row] = stored_rows(store_dirs[0])
+    assert row["ts"] == dt.datetime(2026, 12, 1, 1, 30)  # noqa: DTZ001
+    assert row["day"] == dt.date(2026, 12, 1)  # the UTC day decides the partition
+    assert row["referrer"] is None and row["user_agent"] is None
+    assert "alice" not in repr(row)  # the authenticated user is never kept
+
+
+def test_it_reads_vhost_combined_with_the_site_of_each_line(weblogs, store_dirs, ingest_lines):
+    result = ingest_lines([vhost("a.example:80"), vhost("B.example:443"), vhost("b.example")])
+    assert result.sites == {"a.example", "b.example"}
+    assert sorted(p.name for p in store_dirs[0].glob("site=*")) == ["site=a.example", "site=b.example"]
+
+
+def test_it_refuses_a_log_that_names_no_site(weblogs, store_dirs, ingest_lines):
+    with pytest.raises(IngestRefused, match=r"access-0\.log is in the combined format, which names no site"):
+        ingest_lines([combined()])
+    assert not list(store_dirs[0].glob("site=*"))
+
+
+def test_it_refuses_a_file_in_no_known_format_and_writes_nothing(weblogs, store_dirs, ingest_lines, tmp_path):
+    good = tmp_path / "good.log"
+    good.write_text(vhost() + "\n", encoding="utf-8")
+    bad = tmp_path / "bad.log"
+    bad.write_text("this is not a log\n" * 3, encoding="utf-8")
+    from trustdesk.registry.services import Actor
+
+    with pytest.raises(IngestRefused, match=r"bad\.log: lines 1 to 3 are in none of the formats"):
+        ingest([str(good), str(bad)], actor=Actor.operator("t"), now=NOW)
+    assert stored_rows(store_dirs[0]) == []
+    assert not JournalEntry.objects.filter(action="weblogs.ingested").exists()
+
+
+def test_it_reads_gzip(weblogs, store_dirs, tmp_path, operator_actor):
+    path = tmp_path / "access.log.1.gz"
+    path.write_bytes(gzip.compress(("\n".join([vhost(), vhost(path="/b")]) + "\n").encode()))
+    result = ingest([str(path)], actor=operator_actor, now=NOW)
+    assert (result.lines, result.stored) == (2, 2)
+
+
+def test_it_reads_standard_input_plain_and_gzip(weblogs, store_dirs, monkeypatch, operator_actor):
+    for data in (vhost().encode() + b"\n", gzip.compress(vhost(path="/z").encode() + b"\n")):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(data))))
+        result = ingest(["-"], actor=operator_actor, now=NOW)
+        assert (result.lines, result.stored) == (1, 1)
+        assert result.formats == {"standard input": "vhost_combined"}
+    assert sorted(r["path"] for r in stored_rows(store_dirs[0])) == ["/index.html", "/z"]
+
+
+def test_it_keeps_rejected_lines_aside_with_their_numbers(weblogs, store_dirs, ingest_lines):
+    lines = [
+        vhost(),  # 1
+        "garbage that is no log line",  # 2
+        vhost()[:60],  # 3: truncated
+        "",  # 4: blank
+        vhost(when="31/Nov/2026:10:00:00 +0000"),  # 5: no such day
+        vhost(ip="host.example.net"),  # 6: a name, not an address
+        vhost("bad_host!:80"),  # 7
+        vhost(path="/ok"),  # 8
+    ]
+    result = ingest_lines(lines)
+    assert (result.lines, result.stored, result.rejected, result.blank, result.expired) == (8, 2, 5, 1, 0)
+    assert result.rejects_file is not None and result.rejects_file.is_relative_to(store_dirs[0] / "_rejects")
+    rejects = _rejects(result)
+    assert [(int(r[1]), r[2]) for r in rejects] == [
+        (2, "not a line in the vhost_combined format"),
+        (3, "not a line in the vhost_combined format"),
+        (5, "the time is not a valid date and time"),
+        (6, "the client address is not an IP address"),
+        (7, "the virtual host is not a domain name"),
+    ]
+    assert rejects[0][3] == "garbage that is no log line"
+
+
+def test_it_numbers_lines_across_chunks(weblogs, store_dirs, ingest_lines):
+    lines = [vhost(path=f"/p{i}") for i in range(200)]
+    lines[150] = "broken"
+    lines[7] = "broken too"
+    result = ingest_lines(lines, chunk_bytes=1000)  # many chunks, lines cut at every chunk border
+    assert (result.lines, result.stored, result.rejected) == (200, 198, 2)
+    assert [int(r[1]) for r in _rejects(result)] == [8, 151]
+    assert {r["path"] for r in stored_rows(store_dirs[0])} == {f"/p{i}" for i in range(200)} - {
+        "/p7",
+        "/p150",
+    }
+
+
+def test_it_survives_hostile_lines(weblogs, store_dirs, tmp_path, operator_actor):
+    long_path = "/" + "a" * 1_000_000
+    lines = [
+        vhost(path=r"/q?x=\"quoted\"&y=[1]"),
+        vhost(agent=r"Evil \"agent\" [brackets] \\ backslash"),
+        vhost(path="/%00%ff<script>"),
+        vhost(path=long_path),
+        vhost(ip="2001:DB8:0:0:0:0:0:1"),
+        vhost(ip="::ffff:192.0.2.10"),
+        vhost(referrer="-", agent="-", path="/no-referrer"),
+    ]
+    raw = ("\n".join(lines) + "\n").encode()
+    raw += vhost(path="/caf\u00e9").encode("latin-1") + b"\r\n"  # not UTF-8, and a CRLF ending
+    raw += b"\xff\xfe\x00 binary junk\n"
+    raw += vhost(path="/last-line-without-newline").encode()
+    path = tmp_path / "hostile.log"
+    path.write_bytes(raw)
+    result = ingest([str(path)], actor=operator_actor, now=NOW)
+    assert (result.lines, result.stored, result.rejected) == (10, 9, 1)
+    rows = {r["path"]: r for r in stored_rows(store_dirs[0])}
+    assert r"/q?x=\"quoted\"&y=[1]" in rows
+    assert any(r["user_agent"] == r"Evil \"agent\" [brackets] \\ backslash" for r in rows.values())
+    assert long_path in rows
+    assert "/caf\\xe9" in rows  # the byte that is not UTF-8 kept as an escape, as nginx writes it
+    assert "/last-line-without-newline" in rows
+    assert rows["/no-referrer"]["referrer"] is None and rows["/no-referrer"]["user_agent"] is None
+    [reject] = _rejects(result)
+    assert reject[1] == "9"
+
+
+def test_it_gives_one_token_to_every_form_of_an_address(weblogs, store_dirs, ingest_lines):
+    ingest_lines(
+        [
+            vhost(ip="192.0.2.10", path="/1"),
+            vhost(ip="::ffff:192.0.2.10", path="/2"),
+            vhost(ip="2001:DB8::1", path="/3"),
+            vhost(ip="2001:db8:0:0:0:0:0:1", path="/4"),
+        ]
+    )
+    tokens = {r["path"]: r["ip"] for r in stored_rows(store_dirs[0])}
+    assert tokens["/1"] == tokens["/2"]
+    assert tokens["/3"] == tokens["/4"]
+    assert tokens["/1"] != tokens["/3"]
+    assert b"192.0.2.10" not in b"".join(tokens.values())
+
+
+def test_it_uses_one_key_per_month(weblogs, store_dirs, ingest_lines):
+    ingest_lines([vhost(when="31/Oct/2026:23:59:59 +0000", path="/oct"), vhost(path="/nov")])
+    tokens = {r["path"]: r["ip"] for r in stored_rows(store_dirs[0])}
+    assert tokens["/oct"] != tokens["/nov"]  # the same address, unlinkable across months
+    keys = sorted(store_dirs[1].iterdir())
+    assert [k.name for k in keys] == ["weblog-2026-10.key", "weblog-2026-11.key"]
+    for key in keys:
+        assert stat.S_IMODE(key.stat().st_mode) == 0o600
+        assert not key.is_relative_to(store_dirs[0])
+
+
+def test_it_refuses_a_key_directory_inside_the_store(weblogs, settings, tmp_path):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.WEBLOGS_KEY_DIR = tmp_path / "weblogs" / "keys"
+    with pytest.raises(ImproperlyConfigured, match="lies inside the web-log store"):
+        Store()
+
+
+def test_it_keeps_only_the_fields_the_policy_lists(weblogs, store_dirs, ingest_lines):
+    weblogs(fields="[domain, path, status]")
+    ingest_lines([vhost()])
+    [row] = stored_rows(store_dirs[0])
+    assert row["path"] == "/index.html" and row["status"] == 200
+    assert row["referrer"] is None and row["user_agent"] is None and row["bytes"] is None
+    assert row["ip"] is None and row["ip_kind"] is None
+    assert not store_dirs[1].exists()  # no address, so no key is ever made
+    assert not (store_dirs[0] / "_index").exists()
+
+
+def test_it_keeps_no_site_when_the_policy_leaves_out_the_domain(weblogs, store_dirs, ingest_lines):
+    weblogs(fields="[path, ip_address]")
+    ingest_lines([combined()])  # no site needed
+    assert [p.name for p in store_dirs[0].glob("site=*")] == ["site=-"]
+
+
+@pytest.mark.parametrize(
+    ("storage", "v4", "v6"),
+    [("truncate", b"192.0.2.0/24", b"2001:db8:abcd::/48"), ("raw", b"192.0.2.10", b"2001:db8:abcd:12::1")],
+)
+def test_it_truncates_or_keeps_addresses_as_the_policy_chooses(
+    weblogs, store_dirs, ingest_lines, storage, v4, v6
+):
+    weblogs(ip_storage=storage)
+    ingest_lines([vhost(ip="::ffff:192.0.2.10", path="/4"), vhost(ip="2001:DB8:ABCD:12::1", path="/6")])
+    rows = {r["path"]: r for r in stored_rows(store_dirs[0])}
+    assert (rows["/4"]["ip"], rows["/6"]["ip"]) == (v4, v6)
+    assert rows["/4"]["ip_kind"] == storage
+    assert not store_dirs[1].exists()
+
+
+def test_it_encrypts_addresses_with_aes_siv_so_that_the_key_recovers_them(weblogs, store_dirs, ingest_lines):
+    weblogs(ip_storage="aes_siv")
+    ingest_lines([vhost(ip="::ffff:192.0.2.10", path="/a"), vhost(ip="192.0.2.10", path="/b")])
+    rows = stored_rows(store_dirs[0])
+    assert rows[0]["ip"] == rows[1]["ip"]  # deterministic
+    assert KeyRing(store_dirs[1]).get("2026-11").decrypt(rows[0]["ip"]) == "192.0.2.10"
+
+
+def test_it_does_not_store_lines_already_past_the_window(weblogs, store_dirs, ingest_lines):
+    result = ingest_lines(
+        [
+            vhost(when="30/Nov/2024:12:00:00 +0000", path="/exactly-two-years"),
+            vhost(when="30/Nov/2024:12:00:01 +0000", path="/one-second-less"),
+        ]
+    )
+    assert (result.stored, result.expired) == (1, 1)
+    assert [r["path"] for r in stored_rows(store_dirs[0])] == ["/one-second-less"]
+    assert not (store_dirs[1] / "weblog-2024-10.key").exists()
+
+
+def test_it_journals_the_ingest_without_addresses(weblogs, store_dirs, ingest_lines):
+    result = ingest_lines([vhost(), "junk"])
+    entry = JournalEntry.objects.get(action="weblogs.ingested")
+    assert entry.actor == "operator:tester"
+    assert entry.object_id == result.ingest_id
+    assert entry.payload["lines"] == 2 and entry.payload["stored"] == 1 and entry.payload["rejected"] == 1
+    assert "192.0.2" not in str(entry.payload) + entry.object_id
+
+
+def test_it_adds_files_when_the_same_day_is_ingested_again(weblogs, store_dirs, ingest_lines):
+    ingest_lines([vhost(path="/1")])
+    ingest_lines([vhost(path="/2")])
+    folder = store_dirs[0] / "site=shop.example.com" / "day=2026-11-30"
+    assert len(list(folder.glob("*.parquet"))) == 2
+    assert [r["path"] for r in stored_rows(store_dirs[0])] == ["/1", "/2"]
+    assert not list((store_dirs[0] / "_staging").iterdir())
+
+
+def test_it_refuses_without_a_web_logs_section(publish, store_dirs, ingest_lines):
+    publish()
+    with pytest.raises(Exception, match="has no web_logs section"):
+        ingest_lines([vhost()])
+
+
+def test_it_accepts_fields_after_the_user_agent_and_crlf_endings(
+    weblogs, store_dirs, tmp_path, operator_actor
+):
+    path = tmp_path / "nginx.log"
+    extra = combined(path="/xff") + ' "203.0.113.50, 198.51.100.2"'
+    common = '192.0.2.1 - - [30/Nov/2026:10:00:00 +0000] "GET /common HTTP/1.0" 200 10'
+    path.write_bytes((extra + "\r\n" + combined(path="/crlf") + "\r\n").encode())
+    result = ingest([str(path)], actor=operator_actor, site="a.example", now=NOW)
+    assert (result.stored, result.rejected) == (2, 0)
+    rows = {r["path"]: r for r in stored_rows(store_dirs[0])}
+    assert (
+        rows["/xff"]["user_agent"] == "Mozilla/5.0 (X11; Linux x86_64)"
+    )  # the forwarded addresses are not kept
+    assert rows["/crlf"]["user_agent"] == "Mozilla/5.0 (X11; Linux x86_64)"
+    other = tmp_path / "common.log"
+    other.write_bytes((common + "\r\n" + combined(path="/not-common") + "\n").encode())
+    result = ingest([str(other)], actor=operator_actor, site="a.example", fmt="common", now=NOW)
+    assert (result.stored, result.rejected) == (1, 1)
+    assert [r[2] for r in _rejects(result)] == ["not a line in the common format"]
+    assert "203.0.113.50" not in repr(stored_rows(store_dirs[0]))

@@ -1,0 +1,545 @@
+"""Searching, erasing and expiring web access logs; every call is journaled.
+
+Only the privacy officer may search the logs (P4.5: breach investigations; data-subject
+requests). The staff console's view that checks that role comes with the accounts app; until then
+the ``trustdesk weblogs`` command is for operators and these functions take the actor who acts,
+and journal who searched, for what reason, with which criteria and how many hits came back.
+
+Every query keeps to the retention window to the second: a hit is returned only while its time is
+later than now minus the policy's ``web_logs.retention``, whether or not ``expire`` has run.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from trustdesk.journal.services import record
+from trustdesk.lib.pseudonyms import pseudonymise
+from trustdesk.registry.services import Actor
+from trustdesk.weblogs.addresses import Address, candidates, parse_address, truncated
+from trustdesk.weblogs.keys import MONTH, WeblogKeyError
+from trustdesk.weblogs.store import Store, WeblogsError, Window, connect, policy, publish_file, sql_list
+
+HIVE = "hive_partitioning = true, hive_types = {'site': VARCHAR, 'day': DATE}, union_by_name = true"
+MAX_REASON = 2000
+
+
+@dataclass(frozen=True)
+class Hit:
+    site: str
+    at: dt.datetime  # UTC
+    method: str | None
+    path: str | None
+    protocol: str | None
+    status: int | None
+    bytes: int | None
+    referrer: str | None
+    user_agent: str | None
+    #: The address (raw, decrypted AES-SIV, or the one searched for), the network (truncate),
+    #: or ``hmac:<token>`` where it cannot be recovered; None where the policy keeps no address.
+    ip: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "site": self.site,
+            "at": self.at.isoformat(),
+            "method": self.method,
+            "path": self.path,
+            "protocol": self.protocol,
+            "status": self.status,
+            "bytes": self.bytes,
+            "referrer": self.referrer,
+            "user_agent": self.user_agent,
+            "ip": self.ip,
+        }
+
+
+HIT_FIELDS = list(Hit.__dataclass_fields__)
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    files_opened: int
+    journal_seq: int
+
+
+def _reason(reason: str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise WeblogsError("a search of the web logs needs a reason: say why (the case, the request)")
+    if len(text) > MAX_REASON:
+        raise WeblogsError(f"the reason is longer than {MAX_REASON} characters")
+    return text
+
+
+def _address(text: str) -> Address:
+    address = parse_address(text.strip())
+    if address is None:
+        raise WeblogsError("the address searched for is not an IPv4 or IPv6 address")
+    return address
+
+
+def _utc_naive(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        raise WeblogsError("a search bound needs a time zone (UTC is assumed only on the command line)")
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _months(first: dt.datetime, last: dt.datetime) -> list[str]:
+    months, year, month = [], first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _token_locations(
+    store: Store, address: Address, months: Iterable[str], *, networks: bool
+) -> tuple[list[bytes], set[tuple[str, dt.date]]]:
+    """The values the address is stored as, and the (site, day) partitions the index says hold them."""
+    values: list[bytes] = []
+    files: list[str] = []
+    for month in months:
+        values.extend(value for _kind, value in candidates(address, month, store.keys, networks=networks))
+        files.extend(str(file) for file in Store.files_in(store.index_dir(month)))
+    if not files:
+        return values, set()
+    # One scan of the index files of every month: tokens of one month never match another's.
+    rows = (
+        connect()
+        .execute(
+            "SELECT DISTINCT site, day FROM read_parquet($files, hive_partitioning = false) "
+            "WHERE list_contains($values, token)",
+            {"values": values, "files": files},
+        )
+        .fetchall()
+    )
+    return values, {(str(site), day) for site, day in rows}
+
+
+def _display(row: dict[str, Any], store: Store, address: Address | None, exact: set[bytes]) -> str | None:
+    value: bytes | None = row["ip"]
+    kind = row["ip_kind"]
+    if value is None:
+        return None
+    if kind in ("raw", "truncate"):
+        return value.decode("ascii", "replace")
+    if address is not None and value in exact:
+        return address.compressed
+    if kind == "aes_siv":
+        key = store.keys.get(row["ts"].strftime("%Y-%m"))
+        if key is not None:
+            try:
+                return key.decrypt(value)
+            except WeblogKeyError:
+                pass
+    return f"{kind}:{value.hex()}"
+
+
+def _query(
+    store: Store,
+    window: Window,
+    *,
+    address: Address | None,
+    networks: bool,
+    path: str | None,
+    site: str | None,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    limit: int | None,
+) -> tuple[list[Hit], int]:
+    lower = max(window.cutoff, start) if start is not None else window.cutoff
+    upper = min(window.now, end) if end is not None else window.now
+    if upper < lower:
+        return [], 0
+    values: list[bytes] = []
+    exact: set[bytes] = set()
+    if address is not None:
+        values, where = _token_locations(store, address, _months(lower, upper), networks=networks)
+        network = truncated(address).encode("ascii")
+        exact = {value for value in values if value != network}
+        dirs = [
+            store.partition_dir(s, d)
+            for s, d in sorted(where)
+            if (site is None or s == site) and lower.date() <= d <= upper.date()
+        ]
+    else:
+        dirs = [
+            folder for _s, _d, folder in store.partitions(site=site, start=lower.date(), end=upper.date())
+        ]
+    files = [file for folder in dirs for file in Store.files_in(folder)]
+    if not files:
+        return [], 0
+    conditions = ["ts > $lower", "ts <= $upper"]
+    params: dict[str, Any] = {"lower": lower, "upper": upper, "files": [str(f) for f in files]}
+    if address is not None:
+        conditions.append("list_contains($values, ip)")
+        params["values"] = values
+    if path is not None:
+        conditions.append("path GLOB $path")
+        params["path"] = path
+    if site is not None:
+        conditions.append("site = $site")
+        params["site"] = site
+    if start is not None and start > window.cutoff:
+        conditions[0] = "ts >= $lower"  # an explicit start is inclusive; the window's cutoff is not
+    # Fixed columns and conditions of this module; every value is a parameter.
+    sql = (
+        "SELECT site, ts, method, path, protocol, status, bytes, referrer, user_agent, ip, ip_kind "  # noqa: S608
+        f"FROM read_parquet($files, {HIVE}) WHERE {' AND '.join(conditions)} ORDER BY ts, site"
+    )
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    con = connect()
+    cursor = con.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    hits = []
+    for values_row in cursor.fetchall():
+        row = dict(zip(names, values_row, strict=True))
+        hits.append(
+            Hit(
+                site=row["site"],
+                at=row["ts"].replace(tzinfo=dt.UTC),
+                method=row["method"],
+                path=row["path"],
+                protocol=row["protocol"],
+                status=row["status"],
+                bytes=row["bytes"],
+                referrer=row["referrer"],
+                user_agent=row["user_agent"],
+                ip=_display(row, store, address, exact),
+            )
+        )
+    return hits, len(files)
+
+
+def search(
+    *,
+    actor: Actor,
+    reason: str,
+    ip: str | None = None,
+    path: str | None = None,
+    site: str | None = None,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    limit: int | None = None,
+    now: dt.datetime | None = None,
+    store: Store | None = None,
+    purpose: str = "investigation",
+    networks: bool = True,
+) -> SearchResult:
+    """The hits in the window that match every criterion given (an address, a path GLOB, a site).
+
+    ``start`` and ``end`` (aware datetimes) narrow the window, both inclusive. Under
+    ``ip_storage: truncate`` an address matches its whole network unless ``networks`` is False.
+    The search is journaled with the actor, the reason and the criteria (the address as a keyed
+    pseudonym), in the same transaction as it is answered.
+    """
+    text = _reason(reason)
+    if ip is None and path is None and site is None:
+        raise WeblogsError("say what to search for: an address, a path or a site")
+    address = _address(ip) if ip is not None else None
+    section = policy()
+    store = store or Store()
+    window = Window.at(section.retention, now)
+    with store.lock(shared=True):
+        hits, files = _query(
+            store,
+            window,
+            address=address,
+            networks=networks,
+            path=path,
+            site=site.strip().lower() if site else None,
+            start=_utc_naive(start),
+            end=_utc_naive(end),
+            limit=limit,
+        )
+    criteria: dict[str, Any] = {}
+    if address is not None:
+        criteria["ip"] = pseudonymise(address.compressed, kind="ip")
+    if path is not None:
+        criteria["path"] = path
+    if site is not None:
+        criteria["site"] = site
+    if start is not None:
+        criteria["from"] = start.isoformat()
+    if end is not None:
+        criteria["to"] = end.isoformat()
+    with transaction.atomic():
+        entry = record(
+            "weblogs.searched",
+            actor=actor.ref,
+            object_type="weblogs.store",
+            payload={
+                "purpose": purpose,
+                "reason": text,
+                "criteria": criteria,
+                "hits": len(hits),
+                "files": files,
+                "window_from": window.cutoff.replace(tzinfo=dt.UTC).isoformat(),
+            },
+        )
+    return SearchResult(hits, files, entry.seq)
+
+
+def hits_for_ip(
+    address: str,
+    *,
+    actor: Actor,
+    reason: str,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+) -> list[Hit]:
+    """The hits of one address, for an access request that gives it (never its network's other hits)."""
+    return search(
+        actor=actor, reason=reason, ip=address, start=start, end=end, purpose="access_request", networks=False
+    ).hits
+
+
+# --- erasure ----------------------------------------------------------------------------------
+
+
+@dataclass
+class EraseResult:
+    hits: int = 0
+    partitions: int = 0
+    months: list[str] = field(default_factory=list)
+    rejected_lines: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "hits": self.hits,
+            "partitions": self.partitions,
+            "months": self.months,
+            "rejected_lines": self.rejected_lines,
+        }
+
+
+def _rewrite(folder: Path, staging: Path, keep: str, params: dict[str, Any]) -> tuple[int, int]:
+    """Rewrite the Parquet files of a folder as one file of the rows that match ``keep``.
+
+    Returns (rows before, rows after). The new file is moved in before the old ones are removed;
+    a folder left with no rows is removed.
+    """
+    files = Store.files_in(folder)
+    if not files:
+        return 0, 0
+    con = connect()
+    params = {**params, "files": [str(f) for f in files]}
+    source = "read_parquet($files, hive_partitioning = false)"
+    before_row = con.execute(f"SELECT count(*) FROM {source}", {"files": params["files"]}).fetchone()  # noqa: S608
+    before = int(before_row[0]) if before_row else 0
+    target = (
+        staging / f"part-{folder.parent.name}-{folder.name}-rewritten-{len(list(staging.iterdir()))}.parquet"
+    )
+    written = con.execute(
+        f"COPY (SELECT * FROM {source} WHERE {keep} ORDER BY ALL) TO {sql_list([target])[1:-1]} "  # noqa: S608 (a file name of the store, quoted)
+        "(FORMAT parquet, COMPRESSION zstd)",
+        params,
+    ).fetchone()
+    after = int(written[0]) if written else 0
+    if after == before:
+        target.unlink()
+        return before, after
+    if after:
+        publish_file(target, folder)
+    else:
+        target.unlink()
+    for file in files:
+        file.unlink()
+    if not after:
+        shutil.rmtree(folder, ignore_errors=True)
+    return before, after
+
+
+def _erase_from_rejects(store: Store, address: Address) -> int:
+    """Remove the rejected lines that hold the address in any of its written forms."""
+    forms = {address.compressed, address.exploded}
+    if address.version == 4:
+        forms |= {f"::ffff:{address}", f"::FFFF:{address}"}
+    else:
+        forms |= {address.compressed.upper(), address.exploded.upper()}
+    removed = 0
+    for _day, folder in store.reject_days():
+        for file in sorted(folder.glob("*.csv")):
+            kept_rows: list[list[str]] = []
+            dropped = 0
+            with file.open(encoding="utf-8", newline="") as handle:
+                for row in csv.reader(handle):
+                    text = row[3] if len(row) > 3 else ""
+                    if any(form in text for form in forms):
+                        dropped += 1
+                    else:
+                        kept_rows.append(row)
+            if dropped:
+                temporary = file.with_suffix(".tmp")
+                with temporary.open("w", encoding="utf-8", newline="") as out:
+                    csv.writer(out).writerows(kept_rows)
+                temporary.replace(file)
+                removed += dropped
+    return removed
+
+
+def erase_ip(address: str, *, actor: Actor, reason: str, store: Store | None = None) -> EraseResult:
+    """Remove every hit of an address (under truncate: of its network) by rewriting the files that hold it.
+
+    The token index tells which partitions to rewrite; the index and the rejected lines are cleaned
+    too. Journaled with the counts and the address as a keyed pseudonym.
+    """
+    text = _reason(reason)
+    parsed = _address(address)
+    store = store or Store()
+    result = EraseResult()
+    with store.lock(), store.staging() as staging:
+        months = [month for month, _folder in store.index_months()]
+        values, where = _token_locations(store, parsed, months, networks=True)
+        for site, day in sorted(where):
+            before, after = _rewrite(
+                store.partition_dir(site, day),
+                staging,
+                "ip IS NULL OR NOT list_contains($values, ip)",
+                {"values": values},
+            )
+            if before != after:
+                result.hits += before - after
+                result.partitions += 1
+        for month in months:
+            before, after = _rewrite(
+                store.index_dir(month), staging, "NOT list_contains($values, token)", {"values": values}
+            )
+            if before != after:
+                result.months.append(month)
+        result.rejected_lines = _erase_from_rejects(store, parsed)
+        with transaction.atomic():
+            record(
+                "weblogs.ip_erased",
+                actor=actor.ref,
+                object_type="weblogs.store",
+                payload={
+                    "reason": text,
+                    "ip": pseudonymise(parsed.compressed, kind="ip"),
+                    **result.as_dict(),
+                },
+            )
+    return result
+
+
+# --- expiry -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ExpiryResult:
+    cutoff: dt.datetime
+    retention: str
+    dry_run: bool
+    partitions: int = 0
+    hits: int = 0
+    days: list[str] = field(default_factory=list)
+    boundary_partitions: int = 0
+    boundary_hits: int = 0
+    keys_destroyed: list[str] = field(default_factory=list)
+    index_months: list[str] = field(default_factory=list)
+    reject_days: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "cutoff": self.cutoff.replace(tzinfo=dt.UTC).isoformat(),
+            "retention": self.retention,
+            "dry_run": self.dry_run,
+            "partitions": self.partitions,
+            "hits": self.hits,
+            "days": self.days,
+            "boundary_partitions": self.boundary_partitions,
+            "boundary_hits": self.boundary_hits,
+            "keys_destroyed": self.keys_destroyed,
+            "index_months": self.index_months,
+            "reject_days": self.reject_days,
+        }
+
+
+def _row_count(files: list[Path]) -> int:
+    if not files:
+        return 0
+    row = (
+        connect()
+        .execute(
+            "SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata($files)",
+            {"files": [str(f) for f in files]},
+        )
+        .fetchone()
+    )
+    return int(row[0]) if row else 0
+
+
+def expire(
+    now: dt.datetime | None = None, *, actor: Actor, dry_run: bool = False, store: Store | None = None
+) -> ExpiryResult:
+    """Remove what the retention window no longer covers, and destroy the keys of expired months.
+
+    Partitions whose whole day is at or before the cutoff are removed as directories; the partition
+    of the cutoff's day is rewritten without its expired hits; the key, the index and the rejected
+    lines of every month or day wholly past go too. Journaled with counts, days and key ids.
+    """
+    section = policy()
+    store = store or Store()
+    window = Window.at(section.retention, now)
+    result = ExpiryResult(cutoff=window.cutoff, retention=section.retention.iso(), dry_run=dry_run)
+    with store.lock(), store.staging() as staging:
+        days: set[str] = set()
+        for _site, day, folder in store.partitions(end=window.cutoff.date()):
+            files = Store.files_in(folder)
+            if window.day_expired(day):
+                result.partitions += 1
+                result.hits += _row_count(files)
+                days.add(day.isoformat())
+                if not dry_run:
+                    shutil.rmtree(folder)
+            elif files:
+                expired_row = (
+                    connect()
+                    .execute(
+                        "SELECT count(*) FROM read_parquet($files, hive_partitioning = false) "
+                        "WHERE ts <= $cutoff",
+                        {"cutoff": window.cutoff, "files": [str(f) for f in files]},
+                    )
+                    .fetchone()
+                )
+                expired = int(expired_row[0]) if expired_row else 0
+                if expired:
+                    result.boundary_partitions += 1
+                    result.boundary_hits += expired
+                    if not dry_run:
+                        _rewrite(folder, staging, "ts > $cutoff", {"cutoff": window.cutoff})
+        result.days = sorted(days)
+        for month, folder in store.index_months():
+            if window.month_expired(month):
+                result.index_months.append(month)
+                if not dry_run:
+                    shutil.rmtree(folder)
+        for month in store.keys.months():
+            if MONTH.fullmatch(month) and window.month_expired(month):
+                result.keys_destroyed.append(f"weblog-{month}")
+                if not dry_run:
+                    store.keys.destroy(month)
+        for day, folder in store.reject_days():
+            if window.day_expired(day):
+                result.reject_days.append(day.isoformat())
+                if not dry_run:
+                    shutil.rmtree(folder)
+        if not dry_run:
+            with transaction.atomic():
+                record(
+                    "weblogs.expired", actor=actor.ref, object_type="weblogs.store", payload=result.as_dict()
+                )
+    return result
