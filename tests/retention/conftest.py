@@ -45,3 +45,29 @@ def verdict_of(record: models.Model, policy: Policy, today: dt.date) -> Verdict:
         type(record)._default_manager.filter(pk=record.pk).values(*columns(type(record))).get()
     )
     return verdict(Context(policy, today), reach, row)
+
+
+#: The test policy with a support purpose on legitimate interest: interactions and other free text
+#: are kept three months after the person's last activity.
+SUPPORT = """\
+  support:
+    name: {en: Support, nl: Ondersteuning}
+    data_use: essential.service.operations.support
+    legal_basis: legitimate_interests
+    legitimate_interest:
+      en: Answering the questions of customers and prospects.
+      nl: De vragen van klanten en prospecten beantwoorden.
+    objection:
+      en: Write to privacy@hostwerk.example.
+      nl: Schrijf naar privacy@hostwerk.example.
+    data_subjects: [customer, prospect]
+    data_categories: [user.content, user.device.ip_address, user.contact.email]
+    requirement: optional
+    retention: {period: P3M, from: last_activity, action: delete}
+"""
+RETENTION_POLICY = POLICY.replace("rights:\n", SUPPORT + "rights:\n", 1)
+assert RETENTION_POLICY != POLICY
+
+
+def at(day: dt.date, hour: int = 12) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.UTC)

@@ -3,7 +3,8 @@
 A record is tied to the purposes of the policy in effect through the data map: a purpose covers a
 model when one of the purpose's ``data_categories`` covers (hierarchically: ``user.contact`` covers
 ``user.contact.email``) the category of one of the model's personal fields. Each covering purpose
-with a retention gives the record a clock: its period from the start event's day for that record
+with a retention gives the record a clock (a record that names a purpose in a ``purpose`` field, such
+as the proof of a consent, serves that purpose too): its period from the start event's day for that record
 (see ``Context.start``). The record is due once every clock has run out and every legal hold on its
 fields has ended: the last one wins. A covering purpose without retention, or a record no purpose
 covers, keeps the record untouched; it is reported instead. Nothing here writes; see
@@ -320,6 +321,10 @@ def verdict(context: Context, reach: Reach, row: dict[str, Any]) -> Verdict:
     model = reach.label
     pk = row[reach.model._meta.pk.attname]
     covering = purposes_covering(context.policy, reach.mapping)
+    named = row.get("purpose")
+    if isinstance(named, str) and named in context.policy.purposes and named not in dict(covering):
+        # A record that names a purpose (the proof of a consent) serves that purpose as well.
+        covering.append((named, context.policy.purposes[named]))
     if not covering:
         return Verdict(model, pk, State.UNTOUCHED, reason="no purpose of the policy covers its data")
     without = [key for key, purpose in covering if purpose.retention is None]
