@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
+import pytest
 from django.db import models
+from django.utils import timezone
 
 from tests.conftest import POLICY
 from trustdesk.policy.loader import load_text
@@ -71,3 +79,95 @@ assert RETENTION_POLICY != POLICY
 
 def at(day: dt.date, hour: int = 12) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.UTC)
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "policies"
+
+
+@dataclass
+class Received:
+    """What the webhook receiver got: JSON bodies with their headers; ``status`` is what it answers."""
+
+    bodies: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+    status: int = 200
+    url: str = ""
+
+
+@pytest.fixture
+def webhook() -> Iterator[Received]:
+    """A real HTTP server on 127.0.0.1 that records every POST."""
+    received = Received()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            received.bodies.append(json.loads(self.rfile.read(length)))
+            received.headers.append(dict(self.headers.items()))
+            self.send_response(received.status)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    received.url = f"http://127.0.0.1:{server.server_address[1]}/erasure"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class Exit:
+    org: Any
+    domain: Any
+    certificate: Any
+
+
+@pytest.fixture
+def customer_exit(publish, settings, webhook) -> Exit:
+    """The Dutch hosting policy; a customer whose last domain ended and whose OV certificate expired unrenewed."""
+    from trustdesk.registry.models import Organisation, Service, ServiceIdentifier
+    from trustdesk.registry.services import Actor, do_create, do_record_disclosure
+
+    publish((EXAMPLES / "dutch-hosting-nl.yaml").read_text(encoding="utf-8"))
+    settings.RETENTION_ERASURE_CHANNELS = {
+        "domain_suppliers": "mailto:privacy@registrar.example",
+        "certificate_authority": webhook.url,
+    }
+    staff = Actor.operator("tester")
+    today = timezone.localdate()
+    org = do_create(
+        Organisation,
+        {"kind": "company", "name": "Bakkerij Jansen BV", "external_ref": "C1042", "ended_on": None},
+        actor=staff,
+    )
+    domain = do_create(
+        Service, {"organisation": org, "kind": "domain", "ends_on": today - dt.timedelta(days=3)}, actor=staff
+    )
+    do_create(
+        ServiceIdentifier, {"service": domain, "kind": "domain", "value": "bakkerij-jansen.nl"}, actor=staff
+    )
+    certificate = do_create(
+        Service,
+        {
+            "organisation": org,
+            "kind": "ssl_certificate",
+            "certificate_type": "ov",
+            "certificate_expires_on": today - dt.timedelta(days=1),
+        },
+        actor=staff,
+    )
+    do_create(
+        ServiceIdentifier,
+        {"service": certificate, "kind": "domain", "value": "bakkerij-jansen.nl"},
+        actor=staff,
+    )
+    categories = ["user.name", "user.contact.address"]
+    do_record_disclosure(org, "domain_suppliers", categories, actor=staff, service=domain)
+    do_record_disclosure(org, "certificate_authority", categories, actor=staff, service=certificate)
+    return Exit(org, domain, certificate)
