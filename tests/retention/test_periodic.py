@@ -74,3 +74,24 @@ def test_it_expires_web_logs_only_where_they_are_installed(monkeypatch: pytest.M
     monkeypatch.setitem(sys.modules, WEBLOGS, fake)
     assert expire_weblogs(Actor.system()) == {"partitions_dropped": 3}
     assert calls == [Actor.system()]
+
+
+def test_it_ships_deployment_examples_that_run_the_command_with_documented_variables() -> None:
+    from pathlib import Path
+
+    deploy = Path(__file__).resolve().parents[2] / "examples" / "deploy"
+    readme = (deploy.parents[1] / "README.md").read_text(encoding="utf-8")
+    service = (deploy / "trustdesk-periodic.service").read_text(encoding="utf-8")
+    timer = (deploy / "trustdesk-periodic.timer").read_text(encoding="utf-8")
+    crontab = (deploy / "trustdesk.crontab").read_text(encoding="utf-8")
+    assert "ExecStart=/opt/trustdesk/.venv/bin/trustdesk run-periodic\n" in service
+    assert "EnvironmentFile=/etc/trustdesk/trustdesk.env" in service and "OnCalendar=hourly" in timer
+    [line] = [
+        row for row in crontab.splitlines() if row and not row.startswith("#") and "=" not in row.split()[0]
+    ]
+    assert line.split()[:5] == ["17", "*", "*", "*", "*"] and line.split()[6] == "run-periodic"
+    for example in ("trustdesk.env", "trustdesk.crontab"):
+        for row in (deploy / example).read_text(encoding="utf-8").splitlines():
+            name = row.split("=", 1)[0]
+            if row and not row.startswith("#") and name.isupper() and name != "SHELL":
+                assert f"| `{name}` |" in readme, f"{example}: {name} is not a variable README.md describes"
