@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.smtp", "tests.personas"]
+pytest_plugins = ["tests.smtp", "tests.webhook", "tests.personas"]
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "policies"
 

@@ -12,6 +12,8 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     args = ["trustdesk", *(sys.argv[1:] if argv is None else argv)]
+    if len(args) > 1 and args[1] == "run-periodic":
+        args[1] = "run_periodic"  # command modules cannot have a dash in their name
     try:
         execute_from_command_line(args)
     except ImproperlyConfigured as exc:

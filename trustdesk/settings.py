@@ -12,7 +12,16 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
-from trustdesk.lib.env import env_bool, env_file, env_int, env_list, env_path, env_str, secret_key
+from trustdesk.lib.env import (
+    env_bool,
+    env_channels,
+    env_file,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+    secret_key,
+)
 
 django_stubs_ext.monkeypatch()  # generic classes such as ModelAdmin[Model] at run time
 
@@ -58,6 +67,7 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "csp",
     "trustdesk.weblogs",
+    "trustdesk.retention",
 ]
 
 MIDDLEWARE = [
@@ -261,6 +271,16 @@ EMAIL_BACKEND = (
 
 #: The address links in e-mails point to (https://privacy.example.com); the request's host without it.
 SITE_URL = (env_str("TRUSTDESK_SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
+
+# Retention and customer exit (docs/retention.md).
+#: Where each recipient of the policy is asked to delete data: "key=mailto:ADDRESS,key=https://URL".
+RETENTION_ERASURE_CHANNELS = env_channels("TRUSTDESK_ERASURE_CHANNELS")
+#: Days after a request (or its last reminder) before a recipient that has not confirmed is reminded.
+RETENTION_ERASURE_REMINDER_DAYS = env_int("TRUSTDESK_ERASURE_REMINDER_DAYS", 14, minimum=1)
+#: A key to sign webhook bodies with (HMAC-SHA-256 in X-Trustdesk-Signature); unsigned when unset.
+RETENTION_WEBHOOK_SECRET = env_str("TRUSTDESK_WEBHOOK_SECRET") or ""
+#: Minutes without a sign of life after which a periodic job's lock is taken over.
+RETENTION_LOCK_STALE_MINUTES = env_int("TRUSTDESK_LOCK_STALE_MINUTES", 30, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -119,3 +119,45 @@ def secret_key(data_dir: Path) -> tuple[str, str]:
             "to have a new one generated."
         )
     return value, "generated"
+
+
+_LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+
+
+def env_channels(name: str) -> dict[str, str]:
+    """``key=mailto:ADDRESS`` or ``key=https://URL`` pairs, comma-separated, by key.
+
+    Plain ``http://`` is accepted only for a receiver on this machine (127.0.0.1, localhost, [::1]).
+    """
+    raw = os.environ.get(name, "")
+    channels: dict[str, str] = {}
+    for number, item in enumerate((part.strip() for part in raw.split(",")), start=1):
+        if not item:
+            continue
+        key, sep, target = item.partition("=")
+        key, target = key.strip(), target.strip()
+        if not sep or not key or not target:
+            raise ImproperlyConfigured(f"{name}: item {number} is not KEY=mailto:ADDRESS or KEY=https://URL")
+        if key in channels:
+            raise ImproperlyConfigured(f"{name}: recipient '{key[:63]}' is given twice")
+        if target.startswith("mailto:"):
+            address = target.removeprefix("mailto:")
+            if address.count("@") != 1 or " " in address or "." not in address.split("@")[1]:
+                raise ImproperlyConfigured(
+                    f"{name}: the address for recipient '{key[:63]}' is not an e-mail address"
+                )
+        elif target.startswith("https://"):
+            pass
+        elif target.startswith("http://"):
+            host = target.removeprefix("http://").split("/", 1)[0].rsplit(":", 1)[0]
+            if host not in _LOOPBACK:
+                raise ImproperlyConfigured(
+                    f"{name}: the webhook of recipient '{key[:63]}' must use https:// "
+                    "(plain http:// only to this machine)"
+                )
+        else:
+            raise ImproperlyConfigured(
+                f"{name}: the channel of recipient '{key[:63]}' must start with mailto: or https://"
+            )
+        channels[key] = target
+    return channels

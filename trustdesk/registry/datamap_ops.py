@@ -421,6 +421,7 @@ _START_FIELDS: dict[str, tuple[str, ...]] = {
     "certificate_expiry": ("certificate_expires_on",),
     "end_of_service": ("ends_on",),
     "collection": ("created_at", "updated_at"),
+    "case_closed": ("closed_at",),
 }
 
 

@@ -1,0 +1,254 @@
+"""Retention clocks: one per start event, month ends and leap years, several purposes, legal holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from tests.retention.conftest import policy_with, purpose, verdict_of
+from trustdesk.consent.services import do_give_consent, do_withdraw_consent
+from trustdesk.registry.models import Interaction, Organisation, Person, Service, ServiceIdentifier
+from trustdesk.registry.services import Actor, do_create, do_create_invoice, do_update
+from trustdesk.retention.clocks import State
+
+pytestmark = pytest.mark.django_db
+
+STAFF = Actor.operator("tester")
+D = dt.date
+
+
+def _at(day: D, hour: int = 12) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.UTC)
+
+
+def _person_created_on(day: D, **data: str) -> Person:
+    with time_machine.travel(_at(day), tick=False):
+        return do_create(Person, {"first_name": "Anna", "email": "anna@example.be", **data}, actor=STAFF)
+
+
+@pytest.mark.parametrize(
+    ("created", "last_kept", "period"),
+    [
+        (D(2026, 1, 31), D(2026, 2, 28), "P1M"),  # 31 January + one month: the last day of February
+        (D(2028, 1, 31), D(2028, 2, 29), "P1M"),  # in a leap year, 29 February
+        (D(2028, 2, 29), D(2029, 2, 28), "P1Y"),  # 29 February + a year: 28 February
+        (D(2026, 3, 31), D(2026, 4, 30), "P1M"),
+        (D(2026, 12, 31), D(2027, 1, 30), "P30D"),
+    ],
+)
+def test_it_runs_a_clock_from_collection_across_month_ends(created: D, last_kept: D, period: str) -> None:
+    person = _person_created_on(created)
+    policy = policy_with(purpose("contact", "user.name", f"{period} from collection"))
+    kept = verdict_of(person, policy, last_kept)
+    assert kept.state is State.SCHEDULED
+    assert kept.due_on == last_kept + dt.timedelta(days=1)
+    due = verdict_of(person, policy, last_kept + dt.timedelta(days=1))
+    assert due.state is State.DUE
+    assert due.purpose == "contact"
+
+
+def test_it_runs_a_clock_from_the_last_activity_of_the_person() -> None:
+    person = _person_created_on(D(2025, 1, 10))
+    with time_machine.travel(_at(D(2026, 1, 31)), tick=False):
+        do_create(
+            Interaction,
+            {
+                "person": person,
+                "direction": "in",
+                "occurred_at": _at(D(2026, 1, 31)),
+                "subject": "a question",
+            },
+            actor=STAFF,
+        )
+    policy = policy_with(purpose("contact", "user.name", "P1M from last_activity"))
+    assert verdict_of(person, policy, D(2026, 2, 28)).state is State.SCHEDULED
+    assert verdict_of(person, policy, D(2026, 3, 1)).state is State.DUE
+
+
+def _org_with_service(ends_on: D | None, **extra: object) -> tuple[Organisation, Service]:
+    org = do_create(Organisation, {"name": "Bakkerij Jansen BV", "kind": "company"}, actor=STAFF)
+    service = do_create(
+        Service,
+        {"organisation": org, "kind": "web_hosting", "label": "shop", "ends_on": ends_on, **extra},
+        actor=STAFF,
+    )
+    return org, service
+
+
+def test_it_runs_a_clock_from_the_end_of_the_contract() -> None:
+    org, service = _org_with_service(None)
+    policy = policy_with(purpose("customers", "user.contact.organization", "P1M from end_of_contract"))
+    assert verdict_of(org, policy, D(2027, 1, 1)).state is State.WAITING  # a service still runs
+    do_update(service, {"ends_on": D(2026, 1, 31)}, actor=STAFF)
+    assert verdict_of(org, policy, D(2026, 2, 28)).state is State.SCHEDULED
+    assert verdict_of(org, policy, D(2026, 3, 1)).state is State.DUE
+    do_update(
+        org, {"ended_on": D(2026, 3, 31), "status": "ended"}, actor=STAFF
+    )  # the contract's own end wins
+    assert verdict_of(org, policy, D(2026, 4, 30)).due_on == D(2026, 5, 1)
+
+
+def test_it_runs_a_clock_from_the_end_of_a_service() -> None:
+    _, service = _org_with_service(D(2024, 1, 31))
+    policy = policy_with(purpose("hosting", "user.unique_id", "P1M from end_of_service"))
+    assert verdict_of(service, policy, D(2024, 2, 29)).state is State.SCHEDULED  # leap year
+    assert verdict_of(service, policy, D(2024, 3, 1)).state is State.DUE
+    _, running = _org_with_service(None)
+    assert verdict_of(running, policy, D(2030, 1, 1)).state is State.WAITING
+
+
+def test_it_runs_a_clock_from_the_end_of_the_fiscal_year_of_an_invoice() -> None:
+    org = do_create(Organisation, {"name": "Bakkerij Jansen BV"}, actor=STAFF)
+    invoice = do_create_invoice(
+        {
+            "organisation": org,
+            "number": "2024-1",
+            "issued_on": D(2024, 2, 29),
+            "fiscal_year_end": D(2024, 2, 29),
+            "total": Decimal("10.00"),
+            "billing_name": "Bakkerij Jansen BV",
+        },
+        [],
+        actor=STAFF,
+    )
+    policy = policy_with(
+        purpose("books", "user.name", "P7Y from end_of_fiscal_year_of_invoice", basis="legal_obligation")
+    )
+    assert verdict_of(invoice, policy, D(2031, 2, 28)).state is State.SCHEDULED
+    assert verdict_of(invoice, policy, D(2031, 3, 1)).state is State.DUE
+
+
+def _certificate(org: Organisation, domain: str, expires: D) -> Service:
+    cert = do_create(
+        Service,
+        {
+            "organisation": org,
+            "kind": "ssl_certificate",
+            "label": domain,
+            "certificate_type": "ov",
+            "certificate_expires_on": expires,
+        },
+        actor=STAFF,
+    )
+    do_create(ServiceIdentifier, {"service": cert, "kind": "domain", "value": domain}, actor=STAFF)
+    return cert
+
+
+def test_it_runs_a_clock_from_a_certificate_expiry_only_without_renewal() -> None:
+    org = do_create(Organisation, {"name": "Bakkerij Jansen BV"}, actor=STAFF)
+    old = _certificate(org, "shop.example", D(2026, 1, 31))
+    other = _certificate(org, "blog.example", D(2026, 1, 31))
+    policy = policy_with(purpose("ssl", "user.unique_id", "P30D from certificate_expiry"))
+    assert verdict_of(old, policy, D(2026, 3, 3)).state is State.DUE
+    _certificate(org, "shop.example", D(2027, 1, 31))  # renewed: the same organisation and domain
+    assert verdict_of(old, policy, D(2026, 3, 3)).state is State.WAITING
+    assert verdict_of(old, policy, D(2027, 3, 3)).state is State.DUE  # the renewal expired too
+    assert verdict_of(other, policy, D(2026, 3, 3)).state is State.DUE  # another domain: not renewed
+    hosting = do_create(Service, {"organisation": org, "kind": "web_hosting", "label": "x"}, actor=STAFF)
+    assert verdict_of(hosting, policy, D(2030, 1, 1)).state is State.WAITING  # no certificate: no clock
+
+
+def test_it_runs_a_clock_from_a_consent_withdrawal(publish) -> None:
+    with time_machine.travel(_at(D(2025, 1, 1)), tick=False):
+        publish()
+    person = _person_created_on(D(2025, 1, 1))
+    policy = policy_with(
+        purpose("newsletter", "user.contact.email", "P1M from consent_withdrawal", basis="consent")
+    )
+    assert (
+        verdict_of(person, policy, D(2030, 1, 1)).state is State.WAITING
+    )  # never consented: no clock applies
+    with time_machine.travel(_at(D(2025, 6, 1)), tick=False):
+        do_give_consent(
+            person, "newsletter", actor=STAFF, channel="portal", method="portal", text="Yes, send it"
+        )
+    assert verdict_of(person, policy, D(2030, 1, 1)).state is State.WAITING
+    with time_machine.travel(_at(D(2026, 1, 31)), tick=False):
+        do_withdraw_consent(person, "newsletter", actor=STAFF, channel="email", method="email")
+    assert verdict_of(person, policy, D(2026, 2, 28)).state is State.SCHEDULED
+    assert verdict_of(person, policy, D(2026, 3, 1)).state is State.DUE
+
+
+def test_it_runs_a_clock_from_the_closing_of_a_case(people) -> None:
+    from trustdesk.rights.models import Request
+
+    with time_machine.travel(_at(D(2026, 1, 31)), tick=False):
+        request = Request.objects.create(
+            reference="R-1",
+            kind="access",
+            channel="email",
+            person=people.bob,
+            email="bob@jansen.example",
+            received_at=_at(D(2026, 1, 2)),
+            received_on=D(2026, 1, 2),
+            due_on=D(2026, 2, 2),
+            created_by="test",
+        )
+    policy = policy_with(purpose("requests", "user.content", "P1M from case_closed"))
+    assert verdict_of(request, policy, D(2030, 1, 1)).state is State.WAITING  # still open
+    Request.objects.filter(pk=request.pk).update(closed_at=_at(D(2026, 1, 31)), status="fulfilled")
+    assert verdict_of(request, policy, D(2026, 2, 28)).state is State.SCHEDULED
+    assert verdict_of(request, policy, D(2026, 3, 1)).state is State.DUE
+
+
+def test_it_keeps_a_record_of_several_purposes_until_the_last_clock_runs_out() -> None:
+    person = _person_created_on(D(2026, 1, 31))
+    policy = policy_with(
+        purpose("short", "user.name", "P1M from collection"),
+        purpose("long", "user.contact", "P1Y from collection"),
+    )
+    found = verdict_of(person, policy, D(2026, 6, 1))
+    assert found.state is State.SCHEDULED
+    assert (found.purpose, found.due_on) == ("long", D(2027, 2, 1))
+    assert {c.purpose for c in found.clocks} == {"short", "long"}
+
+
+def test_it_lets_a_legal_hold_win_over_a_shorter_purpose() -> None:
+    org = do_create(Organisation, {"name": "Bakkerij Jansen BV"}, actor=STAFF)
+    invoice = do_create_invoice(
+        {
+            "organisation": org,
+            "number": "2026-1",
+            "issued_on": D(2026, 1, 31),
+            "fiscal_year_end": D(2026, 12, 31),
+            "total": Decimal("10.00"),
+            "billing_name": "Anna Peeters",
+        },
+        [],
+        actor=STAFF,
+    )
+    policy = policy_with(
+        purpose("hosting", "user.name", "P1M from collection"),
+        purpose(
+            "books",
+            "user.contact.address",
+            "P7Y from end_of_fiscal_year_of_invoice",
+            basis="legal_obligation",
+        ),
+    )
+    found = verdict_of(invoice, policy, D(2027, 1, 1))
+    assert found.state is State.SCHEDULED
+    assert (found.purpose, found.due_on) == ("books", D(2034, 1, 1))  # the billing name is held too
+    held_only = policy_with(purpose("hosting", "user.name", "P1M from collection"))
+    found = verdict_of(invoice, held_only, D(2027, 1, 1))
+    assert found.state is State.WAITING  # no legal obligation says until when: kept
+    assert "legal hold end_of_fiscal_year_of_invoice" in found.reason
+
+
+def test_it_never_touches_a_record_whose_purpose_sets_no_retention() -> None:
+    person = _person_created_on(D(2020, 1, 1))
+    policy = policy_with(
+        purpose("short", "user.name", "P1M from collection"), purpose("forever", "user.contact", None)
+    )
+    found = verdict_of(person, policy, D(2030, 1, 1))
+    assert found.state is State.UNTOUCHED
+    assert found.reason == "purpose forever sets no retention"
+    interaction = do_create(
+        Interaction,
+        {"person": person, "direction": "in", "occurred_at": _at(D(2020, 1, 1)), "summary": "x"},
+        actor=STAFF,
+    )
+    assert verdict_of(interaction, policy, D(2030, 1, 1)).reason == "no purpose of the policy covers its data"

@@ -1,0 +1,97 @@
+"""``trustdesk run-periodic``: every due job once, under a lock, with a summary; web logs when installed."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from trustdesk.cli import main
+from trustdesk.registry.services import Actor
+from trustdesk.retention.jobs import WEBLOGS, expire_weblogs, run_periodic
+from trustdesk.retention.models import JobLock
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("data_dir")]
+
+
+def test_it_runs_every_job_that_is_due_and_skips_those_that_ran(publish) -> None:
+    publish()
+    out = StringIO()
+    call_command("run_periodic", "--json", stdout=out)
+    first = json.loads(out.getvalue())
+    assert set(first["ran"]) == {"recipient_requests", "retention", "purge_downloads", "lapse_unverified"}
+    assert first["ran"]["purge_downloads"] == {"deleted": 0}
+    assert first["ran"]["retention"]["records"] == 0 and first["failed"] == {}
+    out = StringIO()
+    call_command("run_periodic", "--json", stdout=out)
+    second = json.loads(out.getvalue())
+    assert second["ran"] == {} and set(second["skipped"]) == set(first["ran"])
+    forced = run_periodic(actor=Actor.system(), force=True, only=["purge_downloads"])
+    assert list(forced.ran) == ["purge_downloads"]
+    assert JobLock.objects.get(name="periodic").holder == ""
+
+
+def test_it_reports_a_failing_job_and_runs_the_others(db) -> None:
+    out, err = StringIO(), StringIO()
+    with pytest.raises(
+        CommandError, match=r"2 periodic job\(s\) failed: recipient_requests, retention"
+    ) as caught:
+        call_command("run_periodic", stdout=out, stderr=err)  # no policy: retention cannot run
+    assert caught.value.returncode == 1
+    assert "FAILED  retention" in err.getvalue() and "no policy is in effect" in err.getvalue()
+    assert "ran     purge_downloads" in out.getvalue()
+
+
+def test_it_refuses_an_unknown_job(db) -> None:
+    with pytest.raises(CommandError, match="no periodic job is called nightly"):
+        call_command("run_periodic", "--only", "nightly")
+
+
+def test_it_answers_to_its_dashed_name(db, capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["run-periodic", "--help"])
+    assert "recipient_requests" in capsys.readouterr().out
+
+
+def test_it_expires_web_logs_only_where_they_are_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert WEBLOGS not in sys.modules or hasattr(sys.modules[WEBLOGS], "expire")
+    if WEBLOGS not in sys.modules:
+        assert expire_weblogs(Actor.system()) is None
+    calls: list[Any] = []
+    fake = types.ModuleType(WEBLOGS)
+
+    def expire(now: Any = None, *, actor: Any) -> dict[str, int]:
+        calls.append(actor)
+        return {"partitions_dropped": 3}
+
+    fake.expire = expire  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, WEBLOGS, fake)
+    assert expire_weblogs(Actor.system()) == {"partitions_dropped": 3}
+    assert calls == [Actor.system()]
+
+
+def test_it_ships_deployment_examples_that_run_the_command_with_documented_variables() -> None:
+    from pathlib import Path
+
+    deploy = Path(__file__).resolve().parents[2] / "examples" / "deploy"
+    readme = (deploy.parents[1] / "README.md").read_text(encoding="utf-8")
+    service = (deploy / "trustdesk-periodic.service").read_text(encoding="utf-8")
+    timer = (deploy / "trustdesk-periodic.timer").read_text(encoding="utf-8")
+    crontab = (deploy / "trustdesk.crontab").read_text(encoding="utf-8")
+    assert "ExecStart=/opt/trustdesk/.venv/bin/trustdesk run-periodic\n" in service
+    assert "EnvironmentFile=/etc/trustdesk/trustdesk.env" in service and "OnCalendar=hourly" in timer
+    [line] = [
+        row for row in crontab.splitlines() if row and not row.startswith("#") and "=" not in row.split()[0]
+    ]
+    assert line.split()[:5] == ["17", "*", "*", "*", "*"] and line.split()[6] == "run-periodic"
+    for example in ("trustdesk.env", "trustdesk.crontab"):
+        for row in (deploy / example).read_text(encoding="utf-8").splitlines():
+            name = row.split("=", 1)[0]
+            if row and not row.startswith("#") and name.isupper() and name != "SHELL":
+                assert f"| `{name}` |" in readme, f"{example}: {name} is not a variable README.md describes"

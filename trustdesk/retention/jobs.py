@@ -1,0 +1,158 @@
+"""The periodic jobs: the retention run, recipient requests, expired downloads, unverified requests.
+
+``run_retention`` is what ``trustdesk retention run`` does: under the ``retention`` lock it opens
+and sends the recipient erasure requests that are due (before the sweep, while the identifiers
+still exist), runs the sweep in batches, then expires web access logs when that store is
+installed. ``run_periodic`` is ``trustdesk run-periodic``: under the ``periodic`` lock, every job
+whose interval has passed since it last finished; one job failing does not stop the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from trustdesk.registry.services import Actor
+from trustdesk.retention.clocks import Context, RetentionError
+from trustdesk.retention.lock import held
+from trustdesk.retention.models import JobLock
+from trustdesk.retention.sweep import RunReport, policy_in_effect
+from trustdesk.retention.sweep import run as sweep
+
+WEBLOGS = "trustdesk.weblogs.services"
+
+
+def expire_weblogs(actor: Actor) -> Any:
+    """Expire web access logs past their retention, where the web log store is installed (else None)."""
+    try:
+        module = importlib.import_module(WEBLOGS)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and WEBLOGS.startswith(exc.name):
+            return None  # no web log store in this installation
+        raise
+    expire = getattr(module, "expire", None)
+    if not callable(expire):
+        raise RetentionError(f"{WEBLOGS} has no expire() function to call")
+    result = expire(actor=actor)
+    if result is None or isinstance(result, int | str | dict | list):
+        return result
+    as_dict = getattr(result, "as_dict", None)
+    return as_dict() if callable(as_dict) else str(result)
+
+
+def run_retention(*, actor: Actor, batch_size: int = 500, dry_run: bool = False) -> RunReport:
+    from trustdesk.retention.exits import do_customer_exits
+
+    if dry_run:
+        return sweep(actor=actor, batch_size=batch_size, dry_run=True)
+    with held("retention") as lock:
+        policy = policy_in_effect()
+        exits = do_customer_exits(actor=actor, context=Context(policy))
+        lock.beat()
+        report = sweep(actor=actor, batch_size=batch_size, beat=lock.beat)
+        report.exits = exits.as_dict()
+        report.weblogs = expire_weblogs(actor)
+    return report
+
+
+def _retention(actor: Actor) -> dict[str, Any]:
+    return run_retention(actor=actor).as_dict()
+
+
+def _recipient_requests(actor: Actor) -> dict[str, Any]:
+    from trustdesk.retention.exits import do_customer_exits
+
+    with held("retention"):
+        return do_customer_exits(actor=actor).as_dict()
+
+
+def _purge_downloads(actor: Actor) -> dict[str, Any]:
+    from trustdesk.rights.fulfil import do_purge_downloads
+
+    return {"deleted": do_purge_downloads(actor=actor)}
+
+
+def _lapse_unverified(actor: Actor) -> dict[str, Any]:
+    from trustdesk.rights.services import do_lapse_unverified
+
+    return {"lapsed": do_lapse_unverified(actor=actor)}
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every: dt.timedelta
+    work: Callable[[Actor], dict[str, Any]]
+    what: str
+
+
+#: In the order they run. Intervals are a little under the nominal period, so that an hourly timer
+#: starting a few seconds early still runs a daily job once a day.
+JOBS = (
+    Job(
+        "recipient_requests",
+        dt.timedelta(minutes=55),
+        _recipient_requests,
+        "send and remind recipient erasure requests",
+    ),
+    Job("retention", dt.timedelta(hours=23), _retention, "the retention run"),
+    Job("purge_downloads", dt.timedelta(minutes=55), _purge_downloads, "delete expired downloads"),
+    Job("lapse_unverified", dt.timedelta(hours=23), _lapse_unverified, "close requests never verified"),
+)
+
+
+@dataclass
+class PeriodicReport:
+    ran: dict[str, Any] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ran": self.ran, "skipped": self.skipped, "failed": self.failed}
+
+
+def _finished(name: str) -> dt.datetime | None:
+    row = JobLock.objects.filter(name=f"job:{name}").first()
+    return row.finished_at if row is not None else None
+
+
+def _mark_finished(name: str, when: dt.datetime) -> None:
+    with transaction.atomic():
+        JobLock.objects.update_or_create(name=f"job:{name}", defaults={"finished_at": when})
+
+
+def run_periodic(*, actor: Actor, force: bool = False, only: list[str] | None = None) -> PeriodicReport:
+    """Run every job that is due (all with ``force``), under the ``periodic`` lock."""
+    known = {job.name for job in JOBS}
+    unknown = sorted(set(only or []) - known)
+    if unknown:
+        raise RetentionError(
+            f"no periodic job is called {', '.join(unknown)}: the jobs are {', '.join(sorted(known))}"
+        )
+    report = PeriodicReport()
+    with held("periodic") as lock:
+        for job in JOBS:
+            if only and job.name not in only:
+                continue
+            started = timezone.now()
+            last = _finished(job.name)
+            if not force and last is not None and started - last < job.every:
+                report.skipped[job.name] = (
+                    f"last finished {timezone.localtime(last).isoformat(timespec='seconds')}"
+                )
+                continue
+            try:
+                report.ran[job.name] = job.work(actor)
+            except Exception as exc:
+                # Named, never its data: exception texts of this project hold no personal data.
+                report.failed[job.name] = f"{type(exc).__name__}: {exc}"[:500]
+                continue
+            _mark_finished(job.name, started)
+            lock.beat()
+    return report

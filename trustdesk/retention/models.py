@@ -1,0 +1,116 @@
+"""Retention: the lock of periodic jobs, and the deletion requests sent to recipients at a customer's exit.
+
+A ``JobLock`` row names the job that runs (``retention``, ``periodic``), who holds it (a random
+token, the process id and host) and when it last showed life; a lock whose holder died (its process
+is gone on this host, or it gave no sign of life for ``RETENTION_LOCK_STALE``) is taken over.
+
+A ``RecipientErasureRequest`` tracks one request to one recipient of the policy (a domain registry,
+a registrar, a certificate authority) to delete an organisation's data, from sending to the
+recipient's confirmation (P4.2, P4.3). See docs/retention.md.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from trustdesk.lib.datamap import Erasure, Field, ModelMap
+from trustdesk.registry.models import Organisation
+
+
+class JobLock(models.Model):
+    name = models.CharField(max_length=50, primary_key=True, help_text="The job the lock guards")
+    holder = models.CharField(max_length=64, blank=True, help_text="A random token of the run holding it")
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    host = models.CharField(max_length=255, blank=True, help_text="The machine the holder runs on")
+    acquired_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="The holder's last sign of life")
+    #: For a periodic job: when it last finished without error (``trustdesk run-periodic``).
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    data_map = ModelMap(
+        personal={},
+        not_personal=("name", "holder", "pid", "host", "acquired_at", "heartbeat_at", "finished_at"),
+    )
+
+    def __str__(self) -> str:
+        return f"lock {self.name}"
+
+
+class ErasureStatus(models.TextChoices):
+    PENDING = "pending", "to be sent"
+    SENT = "sent", "sent"
+    REMINDED = "reminded", "reminded"
+    CONFIRMED = "confirmed", "confirmed"
+    FAILED = "failed", "failed to send"
+
+
+class ErasureChannel(models.TextChoices):
+    EMAIL = "email", "e-mail"
+    WEBHOOK = "webhook", "webhook"
+
+
+class RecipientErasureRequest(models.Model):
+    """A request to a recipient to delete an organisation's data it received, tracked until confirmed."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="recipient_erasure_requests"
+    )
+    recipient = models.CharField(max_length=63, help_text="The recipient's key in the policy")
+    event = models.CharField(max_length=40, help_text="The policy's erasure_request event that happened")
+    event_on = models.DateField(help_text="The day the event happened (the last domain ended, ...)")
+    channel = models.CharField(max_length=10, choices=ErasureChannel.choices)
+    status = models.CharField(max_length=10, choices=ErasureStatus.choices, default=ErasureStatus.PENDING)
+    #: What identifies the data at the recipient (domain names, the customer's reference): sent with
+    #: the request and each reminder, cleared once the recipient confirms.
+    identifiers = models.JSONField(default=dict, blank=True)
+    disclosures = models.PositiveIntegerField(default=0, help_text="How many disclosures it covers")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True, help_text="The request or the last reminder")
+    reminders = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0, help_text="Deliveries tried, failed ones included")
+    last_error = models.CharField(max_length=200, blank=True, help_text="Why the last delivery failed")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.CharField(max_length=100, blank=True, help_text="A reference: operator:NAME")
+    confirmation_note = models.CharField(max_length=300, blank=True)
+
+    data_map = ModelMap(
+        personal={
+            "identifiers": Field("user.unique_id", Erasure.CLEAR),
+            "confirmation_note": Field("user.content", Erasure.CLEAR),
+        },
+        not_personal=(
+            "id",
+            "organisation",
+            "recipient",
+            "event",
+            "event_on",
+            "channel",
+            "status",
+            "disclosures",
+            "created_at",
+            "sent_at",
+            "last_sent_at",
+            "reminders",
+            "attempts",
+            "last_error",
+            "confirmed_at",
+            "confirmed_by",
+        ),
+        subject_path="organisation",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "recipient"], name="retention_erasure_request_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "last_sent_at"], name="retention_erasure_status")]
+
+    def __str__(self) -> str:
+        return f"recipient erasure request {self.pk}"
+
+    @property
+    def reference(self) -> str:
+        return f"RER-{self.pk}"
