@@ -89,7 +89,8 @@ def hit(
     now = timezone.now()
     start = now - window
     with transaction.atomic():
-        ThrottleHit.objects.filter(scope=scope, key=key, at__lt=start).delete()
+        # Counts that no window needs any more go, for every address of the scope: nothing is kept longer.
+        ThrottleHit.objects.filter(scope=scope, at__lt=now - max(window, default_window)).delete()
         recent = ThrottleHit.objects.filter(scope=scope, key=key, at__gte=start).order_by("at")
         if recent.count() >= limit:
             oldest = recent.values_list("at", flat=True)[0]
