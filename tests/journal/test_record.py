@@ -80,6 +80,18 @@ def test_it_starts_again_when_the_head_row_was_flushed_with_the_entries(db) -> N
     assert JournalHead.objects.get().seq == 1
 
 
+def test_it_refuses_to_go_on_when_only_the_head_row_was_deleted(five) -> None:
+    from tests.journal.conftest import sql
+    from trustdesk.journal.models import JournalError
+
+    sql("DELETE FROM {head}")
+    with pytest.raises(JournalError, match="head row is missing while the journal has entries"):
+        with transaction.atomic():
+            record("test.thing.done", actor="system")
+    assert not JournalHead.objects.exists()  # nothing was made up: the head is restored from a backup
+    assert JournalEntry.objects.count() == 5
+
+
 @pytest.mark.django_db(transaction=True)
 def test_it_refuses_to_record_outside_a_transaction() -> None:
     with pytest.raises(TransactionRequired, match=r"inside transaction\.atomic\(\)"):

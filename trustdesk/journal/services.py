@@ -205,13 +205,16 @@ def _lock_head() -> JournalHead:
     if head is not None:
         return head
     # The data migration creates the head; a database flushed by hand (or by a test) has none.
-    if JournalEntry.objects.exists():
+    # Another appender may be creating it right now: create it or wait for theirs, lock it, and only
+    # then judge. (Checking the entries first would race: they may commit between the two reads.)
+    JournalHead.objects.get_or_create(pk=HEAD_ID, defaults={"seq": 0, "hash": GENESIS})
+    head = JournalHead.objects.select_for_update().get(pk=HEAD_ID)
+    if head.seq == 0 and JournalEntry.objects.exists():
         raise JournalError(
             "the journal's head row is missing while the journal has entries; "
             "run `trustdesk journal verify` and restore the head from a backup"
         )
-    JournalHead.objects.get_or_create(pk=HEAD_ID, defaults={"seq": 0, "hash": GENESIS})
-    return JournalHead.objects.select_for_update().get(pk=HEAD_ID)
+    return head
 
 
 def _check_core(action: str, actor: str, object_type: str, object_id: str) -> None:
