@@ -170,16 +170,12 @@ def match_person(email: str) -> Person | None:
     return found[0] if len(found) == 1 else None
 
 
-def _language(person: Person | None, given: str | None) -> str:
-    use = terms_languages()
+def _language(person: Person | None, given: str | None, languages: list[str]) -> str:
+    use = languages
     for candidate in (given, person.language if person else None):
         if candidate and candidate[:2].lower() in use:
             return candidate[:2].lower()
     return use[0]
-
-
-def terms_languages() -> list[str]:
-    return list(clock.terms().policy.languages)
 
 
 @transaction.atomic
@@ -230,7 +226,7 @@ def do_open_request(
         channel=channel,
         person=person,
         email=email,
-        language=_language(person, language),
+        language=_language(person, language, list(use.policy.languages)),
         details=details,
         specifics=dict(specifics or {}),
         received_at=when,
@@ -253,13 +249,13 @@ def do_open_request(
             "rights/email/acknowledged",
             to=email,
             lang=request.language,
-            context=_mail_context(request),
+            context=_mail_context(request, use=use),
         )
     return request
 
 
-def _mail_context(request: Request, **extra: Any) -> dict[str, Any]:
-    policy = clock.terms().policy
+def _mail_context(request: Request, *, use: clock.Terms | None = None, **extra: Any) -> dict[str, Any]:
+    policy = (use or clock.terms()).policy
     controller = policy.controller
     return {
         "request": request,
@@ -318,8 +314,8 @@ def _close_pauses(request: Request) -> None:
     request.pauses.filter(ended_on__isnull=True).update(ended_on=timezone.localdate())
 
 
-def _refresh_due(request: Request) -> None:
-    request.due_on = clock.due_date(request)
+def _refresh_due(request: Request, use: clock.Terms | None = None) -> None:
+    request.due_on = clock.due_date(request, use=use)
     request.save(update_fields=["due_on"])
 
 
@@ -335,7 +331,8 @@ def do_verify_identity(request: Request, *, method: str, actor: Actor, note: str
             f"{method!r} is not a way of verifying identity: use one of {', '.join(IdentityMethod.values)}"
         )
     _refuse_card_numbers(note=note)
-    identity = clock.terms().policy.rights.identity
+    use = clock.terms()
+    identity = use.policy.rights.identity
     if method == IdentityMethod.ID_DOCUMENT and identity.id_document == "never":
         raise RequestError(
             "the policy in effect asks for no identity document (rights.identity.id_document: never): "
@@ -357,7 +354,7 @@ def do_verify_identity(request: Request, *, method: str, actor: Actor, note: str
     request.identity_note = note
     request.save()
     transition(request, Status.IN_PROGRESS, actor=actor, payload={"identity": method})
-    _refresh_due(request)
+    _refresh_due(request, use)
     return request
 
 
