@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import logging
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,6 +34,10 @@ class Mailbox:
         part = message.get_body(preferencelist=("plain",))
         assert part is not None
         return str(part.get_content())
+
+
+# The server's own chatter (every connection, at INFO) is not the tests' business.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 def _free_port() -> int:

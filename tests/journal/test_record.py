@@ -85,9 +85,11 @@ def test_it_refuses_to_go_on_when_only_the_head_row_was_deleted(five) -> None:
     from trustdesk.journal.models import JournalError
 
     sql("DELETE FROM {head}")
-    with pytest.raises(JournalError, match="head row is missing while the journal has entries"):
-        with transaction.atomic():
-            record("test.thing.done", actor="system")
+    with (
+        pytest.raises(JournalError, match="head row is missing while the journal has entries"),
+        transaction.atomic(),
+    ):
+        record("test.thing.done", actor="system")
     assert not JournalHead.objects.exists()  # nothing was made up: the head is restored from a backup
     assert JournalEntry.objects.count() == 5
 
