@@ -153,7 +153,10 @@ def test_it_waits_while_a_domain_runs_or_a_certificate_was_renewed(customer_exit
     assert RecipientErasureRequest.objects.get().event_on == today
 
 
-def test_it_shows_requests_to_staff_read_only(customer_exit, smtp, webhook, admin_client) -> None:
+def test_it_shows_requests_to_staff_read_only(customer_exit, smtp, webhook, admin_user, admin_client) -> None:
+    from tests.accounts.personas import give_totp
+
+    give_totp(admin_user)  # the policy requires two-factor authentication for staff
     do_customer_exits(actor=STAFF)
     request = RecipientErasureRequest.objects.first()
     assert request is not None

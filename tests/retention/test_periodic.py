@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
 from io import StringIO
-from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -14,7 +11,7 @@ from django.core.management.base import CommandError
 
 from trustdesk.cli import main
 from trustdesk.registry.services import Actor
-from trustdesk.retention.jobs import WEBLOGS, expire_weblogs, run_periodic
+from trustdesk.retention.jobs import expire_weblogs, run_periodic
 from trustdesk.retention.models import JobLock
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("data_dir")]
@@ -59,21 +56,26 @@ def test_it_answers_to_its_dashed_name(db, capsys) -> None:
     assert "recipient_requests" in capsys.readouterr().out
 
 
-def test_it_expires_web_logs_only_where_they_are_installed(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert WEBLOGS not in sys.modules or hasattr(sys.modules[WEBLOGS], "expire")
-    if WEBLOGS not in sys.modules:
-        assert expire_weblogs(Actor.system()) is None
-    calls: list[Any] = []
-    fake = types.ModuleType(WEBLOGS)
+def test_it_expires_web_logs_only_where_the_policy_keeps_them(publish, settings, tmp_path) -> None:
+    import datetime as dt
 
-    def expire(now: Any = None, *, actor: Any) -> dict[str, int]:
-        calls.append(actor)
-        return {"partitions_dropped": 3}
+    from django.utils import timezone
 
-    fake.expire = expire  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, WEBLOGS, fake)
-    assert expire_weblogs(Actor.system()) == {"partitions_dropped": 3}
-    assert calls == [Actor.system()]
+    from tests.weblogs.conftest import combined, weblogs_policy
+    from trustdesk.weblogs.ingest import ingest
+
+    publish()  # the test policy keeps no web access logs
+    assert expire_weblogs(Actor.system()) is None
+    settings.WEBLOGS_URL = str(tmp_path / "weblogs")
+    settings.WEBLOGS_KEY_DIR = tmp_path / "weblog-keys"
+    publish(weblogs_policy(retention="P1M"))
+    old = timezone.now() - dt.timedelta(days=70)
+    log = tmp_path / "access.log"
+    log.write_text(combined(when=old.strftime("%d/%b/%Y:%H:%M:%S +0000")) + "\n", encoding="utf-8")
+    ingest([str(log)], actor=Actor.system(), site="shop.example", now=old + dt.timedelta(days=1))
+    result = expire_weblogs(Actor.system())
+    assert result["partitions"] == 1 and result["hits"] == 1
+    assert not list((tmp_path / "weblogs").glob("site=*/day=*/*.parquet"))
 
 
 def test_it_ships_deployment_examples_that_run_the_command_with_documented_variables() -> None:

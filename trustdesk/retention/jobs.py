@@ -10,7 +10,6 @@ whose interval has passed since it last finished; one job failing does not stop 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,25 +24,14 @@ from trustdesk.retention.models import JobLock
 from trustdesk.retention.sweep import RunReport, policy_in_effect
 from trustdesk.retention.sweep import run as sweep
 
-WEBLOGS = "trustdesk.weblogs.services"
 
+def expire_weblogs(actor: Actor) -> dict[str, Any] | None:
+    """Expire web access logs past their retention; None where the policy keeps none."""
+    if policy_in_effect().web_logs is None:
+        return None  # the policy keeps no web access logs: nothing to expire
+    from trustdesk.weblogs.services import expire
 
-def expire_weblogs(actor: Actor) -> Any:
-    """Expire web access logs past their retention, where the web log store is installed (else None)."""
-    try:
-        module = importlib.import_module(WEBLOGS)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and WEBLOGS.startswith(exc.name):
-            return None  # no web log store in this installation
-        raise
-    expire = getattr(module, "expire", None)
-    if not callable(expire):
-        raise RetentionError(f"{WEBLOGS} has no expire() function to call")
-    result = expire(actor=actor)
-    if result is None or isinstance(result, int | str | dict | list):
-        return result
-    as_dict = getattr(result, "as_dict", None)
-    return as_dict() if callable(as_dict) else str(result)
+    return expire(actor=actor).as_dict()
 
 
 def run_retention(*, actor: Actor, batch_size: int = 500, dry_run: bool = False) -> RunReport:
