@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.console.conftest import Desk
-from trustdesk.rights import services
 from tests.personas import STAFF
+from trustdesk.rights import services
 
 pytestmark = pytest.mark.django_db
 
