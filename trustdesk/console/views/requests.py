@@ -348,8 +348,8 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "console/request.html", _detail_context(request, item))
 
 
-@require_POST
 @staff_required(*REQUEST_ROLES)
+@require_POST
 def act(request: HttpRequest, reference: str, action: str) -> HttpResponse:
     item = get_request_for_staff(reference)
     chosen = ACTIONS.get(action)
