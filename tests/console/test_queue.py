@@ -59,3 +59,10 @@ def test_it_refuses_customers(desk: Desk) -> None:
     client = desk.client(None)
     client.force_login(desk.staff.olga)
     assert client.get("/console/requests/").status_code == 403
+
+
+def test_it_speaks_dutch(desk: Desk) -> None:
+    desk.open("erasure", days_ago=45)
+    html = desk.client("pia").get("/console/requests/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Wachtrij van verzoeken" in html
+    assert '<span class="tone tone-red">te laat</span>' in html and "wissing (art. 17)" in html
