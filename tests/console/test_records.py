@@ -52,8 +52,12 @@ def test_it_shows_every_personal_field_the_history_and_the_journal_of_a_person(d
     newest = page.context["history"][0]
     assert newest["who"] == "pia@hoster.example"
     assert {"field": "city", "old": "", "new": "Gent"} in newest["changes"]
-    actions = [e.action for e in page.context["journal"]]
+    actions = [line["entry"].action for line in page.context["journal"]]
     assert "registry.person.created" in actions and "registry.person.updated" in actions
+    updated = next(
+        line for line in page.context["journal"] if line["entry"].action == "registry.person.updated"
+    )
+    assert updated["who"] == "pia@hoster.example"
     html = page.content.decode()
     assert "+32 470 12 34 56" in html and "Enter a request about this person" in html
     abuse = desk.client("abe").get(f"/console/people/{anna.pk}/")

@@ -47,7 +47,9 @@ def test_it_verifies_identity_extends_and_fulfils_an_access_request(desk: Desk, 
     assert answer.status_code == 302
     request.refresh_from_db()
     assert request.extended_by == "P1M" and request.due_on > due
-    assert "The deadline is extended" in pia.get(_url(request)).content.decode()
+    timeline = pia.get(_url(request)).content.decode()
+    assert "The deadline is extended" in timeline
+    assert "<small>pia@hoster.example</small>" in timeline and "<small>sam@hoster.example</small>" in timeline
     with commit():
         answer = pia.post(_url(request, "fulfil"), {})
     assert answer.status_code == 302

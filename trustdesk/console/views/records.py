@@ -4,8 +4,10 @@ every personal field the data map declares, the history copies of each change, a
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -140,8 +142,17 @@ def history_copies(record: models.Model) -> list[dict[str, Any]]:
     return rows
 
 
-def journal_rows(ids_by_label: dict[str, set[Any]]) -> list[Any]:
-    return list(journal_about(ids_by_label).order_by("-seq")[:JOURNAL_SHOWN])
+def actor_names(refs: Iterable[str]) -> dict[str, str]:
+    """The log-in names of the users behind ``user:<id>`` references; other references stay as they are."""
+    ids = {ref.removeprefix("user:") for ref in refs if ref.startswith("user:")}
+    users = get_user_model().objects.filter(pk__in=[int(i) for i in ids if i.isdigit()])
+    return {f"user:{user.pk}": user.get_username() for user in users}
+
+
+def journal_rows(ids_by_label: dict[str, set[Any]]) -> list[dict[str, Any]]:
+    entries = list(journal_about(ids_by_label).order_by("-seq")[:JOURNAL_SHOWN])
+    names = actor_names(entry.actor for entry in entries)
+    return [{"entry": entry, "who": names.get(entry.actor, entry.actor)} for entry in entries]
 
 
 @require_safe

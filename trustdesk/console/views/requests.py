@@ -48,7 +48,7 @@ from trustdesk.console.forms import (
     VerifyForm,
     restriction_of,
 )
-from trustdesk.console.views.records import find_people
+from trustdesk.console.views.records import actor_names, find_people
 from trustdesk.registry.models import Person
 from trustdesk.registry.services import Actor, IntakeError
 from trustdesk.rights import clock, queries, services
@@ -312,9 +312,15 @@ def _detail_context(
                 else:
                     lift = LiftForm(prefix="lift", initial={"restriction": restriction.pk})
         restrictions.append({"restriction": restriction, "announce": announce, "lift": lift})
+    timeline = list(item.events.order_by("at", "id"))
+    names = actor_names(event.actor for event in timeline)
     events = [
-        {"event": event, "label": labels.event_label(event.action)}
-        for event in item.events.order_by("at", "id")
+        {
+            "event": event,
+            "label": labels.event_label(event.action),
+            "who": names.get(event.actor, event.actor),
+        }
+        for event in timeline
     ]
     downloads = (
         [{"download": d, "label": d.get_format_display()} for d in item.downloads.order_by("pk")]
