@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.console.conftest import Desk
+from trustdesk.console.forms import ORIGINAL_MAX_BYTES
 from trustdesk.rights.models import Request
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +80,12 @@ def test_it_shows_bad_input_as_errors_and_keeps_what_was_typed(desk: Desk) -> No
         {"kind": "access", "channel": "email", "email": "x@example.org", "ip_addresses": "192.0.2.1 nope"},
     )
     assert ip.status_code == 400 and "Address 2 is not an IP address." in ip.content.decode()
+    big = SimpleUploadedFile("scan.pdf", b"x" * (ORIGINAL_MAX_BYTES + 1))
+    large = sam.post(
+        "/console/requests/new/",
+        {"kind": "access", "channel": "letter", "email": "x@example.org", "original": big},
+    )
+    assert large.status_code == 400 and "The file is larger than 20 MB." in large.content.decode()
     assert not Request.objects.exists()
     assert sam.get("/console/requests/new/?person=999999").status_code == 404
 

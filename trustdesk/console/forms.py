@@ -15,6 +15,9 @@ from trustdesk.rights.models import IdentityMethod, Kind, Objection, Restriction
 
 REASONS = forms.Textarea(attrs={"rows": 3})
 
+#: The largest original (a scanned letter, an e-mail) staff can attach.
+ORIGINAL_MAX_BYTES = 20 * 2**20
+
 
 def _no_card(text: str) -> str:
     if contains_card_number(text):
@@ -196,6 +199,15 @@ class EntryForm(forms.Form):
 
     def clean_details(self) -> str:
         return _no_card(self.cleaned_data.get("details", ""))
+
+    def clean_original(self) -> Any:
+        upload = self.cleaned_data.get("original")
+        if upload is not None and upload.size > ORIGINAL_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(megabytes)s MB."),
+                params={"megabytes": ORIGINAL_MAX_BYTES // 2**20},
+            )
+        return upload
 
     def clean_changes(self) -> dict[str, str]:
         found: dict[str, str] = {}
