@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "ninja",
     "trustdesk.api",
     "trustdesk.rights",
+    "trustdesk.console",
     "trustdesk.accounts",  # before allauth: its templates override allauth's
     "allauth",
     "allauth.account",

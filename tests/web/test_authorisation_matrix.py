@@ -78,6 +78,18 @@ MATRIX: dict[str, tuple[str, str]] = {
     "portal/":                                   ("/portal/",                         "login 200 200 200 200 200 403 403 403 403"),
     "portal/organisations/<int:org_id>/":        ("/portal/organisations/{bakkerij}/", "login 404 200 200 200 200 403 403 403 403"),
     # the console: staff, by role
+    "console/":                                  ("/console/",                        "login 403 403 403 403 403 200 200 403 200"),
+    "console/requests/":                         ("/console/requests/",               "login 403 403 403 403 403 200 200 403 200"),
+    "console/requests/new/":                     ("/console/requests/new/",           "login 403 403 403 403 403 200 200 403 200"),
+    "console/requests/<str:reference>/":         ("/console/requests/{request}/",     "login 403 403 403 403 403 200 200 403 200"),
+    "console/requests/<str:reference>/original/": ("/console/requests/{request}/original/", "login 403 403 403 403 403 200 200 403 200"),
+    "console/requests/<str:reference>/files/<int:pk>/": ("/console/requests/{request}/files/{file}/", "login 403 403 403 403 403 403 200 403 200"),
+    # decisions are POST only, and for privacy officers and administrators (support: identity and withdrawal)
+    "console/requests/<str:reference>/<slug:action>/": ("/console/requests/{request}/fulfil/", "login 403 403 403 403 403 405 405 403 405"),
+    "console/search/":                           ("/console/search/",                 "login 403 403 403 403 403 200 200 200 200"),
+    "console/people/<int:pk>/":                  ("/console/people/{person}/",        "login 403 403 403 403 403 200 200 200 200"),
+    "console/organisations/<int:pk>/":           ("/console/organisations/{bakkerij}/", "login 403 403 403 403 403 200 200 200 200"),
+    "console/policy/":                           ("/console/policy/",                 "login 403 403 403 403 403 200 200 200 200"),
     "console/instructions/":                     ("/console/instructions/",           "login 403 403 403 403 403 200 200 403 200"),
     "console/instructions/new/":                 ("/console/instructions/new/",       "login 403 403 403 403 403 200 200 403 200"),
     "console/instructions/<int:pk>/":            ("/console/instructions/{instruction}/", "login 403 403 403 403 403 200 200 403 200"),
@@ -136,7 +148,7 @@ def _answer(response) -> str:
 
 
 @pytest.fixture
-def world(personas: Personas, publish):
+def world(personas: Personas, publish, data_dir):
     from trustdesk.accounts.services import do_record_instruction
 
     publish(POLICY.replace("attempts: 5", "attempts: 4"))  # a second version, for the comparison page
@@ -161,7 +173,36 @@ def world(personas: Personas, publish):
         "abuse": personas.abe,
         "admin": personas.ada,
     }
-    return visitors, {"bakkerij": personas.bakkerij.pk, "instruction": instruction.pk}
+    request, download = _request_with_a_file(personas)
+    ids = {
+        "bakkerij": personas.bakkerij.pk,
+        "instruction": instruction.pk,
+        "request": request.reference,
+        "file": download.pk,
+        "person": personas.olga.profile.person.pk,
+    }
+    return visitors, ids
+
+
+def _request_with_a_file(personas: Personas):
+    """A fulfilled access request about Olga, with its report, and the letter it came in."""
+    from django.core.files.base import ContentFile
+
+    from trustdesk.registry.services import Actor
+    from trustdesk.rights import services
+    from trustdesk.rights.fulfil import do_fulfil
+
+    staff = Actor.operator("test")
+    made = services.do_open_request(
+        "access",
+        channel="letter",
+        actor=staff,
+        person=personas.olga.profile.person,
+        original=ContentFile(b"a letter", name="letter.txt"),
+    )
+    services.do_verify_identity(made, method="staff", actor=staff)
+    do_fulfil(made, actor=staff)
+    return made, made.downloads.order_by("pk").first()
 
 
 def test_it_gives_each_visitor_the_answer_in_the_matrix(world) -> None:

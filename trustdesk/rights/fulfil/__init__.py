@@ -31,6 +31,8 @@ from trustdesk.rights.fulfil.common import _require_in_progress
 from trustdesk.rights.fulfil.downloads import (
     delete_download_files,
     do_download,
+    do_open_download_as_staff,
+    do_open_original,
     do_purge_downloads,
     downloads_dir,
 )
@@ -69,6 +71,8 @@ __all__ = [
     "do_download",
     "do_fulfil",
     "do_lift_restriction",
+    "do_open_download_as_staff",
+    "do_open_original",
     "do_purge_downloads",
     "do_reapply_erasures",
     "downloads_dir",

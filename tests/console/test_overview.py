@@ -1,0 +1,48 @@
+"""The dashboard's figures and charts, and the policy page with its check and the data map."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.console.conftest import Desk
+from tests.personas import STAFF
+from trustdesk.rights import services
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_counts_requests_per_week_the_median_days_to_answer_and_the_overdue(desk: Desk) -> None:
+    desk.open("access", days_ago=45)  # overdue
+    desk.open("erasure", days_ago=2)
+    answered = desk.open("access", days_ago=10)
+    old = desk.open("portability", days_ago=120)  # before the twelve weeks shown
+    services.do_withdraw_request(old, actor=STAFF)
+    services.do_refuse(answered, ground="excessive", reasons="The fourth this month.", actor=STAFF)
+    page = desk.client("pia").get("/console/")
+    assert page.status_code == 200
+    assert page.context["overdue"] == 1 and page.context["open_count"] == 2
+    assert page.context["median"] == 10
+    assert page.context["received"] == 3
+    bars = page.context["weekly"].bars
+    assert sorted(bar.css for bar in bars) == ["kind-access", "kind-access", "kind-erasure"]
+    assert all(bar.height > 0 and bar.y + bar.height <= page.context["weekly"].base + 0.01 for bar in bars)
+    html = page.content.decode()
+    assert '<svg class="chart"' in html and 'class="kind-access"' in html and 'class="kind-erasure"' in html
+    assert "style=" not in html and "<script" not in html
+
+
+def test_it_shows_the_policy_in_effect_its_check_and_the_data_map(desk: Desk) -> None:
+    page = desk.client("abe").get("/console/policy/")
+    assert page.status_code == 200
+    version = page.context["version"]
+    html = page.content.decode()
+    assert f'href="/privacy/versions/{version.number}"' in html
+    entries = {(e.model, e.field) for e in page.context["entries"]}
+    assert ("registry.person", "email") in entries and ("rights.request", "details") in entries
+    assert "pseudonymise" in html
+    assert all(line["tone"].startswith("tone tone-") for line in page.context["findings"])
+
+
+def test_it_keeps_the_dashboard_from_the_abuse_desk(desk: Desk) -> None:
+    assert desk.client("abe").get("/console/").status_code == 403
+    assert desk.client(None).get("/console/policy/").status_code == 302

@@ -1,0 +1,77 @@
+"""Search by name, e-mail address, domain name or IP address; a record's personal fields, history and journal."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.console.conftest import Desk
+from tests.personas import STAFF
+from trustdesk.registry.models import ServiceIdentifier
+from trustdesk.registry.services import Actor, do_create, do_update
+
+pytestmark = pytest.mark.django_db
+
+
+def _identifiers(desk: Desk) -> None:
+    for kind, value in (("domain", "anna-blog.be"), ("ip_address", "192.0.2.10")):
+        do_create(
+            ServiceIdentifier, {"service": desk.people.hosting, "kind": kind, "value": value}, actor=STAFF
+        )
+
+
+@pytest.mark.parametrize(
+    "query", ["Anna Peeters", "peeters", "anna@example", "anna-blog.be", "www.anna-blog.be", "192.0.2.10"]
+)
+def test_it_finds_people_and_organisations(desk: Desk, query: str) -> None:
+    _identifiers(desk)
+    page = desk.client("abe").get("/console/search/", {"q": query})
+    assert page.status_code == 200
+    people = page.context["people"]
+    organisations = [o for o, _ in page.context["organisations"]]
+    if query in ("anna-blog.be", "192.0.2.10"):
+        assert organisations == [desk.people.private]
+        assert query in page.content.decode()
+    elif query == "www.anna-blog.be":
+        assert organisations == []  # a subdomain is not the domain
+    else:
+        assert desk.people.anna in people
+
+
+def test_it_refuses_a_query_too_short(desk: Desk) -> None:
+    page = desk.client("sam").get("/console/search/", {"q": "a"})
+    assert page.status_code == 400 and page.context["people"] == []
+
+
+def test_it_shows_every_personal_field_the_history_and_the_journal_of_a_person(desk: Desk) -> None:
+    anna = desk.people.anna
+    do_update(anna, {"city": "Gent"}, actor=Actor(ref=f"user:{desk.staff.pia.pk}", user=desk.staff.pia))
+    page = desk.client("pia").get(f"/console/people/{anna.pk}/")
+    assert page.status_code == 200
+    names = [f["name"] for f in page.context["fields"]]
+    assert names == list(type(anna).data_map.personal)
+    newest = page.context["history"][0]
+    assert newest["who"] == "pia@hoster.example"
+    assert {"field": "city", "old": "", "new": "Gent"} in newest["changes"]
+    actions = [line["entry"].action for line in page.context["journal"]]
+    assert "registry.person.created" in actions and "registry.person.updated" in actions
+    updated = next(
+        line for line in page.context["journal"] if line["entry"].action == "registry.person.updated"
+    )
+    assert updated["who"] == "pia@hoster.example"
+    html = page.content.decode()
+    assert "+32 470 12 34 56" in html and "Enter a request about this person" in html
+    abuse = desk.client("abe").get(f"/console/people/{anna.pk}/")
+    assert abuse.status_code == 200 and "Enter a request about this person" not in abuse.content.decode()
+    assert desk.client("pia").get("/console/people/999999/").status_code == 404
+
+
+def test_it_shows_an_organisation_with_its_services_and_identifiers(desk: Desk) -> None:
+    _identifiers(desk)
+    page = desk.client("sam").get(f"/console/organisations/{desk.people.private.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "anna-blog.be" in html and "192.0.2.10" in html and "Kerkstraat" not in html
+    assert next(f["name"] for f in page.context["fields"]) == "name"
+    client = desk.client(None)
+    client.force_login(desk.staff.olga)
+    assert client.get(f"/console/organisations/{desk.people.private.pk}/").status_code == 403

@@ -1,0 +1,265 @@
+"""The console's forms: queue filters, the decisions on a request, staff entry and search."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from trustdesk.console import labels
+from trustdesk.lib.cards import CARD_MESSAGE, contains_card_number
+from trustdesk.lib.pseudonyms import canonical
+from trustdesk.rights.models import IdentityMethod, Kind, Objection, Restriction, Status
+
+REASONS = forms.Textarea(attrs={"rows": 3})
+
+#: The largest original (a scanned letter, an e-mail) staff can attach.
+ORIGINAL_MAX_BYTES = 20 * 2**20
+
+
+def _no_card(text: str) -> str:
+    if contains_card_number(text):
+        raise forms.ValidationError(CARD_MESSAGE)
+    return text
+
+
+def _status_choices() -> list[tuple[str, Any]]:
+    return [("", _("every status")), *((value, badge.label) for value, badge in labels.STATUS.items())]
+
+
+def _kind_choices() -> list[tuple[str, Any]]:
+    return [("", _("every kind")), *labels.KIND.items()]
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=_status_choices)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=_kind_choices)
+    closed = forms.BooleanField(label=_("Closed requests too"), required=False)
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=REASONS, help_text=_("Optional.")
+    )
+
+    def clean_note(self) -> str:
+        return _no_card(self.cleaned_data.get("note", ""))
+
+
+class VerifyForm(forms.Form):
+    method = forms.ChoiceField(
+        label=_("How identity was established"),
+        widget=forms.RadioSelect,
+        choices=[
+            (IdentityMethod.ID_DOCUMENT, labels.IDENTITY[IdentityMethod.ID_DOCUMENT]),
+            (IdentityMethod.STAFF, labels.IDENTITY[IdentityMethod.STAFF]),
+        ],
+    )
+    note = forms.CharField(
+        label=_("What was checked"),
+        required=False,
+        max_length=300,
+        help_text=_("For example: the name and photo of a passport matched. Never the document's number."),
+    )
+
+    def clean_note(self) -> str:
+        return _no_card(self.cleaned_data.get("note", ""))
+
+
+class ExtendForm(forms.Form):
+    by = forms.ChoiceField(
+        label=_("Extend by"),
+        choices=[("P1M", _("one month")), ("P2M", _("two months"))],
+        initial="P2M",
+        help_text=_("At most what the policy in effect allows."),
+    )
+    reason = forms.CharField(
+        label=_("Reasons"),
+        max_length=2000,
+        widget=REASONS,
+        help_text=_("The person is told them (Art. 12(3))."),
+    )
+
+    def clean_reason(self) -> str:
+        return _no_card(self.cleaned_data.get("reason", ""))
+
+
+class RefuseForm(forms.Form):
+    ground = forms.ChoiceField(label=_("Ground"), choices=list(labels.GROUND.items()))
+    reasons = forms.CharField(
+        label=_("Reasons"),
+        max_length=5000,
+        widget=REASONS,
+        help_text=_("The person is told them, and of their right to complain (Art. 12(4))."),
+    )
+
+    def clean_reasons(self) -> str:
+        return _no_card(self.cleaned_data.get("reasons", ""))
+
+
+class EmptyForm(forms.Form):
+    """A button: fulfil, confirm an erasure."""
+
+
+class ObjectionForm(forms.Form):
+    objection = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("upheld", labels.DECISION[Objection.Decision.UPHELD].label),
+            ("rejected", labels.DECISION[Objection.Decision.REJECTED].label),
+        ],
+    )
+    reasons = forms.CharField(label=_("Reasons"), max_length=5000, widget=REASONS)
+
+    def clean_reasons(self) -> str:
+        return _no_card(self.cleaned_data.get("reasons", ""))
+
+
+class AnnounceLiftForm(forms.Form):
+    restriction = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Why the restriction will be lifted"),
+        max_length=2000,
+        widget=REASONS,
+        help_text=_("The person is told before it is lifted (Art. 18(3))."),
+    )
+
+    def clean_reason(self) -> str:
+        return _no_card(self.cleaned_data.get("reason", ""))
+
+
+class LiftForm(forms.Form):
+    restriction = forms.IntegerField(widget=forms.HiddenInput)
+
+
+def restriction_of(form: forms.Form, person_id: int | None) -> Restriction | None:
+    """The restriction named by the form, when it belongs to the request's person."""
+    if person_id is None:
+        return None
+    return Restriction.objects.filter(pk=form.cleaned_data["restriction"], person_id=person_id).first()
+
+
+class EntryForm(forms.Form):
+    """A request received by letter, phone, e-mail or in person."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=list(labels.KIND.items()))
+    channel = forms.ChoiceField(
+        label=_("Received by"), choices=[(c, labels.CHANNEL[c]) for c in labels.STAFF_CHANNELS]
+    )
+    person = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    email = forms.EmailField(
+        label=_("E-mail address for the answer"),
+        required=False,
+        max_length=254,
+        help_text=_("Needed when no person is chosen; otherwise the person's address on record is used."),
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the answer"),
+        required=False,
+        choices=[("", _("the person's language")), ("en", "English"), ("nl", "Nederlands")],
+    )
+    details = forms.CharField(
+        label=_("What the person asked"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("In their words. Never a card number."),
+    )
+    changes = forms.CharField(
+        label=_("Rectification: the right values"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line: field=value, for example city=Gent."),
+    )
+    purposes = forms.CharField(
+        label=_("Objection or consent withdrawal: purposes"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "Purpose keys of the policy, separated by spaces; direct_marketing for every marketing use."
+        ),
+    )
+    ip_addresses = forms.CharField(
+        label=_("IP addresses for web server logs"),
+        required=False,
+        max_length=2000,
+        help_text=_("Access or erasure: separated by spaces."),
+    )
+    send_to = forms.EmailField(label=_("Portability: send to another party"), required=False, max_length=254)
+    original = forms.FileField(
+        label=_("The original letter or e-mail"),
+        required=False,
+        help_text=_("A scan, a photo or the e-mail as a file."),
+    )
+
+    def clean_details(self) -> str:
+        return _no_card(self.cleaned_data.get("details", ""))
+
+    def clean_original(self) -> Any:
+        upload = self.cleaned_data.get("original")
+        if upload is not None and upload.size > ORIGINAL_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(megabytes)s MB."),
+                params={"megabytes": ORIGINAL_MAX_BYTES // 2**20},
+            )
+        return upload
+
+    def clean_changes(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for number, line in enumerate(self.cleaned_data.get("changes", "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            name, sep, value = line.partition("=")
+            if not sep or not name.strip():
+                raise forms.ValidationError(
+                    _("Line %(number)s: write field=value."), params={"number": number}
+                )
+            found[name.strip()] = _no_card(value.strip())
+        return found
+
+    def clean_ip_addresses(self) -> list[str]:
+        found: list[str] = []
+        for number, part in enumerate(self.cleaned_data.get("ip_addresses", "").replace(",", " ").split(), 1):
+            try:
+                ipaddress.ip_address(part)
+            except ValueError:
+                raise forms.ValidationError(
+                    _("Address %(number)s is not an IP address."), params={"number": number}
+                ) from None
+            found.append(canonical(part, "ip"))
+        return found
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = data.get("kind")
+        if kind == Kind.RECTIFICATION and not data.get("changes"):
+            self.add_error("changes", _("A rectification needs the right values."))
+        return data
+
+    def specifics(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        specifics: dict[str, Any] = {}
+        if data.get("changes"):
+            specifics["changes"] = data["changes"]
+        purposes = (data.get("purposes") or "").replace(",", " ").split()
+        if purposes:
+            specifics["purposes"] = purposes
+        if data.get("ip_addresses"):
+            specifics["ip_addresses"] = data["ip_addresses"]
+        if data.get("send_to"):
+            specifics["send_to"] = data["send_to"]
+        return specifics
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Name, e-mail address, domain name or IP address"), max_length=253, min_length=2
+    )
+
+
+OPEN_STATUSES = [s for s in Status.values if s not in Status.closed()]

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from trustdesk.console.views import overview, records, requests
+
+urlpatterns = [
+    path("", overview.dashboard, name="dashboard"),
+    path("requests/", requests.queue, name="queue"),
+    path("requests/new/", requests.entry, name="entry"),
+    path("requests/<str:reference>/", requests.detail, name="request"),
+    path("requests/<str:reference>/original/", requests.original, name="request_original"),
+    path("requests/<str:reference>/files/<int:pk>/", requests.download, name="request_file"),
+    path("requests/<str:reference>/<slug:action>/", requests.act, name="request_action"),
+    path("search/", records.search, name="search"),
+    path("people/<int:pk>/", records.person, name="person"),
+    path("organisations/<int:pk>/", records.organisation, name="organisation"),
+    path("policy/", overview.policy, name="policy"),
+]

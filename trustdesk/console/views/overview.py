@@ -1,0 +1,68 @@
+"""The dashboard (requests per week, median days to answer, overdue) and the policy in effect with its data map."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from trustdesk.accounts.access import staff_required
+from trustdesk.console import charts
+from trustdesk.console.access import POLICY_ROLES, REQUEST_ROLES
+from trustdesk.lib.datamap import personal_fields
+from trustdesk.lib.deadlines import Urgency
+from trustdesk.policy.datamap_check import check_against_datamap
+from trustdesk.policy.lint import Finding, Severity, lint
+from trustdesk.policy.queries import upcoming_versions, version_in_effect
+
+SEVERITY_TONES = {Severity.ERROR: "red", Severity.WARNING: "orange", Severity.INFO: "blue"}
+
+
+@require_safe
+@staff_required(*REQUEST_ROLES)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    weekly, legend, received = charts.requests_per_week(today)
+    median_chart, median = charts.median_days(today)
+    urgency_chart, by_urgency = charts.open_by_urgency(today)
+    return render(
+        request,
+        "console/dashboard.html",
+        {
+            "weekly": weekly,
+            "legend": legend,
+            "received": received,
+            "median_chart": median_chart,
+            "median": median,
+            "urgency_chart": urgency_chart,
+            "overdue": by_urgency[Urgency.OVERDUE],
+            "open_count": sum(by_urgency.values()),
+            "weeks": charts.WEEKS,
+            "section": "dashboard",
+        },
+    )
+
+
+@require_safe
+@staff_required(*POLICY_ROLES)
+def policy(request: HttpRequest) -> HttpResponse:
+    version = version_in_effect()
+    found: list[Finding] = []
+    if version is not None:
+        loaded = version.loaded
+        found = lint(loaded) + check_against_datamap(loaded)
+    findings = [{"finding": f, "tone": f"tone tone-{SEVERITY_TONES[f.severity]}"} for f in found]
+    entries = sorted(personal_fields(), key=lambda e: (e.model, e.field))
+    return render(
+        request,
+        "console/policy.html",
+        {
+            "version": version,
+            "upcoming": upcoming_versions(),
+            "findings": findings,
+            "errors": sum(1 for f in found if f.severity is Severity.ERROR),
+            "entries": entries,
+            "section": "policy",
+        },
+    )

@@ -1,0 +1,199 @@
+"""Search people and organisations (name, e-mail address, domain name, IP address) and their record pages:
+every personal field the data map declares, the history copies of each change, and the journal about them."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from trustdesk.accounts.access import role_of, staff_required
+from trustdesk.console import labels
+from trustdesk.console.access import (
+    RECORD_ROLES,
+    REQUEST_ROLES,
+    get_organisation_for_staff,
+    get_person_for_staff,
+)
+from trustdesk.console.forms import SearchForm
+from trustdesk.lib.pseudonyms import canonical
+from trustdesk.registry.datamap_ops import journal_about, label
+from trustdesk.registry.models import Organisation, Person, ServiceIdentifier
+
+RESULTS = 50
+HISTORY_TYPES = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
+HISTORY_SHOWN = 200
+JOURNAL_SHOWN = 200
+
+
+def find_people(query: str) -> list[Person]:
+    """People whose name or e-mail address contains the query (every word of it, for names)."""
+    words = query.split()
+    condition = Q(email__icontains=query)
+    if words:
+        by_name = Q()
+        for word in words:
+            by_name &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+        condition |= by_name
+    return list(Person.objects.filter(condition).order_by("last_name", "first_name", "pk")[:RESULTS])
+
+
+def _identifier_value(query: str) -> str:
+    try:
+        return canonical(str(ipaddress.ip_address(query)), "ip")
+    except ValueError:
+        return query.lower().rstrip(".")
+
+
+def find_organisations(query: str) -> list[tuple[Organisation, list[ServiceIdentifier]]]:
+    """Organisations by name or e-mail address, and those holding a domain name or IP address like the query."""
+    value = _identifier_value(query)
+    identifiers = list(
+        ServiceIdentifier.objects.filter(Q(value__iexact=value) | Q(value__iendswith="." + value))
+        .select_related("service__organisation")
+        .order_by("value")[:RESULTS]
+    )
+    matched: dict[int, tuple[Organisation, list[ServiceIdentifier]]] = {}
+    for identifier in identifiers:
+        organisation = identifier.service.organisation
+        matched.setdefault(organisation.pk, (organisation, []))[1].append(identifier)
+    for organisation in Organisation.objects.filter(
+        Q(name__icontains=query) | Q(email__icontains=query)
+    ).order_by("name", "pk")[:RESULTS]:
+        matched.setdefault(organisation.pk, (organisation, []))
+    return list(matched.values())[:RESULTS]
+
+
+@require_safe
+@staff_required(*RECORD_ROLES)
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    people: list[Person] = []
+    organisations: list[tuple[Organisation, list[ServiceIdentifier]]] = []
+    if form.is_valid():
+        query = form.cleaned_data["q"].strip()
+        people = find_people(query)
+        organisations = find_organisations(query)
+    return render(
+        request,
+        "console/search.html",
+        {
+            "form": form,
+            "people": people,
+            "organisations": organisations,
+            "searched": form.is_valid(),
+            "section": "search",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def personal_fields(record: models.Model) -> list[dict[str, Any]]:
+    """Every personal field the data map declares for the record, with its value and category."""
+    mapping = type(record).data_map  # type: ignore[attr-defined]
+    rows = []
+    for name, declared in mapping.personal.items():
+        field = record._meta.get_field(name)
+        rows.append(
+            {
+                "name": name,
+                "label": getattr(field, "verbose_name", name),
+                "value": getattr(record, name),
+                "category": declared.category,
+                "erasure": declared.erasure.value,
+            }
+        )
+    return rows
+
+
+def history_copies(record: models.Model) -> list[dict[str, Any]]:
+    """The history copies of the record, newest first: who, when, and each changed field's old value."""
+    manager = record.history  # type: ignore[attr-defined]
+    copies = list(
+        manager.select_related("history_user").order_by("history_date", "history_id")[:HISTORY_SHOWN]
+    )
+    rows = []
+    previous = None
+    for copy in copies:
+        changes: list[dict[str, Any]] = []
+        if previous is not None:
+            delta = copy.diff_against(previous)
+            changes = [{"field": c.field, "old": c.old, "new": c.new} for c in delta.changes]
+        user = copy.history_user
+        rows.append(
+            {
+                "at": copy.history_date,
+                "who": user.get_username() if user is not None else "",
+                "type": HISTORY_TYPES.get(copy.history_type, copy.history_type),
+                "reason": copy.history_change_reason or "",
+                "changes": changes,
+            }
+        )
+        previous = copy
+    rows.reverse()
+    return rows
+
+
+def actor_names(refs: Iterable[str]) -> dict[str, str]:
+    """The log-in names of the users behind ``user:<id>`` references; other references stay as they are."""
+    ids = {ref.removeprefix("user:") for ref in refs if ref.startswith("user:")}
+    users = get_user_model().objects.filter(pk__in=[int(i) for i in ids if i.isdigit()])
+    return {f"user:{user.pk}": user.get_username() for user in users}
+
+
+def journal_rows(ids_by_label: dict[str, set[Any]]) -> list[dict[str, Any]]:
+    entries = list(journal_about(ids_by_label).order_by("-seq")[:JOURNAL_SHOWN])
+    names = actor_names(entry.actor for entry in entries)
+    return [{"entry": entry, "who": names.get(entry.actor, entry.actor)} for entry in entries]
+
+
+@require_safe
+@staff_required(*RECORD_ROLES)
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    found = get_person_for_staff(pk)
+    requests = list(found.requests.order_by("-received_at")) if role_of(request.user) in REQUEST_ROLES else []
+    return render(
+        request,
+        "console/person.html",
+        {
+            "person": found,
+            "fields": personal_fields(found),
+            "roles": found.roles.select_related("organisation").order_by("organisation__name"),
+            "requests": [
+                {"request": r, "kind": labels.KIND[r.kind], "status": labels.STATUS[r.status]}
+                for r in requests
+            ],
+            "may_enter": role_of(request.user) in REQUEST_ROLES,
+            "history": history_copies(found),
+            "journal": journal_rows({label(Person): {found.pk}, "rights.request": {r.pk for r in requests}}),
+            "section": "search",
+        },
+    )
+
+
+@require_safe
+@staff_required(*RECORD_ROLES)
+def organisation(request: HttpRequest, pk: int) -> HttpResponse:
+    found = get_organisation_for_staff(pk)
+    services = list(found.services.prefetch_related("identifiers").order_by("kind", "label"))
+    return render(
+        request,
+        "console/organisation.html",
+        {
+            "organisation": found,
+            "fields": personal_fields(found),
+            "roles": found.roles.select_related("person").order_by("kind", "person__last_name"),
+            "services": services,
+            "history": history_copies(found),
+            "journal": journal_rows({label(Organisation): {found.pk}}),
+            "section": "search",
+        },
+    )
