@@ -74,7 +74,7 @@ def test_it_expires_web_logs_only_where_the_policy_keeps_them(publish, settings,
     log.write_text(combined(when=old.strftime("%d/%b/%Y:%H:%M:%S +0000")) + "\n", encoding="utf-8")
     ingest([str(log)], actor=Actor.system(), site="shop.example", now=old + dt.timedelta(days=1))
     result = expire_weblogs(Actor.system())
-    assert result["partitions"] == 1 and result["hits"] == 1
+    assert result is not None and result["partitions"] == 1 and result["hits"] == 1
     assert not list((tmp_path / "weblogs").glob("site=*/day=*/*.parquet"))
 
 
