@@ -18,8 +18,9 @@ _OSSC = yaml.safe_load((EXAMPLES / "ossc-be.yaml").read_text(encoding="utf-8"))
 AUP_POLICY = POLICY + yaml.safe_dump({"acceptable_use": _OSSC["acceptable_use"]}, allow_unicode=True)
 
 
-def _page(client: Client, query: str = "", **headers: str) -> str:
-    response = client.get("/acceptable-use" + query, **headers)
+def _page(client: Client, query: str = "", *, accept_language: str = "") -> str:
+    headers = {"Accept-Language": accept_language} if accept_language else {}
+    response = client.get("/acceptable-use" + query, headers=headers)
     assert response.status_code == 200
     return html.unescape(response.content.decode())
 
@@ -88,7 +89,7 @@ def test_it_says_what_a_report_should_hold_in_each_language(client: Client, publ
 
 def test_it_follows_the_visitors_language_and_the_switch(client: Client, publish) -> None:
     publish(AUP_POLICY)
-    page = _page(client, HTTP_ACCEPT_LANGUAGE="nl-BE,nl;q=0.9")
+    page = _page(client, accept_language="nl-BE,nl;q=0.9")
     assert '<html lang="nl">' in page and "Beleid voor aanvaardbaar gebruik" in page
     assert 'href="?lang=en"' in page
     page = _page(client, "?lang=xx")
@@ -97,7 +98,7 @@ def test_it_follows_the_visitors_language_and_the_switch(client: Client, publish
 
 def test_it_links_the_policy_from_every_pages_footer_when_there_is_one(client: Client, publish) -> None:
     publish(AUP_POLICY)
-    for url in ("/", "/privacy", "/privacy/versions", "/acceptable-use", "/privacy/request"):
+    for url in ("/", "/privacy", "/privacy/versions", "/cookies", "/acceptable-use", "/privacy/request"):
         footer = client.get(url).content.decode().split('<footer class="container site-footer">')[1]
         assert 'href="/acceptable-use"' in footer, url
 
