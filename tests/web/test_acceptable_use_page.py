@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 #: The test policy with the acceptable use policy of seed 001 (eleven categories, eight sanctions).
 _OSSC = yaml.safe_load((EXAMPLES / "ossc-be.yaml").read_text(encoding="utf-8"))
-AUP_POLICY = POLICY + yaml.safe_dump({"acceptable_use": _OSSC["acceptable_use"]}, allow_unicode=True)
+AUP_POLICY = POLICY + yaml.safe_dump(
+    {"acceptable_use": _OSSC["acceptable_use"]}, allow_unicode=True, sort_keys=False
+)
 
 
 def _page(client: Client, query: str = "", *, accept_language: str = "") -> str:
