@@ -164,10 +164,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 8
 # Cookies (P2.2, docs/cookies.md): the session cookie ends with the browser session (as allauth makes
-# it at log-in, ACCOUNT_SESSION_REMEMBER below), and the session itself on the server after eight hours
-# at most; the CSRF cookie expires after eight hours. Trustdesk sets no language cookie (the language follows ?lang= and the browser's
-# Accept-Language); messages are kept in the session, never in a cookie, because a message may name
-# the visitor's e-mail address.
+# it at log-in, ACCOUNT_SESSION_REMEMBER below), the session itself on the server after eight hours at
+# most; the CSRF cookie expires after eight hours. Trustdesk sets no language cookie (the language
+# follows ?lang= and the browser's Accept-Language); messages are kept in the session, never in a
+# cookie, because a message may name the visitor's e-mail address.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_AGE = SESSION_COOKIE_AGE
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
