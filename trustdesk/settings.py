@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost after security: it sees every cookie the others set, and drops optional ones without consent.
+    "trustdesk.consent.middleware.CookieConsentMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -102,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "trustdesk.web.context_processors.site",
+                "trustdesk.consent.context_processors.cookie_banner",
             ],
         },
     },
@@ -177,7 +180,14 @@ CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 8
-LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+# Cookies (P2.2, docs/cookies.md): the session cookie ends with the browser session (as allauth makes
+# it at log-in, ACCOUNT_SESSION_REMEMBER below), the session itself on the server after eight hours at
+# most; the CSRF cookie expires after eight hours. Trustdesk sets no language cookie (the language
+# follows ?lang= and the browser's Accept-Language); messages are kept in the session, never in a
+# cookie, because a message may name the visitor's e-mail address.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_COOKIE_AGE = SESSION_COOKIE_AGE
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("trustdesk.web.urls")),
     path("", include("trustdesk.policy.urls")),
     path("", include("trustdesk.rights.urls")),
+    path("", include("trustdesk.consent.urls")),
     path("account/", include("trustdesk.accounts.urls")),
     path("account/", include("allauth.urls")),
     path("portal/", include((portal_urlpatterns, "portal"))),

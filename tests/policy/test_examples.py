@@ -262,7 +262,28 @@ def test_it_requires_the_order_fields_of_the_seed_in_openitc_uk():
 def test_it_declares_cookies_with_an_expiry_and_no_personal_data_in_openitc_uk():
     cookies = policy("openitc-uk.yaml").cookies
     assert cookies
-    assert all(cookie.expiry != "session" and not cookie.personal_data for cookie in cookies)
+    assert not any(cookie.personal_data for cookie in cookies)
+    # Every cookie has an expiry; the one that ends with the browser session (Trustdesk's own session
+    # cookie) is strictly necessary, and no cookie outlives the visit without a date.
+    assert all(cookie.expiry != "session" or cookie.purpose == "strictly_necessary" for cookie in cookies)
+    assert {cookie.name for cookie in cookies if cookie.expiry == "session"} == {"sessionid"}
+
+
+def test_it_declares_the_cookies_trustdesk_sets_in_every_example():
+    from trustdesk.consent.cookies import seconds, trustdesk_cookies
+
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        declared = {cookie.name: cookie for cookie in policy(path.name).cookies}
+        for own in trustdesk_cookies():
+            cookie = next((declared[n] for n in own.aliases if n in declared), None)
+            assert cookie is not None, f"{path.name} does not declare {own.name}"
+            assert cookie.purpose == "strictly_necessary" and not cookie.personal_data, (path.name, own.name)
+            # declared as long as it lasts: ending with the session, or after exactly its lifetime
+            if own.max_age is None:
+                assert cookie.expiry == "session", (path.name, own.name)
+            else:
+                assert not isinstance(cookie.expiry, str), (path.name, own.name)
+                assert abs(seconds(cookie.expiry) - own.max_age) <= 60, (path.name, own.name)
 
 
 def test_it_records_the_third_party_sources_in_openitc_uk():

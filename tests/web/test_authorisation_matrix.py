@@ -39,6 +39,9 @@ MATRIX: dict[str, tuple[str, str]] = {
     "privacy/versions":                          ("/privacy/versions",                "200 200 200 200 200 200 200 200 200 200"),
     "privacy/versions/<int:number>":             ("/privacy/versions/1",              "200 200 200 200 200 200 200 200 200 200"),
     "privacy/versions/<int:old>/compare/<int:new>": ("/privacy/versions/1/compare/2", "200 200 200 200 200 200 200 200 200 200"),
+    # the acceptable use policy (this policy has none: a page that says so) and the cookie settings: public
+    "acceptable-use":                            ("/acceptable-use",                  "404 404 404 404 404 404 404 404 404 404"),
+    "cookies":                                   ("/cookies",                         "200 200 200 200 200 200 200 200 200 200"),
     # data-subject requests from people without an account; the links work only for who holds them
     "privacy/request":                           ("/privacy/request",                 "200 200 200 200 200 200 200 200 200 200"),
     "privacy/request/confirm/<str:token>":       ("/privacy/request/confirm/bogus",   "200 200 200 200 200 200 200 200 200 200"),

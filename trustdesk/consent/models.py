@@ -109,3 +109,52 @@ class ConsentEvent(models.Model):
         if self.pk is not None and not self._state.adding:
             raise ConsentImmutable(f"consent event {self.pk} is evidence and cannot be changed")
         super().save(*args, **kwargs)
+
+
+class CookieChoiceKind(models.TextChoices):
+    """Which button the visitor pressed."""
+
+    ALL = "all", "accept all"
+    NECESSARY = "necessary", "only necessary"
+    SELECTED = "selected", "chosen per purpose"
+
+
+class CookieChoice(models.Model):
+    """A visitor's choice about the cookies of the policy in effect, with its proof (P2.2).
+
+    Visitors are anonymous, so a choice is tied to a browser, not to a person: ``consent_id`` is a
+    random identifier, made when the visitor first chooses and kept in the choice cookie; every later
+    change of that browser's choice is a new row under the same id, so a browser's history is its rows
+    in order and its choice is the latest. Nothing else about the visitor is kept: no IP address (not
+    even a pseudonym), no user agent, no account. Rows are evidence: never changed, never deleted
+    by Trustdesk.
+    """
+
+    consent_id = models.CharField(max_length=32, help_text="The random identifier in the choice cookie")
+    at = models.DateTimeField()
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
+    choice = models.CharField(max_length=10, choices=CookieChoiceKind.choices)
+    offered = models.JSONField(
+        default=list, help_text="The purposes with optional cookies the visitor was asked about"
+    )
+    accepted = models.JSONField(default=list, help_text="The purposes the visitor accepted cookies for")
+    lang = models.CharField(max_length=10, help_text="The language the choice was offered in")
+
+    # The consent id is random, made for this choice alone and linked to nothing else Trustdesk holds
+    # (no account, no person, no address): it singles out no one, so no field here is personal data.
+    data_map = ModelMap(
+        personal={},
+        not_personal=("id", "consent_id", "at", "policy_version", "choice", "offered", "accepted", "lang"),
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["consent_id", "at"], name="cookiechoice_consent_at")]
+
+    def __str__(self) -> str:
+        return f"cookie choice {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ConsentImmutable(f"cookie choice {self.pk} is evidence and cannot be changed")
+        super().save(*args, **kwargs)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from trustdesk.consent.models import ConsentEvent, Kind, State
+from trustdesk.consent.models import ConsentEvent, CookieChoice, Kind, State
 from trustdesk.registry.models import Person
 
 
@@ -84,3 +84,12 @@ def people_with_consent(purpose: str) -> QuerySet[Person]:
         .values("kind")[:1]
     )
     return Person.objects.annotate(consent_kind=latest_kind).filter(consent_kind=Kind.GIVEN)
+
+
+def latest_cookie_choice(consent_id: str) -> CookieChoice | None:
+    """The latest recorded cookie choice under a consent id, or None."""
+    return CookieChoice.objects.filter(consent_id=consent_id).order_by("-at", "-id").first()
+
+
+def cookie_choice_history(consent_id: str) -> list[CookieChoice]:
+    return list(CookieChoice.objects.filter(consent_id=consent_id).order_by("at", "id"))

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import translation
 from django.views.decorators.http import require_safe
 
+from trustdesk.policy.acceptable_use import acceptable_use_page
 from trustdesk.policy.diff import diff, show
 from trustdesk.policy.models import PolicyVersion
 from trustdesk.policy.queries import upcoming_versions, version_in_effect, versions_with_periods
@@ -54,6 +55,31 @@ def statement(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = "3600"
         return response
     return _statement_page(request, version, current=True)
+
+
+@require_safe
+def acceptable_use(request: HttpRequest) -> HttpResponse:
+    """The acceptable use policy in effect (P1.1, P1.2), in the visitor's language with the same switch."""
+    version = version_in_effect()
+    if version is None:
+        response = render(request, "policy/none.html", status=503)
+        response["Retry-After"] = "3600"
+        return response
+    policy = version.loaded.policy
+    lang = _language(request, list(policy.languages))
+    translation.activate(lang)
+    if policy.acceptable_use is None:
+        return render(request, "policy/no_acceptable_use.html", {"page_lang": lang}, status=404)
+    return render(
+        request,
+        "policy/acceptable_use.html",
+        {
+            "version": version,
+            "aup": acceptable_use_page(policy.acceptable_use, lang),
+            "page_lang": lang,
+            "languages": [(code, _LANGUAGE_NAMES.get(code, code)) for code in policy.languages],
+        },
+    )
 
 
 @require_safe

@@ -22,6 +22,7 @@ from django.core.files.base import File
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from trustdesk.journal.services import record
 from trustdesk.lib import mail
@@ -368,9 +369,9 @@ def do_confirm_link(token: str) -> tuple[Request, str]:
     digest = hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
     verification = Verification.objects.select_for_update().filter(token_sha256=digest).first()
     if verification is None or verification.used_at is not None:
-        raise LinkError("this link is not valid, or has been used already")
+        raise LinkError(gettext("this link is not valid, or has been used already"))
     if verification.expires_at < _now():
-        raise LinkError("this link has expired: please send your request again")
+        raise LinkError(gettext("this link has expired: please send your request again"))
     verification.used_at = _now()
     verification.save(update_fields=["used_at"])
     request = verification.request
@@ -382,7 +383,7 @@ def do_confirm_link(token: str) -> tuple[Request, str]:
 
         do_confirm_erasure(request, actor=actor)
     else:
-        raise LinkError("this link is not valid")
+        raise LinkError(gettext("this link is not valid, or has been used already"))
     return request, verification.purpose
 
 

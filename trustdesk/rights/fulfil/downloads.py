@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from trustdesk.registry.services import Actor
 from trustdesk.rights import clock
@@ -102,10 +103,10 @@ def do_download(token: str, *, actor: Actor) -> tuple[Download, bytes]:
     digest = hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
     download = Download.objects.select_for_update().filter(token_sha256=digest).first()
     if download is None or download.deleted_at is not None:
-        raise LookupError("this download does not exist, or has been deleted")
+        raise LookupError(gettext("this download does not exist, or has been deleted"))
     if download.expires_at <= timezone.now():
         delete_download_files([download])
-        raise LookupError("this download has expired and has been deleted")
+        raise LookupError(gettext("this download has expired and has been deleted"))
     content = (Path(settings.DATA_DIR) / download.path).read_bytes()
     download.times_downloaded += 1
     download.save(update_fields=["times_downloaded"])
