@@ -21,8 +21,15 @@ pytestmark = pytest.mark.django_db
 REMOTE = "127.0.0.1"
 
 
+class _Ids(dict[str, object]):
+    """The matrix's placeholders; one this audit does not set is a record that does not exist (1)."""
+
+    def __missing__(self, key: str) -> object:
+        return 1
+
+
 def _urls(ids: dict[str, int]) -> list[str]:
-    return [path.format(**ids) for path, _ in MATRIX.values()]
+    return [path.format_map(_Ids(ids)) for path, _ in MATRIX.values()]
 
 
 class Audit:
