@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "ninja",
     "trustdesk.api",
     "trustdesk.rights",
+    "trustdesk.portal",
     "trustdesk.accounts",  # before allauth: its templates override allauth's
     "allauth",
     "allauth.account",

@@ -77,6 +77,15 @@ MATRIX: dict[str, tuple[str, str]] = {
     # the customer portal: customers, each their own organisations only
     "portal/":                                   ("/portal/",                         "login 200 200 200 200 200 403 403 403 403"),
     "portal/organisations/<int:org_id>/":        ("/portal/organisations/{bakkerij}/", "login 404 200 200 200 200 403 403 403 403"),
+    # the portal's own pages: about the signed-in person only; someone else's request is 404, as if it did not exist
+    "portal/data/":                              ("/portal/data/",                    "login 200 200 200 200 200 403 403 403 403"),
+    "portal/data/correct/":                      ("/portal/data/correct/",            "login 200 200 200 200 200 403 403 403 403"),
+    "portal/data/download/":                     ("/portal/data/download/",           "405 405 405 405 405 405 405 405 405 405"),
+    "portal/requests/":                          ("/portal/requests/",                "login 200 200 200 200 200 403 403 403 403"),
+    "portal/requests/new/<str:kind>/":           ("/portal/requests/new/erasure/",    "login 200 200 200 200 200 403 403 403 403"),
+    "portal/requests/<str:reference>/":          ("/portal/requests/{request}/",      "login 404 200 404 404 404 403 403 403 403"),
+    "portal/requests/<str:reference>/downloads/<int:download_id>/": ("/portal/requests/{request}/downloads/{download}/", "login 404 200 404 404 404 403 403 403 403"),
+    "portal/consents/":                          ("/portal/consents/",                "login 200 200 200 200 200 403 403 403 403"),
     # the console: staff, by role
     "console/instructions/":                     ("/console/instructions/",           "login 403 403 403 403 403 200 200 403 200"),
     "console/instructions/new/":                 ("/console/instructions/new/",       "login 403 403 403 403 403 200 200 403 200"),
@@ -136,7 +145,7 @@ def _answer(response) -> str:
 
 
 @pytest.fixture
-def world(personas: Personas, publish):
+def world(personas: Personas, publish, data_dir):
     from trustdesk.accounts.services import do_record_instruction
 
     publish(POLICY.replace("attempts: 5", "attempts: 4"))  # a second version, for the comparison page
@@ -161,7 +170,24 @@ def world(personas: Personas, publish):
         "abuse": personas.abe,
         "admin": personas.ada,
     }
-    return visitors, {"bakkerij": personas.bakkerij.pk, "instruction": instruction.pk}
+    # Olga's access request, fulfilled: its page and its files are hers alone.
+    from trustdesk.registry.services import Actor
+    from trustdesk.rights.fulfil import do_fulfil
+    from trustdesk.rights.services import do_open_request, do_verify_identity
+
+    staff = Actor.operator("test")
+    made = do_open_request("access", channel="portal", actor=staff, person=personas.olga.profile.person)
+    do_verify_identity(made, method="staff", actor=staff)
+    do_fulfil(made, actor=staff)
+    download = made.downloads.order_by("pk").first()
+    assert download is not None
+    ids = {
+        "bakkerij": personas.bakkerij.pk,
+        "instruction": instruction.pk,
+        "request": made.reference,
+        "download": download.pk,
+    }
+    return visitors, ids
 
 
 def test_it_gives_each_visitor_the_answer_in_the_matrix(world) -> None:
