@@ -159,7 +159,9 @@ def correct(request: HttpRequest) -> HttpResponse:
     languages = list(clock.terms().policy.languages)
     # The form validates a copy, so that the person on record changes only through the request.
     form = forms.CorrectionForm(
-        request.POST or None, instance=Person.objects.get(pk=person.pk), languages=languages
+        request.POST if request.method == "POST" else None,
+        instance=Person.objects.get(pk=person.pk),
+        languages=languages,
     )
     context: dict[str, Any] = {"form": form, **_identity_context(request)}
     if request.method == "POST" and form.is_valid():
@@ -213,7 +215,7 @@ def ask(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in ASKED:
         raise Http404("no such kind of request here")
     person = _person(request)
-    data = request.POST or None
+    data = request.POST if request.method == "POST" else None
     form: forms.DetailsMixin
     if kind == Kind.OBJECTION:
         form = forms.ObjectionForm(data, choices=_objection_choices())
