@@ -36,7 +36,7 @@ def test_it_prepares_the_files_and_hands_them_to_their_owner(portal: Personas) -
     assert response.status_code == 200
     assert response["Content-Disposition"] == f'attachment; filename="{made.reference}-report.html"'
     assert response["Cache-Control"].startswith("no-store") or "no-store" in response["Cache-Control"]
-    body = b"".join(response.streaming_content).decode()
+    body = response.getvalue().decode()
     assert "olga@example.com" in body and "Bakkerij Jansen BV" in body
     report.refresh_from_db()
     assert report.times_downloaded == 1

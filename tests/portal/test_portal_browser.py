@@ -32,7 +32,9 @@ def test_it_downloads_the_customers_data(live_server, page, portal: Personas, tm
     _shot(page, "portal-organisations")
     page.get_by_role("link", name="Bakkerij Jansen BV").click()
     _shot(page, "portal-organisation")
-    page.get_by_role("navigation", name="Customer portal").get_by_role("link", name="My data", exact=True).click()
+    page.get_by_role("navigation", name="Customer portal").get_by_role(
+        "link", name="My data", exact=True
+    ).click()
     page.wait_for_url("**/portal/data/")
     assert page.get_by_role("heading", name="Invoicing").count() == 1
     _shot(page, "portal-data")
@@ -49,7 +51,9 @@ def test_it_downloads_the_customers_data(live_server, page, portal: Personas, tm
     report = saved.read_text(encoding="utf-8")
     assert report.lstrip().lower().startswith("<!doctype html")
     assert "olga@example.com" in report and "Bakkerij Jansen BV" in report
-    page.get_by_role("navigation", name="Customer portal").get_by_role("link", name="My requests", exact=True).click()
+    page.get_by_role("navigation", name="Customer portal").get_by_role(
+        "link", name="My requests", exact=True
+    ).click()
     page.wait_for_url("**/portal/requests/")
     assert "Access to your data" in page.locator("table").inner_text()
     _shot(page, "portal-requests")

@@ -26,9 +26,7 @@ def _see_and_correct(user) -> None:
     client.post("/portal/data/download/")
     access = Request.objects.get(person=person, kind="access", status="fulfilled")
     report = access.downloads.get(format=Download.Format.REPORT_HTML)
-    body = b"".join(
-        client.get(f"/portal/requests/{access.reference}/downloads/{report.pk}/").streaming_content
-    )
+    body = client.get(f"/portal/requests/{access.reference}/downloads/{report.pk}/").getvalue()
     assert person.email.encode() in body
     data = {name: str(getattr(person, name) or "") for name in editable_fields()}
     client.post("/portal/data/correct/", {**data, "last_name": "Corrected"})
