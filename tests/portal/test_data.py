@@ -59,3 +59,33 @@ def test_it_is_for_customers_only(portal: Personas) -> None:
         assert client_for(None).get(path)["Location"].startswith("/account/login/?next=")
         for staff in portal.staff().values():
             assert client_for(staff).get(path).status_code == 403, path
+
+
+def test_it_shows_records_of_the_organisation_as_the_persons_role_there_allows(portal: Personas) -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from trustdesk.registry.services import Actor, do_create_invoice
+
+    do_create_invoice(
+        {
+            "organisation": portal.bakkerij,
+            "number": "2026-0042",
+            "issued_on": dt.date(2026, 2, 1),
+            "fiscal_year_end": dt.date(2026, 12, 31),
+            "total": Decimal("121.00"),
+            "billing_name": "Bakkerij Jansen, t.a.v. de boekhouding",
+            "billing_address": "Veldstraat 1, 9000 Gent",
+        },
+        [],
+        actor=Actor.operator("test"),
+    )
+    for user, sees in (
+        (portal.olga, True),
+        (portal.bert, True),
+        (portal.tess, False),
+        (portal.ursula, False),
+    ):
+        page = client_for(user).get("/portal/data/").content.decode()
+        assert ("t.a.v. de boekhouding" in page) is sees, user.email
+        assert "info@bakkerij.example" in page  # every role sees the organisation's details

@@ -48,6 +48,18 @@ RECORDS: dict[str, Promise] = {
 NOT_ON_PAGE = frozenset({"journal.journalentry"})
 
 
+#: Which section of an organisation (``accounts.access.SECTIONS``) a record about the organisation belongs to;
+#: a kind of record not named here is shown to owners only.
+ORGANISATION_SECTIONS: dict[str, str] = {
+    "registry.organisation": "details",
+    "registry.service": "services",
+    "registry.serviceidentifier": "services",
+    "registry.usagerecord": "services",
+    "registry.invoice": "invoices",
+    "registry.invoiceline": "invoices",
+}
+
+
 @dataclass
 class Item:
     """One value we hold: which record it sits in, what it is, and the value as the person reads it."""
@@ -72,9 +84,14 @@ def _covered(purpose_categories: list[str], category: str) -> bool:
     return any(datamap_ops.covers(broad, category) for broad in purpose_categories)
 
 
-def data_by_purpose(person: Person, policy: Policy, lang: str) -> list[Group]:
+def data_by_purpose(
+    person: Person, policy: Policy, lang: str, *, organisation_sections: frozenset[str] = frozenset()
+) -> list[Group]:
     """The person's data (and their organisations') from the data map, grouped by the purposes of the
-    policy whose data categories cover each field; a field no purpose covers is in a last group."""
+    policy whose data categories cover each field; a field no purpose covers is in a last group.
+
+    Records about an organisation are shown only where ``organisation_sections`` has their section, as the
+    organisation's own pages show them to the person's registry role there."""
     collected = datamap_ops.collect(person)
     described = {entry["key"]: entry for entry in statement_context(policy, lang, "html")["purposes"]}
     groups = {key: Group(key, entry["name"], entry) for key, entry in described.items()}
@@ -95,6 +112,10 @@ def data_by_purpose(person: Person, policy: Policy, lang: str) -> list[Group]:
             str(RECORDS[model_label]) if model_label in RECORDS else _section_name(model_label, model, lang)
         )
         for row in rows:
+            if row.get("about") == "organisation" and (
+                ORGANISATION_SECTIONS.get(model_label, "contacts") not in organisation_sections
+            ):
+                continue
             fields = row.get("fields") or {}
             source = _value(fields.get("source_kind") or "", lang)
             for name, declared in mapping.personal.items():

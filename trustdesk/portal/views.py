@@ -21,7 +21,14 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from trustdesk.accounts.access import customer_required, person_for_user, user_has_two_factor
+from trustdesk.accounts import throttle
+from trustdesk.accounts.access import (
+    customer_required,
+    organisations_for_customer,
+    person_for_user,
+    sections_for_customer,
+    user_has_two_factor,
+)
 from trustdesk.accounts.middleware import two_factor_requirement
 from trustdesk.accounts.services import user_ref
 from trustdesk.consent.models import ConsentEvent
@@ -62,6 +69,28 @@ def policy_in_effect(view: View) -> View:
 
 class NotSignedInEnough(Exception):
     """The policy verifies signed-in people by two-factor authentication, and this customer has none."""
+
+
+def _sections(request: HttpRequest) -> frozenset[str]:
+    """The sections of an organisation the customer may see in every one of their organisations: records
+    about an organisation do not say which one, so only what each of their roles allows is shown."""
+    shown: frozenset[str] | None = None
+    for organisation in organisations_for_customer(request.user):
+        allowed = sections_for_customer(request.user, organisation)
+        shown = allowed if shown is None else shown & allowed
+    return shown or frozenset()
+
+
+def _my_data(request: HttpRequest, person: Person) -> list[queries.Group]:
+    return queries.data_by_purpose(
+        person, clock.terms().policy, _lang(), organisation_sections=_sections(request)
+    )
+
+
+def _address(request: HttpRequest) -> str | None:
+    """The client's address, which the consent record keeps only as a keyed pseudonym; None when unknown."""
+    address = throttle.client_address(request)
+    return None if address == "0.0.0.0" else address  # noqa: S104  (what client_address gives when none)
 
 
 def _person(request: HttpRequest) -> Person:
@@ -142,8 +171,7 @@ def _refused(request: HttpRequest, template: str, context: dict[str, Any]) -> Ht
 @policy_in_effect
 def my_data(request: HttpRequest) -> HttpResponse:
     person = _person(request)
-    policy = clock.terms().policy
-    groups = queries.data_by_purpose(person, policy, _lang())
+    groups = _my_data(request, person)
     return render(
         request,
         "portal/data.html",
@@ -188,7 +216,9 @@ def download_my_data(request: HttpRequest) -> HttpResponse:
     try:
         made = _open(request, Kind.ACCESS)
     except NotSignedInEnough:
-        return _refused(request, "portal/data.html", {"person": _person(request), "groups": []})
+        person = _person(request)
+        groups = _my_data(request, person)
+        return _refused(request, "portal/data.html", {"person": person, "groups": groups})
     messages.success(request, gettext("Your data is ready to download."))
     return HttpResponseRedirect(reverse("portal:request", args=[made.reference]))
 
@@ -350,7 +380,7 @@ def consents(request: HttpRequest) -> HttpResponse:
                 "actor": _actor(request),
                 "channel": "portal",
                 "method": "portal",
-                "ip": request.META.get("REMOTE_ADDR") or None,
+                "ip": _address(request),
             }
             try:
                 if action == "give":
