@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "trustdesk.api",
     "trustdesk.rights",
     "trustdesk.console",
+    "trustdesk.portal",
     "trustdesk.accounts",  # before allauth: its templates override allauth's
     "allauth",
     "allauth.account",

@@ -7,6 +7,7 @@ from django.urls import include, path
 from trustdesk.accounts.urls import console_urlpatterns, portal_urlpatterns
 from trustdesk.api.api import api
 from trustdesk.console.urls import urlpatterns as console_pages
+from trustdesk.portal.urls import urlpatterns as portal_pages
 
 # The admin logs in through allauth's page: the same lock-out, throttling and two-factor.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -18,7 +19,7 @@ urlpatterns = [
     path("", include("trustdesk.consent.urls")),
     path("account/", include("trustdesk.accounts.urls")),
     path("account/", include("allauth.urls")),
-    path("portal/", include((portal_urlpatterns, "portal"))),
+    path("portal/", include((portal_urlpatterns + portal_pages, "portal"))),
     path("console/", include(([*console_pages, *console_urlpatterns], "console"))),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -80,6 +80,15 @@ MATRIX: dict[str, tuple[str, str]] = {
     # the customer portal: customers, each their own organisations only
     "portal/":                                   ("/portal/",                         "login 200 200 200 200 200 403 403 403 403"),
     "portal/organisations/<int:org_id>/":        ("/portal/organisations/{bakkerij}/", "login 404 200 200 200 200 403 403 403 403"),
+    # the portal's own pages: about the signed-in person only; someone else's request is 404, as if it did not exist
+    "portal/data/":                              ("/portal/data/",                    "login 200 200 200 200 200 403 403 403 403"),
+    "portal/data/correct/":                      ("/portal/data/correct/",            "login 200 200 200 200 200 403 403 403 403"),
+    "portal/data/download/":                     ("/portal/data/download/",           "405 405 405 405 405 405 405 405 405 405"),
+    "portal/requests/":                          ("/portal/requests/",                "login 200 200 200 200 200 403 403 403 403"),
+    "portal/requests/new/<str:kind>/":           ("/portal/requests/new/erasure/",    "login 200 200 200 200 200 403 403 403 403"),
+    "portal/requests/<str:reference>/":          ("/portal/requests/{request}/",      "login 404 200 404 404 404 403 403 403 403"),
+    "portal/requests/<str:reference>/downloads/<int:download_id>/": ("/portal/requests/{request}/downloads/{download}/", "login 404 200 404 404 404 403 403 403 403"),
+    "portal/consents/":                          ("/portal/consents/",                "login 200 200 200 200 200 403 403 403 403"),
     # the console: staff, by role
     "console/":                                  ("/console/",                        "login 403 403 403 403 403 200 200 403 200"),
     "console/requests/":                         ("/console/requests/",               "login 403 403 403 403 403 200 200 403 200"),
@@ -182,6 +191,7 @@ def world(personas: Personas, publish, data_dir):
         "instruction": instruction.pk,
         "request": request.reference,
         "file": download.pk,
+        "download": download.pk,
         "person": personas.olga.profile.person.pk,
     }
     return visitors, ids

@@ -27,14 +27,14 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.utils import timezone
 
 from trustdesk.accounts.models import STAFF_ROLES, Profile
 from trustdesk.registry.models import Organisation, Person, Role
 
 UserLike = AbstractBaseUser | AnonymousUser
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 #: Which sections of an organisation each registry role shows its holder (see the table above).
 SECTIONS: dict[str, frozenset[str]] = {
@@ -128,7 +128,7 @@ def customer_required(view: View) -> View:
     """Customers only: visitors are sent to log in, staff get 403."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         if role_of(request.user) != Profile.Role.CUSTOMER:
@@ -147,7 +147,7 @@ def staff_required(*roles: str) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
             if role_of(request.user) not in allowed:

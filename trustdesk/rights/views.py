@@ -20,7 +20,7 @@ from trustdesk.registry.services import Actor, IntakeError
 from trustdesk.rights import services
 from trustdesk.rights.clock import NoPolicy
 from trustdesk.rights.forms import PublicRequestForm
-from trustdesk.rights.models import Channel
+from trustdesk.rights.models import Channel, Download
 
 PUBLIC = Actor(ref="public")
 
@@ -86,13 +86,21 @@ def download(request: HttpRequest, token: str) -> HttpResponseBase:
         item, content = do_download(token, actor=Actor(ref="link:download"))
     except LookupError as exc:
         return render(request, "rights/link_error.html", {"message": str(exc)}, status=410)
-    names = {
-        "report_html": ("report.html", "text/html; charset=utf-8"),
-        "data_json": ("data.json", "application/json"),
-        "portable_json": ("portable.json", "application/json"),
-        "portable_csv": ("portable-csv.zip", "application/zip"),
-    }
-    filename, mimetype = names[item.format]
+    return file_response(item, content)
+
+
+#: Each download's file name (after the case number) and content type.
+FILES = {
+    "report_html": ("report.html", "text/html; charset=utf-8"),
+    "data_json": ("data.json", "application/json"),
+    "portable_json": ("portable.json", "application/json"),
+    "portable_csv": ("portable-csv.zip", "application/zip"),
+}
+
+
+def file_response(item: Download, content: bytes) -> FileResponse:
+    """The file of a download, as an attachment that no cache keeps."""
+    filename, mimetype = FILES[item.format]
     response = FileResponse(
         io.BytesIO(content),
         as_attachment=True,

@@ -31,6 +31,7 @@ from trustdesk.rights.fulfil.common import _require_in_progress
 from trustdesk.rights.fulfil.downloads import (
     delete_download_files,
     do_download,
+    do_download_for,
     do_open_download_as_staff,
     do_open_original,
     do_purge_downloads,
@@ -69,6 +70,7 @@ __all__ = [
     "do_confirm_erasure",
     "do_decide_objection",
     "do_download",
+    "do_download_for",
     "do_fulfil",
     "do_lift_restriction",
     "do_open_download_as_staff",

@@ -102,6 +102,18 @@ def do_download(token: str, *, actor: Actor) -> tuple[Download, bytes]:
     """The file behind a download link, journaled; LookupError when unknown, expired or deleted."""
     digest = hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
     download = Download.objects.select_for_update().filter(token_sha256=digest).first()
+    return _deliver(download, actor=actor)
+
+
+@transaction.atomic
+def do_download_for(request: Request, download_id: int, *, actor: Actor) -> tuple[Download, bytes]:
+    """A download of this request (the caller checked that the request is the signed-in person's), journaled
+    as a download by its link is; LookupError when it is not this request's, expired or deleted."""
+    download = Download.objects.select_for_update().filter(pk=download_id, request=request).first()
+    return _deliver(download, actor=actor)
+
+
+def _deliver(download: Download | None, *, actor: Actor) -> tuple[Download, bytes]:
     if download is None or download.deleted_at is not None:
         raise LookupError(gettext("this download does not exist, or has been deleted"))
     if download.expires_at <= timezone.now():

@@ -1,0 +1,91 @@
+"""My data: grouped by the policy's purposes, the signed-in customer's own data only."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.accounts.personas import Personas
+from tests.portal.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _groups(page: str) -> list[str]:
+    import re
+
+    return re.findall(r'<h2 id="purpose-\d+">([^<]+)</h2>', page)
+
+
+def test_it_shows_the_owner_her_data_by_purpose_with_basis_recipients_and_retention(portal: Personas) -> None:
+    page = client_for(portal.olga).get("/portal/data/").content.decode()
+    assert _groups(page) == ["Invoicing", "Newsletter", "Other data we hold"]
+    invoicing = page.split('id="purpose-1"')[1].split('id="purpose-2"')[0]
+    assert "Legal obligation" in invoicing
+    assert "seven years after the end of the fiscal year of the invoice" in invoicing
+    assert "olga@example.com" in invoicing and "Olga" in invoicing
+    assert "info@bakkerij.example" in invoicing  # her organisation's address
+    newsletter = page.split('id="purpose-2"')[1].split('id="purpose-3"')[0]
+    assert "Consent" in newsletter and "one month after you withdraw your consent" in newsletter
+    assert "olga@example.com" in newsletter and ">Olga<" not in newsletter  # the newsletter uses no names
+
+
+def test_it_follows_the_policy_in_effect(portal: Personas, publish) -> None:
+    from tests.portal.conftest import PORTAL_POLICY
+
+    publish(
+        PORTAL_POLICY.replace(
+            "name: {en: Newsletter, nl: Nieuwsbrief}", "name: {en: News by e-mail, nl: Nieuws}"
+        )
+    )
+    page = client_for(portal.olga).get("/portal/data/").content.decode()
+    assert "News by e-mail" in _groups(page)
+
+
+def test_it_never_shows_a_colleague_or_another_organisation(portal: Personas) -> None:
+    bert = client_for(portal.bert).get("/portal/data/").content.decode()
+    assert "bert@example.com" in bert and "olga@example.com" not in bert
+    otto = client_for(portal.otto).get("/portal/data/").content.decode()
+    assert "otto@example.com" in otto
+    assert "olga@example.com" not in otto and "Bakkerij Jansen BV" not in otto
+
+
+def test_it_speaks_dutch(portal: Personas) -> None:
+    page = client_for(portal.olga).get("/portal/data/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Mijn gegevens" in page and "Facturatie" in _groups(page)
+
+
+def test_it_is_for_customers_only(portal: Personas) -> None:
+    for path in ("/portal/data/", "/portal/data/correct/", "/portal/requests/", "/portal/consents/"):
+        assert client_for(None).get(path)["Location"].startswith("/account/login/?next=")
+        for staff in portal.staff().values():
+            assert client_for(staff).get(path).status_code == 403, path
+
+
+def test_it_shows_records_of_the_organisation_as_the_persons_role_there_allows(portal: Personas) -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from trustdesk.registry.services import Actor, do_create_invoice
+
+    do_create_invoice(
+        {
+            "organisation": portal.bakkerij,
+            "number": "2026-0042",
+            "issued_on": dt.date(2026, 2, 1),
+            "fiscal_year_end": dt.date(2026, 12, 31),
+            "total": Decimal("121.00"),
+            "billing_name": "Bakkerij Jansen, t.a.v. de boekhouding",
+            "billing_address": "Veldstraat 1, 9000 Gent",
+        },
+        [],
+        actor=Actor.operator("test"),
+    )
+    for user, sees in (
+        (portal.olga, True),
+        (portal.bert, True),
+        (portal.tess, False),
+        (portal.ursula, False),
+    ):
+        page = client_for(user).get("/portal/data/").content.decode()
+        assert ("t.a.v. de boekhouding" in page) is sees, user.email
+        assert "info@bakkerij.example" in page  # every role sees the organisation's details

@@ -1,0 +1,163 @@
+"""What the portal reads: a customer's data grouped by purpose, their requests, downloads and consents.
+
+Everything starts from the signed-in customer's registry person; nothing here takes an id from the
+browser without checking it belongs to that person (``get_request_for_customer``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.http import Http404
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from trustdesk.lib.datamap import history_base, model_map
+from trustdesk.policy import wording
+from trustdesk.policy.render import statement_context
+from trustdesk.policy.schema import Policy
+from trustdesk.registry import datamap_ops
+from trustdesk.registry.models import Person
+from trustdesk.rights.fulfil.readable import _section_name, _value
+from trustdesk.rights.models import Download, Request
+
+#: How the page names the kinds of record; others are named as the access report names them.
+RECORDS: dict[str, Promise] = {
+    "registry.person": _("You"),
+    "registry.organisation": _("Your organisation"),
+    "registry.role": _("Your roles"),
+    "registry.service": _("Services"),
+    "registry.serviceidentifier": _("Domain names and IP addresses"),
+    "registry.invoice": _("Invoices"),
+    "registry.invoiceline": _("Invoice lines"),
+    "registry.usagerecord": _("Usage"),
+    "registry.interaction": _("Contacts with you"),
+    "registry.disclosure": _("Disclosures to others"),
+    "consent.consentevent": _("Consents"),
+    "rights.request": _("Your requests"),
+    "rights.event": _("What happened with your requests"),
+    "rights.restriction": _("Restrictions"),
+    "rights.objection": _("Objections"),
+}
+
+#: Records of these models are shown in the download, not on the page: the journal and history copies
+#: are evidence about the data, not the data itself.
+NOT_ON_PAGE = frozenset({"journal.journalentry"})
+
+
+#: Which section of an organisation (``accounts.access.SECTIONS``) a record about the organisation belongs to;
+#: a kind of record not named here is shown to owners only.
+ORGANISATION_SECTIONS: dict[str, str] = {
+    "registry.organisation": "details",
+    "registry.service": "services",
+    "registry.serviceidentifier": "services",
+    "registry.usagerecord": "services",
+    "registry.invoice": "invoices",
+    "registry.invoiceline": "invoices",
+}
+
+
+@dataclass
+class Item:
+    """One value we hold: which record it sits in, what it is, and the value as the person reads it."""
+
+    record: str
+    label: str
+    value: str
+    source: str
+
+
+@dataclass
+class Group:
+    """The values that one purpose of the policy uses, with what the policy says about that purpose."""
+
+    key: str
+    name: str
+    purpose: dict[str, Any] | None
+    items: list[Item] = field(default_factory=list)
+
+
+def _covered(purpose_categories: list[str], category: str) -> bool:
+    return any(datamap_ops.covers(broad, category) for broad in purpose_categories)
+
+
+def data_by_purpose(
+    person: Person, policy: Policy, lang: str, *, organisation_sections: frozenset[str] = frozenset()
+) -> list[Group]:
+    """The person's data (and their organisations') from the data map, grouped by the purposes of the
+    policy whose data categories cover each field; a field no purpose covers is in a last group.
+
+    Records about an organisation are shown only where ``organisation_sections`` has their section, as the
+    organisation's own pages show them to the person's registry role there."""
+    collected = datamap_ops.collect(person)
+    described = {entry["key"]: entry for entry in statement_context(policy, lang, "html")["purposes"]}
+    groups = {key: Group(key, entry["name"], entry) for key, entry in described.items()}
+    unclaimed = Group("", "", None)
+    for model_label, rows in collected.get("records", {}).items():
+        if model_label in NOT_ON_PAGE:
+            continue
+        try:
+            model = apps.get_model(model_label)
+        except LookupError:
+            continue
+        if history_base(model) is not None:
+            continue
+        mapping = model_map(model)
+        if mapping is None:
+            continue
+        section = (
+            str(RECORDS[model_label]) if model_label in RECORDS else _section_name(model_label, model, lang)
+        )
+        for row in rows:
+            if row.get("about") == "organisation" and (
+                ORGANISATION_SECTIONS.get(model_label, "contacts") not in organisation_sections
+            ):
+                continue
+            fields = row.get("fields") or {}
+            source = _value(fields.get("source_kind") or "", lang)
+            for name, declared in mapping.personal.items():
+                value = fields.get(name)
+                if value in (None, "", [], {}):
+                    continue
+                item = Item(
+                    record=section,
+                    label=wording.term_name(policy, "data_categories", declared.category, lang),
+                    value=_value(value, lang),
+                    source=source,
+                )
+                claimed = [
+                    group
+                    for key, group in groups.items()
+                    if _covered(policy.purposes[key].data_categories, declared.category)
+                ]
+                for group in claimed or [unclaimed]:
+                    group.items.append(item)
+    shown = [group for group in groups.values() if group.items]
+    if unclaimed.items:
+        shown.append(unclaimed)
+    return shown
+
+
+def requests_of(person: Person) -> list[Request]:
+    """Every request about the person, the newest first."""
+    return list(Request.objects.filter(person=person).order_by("-received_at", "-pk"))
+
+
+def get_request_for_customer(person: Person, reference: str) -> Request:
+    """The person's request with this case number, or 404 (also for a request about anybody else)."""
+    found = Request.objects.filter(person=person, reference=reference).first()
+    if found is None:
+        raise Http404("no such request")
+    return found
+
+
+def valid_downloads(request: Request) -> list[Download]:
+    """The request's files that can still be downloaded."""
+    return list(
+        request.downloads.filter(deleted_at__isnull=True, expires_at__gt=timezone.now()).order_by(
+            "format", "pk"
+        )
+    )
