@@ -82,6 +82,8 @@ def test_it_expires_downloads_and_deletes_their_files(travel, people, smtp, comm
     assert all(f.exists() for f in files)
     travel.move_to(dt.datetime(2026, 1, 12, 9, 1, tzinfo=dt.UTC))  # the policy's default: seven days
     assert Client().get(report_path).status_code == 410
+    report = Download.objects.get(format="report_html")
+    assert report.deleted_at is not None and not (data_dir / report.path).exists()  # gone for good
     assert do_purge_downloads(actor=STAFF) == 1  # the JSON; the report went when its link was used
     assert not any(f.exists() for f in files)
     assert Download.objects.filter(deleted_at__isnull=True).count() == 0

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -97,38 +98,40 @@ def do_purge_downloads(*, actor: Actor, now: dt.datetime | None = None) -> int:
     return count + strays
 
 
-@transaction.atomic
 def do_download(token: str, *, actor: Actor) -> tuple[Download, bytes]:
     """The file behind a download link, journaled; LookupError when unknown, expired or deleted."""
     digest = hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
-    download = Download.objects.select_for_update().filter(token_sha256=digest).first()
-    return _deliver(download, actor=actor)
+    return _deliver(Download.objects.filter(token_sha256=digest), actor=actor)
 
 
-@transaction.atomic
 def do_download_for(request: Request, download_id: int, *, actor: Actor) -> tuple[Download, bytes]:
     """A download of this request (the caller checked that the request is the signed-in person's), journaled
     as a download by its link is; LookupError when it is not this request's, expired or deleted."""
-    download = Download.objects.select_for_update().filter(pk=download_id, request=request).first()
-    return _deliver(download, actor=actor)
+    return _deliver(Download.objects.filter(pk=download_id, request=request), actor=actor)
 
 
-def _deliver(download: Download | None, *, actor: Actor) -> tuple[Download, bytes]:
-    if download is None or download.deleted_at is not None:
-        raise LookupError(gettext("this download does not exist, or has been deleted"))
-    if download.expires_at <= timezone.now():
-        delete_download_files([download])
+def _deliver(found: QuerySet[Download], *, actor: Actor) -> tuple[Download, bytes]:
+    with transaction.atomic():
+        download = found.select_for_update().first()
+        if download is not None and download.deleted_at is None:
+            if download.expires_at > timezone.now():
+                content = (Path(settings.DATA_DIR) / download.path).read_bytes()
+                download.times_downloaded += 1
+                download.save(update_fields=["times_downloaded"])
+                note_event(
+                    download.request,
+                    "downloaded",
+                    actor=actor,
+                    payload={"download": download.pk, "format": download.format},
+                )
+                return download, content
+            delete_download_files([download])  # committed before the refusal below
+            expired = True
+        else:
+            expired = False
+    if expired:
         raise LookupError(gettext("this download has expired and has been deleted"))
-    content = (Path(settings.DATA_DIR) / download.path).read_bytes()
-    download.times_downloaded += 1
-    download.save(update_fields=["times_downloaded"])
-    note_event(
-        download.request,
-        "downloaded",
-        actor=actor,
-        payload={"download": download.pk, "format": download.format},
-    )
-    return download, content
+    raise LookupError(gettext("this download does not exist, or has been deleted"))
 
 
 @transaction.atomic
