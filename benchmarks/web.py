@@ -76,6 +76,10 @@ PORTAL = "/portal/"
 PASSWORD = "bench-web-" + secrets.token_urlsafe(16)
 CUSTOMER_EMAIL = "bench-customer@example.com"
 OFFICER_EMAIL = "bench-officer@hoster.example"
+#: What each page must show for the benchmark to measure it: the portal's home page the customer's
+#: organisations (links to them), the my data page the person's name, the queue its requests.
+EXPECT_PORTAL = 'href="/portal/organisations/'
+EXPECT_QUEUE = 'href="/console/requests/'
 MIN_RATIO = 0.5
 MAX_P99_MS = 200.0
 ACTOR = "operator:bench"
@@ -139,7 +143,7 @@ def build(organisations: int, requests: int, seed: int) -> dict[str, Any]:
 
     from allauth.mfa.totp.internal.auth import TOTP
     from django.core.management import call_command
-    from django.db.models import Count
+    from django.db.models import Count, Q
     from django.utils import timezone
 
     from trustdesk.accounts.services import do_create_account
@@ -186,7 +190,15 @@ def build(organisations: int, requests: int, seed: int) -> dict[str, Any]:
     facts["requests_seconds"] = time.perf_counter() - started
     facts["requests"] = Request.objects.count()
     # The customer: a person with the most roles (organisations, their services and invoices).
-    person = Person.objects.exclude(email="").annotate(n=Count("roles")).order_by("-n", "pk").first()
+    today = timezone.localdate()
+    current = Q(roles__since__isnull=True) | Q(roles__since__lte=today)
+    current &= Q(roles__until__isnull=True) | Q(roles__until__gte=today)
+    person = (
+        Person.objects.exclude(email="")
+        .annotate(n=Count("roles", filter=current))
+        .order_by("-n", "pk")
+        .first()
+    )
     if person is None:
         raise RuntimeError("the registry has no person with an e-mail address")
     do_create_account(
@@ -197,7 +209,8 @@ def build(organisations: int, requests: int, seed: int) -> dict[str, Any]:
     )
     secret = base64.b32encode(secrets.token_bytes(20)).decode("ascii").rstrip("=")
     TOTP.activate(officer, secret)
-    facts["customer_person_roles"] = person.n  # type: ignore[attr-defined]
+    facts["customer_current_roles"] = person.n  # type: ignore[attr-defined]
+    facts["customer_last_name"] = person.last_name
     facts["officer_totp_secret"] = secret
     return facts
 
@@ -277,7 +290,9 @@ def _csrf_token(page: str) -> str:
     return html.unescape(match.group(1))
 
 
-def log_in(base: str, email: str, totp_secret: str | None, check_path: str) -> tuple[str, dict[str, Any]]:
+def log_in(
+    base: str, email: str, totp_secret: str | None, check_path: str, expect: str
+) -> tuple[str, dict[str, Any]]:
     """Log in through the site's own pages; returns the Cookie header of the session and what happened."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -319,8 +334,11 @@ def log_in(base: str, email: str, totp_secret: str | None, check_path: str) -> t
     ) as page:
         if page.status != 200:
             raise RuntimeError(f"{email}: {check_path} answered {page.status}")
-        size = len(page.read())
-    return header, {"steps": steps, "check": f"{check_path} 200, {size:,} bytes"}
+        body = page.read().decode()
+    if expect not in body:
+        raise RuntimeError(f"{email}: {check_path} does not show {expect!r}: not the page to measure")
+    check = f"{check_path} 200, {len(body.encode()):,} bytes, {body.count(expect)} times {expect!r}"
+    return header, {"steps": steps, "check": check}
 
 
 # --- the load --------------------------------------------------------------------------------------
@@ -503,8 +521,9 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         server = start_server(port, os.environ.copy(), workdir / "gunicorn.log")
-        customer, customer_login = log_in(base, CUSTOMER_EMAIL, None, my_data)
-        officer, officer_login = log_in(base, OFFICER_EMAIL, secret, QUEUE)
+        expect = EXPECT_PORTAL if my_data == PORTAL else html.escape(facts["customer_last_name"])
+        customer, customer_login = log_in(base, CUSTOMER_EMAIL, None, my_data, expect)
+        officer, officer_login = log_in(base, OFFICER_EMAIL, secret, QUEUE, EXPECT_QUEUE)
         results["log_in"] = {"customer": customer_login, "privacy_officer": officer_login}
         print(f"  logged in: customer {customer_login['check']}; officer {officer_login['check']}")
         script = workdir / "count.lua"
