@@ -1,0 +1,26 @@
+"""The benchmark's URLconf: every URL of Trustdesk, and a plain Django page as the reference.
+
+The plain page renders a small template through the same middleware and server as the product's
+pages, and reads nothing from the database itself."""
+
+from django.http import HttpRequest, HttpResponse
+from django.template import engines
+from django.urls import path
+
+from trustdesk.urls import urlpatterns as trustdesk_urlpatterns
+
+PLAIN_PATH = "bench/plain/"
+
+_TEMPLATE = engines["django"].from_string(
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title></head>'
+    "<body><h1>{{ title }}</h1><ul>{% for item in items %}<li>{{ item }}</li>{% endfor %}</ul></body></html>"
+)
+
+
+def plain(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(
+        _TEMPLATE.render({"title": "Plain page", "items": range(10)}, request), content_type="text/html"
+    )
+
+
+urlpatterns = [path(PLAIN_PATH, plain, name="bench_plain"), *trustdesk_urlpatterns]
