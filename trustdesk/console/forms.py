@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from django import forms
@@ -10,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from trustdesk.console import labels
 from trustdesk.lib.cards import CARD_MESSAGE, contains_card_number
-from trustdesk.lib.pseudonyms import canonical
 from trustdesk.rights.models import IdentityMethod, Kind, Objection, Restriction, Status
+from trustdesk.rights.services import BadAddress, canonical_addresses
 
 REASONS = forms.Textarea(attrs={"rows": 3})
 
@@ -223,16 +222,12 @@ class EntryForm(forms.Form):
         return found
 
     def clean_ip_addresses(self) -> list[str]:
-        found: list[str] = []
-        for number, part in enumerate(self.cleaned_data.get("ip_addresses", "").replace(",", " ").split(), 1):
-            try:
-                ipaddress.ip_address(part)
-            except ValueError:
-                raise forms.ValidationError(
-                    _("Address %(number)s is not an IP address."), params={"number": number}
-                ) from None
-            found.append(canonical(part, "ip"))
-        return found
+        try:
+            return canonical_addresses(self.cleaned_data.get("ip_addresses", "").replace(",", " ").split())
+        except BadAddress as exc:
+            raise forms.ValidationError(
+                _("Address %(number)s is not an IP address."), params={"number": exc.number}
+            ) from None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

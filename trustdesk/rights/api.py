@@ -97,15 +97,9 @@ def open_request(request: HttpRequest, body: RequestIn) -> Status:
     if body.purposes:
         specifics["purposes"] = body.purposes
     if body.ip_addresses:
-        import ipaddress
-
-        from trustdesk.lib.pseudonyms import canonical
-
         try:
-            specifics["ip_addresses"] = [
-                canonical(str(ipaddress.ip_address(a)), "ip") for a in body.ip_addresses
-            ]
-        except ValueError:
+            specifics["ip_addresses"] = services.canonical_addresses(body.ip_addresses)
+        except services.BadAddress:
             raise _refused({"ip_addresses": "one of the values is not an IP address"}) from None
     if body.send_to:
         specifics["send_to"] = body.send_to

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from trustdesk.lib.cards import CARD_MESSAGE, contains_card_number
-from trustdesk.lib.pseudonyms import canonical
 from trustdesk.rights.models import Kind
+from trustdesk.rights.services import BadAddress, canonical_addresses
 
 KIND_LABELS = {
     Kind.ACCESS: _("See the data you hold about me (access)"),
@@ -57,17 +56,12 @@ class PublicRequestForm(forms.Form):
         return text
 
     def clean_ip_addresses(self) -> list[str]:
-        raw: str = self.cleaned_data.get("ip_addresses", "")
-        found: list[str] = []
-        for number, part in enumerate(raw.replace(",", " ").split(), start=1):
-            try:
-                ipaddress.ip_address(part)
-                found.append(canonical(part, "ip"))  # one address, one form: ::ffff:192.0.2.1 is 192.0.2.1
-            except ValueError:
-                raise forms.ValidationError(
-                    _("Address %(number)s is not an IP address."), params={"number": number}
-                ) from None
-        return found
+        try:
+            return canonical_addresses(self.cleaned_data.get("ip_addresses", "").replace(",", " ").split())
+        except BadAddress as exc:
+            raise forms.ValidationError(
+                _("Address %(number)s is not an IP address."), params={"number": exc.number}
+            ) from None
 
     def specifics(self) -> dict[str, Any]:
         addresses = self.cleaned_data.get("ip_addresses") or []

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -161,6 +162,28 @@ def _refuse_card_numbers(**texts: str) -> None:
     errors = {name: CARD_MESSAGE for name, text in texts.items() if text and contains_card_number(text)}
     if errors:
         raise IntakeError(errors)
+
+
+class BadAddress(ValueError):
+    """An IP address given with a request is not one; ``number`` says which (from 1)."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(f"address {number} is not an IP address")
+        self.number = number
+
+
+def canonical_addresses(values: Iterable[str]) -> list[str]:
+    """IP addresses given with a request, in the one form lookups use (::ffff:192.0.2.1 is 192.0.2.1)."""
+    from trustdesk.lib.pseudonyms import canonical
+
+    found: list[str] = []
+    for number, value in enumerate(values, start=1):
+        try:
+            ipaddress.ip_address(value.strip())
+        except ValueError:
+            raise BadAddress(number) from None
+        found.append(canonical(value, "ip"))
+    return found
 
 
 def match_person(email: str) -> Person | None:

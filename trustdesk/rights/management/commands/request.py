@@ -192,15 +192,11 @@ class Command(BaseCommand):
         if options["purpose"]:
             specifics["purposes"] = options["purpose"]
         if options["ip"]:
-            import ipaddress
-
-            from trustdesk.lib.pseudonyms import canonical
+            from trustdesk.rights.services import BadAddress, canonical_addresses
 
             try:
-                specifics["ip_addresses"] = [
-                    canonical(str(ipaddress.ip_address(a)), "ip") for a in options["ip"]
-                ]
-            except ValueError:
+                specifics["ip_addresses"] = canonical_addresses(options["ip"])
+            except BadAddress:
                 raise Failure("--ip: one of the values is not an IP address") from None
         if options["send_to"]:
             specifics["send_to"] = options["send_to"]
