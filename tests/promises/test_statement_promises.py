@@ -207,3 +207,42 @@ def test_it_sets_retention_per_purpose_with_legal_periods() -> None:
     )
     # A purpose without retention is an error: the seed of oscart-be sets none.
     assert "TD120" in _codes(_example("oscart-be.yaml"))
+
+
+@pytest.mark.promise("P2.15")
+@pytest.mark.django_db
+def test_it_records_the_providers_role_for_the_data_customers_store(client: Client, publish) -> None:
+    # Seed 002: "we are neither the data processor nor data controller" for what customers store.
+    neither = _example("openitc-uk.yaml")
+    assert neither.policy.customer_content is not None and neither.policy.customer_content.role == "neither"
+    english = _text(render_statement(neither.policy, "en", "html"))
+    assert "we are neither controller nor processor: we only provide the infrastructure" in english
+    dutch = _text(render_statement(neither.policy, "nl", "html"))
+    assert "zijn wij noch verwerkingsverantwoordelijke noch verwerker" in dutch
+    # A published version records its role for good, and the statement in effect states it.
+    published = publish((EXAMPLES / "dutch-hosting-nl.yaml").read_text(encoding="utf-8"))
+    content = published.loaded.policy.customer_content
+    assert content is not None and content.role == "processor"
+    page = _text(client.get("/privacy?lang=en").content.decode())
+    assert "you are the controller and we are your processor" in page
+    # A processor must also promise to tell its customers of a breach of that data.
+    text = (EXAMPLES / "dutch-hosting-nl.yaml").read_text(encoding="utf-8")
+    assert "notify_customers: true" in text
+    silent = load_text(text.replace("notify_customers: true", "notify_customers: false"), "policy.yaml")
+    assert "TD153" in _codes(silent)
+
+
+@pytest.mark.promise("P2.14")
+def test_it_states_encrypted_daily_backups_at_several_locations_and_how_long_they_keep_data() -> None:
+    loaded = _example("openitc-uk.yaml")
+    backups = loaded.policy.security.backups
+    assert backups is not None
+    assert (backups.frequency, backups.encrypted, backups.locations) == ("daily", True, 3)
+    english = _text(render_statement(loaded.policy, "en", "html"))
+    assert "We make encrypted daily backups, kept at three separate locations." in english
+    assert "data we delete disappears from every backup within 30 days" in english
+    # Without a period, erasure would have no known end in the backups: the check says so.
+    assert "TD162" not in _codes(loaded)
+    text = (EXAMPLES / "openitc-uk.yaml").read_text(encoding="utf-8")
+    without = load_text(text.replace("    retention: P30D  # not stated in the seed", "    #"), "policy.yaml")
+    assert "TD162" in _codes(without)
