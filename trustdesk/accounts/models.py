@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from trustdesk.lib.datamap import Erasure, Field, ModelMap
 
@@ -17,13 +18,15 @@ class Profile(models.Model):
     """A user's role; a customer's account is tied to the registry person it belongs to."""
 
     class Role(models.TextChoices):
-        CUSTOMER = "customer", "customer"
-        SUPPORT = "support", "support"
-        PRIVACY_OFFICER = "privacy_officer", "privacy officer"
-        ABUSE_DESK = "abuse_desk", "abuse desk"
-        ADMINISTRATOR = "administrator", "administrator"
+        CUSTOMER = "customer", _("customer")
+        SUPPORT = "support", _("support")
+        PRIVACY_OFFICER = "privacy_officer", _("privacy officer")
+        ABUSE_DESK = "abuse_desk", _("abuse desk")
+        ADMINISTRATOR = "administrator", _("administrator")
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile", verbose_name=_("user")
+    )
     person = models.OneToOneField(
         "registry.Person",
         on_delete=models.PROTECT,
@@ -31,9 +34,10 @@ class Profile(models.Model):
         blank=True,
         related_name="account",
         help_text="The registry person of a customer's account; empty for staff",
+        verbose_name=_("person"),
     )
-    role = models.CharField(max_length=20, choices=Role.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    role = models.CharField(max_length=20, choices=Role.choices, verbose_name=_("role"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     data_map = ModelMap(
         personal={},
@@ -69,14 +73,21 @@ class LoginLock(models.Model):
     are the same for an address with and without an account.
     """
 
-    key = models.CharField(max_length=80, unique=True, help_text="Keyed pseudonym of the e-mail address")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    key = models.CharField(
+        max_length=80, unique=True, help_text="Keyed pseudonym of the e-mail address", verbose_name=_("key")
     )
-    failures = models.PositiveIntegerField(default=0)
-    last_failure_at = models.DateTimeField(null=True, blank=True)
-    locked_at = models.DateTimeField(null=True, blank=True)
-    locked_until = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    failures = models.PositiveIntegerField(default=0, verbose_name=_("failures"))
+    last_failure_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last failure at"))
+    locked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("locked at"))
+    locked_until = models.DateTimeField(null=True, blank=True, verbose_name=_("locked until"))
 
     data_map = ModelMap(
         personal={
@@ -94,9 +105,9 @@ class LoginLock(models.Model):
 class ThrottleHit(models.Model):
     """One request counted by a throttle: its scope, a keyed pseudonym of the address, and when."""
 
-    scope = models.CharField(max_length=50)
-    key = models.CharField(max_length=80)
-    at = models.DateTimeField(db_index=True)
+    scope = models.CharField(max_length=50, verbose_name=_("scope"))
+    key = models.CharField(max_length=80, verbose_name=_("key"))
+    at = models.DateTimeField(db_index=True, verbose_name=_("when"))
 
     data_map = ModelMap(
         personal={"key": Field("user.device.ip_address", Erasure.DELETE_ROW)},
@@ -114,26 +125,36 @@ class ContentAccessInstruction(models.Model):
     """A customer's instruction that staff may look at their stored content (P0.10)."""
 
     class Channel(models.TextChoices):
-        PORTAL = "portal", "customer portal"
-        EMAIL = "email", "e-mail"
-        PHONE = "phone", "phone"
-        TICKET = "ticket", "support ticket"
-        LETTER = "letter", "letter"
-        IN_PERSON = "in_person", "in person"
+        PORTAL = "portal", _("customer portal")
+        EMAIL = "email", _("e-mail")
+        PHONE = "phone", _("phone")
+        TICKET = "ticket", _("support ticket")
+        LETTER = "letter", _("letter")
+        IN_PERSON = "in_person", _("in person")
 
     organisation = models.ForeignKey(
-        "registry.Organisation", on_delete=models.PROTECT, related_name="content_access_instructions"
+        "registry.Organisation",
+        on_delete=models.PROTECT,
+        related_name="content_access_instructions",
+        verbose_name=_("organisation"),
     )
     given_by = models.ForeignKey(
-        "registry.Person", on_delete=models.PROTECT, related_name="content_access_instructions"
+        "registry.Person",
+        on_delete=models.PROTECT,
+        related_name="content_access_instructions",
+        verbose_name=_("given by"),
     )
-    scope = models.TextField(help_text="What may be looked at and why, in the customer's words")
-    valid_from = models.DateTimeField()
-    valid_until = models.DateTimeField()
-    channel = models.CharField(max_length=20, choices=Channel.choices)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    scope = models.TextField(
+        help_text="What may be looked at and why, in the customer's words", verbose_name=_("scope")
+    )
+    valid_from = models.DateTimeField(verbose_name=_("valid from"))
+    valid_until = models.DateTimeField(verbose_name=_("valid until"))
+    channel = models.CharField(max_length=20, choices=Channel.choices, verbose_name=_("channel"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("recorded at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
 
     data_map = ModelMap(
         personal={"scope": Field("user.content", Erasure.CLEAR)},
@@ -168,12 +189,19 @@ class ContentAccess(models.Model):
     """One look at a customer's content by staff, under an instruction."""
 
     instruction = models.ForeignKey(
-        ContentAccessInstruction, on_delete=models.PROTECT, related_name="accesses"
+        ContentAccessInstruction,
+        on_delete=models.PROTECT,
+        related_name="accesses",
+        verbose_name=_("instruction"),
     )
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    what = models.TextField(help_text="What was looked at")
-    at = models.DateTimeField(auto_now_add=True)
-    journal_seq = models.PositiveBigIntegerField(help_text="The journal entry that records it")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
+    )
+    what = models.TextField(help_text="What was looked at", verbose_name=_("what"))
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
+    journal_seq = models.PositiveBigIntegerField(
+        help_text="The journal entry that records it", verbose_name=_("journal entry")
+    )
 
     data_map = ModelMap(
         personal={"what": Field("user.content", Erasure.CLEAR)},

@@ -18,6 +18,7 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from trustdesk.accounts.models import STAFF_ROLES, ContentAccess, ContentAccessInstruction, Profile
 from trustdesk.journal.services import record
@@ -130,13 +131,15 @@ def do_record_instruction(
 ) -> ContentAccessInstruction:
     """Record a customer's instruction to look at their content; the giver must be the organisation's."""
     if not _is_staff(recorded_by):
-        raise AccountError("only staff record a customer's instruction")
+        raise AccountError(gettext("only staff record a customer's instruction"))
     today = timezone.localdate()
     gives = Role.objects.filter(organisation=organisation, person=given_by, kind__in=["owner", "technical"])
     gives = gives.exclude(until__lt=today)
     if not gives.exists():
         raise AccountError(
-            "an instruction to look at content is given by an owner or technical contact of the organisation"
+            gettext(
+                "an instruction to look at content is given by an owner or technical contact of the organisation"
+            )
         )
     instruction = ContentAccessInstruction(
         organisation=organisation,
@@ -201,20 +204,24 @@ def do_record_content_access(
     and its journal entry (``accounts.content_accessed``, tied to the instruction) are written together.
     """
     if not _is_staff(actor):
-        raise NoValidInstruction("only staff look at a customer's content, under the customer's instruction")
+        raise NoValidInstruction(
+            gettext("only staff look at a customer's content, under the customer's instruction")
+        )
     if instruction is None:
-        raise NoValidInstruction("no instruction from the customer: their content stays closed")
+        raise NoValidInstruction(gettext("no instruction from the customer: their content stays closed"))
     if not what.strip():
-        raise AccountError("say what is looked at")
+        raise AccountError(gettext("say what is looked at"))
     with transaction.atomic():
         current = ContentAccessInstruction.objects.select_for_update().filter(pk=instruction.pk).first()
         now = timezone.now()
         if current is None:
-            raise NoValidInstruction("the instruction does not exist")
+            raise NoValidInstruction(gettext("the instruction does not exist"))
         if current.revoked_at is not None:
-            raise NoValidInstruction(f"instruction {current.pk} was revoked")
+            raise NoValidInstruction(gettext("instruction %(number)s was revoked") % {"number": current.pk})
         if not (current.valid_from <= now < current.valid_until):
-            raise NoValidInstruction(f"instruction {current.pk} is not valid now")
+            raise NoValidInstruction(
+                gettext("instruction %(number)s is not valid now") % {"number": current.pk}
+            )
         entry = record(
             "accounts.content_accessed",
             actor=user_ref(actor),

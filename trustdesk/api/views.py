@@ -385,7 +385,7 @@ def _resolve_lines(lines: list[LineIn]) -> list[Mapping[str, Any]]:
     resolved: list[Mapping[str, Any]] = []
     for index, line in enumerate(lines):
         if contains_card_number(line.description):
-            errors[f"lines.{index}.description"] = CARD_MESSAGE
+            errors[f"lines.{index}.description"] = str(CARD_MESSAGE)
         service = None
         if line.service_ref is not None:
             service = Service.objects.filter(external_ref=line.service_ref).first()

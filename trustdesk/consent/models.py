@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from trustdesk.lib.datamap import Erasure, Field, ModelMap
 from trustdesk.policy.models import PolicyVersion
@@ -24,51 +25,68 @@ class ConsentImmutable(Exception):
 
 
 class Kind(models.TextChoices):
-    GIVEN = "given", "given"
-    WITHDRAWN = "withdrawn", "withdrawn"
+    GIVEN = "given", _("given")
+    WITHDRAWN = "withdrawn", _("withdrawn")
 
 
 class State(models.TextChoices):
     """Where a person's consent to a purpose stands: its latest event, or none."""
 
-    GIVEN = "given", "given"
-    WITHDRAWN = "withdrawn", "withdrawn"
-    NEVER = "never", "never given"
+    GIVEN = "given", _("given")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+    NEVER = "never", _("never given")
 
 
 class Method(models.TextChoices):
     """How the consent or its withdrawal reached the provider."""
 
-    FORM = "form", "web form"
-    EMAIL = "email", "e-mail"
-    PORTAL = "portal", "portal click"
-    API = "api", "API"
-    LETTER = "letter", "letter"
-    PHONE = "phone", "phone call"
-    IN_PERSON = "in_person", "in person"
+    FORM = "form", _("web form")
+    EMAIL = "email", _("e-mail")
+    PORTAL = "portal", _("portal click")
+    API = "api", _("API")
+    LETTER = "letter", _("letter")
+    PHONE = "phone", _("phone call")
+    IN_PERSON = "in_person", _("in person")
 
 
 class ConsentEvent(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="consent_events")
-    purpose = models.CharField(max_length=100, help_text="The key of a purpose of the policy on consent")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    at = models.DateTimeField()
-    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
-    text = models.TextField(
-        help_text="The exact text the person agreed to (for a withdrawal: the one withdrawn)"
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="consent_events", verbose_name=_("person")
     )
-    text_sha256 = models.CharField(max_length=64, help_text="SHA-256 of the text, UTF-8")
-    lang = models.CharField(max_length=10, help_text="The language of the text")
-    channel = models.CharField(max_length=20, choices=Channel.choices)
-    method = models.CharField(max_length=10, choices=Method.choices)
+    purpose = models.CharField(
+        max_length=100, help_text="The key of a purpose of the policy on consent", verbose_name=_("purpose")
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
+    at = models.DateTimeField(verbose_name=_("when"))
+    policy_version = models.ForeignKey(
+        PolicyVersion, on_delete=models.PROTECT, related_name="+", verbose_name=_("policy version")
+    )
+    text = models.TextField(
+        help_text="The exact text the person agreed to (for a withdrawal: the one withdrawn)",
+        verbose_name=_("text"),
+    )
+    text_sha256 = models.CharField(
+        max_length=64, help_text="SHA-256 of the text, UTF-8", verbose_name=_("SHA-256 of the text")
+    )
+    lang = models.CharField(max_length=10, help_text="The language of the text", verbose_name=_("language"))
+    channel = models.CharField(max_length=20, choices=Channel.choices, verbose_name=_("channel"))
+    method = models.CharField(max_length=10, choices=Method.choices, verbose_name=_("method"))
     recorded_by = models.CharField(
-        max_length=100, help_text="Who recorded it: a reference such as user:42 or operator:root"
+        max_length=100,
+        help_text="Who recorded it: a reference such as user:42 or operator:root",
+        verbose_name=_("recorded by"),
     )
     evidence = models.CharField(
-        max_length=300, blank=True, help_text="A reference to the evidence, such as a message id"
+        max_length=300,
+        blank=True,
+        help_text="A reference to the evidence, such as a message id",
+        verbose_name=_("evidence"),
     )
     ip_pseudonym = models.CharField(
-        max_length=100, blank=True, help_text="The keyed pseudonym of the IP address it came from"
+        max_length=100,
+        blank=True,
+        help_text="The keyed pseudonym of the IP address it came from",
+        verbose_name=_("IP address pseudonym"),
     )
 
     # Erasing the person deletes every event (any DELETE_ROW field deletes the row). Consent proves
@@ -114,9 +132,9 @@ class ConsentEvent(models.Model):
 class CookieChoiceKind(models.TextChoices):
     """Which button the visitor pressed."""
 
-    ALL = "all", "accept all"
-    NECESSARY = "necessary", "only necessary"
-    SELECTED = "selected", "chosen per purpose"
+    ALL = "all", _("accept all")
+    NECESSARY = "necessary", _("only necessary")
+    SELECTED = "selected", _("chosen per purpose")
 
 
 class CookieChoice(models.Model):
@@ -130,15 +148,25 @@ class CookieChoice(models.Model):
     by Trustdesk.
     """
 
-    consent_id = models.CharField(max_length=32, help_text="The random identifier in the choice cookie")
-    at = models.DateTimeField()
-    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
-    choice = models.CharField(max_length=10, choices=CookieChoiceKind.choices)
-    offered = models.JSONField(
-        default=list, help_text="The purposes with optional cookies the visitor was asked about"
+    consent_id = models.CharField(
+        max_length=32, help_text="The random identifier in the choice cookie", verbose_name=_("consent ID")
     )
-    accepted = models.JSONField(default=list, help_text="The purposes the visitor accepted cookies for")
-    lang = models.CharField(max_length=10, help_text="The language the choice was offered in")
+    at = models.DateTimeField(verbose_name=_("when"))
+    policy_version = models.ForeignKey(
+        PolicyVersion, on_delete=models.PROTECT, related_name="+", verbose_name=_("policy version")
+    )
+    choice = models.CharField(max_length=10, choices=CookieChoiceKind.choices, verbose_name=_("choice"))
+    offered = models.JSONField(
+        default=list,
+        help_text="The purposes with optional cookies the visitor was asked about",
+        verbose_name=_("offered"),
+    )
+    accepted = models.JSONField(
+        default=list, help_text="The purposes the visitor accepted cookies for", verbose_name=_("accepted")
+    )
+    lang = models.CharField(
+        max_length=10, help_text="The language the choice was offered in", verbose_name=_("language")
+    )
 
     # The consent id is random, made for this choice alone and linked to nothing else Trustdesk holds
     # (no account, no person, no address): it singles out no one, so no field here is personal data.

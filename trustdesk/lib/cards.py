@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext_lazy as _
+
 # Digits in groups separated by single spaces or dashes ("4111 1111 1111 1111", "12 4111-1111-...").
 _RUN = re.compile(r"\d+(?:[ -]\d+)*")
 
@@ -49,7 +51,8 @@ def _plausible(digits: str) -> bool:
     return digits.strip("0") != ""
 
 
-CARD_MESSAGE = (
+#: Shown on forms in the reader's language (a lazy text: ``str()`` it where a plain string is needed).
+CARD_MESSAGE = _(
     "contains what looks like a payment card number; card numbers are never stored here. "
     "Remove it (payments go through the payment provider)"
 )

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from trustdesk.lib.cards import CARD_MESSAGE, contains_card_number
@@ -19,38 +20,51 @@ from trustdesk.lib.datamap import Erasure, Field, ModelMap
 
 
 class SourceKind(models.TextChoices):
-    DATA_SUBJECT = "data_subject", "the person"
-    ORGANISATION = "organisation", "their organisation"
-    THIRD_PARTY = "third_party", "a named third party"
-    PUBLIC = "public", "a public register"
-    OBSERVED = "observed", "recorded while using the services"
+    DATA_SUBJECT = "data_subject", _("the person")
+    ORGANISATION = "organisation", _("their organisation")
+    THIRD_PARTY = "third_party", _("a named third party")
+    PUBLIC = "public", _("a public register")
+    OBSERVED = "observed", _("recorded while using the services")
 
 
 class Channel(models.TextChoices):
-    WEBSITE = "website", "website"
-    PORTAL = "portal", "customer portal"
-    EMAIL = "email", "e-mail"
-    PHONE = "phone", "phone"
-    FAX = "fax", "fax"
-    LETTER = "letter", "letter"
-    IN_PERSON = "in_person", "in person"
-    API = "api", "API"
-    IMPORT = "import", "import"
+    WEBSITE = "website", _("website")
+    PORTAL = "portal", _("customer portal")
+    EMAIL = "email", _("e-mail")
+    PHONE = "phone", _("phone")
+    FAX = "fax", _("fax")
+    LETTER = "letter", _("letter")
+    IN_PERSON = "in_person", _("in person")
+    API = "api", _("API")
+    IMPORT = "import", _("import")
 
 
 class RegistryModel(models.Model):
     """Shared by every registry record: the billing system's reference, provenance, and card refusal."""
 
     external_ref = models.CharField(
-        max_length=100, unique=True, null=True, blank=True, help_text="The billing system's identifier"
+        max_length=100,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="The billing system's identifier",
+        verbose_name=_("billing system reference"),
     )
-    source_kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.DATA_SUBJECT)
+    source_kind = models.CharField(
+        max_length=20,
+        choices=SourceKind.choices,
+        default=SourceKind.DATA_SUBJECT,
+        verbose_name=_("source kind"),
+    )
     source_name = models.CharField(
-        max_length=200, blank=True, help_text="The named third party or public register the data came from"
+        max_length=200,
+        blank=True,
+        help_text="The named third party or public register the data came from",
+        verbose_name=_("source name"),
     )
-    channel = models.CharField(max_length=20, choices=Channel.choices, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    channel = models.CharField(max_length=20, choices=Channel.choices, blank=True, verbose_name=_("channel"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     #: Text fields where people type freely: a card number is refused there (P0.8).
     free_text: ClassVar[tuple[str, ...]] = ()
@@ -72,7 +86,7 @@ class RegistryModel(models.Model):
             if isinstance(getattr(self, name), str) and contains_card_number(getattr(self, name))
         }
         if self.source_kind in (SourceKind.THIRD_PARTY, SourceKind.PUBLIC) and not self.source_name:
-            errors["source_name"] = "name the third party or register the data came from"
+            errors["source_name"] = _("name the third party or register the data came from")
         if errors:
             raise ValidationError(errors)
 
@@ -82,28 +96,30 @@ PROVENANCE = ("id", "external_ref", "source_kind", "source_name", "channel", "cr
 
 class Organisation(RegistryModel):
     class Kind(models.TextChoices):
-        COMPANY = "company", "company"
-        PRIVATE = "private", "private person"
+        COMPANY = "company", _("company")
+        PRIVATE = "private", _("private person")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "active"
-        ENDED = "ended", "ended"
+        ACTIVE = "active", _("active")
+        ENDED = "ended", _("ended")
 
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.COMPANY)
-    name = models.CharField(max_length=200)
-    company_number = models.CharField(max_length=50, blank=True)
-    vat_number = models.CharField(max_length=50, blank=True)
-    street = models.CharField(max_length=200, blank=True)
-    postal_code = models.CharField(max_length=20, blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    country = models.CharField(max_length=2, blank=True)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=50, blank=True)
-    fax = models.CharField(max_length=50, blank=True)
-    website = models.URLField(blank=True)
-    notes = models.TextField(blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
-    ended_on = models.DateField(null=True, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.COMPANY, verbose_name=_("kind"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    company_number = models.CharField(max_length=50, blank=True, verbose_name=_("company number"))
+    vat_number = models.CharField(max_length=50, blank=True, verbose_name=_("VAT number"))
+    street = models.CharField(max_length=200, blank=True, verbose_name=_("street"))
+    postal_code = models.CharField(max_length=20, blank=True, verbose_name=_("postal code"))
+    city = models.CharField(max_length=100, blank=True, verbose_name=_("city"))
+    country = models.CharField(max_length=2, blank=True, verbose_name=_("country"))
+    email = models.EmailField(blank=True, verbose_name=_("e-mail address"))
+    phone = models.CharField(max_length=50, blank=True, verbose_name=_("phone"))
+    fax = models.CharField(max_length=50, blank=True, verbose_name=_("fax"))
+    website = models.URLField(blank=True, verbose_name=_("website"))
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.ACTIVE, verbose_name=_("status")
+    )
+    ended_on = models.DateField(null=True, blank=True, verbose_name=_("ended on"))
 
     history = HistoricalRecords()
     free_text = ("notes", "name")
@@ -133,27 +149,29 @@ class Organisation(RegistryModel):
 
 class Person(RegistryModel):
     class Kind(models.TextChoices):
-        CUSTOMER_CONTACT = "customer_contact", "customer contact"
-        PLATFORM_USER = "platform_user", "platform user"
-        PROSPECT = "prospect", "prospect"
-        SUPPLIER_CONTACT = "supplier_contact", "supplier contact"
-        ABUSE_REPORTER = "abuse_reporter", "abuse reporter"
+        CUSTOMER_CONTACT = "customer_contact", _("customer contact")
+        PLATFORM_USER = "platform_user", _("platform user")
+        PROSPECT = "prospect", _("prospect")
+        SUPPLIER_CONTACT = "supplier_contact", _("supplier contact")
+        ABUSE_REPORTER = "abuse_reporter", _("abuse reporter")
 
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CUSTOMER_CONTACT)
-    first_name = models.CharField(max_length=100, blank=True)
-    last_name = models.CharField(max_length=100, blank=True)
-    email = models.EmailField(blank=True, db_index=True)
-    phone = models.CharField(max_length=50, blank=True)
-    mobile = models.CharField(max_length=50, blank=True)
-    fax = models.CharField(max_length=50, blank=True)
-    street = models.CharField(max_length=200, blank=True)
-    postal_code = models.CharField(max_length=20, blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    country = models.CharField(max_length=2, blank=True)
-    language = models.CharField(max_length=10, blank=True)
-    job_title = models.CharField(max_length=100, blank=True)
-    tags = models.CharField(max_length=300, blank=True)
-    notes = models.TextField(blank=True)
+    kind = models.CharField(
+        max_length=20, choices=Kind.choices, default=Kind.CUSTOMER_CONTACT, verbose_name=_("kind")
+    )
+    first_name = models.CharField(max_length=100, blank=True, verbose_name=_("first name"))
+    last_name = models.CharField(max_length=100, blank=True, verbose_name=_("last name"))
+    email = models.EmailField(blank=True, db_index=True, verbose_name=_("e-mail address"))
+    phone = models.CharField(max_length=50, blank=True, verbose_name=_("phone"))
+    mobile = models.CharField(max_length=50, blank=True, verbose_name=_("mobile"))
+    fax = models.CharField(max_length=50, blank=True, verbose_name=_("fax"))
+    street = models.CharField(max_length=200, blank=True, verbose_name=_("street"))
+    postal_code = models.CharField(max_length=20, blank=True, verbose_name=_("postal code"))
+    city = models.CharField(max_length=100, blank=True, verbose_name=_("city"))
+    country = models.CharField(max_length=2, blank=True, verbose_name=_("country"))
+    language = models.CharField(max_length=10, blank=True, verbose_name=_("language"))
+    job_title = models.CharField(max_length=100, blank=True, verbose_name=_("job title"))
+    tags = models.CharField(max_length=300, blank=True, verbose_name=_("tags"))
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
 
     history = HistoricalRecords()
     free_text = ("notes", "tags", "job_title", "first_name", "last_name")
@@ -188,16 +206,20 @@ class Role(RegistryModel):
     """How a person stands in an organisation."""
 
     class Kind(models.TextChoices):
-        OWNER = "owner", "owner"
-        BILLING = "billing", "billing contact"
-        TECHNICAL = "technical", "technical contact"
-        USER = "user", "user"
+        OWNER = "owner", _("owner")
+        BILLING = "billing", _("billing contact")
+        TECHNICAL = "technical", _("technical contact")
+        USER = "user", _("user")
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="roles")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    since = models.DateField(null=True, blank=True)
-    until = models.DateField(null=True, blank=True)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="roles", verbose_name=_("organisation")
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="roles", verbose_name=_("person")
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
+    since = models.DateField(null=True, blank=True, verbose_name=_("since"))
+    until = models.DateField(null=True, blank=True, verbose_name=_("until"))
 
     history = HistoricalRecords()
     data_map = ModelMap(
@@ -217,25 +239,29 @@ class Role(RegistryModel):
 
 class Service(RegistryModel):
     class Kind(models.TextChoices):
-        WEB_HOSTING = "web_hosting", "web hosting"
-        DOMAIN = "domain", "domain name"
-        SSL_CERTIFICATE = "ssl_certificate", "SSL certificate"
-        VPS = "vps", "virtual private server"
-        EMAIL = "email", "e-mail"
+        WEB_HOSTING = "web_hosting", _("web hosting")
+        DOMAIN = "domain", _("domain name")
+        SSL_CERTIFICATE = "ssl_certificate", _("SSL certificate")
+        VPS = "vps", _("virtual private server")
+        EMAIL = "email", _("e-mail")
 
     class CertificateType(models.TextChoices):
-        DV = "dv", "domain validation"
-        OV = "ov", "organisation validation"
-        EV = "ev", "extended validation"
+        DV = "dv", _("domain validation")
+        OV = "ov", _("organisation validation")
+        EV = "ev", _("extended validation")
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="services")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    label = models.CharField(max_length=200, blank=True)
-    starts_on = models.DateField(null=True, blank=True)
-    ends_on = models.DateField(null=True, blank=True)
-    certificate_type = models.CharField(max_length=2, choices=CertificateType.choices, blank=True)
-    certificate_expires_on = models.DateField(null=True, blank=True)
-    notes = models.TextField(blank=True)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="services", verbose_name=_("organisation")
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
+    label = models.CharField(max_length=200, blank=True, verbose_name=_("label"))
+    starts_on = models.DateField(null=True, blank=True, verbose_name=_("starts on"))
+    ends_on = models.DateField(null=True, blank=True, verbose_name=_("ends on"))
+    certificate_type = models.CharField(
+        max_length=2, choices=CertificateType.choices, blank=True, verbose_name=_("certificate type")
+    )
+    certificate_expires_on = models.DateField(null=True, blank=True, verbose_name=_("certificate expires on"))
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
 
     history = HistoricalRecords()
     free_text = ("label", "notes")
@@ -264,15 +290,17 @@ class ServiceIdentifier(RegistryModel):
     """A domain name, IP address or network of a service, with the period it was assigned."""
 
     class Kind(models.TextChoices):
-        DOMAIN = "domain", "domain name"
-        IP_ADDRESS = "ip_address", "IP address"
-        IP_NETWORK = "ip_network", "IP network"
+        DOMAIN = "domain", _("domain name")
+        IP_ADDRESS = "ip_address", _("IP address")
+        IP_NETWORK = "ip_network", _("IP network")
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="identifiers")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    value = models.CharField(max_length=253, db_index=True)
-    assigned_from = models.DateTimeField(null=True, blank=True)
-    assigned_until = models.DateTimeField(null=True, blank=True)
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="identifiers", verbose_name=_("service")
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
+    value = models.CharField(max_length=253, db_index=True, verbose_name=_("value"))
+    assigned_from = models.DateTimeField(null=True, blank=True, verbose_name=_("assigned from"))
+    assigned_until = models.DateTimeField(null=True, blank=True, verbose_name=_("assigned until"))
 
     history = HistoricalRecords()
     data_map = ModelMap(
@@ -286,14 +314,18 @@ class ServiceIdentifier(RegistryModel):
 
 
 class Invoice(RegistryModel):
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="invoices")
-    number = models.CharField(max_length=50)
-    issued_on = models.DateField()
-    fiscal_year_end = models.DateField(help_text="The end of the fiscal year the invoice belongs to")
-    currency = models.CharField(max_length=3, default="EUR")
-    total = models.DecimalField(max_digits=14, decimal_places=2)
-    billing_name = models.CharField(max_length=200)
-    billing_address = models.TextField(blank=True)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("organisation")
+    )
+    number = models.CharField(max_length=50, verbose_name=_("number"))
+    issued_on = models.DateField(verbose_name=_("issued on"))
+    fiscal_year_end = models.DateField(
+        help_text="The end of the fiscal year the invoice belongs to", verbose_name=_("fiscal year end")
+    )
+    currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
+    total = models.DecimalField(max_digits=14, decimal_places=2, verbose_name=_("total"))
+    billing_name = models.CharField(max_length=200, verbose_name=_("billing name"))
+    billing_address = models.TextField(blank=True, verbose_name=_("billing address"))
 
     history = HistoricalRecords()
     free_text = ("billing_address",)
@@ -326,11 +358,15 @@ class Invoice(RegistryModel):
 
 
 class InvoiceLine(models.Model):
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
-    service = models.ForeignKey(Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    description = models.CharField(max_length=300)
-    quantity = models.DecimalField(max_digits=14, decimal_places=3)
-    unit_price = models.DecimalField(max_digits=14, decimal_places=4)
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, related_name="lines", verbose_name=_("invoice")
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("service")
+    )
+    description = models.CharField(max_length=300, verbose_name=_("description"))
+    quantity = models.DecimalField(max_digits=14, decimal_places=3, verbose_name=_("quantity"))
+    unit_price = models.DecimalField(max_digits=14, decimal_places=4, verbose_name=_("unit price"))
 
     free_text = ("description",)
     data_map = ModelMap(
@@ -352,17 +388,19 @@ class UsageRecord(RegistryModel):
     """A quantity used of a service in a period, for correct invoicing (P0.2)."""
 
     class Metric(models.TextChoices):
-        TRAFFIC_GB = "traffic_gb", "traffic (GB)"
-        STORAGE_GB = "storage_gb", "storage (GB)"
-        CPU_HOURS = "cpu_hours", "CPU hours"
-        MAILBOXES = "mailboxes", "mailboxes"
-        REQUESTS = "requests", "requests"
+        TRAFFIC_GB = "traffic_gb", _("traffic (GB)")
+        STORAGE_GB = "storage_gb", _("storage (GB)")
+        CPU_HOURS = "cpu_hours", _("CPU hours")
+        MAILBOXES = "mailboxes", _("mailboxes")
+        REQUESTS = "requests", _("requests")
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="usage")
-    metric = models.CharField(max_length=20, choices=Metric.choices)
-    period_start = models.DateField()
-    period_end = models.DateField()
-    quantity = models.DecimalField(max_digits=18, decimal_places=3)
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="usage", verbose_name=_("service")
+    )
+    metric = models.CharField(max_length=20, choices=Metric.choices, verbose_name=_("metric"))
+    period_start = models.DateField(verbose_name=_("period start"))
+    period_end = models.DateField(verbose_name=_("period end"))
+    quantity = models.DecimalField(max_digits=18, decimal_places=3, verbose_name=_("quantity"))
 
     data_map = ModelMap(
         personal={
@@ -382,19 +420,29 @@ class Interaction(RegistryModel):
     """A call, e-mail, letter, fax or visit with a person or organisation, with its channel (P0.1)."""
 
     class Direction(models.TextChoices):
-        INBOUND = "in", "from them"
-        OUTBOUND = "out", "to them"
+        INBOUND = "in", _("from them")
+        OUTBOUND = "out", _("to them")
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="interactions"
+        Organisation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="interactions",
+        verbose_name=_("organisation"),
     )
     person = models.ForeignKey(
-        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="interactions"
+        Person,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="interactions",
+        verbose_name=_("person"),
     )
-    direction = models.CharField(max_length=3, choices=Direction.choices)
-    occurred_at = models.DateTimeField()
-    subject = models.CharField(max_length=300, blank=True)
-    summary = models.TextField(blank=True)
+    direction = models.CharField(max_length=3, choices=Direction.choices, verbose_name=_("direction"))
+    occurred_at = models.DateTimeField(verbose_name=_("occurred at"))
+    subject = models.CharField(max_length=300, blank=True, verbose_name=_("subject"))
+    summary = models.TextField(blank=True, verbose_name=_("summary"))
 
     history = HistoricalRecords()
     free_text = ("subject", "summary")
@@ -415,13 +463,26 @@ class Disclosure(RegistryModel):
     """Personal data passed to a recipient of the policy, e.g. a domain registry (P0.5, P4.1)."""
 
     service = models.ForeignKey(
-        Service, on_delete=models.CASCADE, null=True, blank=True, related_name="disclosures"
+        Service,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="disclosures",
+        verbose_name=_("service"),
     )
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="disclosures")
-    recipient = models.CharField(max_length=63, help_text="The recipient's key in the policy")
-    disclosed_at = models.DateTimeField()
-    categories = models.JSONField(default=list, help_text="The data categories passed on")
-    public = models.BooleanField(default=False, help_text="The recipient publishes it (WHOIS)")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="disclosures", verbose_name=_("organisation")
+    )
+    recipient = models.CharField(
+        max_length=63, help_text="The recipient's key in the policy", verbose_name=_("recipient")
+    )
+    disclosed_at = models.DateTimeField(verbose_name=_("disclosed at"))
+    categories = models.JSONField(
+        default=list, help_text="The data categories passed on", verbose_name=_("categories")
+    )
+    public = models.BooleanField(
+        default=False, help_text="The recipient publishes it (WHOIS)", verbose_name=_("public")
+    )
 
     history = HistoricalRecords()
     data_map = ModelMap(

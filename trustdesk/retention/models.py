@@ -12,20 +12,29 @@ recipient's confirmation (P4.2, P4.3). See docs/retention.md.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from trustdesk.lib.datamap import Erasure, Field, ModelMap
 from trustdesk.registry.models import Organisation
 
 
 class JobLock(models.Model):
-    name = models.CharField(max_length=50, primary_key=True, help_text="The job the lock guards")
-    holder = models.CharField(max_length=64, blank=True, help_text="A random token of the run holding it")
-    pid = models.PositiveIntegerField(null=True, blank=True)
-    host = models.CharField(max_length=255, blank=True, help_text="The machine the holder runs on")
-    acquired_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="The holder's last sign of life")
+    name = models.CharField(
+        max_length=50, primary_key=True, help_text="The job the lock guards", verbose_name=_("name")
+    )
+    holder = models.CharField(
+        max_length=64, blank=True, help_text="A random token of the run holding it", verbose_name=_("holder")
+    )
+    pid = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("process ID"))
+    host = models.CharField(
+        max_length=255, blank=True, help_text="The machine the holder runs on", verbose_name=_("host")
+    )
+    acquired_at = models.DateTimeField(null=True, blank=True, verbose_name=_("acquired at"))
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="The holder's last sign of life", verbose_name=_("heartbeat at")
+    )
     #: For a periodic job: when it last finished without error (``trustdesk run-periodic``).
-    finished_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     data_map = ModelMap(
         personal={},
@@ -37,42 +46,63 @@ class JobLock(models.Model):
 
 
 class ErasureStatus(models.TextChoices):
-    PENDING = "pending", "to be sent"
-    SENT = "sent", "sent"
-    REMINDED = "reminded", "reminded"
-    CONFIRMED = "confirmed", "confirmed"
-    FAILED = "failed", "failed to send"
+    PENDING = "pending", _("to be sent")
+    SENT = "sent", _("sent")
+    REMINDED = "reminded", _("reminded")
+    CONFIRMED = "confirmed", _("confirmed")
+    FAILED = "failed", _("failed to send")
 
 
 class ErasureChannel(models.TextChoices):
-    EMAIL = "email", "e-mail"
-    WEBHOOK = "webhook", "webhook"
+    EMAIL = "email", _("e-mail")
+    WEBHOOK = "webhook", _("webhook")
 
 
 class RecipientErasureRequest(models.Model):
     """A request to a recipient to delete an organisation's data it received, tracked until confirmed."""
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="recipient_erasure_requests"
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="recipient_erasure_requests",
+        verbose_name=_("organisation"),
     )
-    recipient = models.CharField(max_length=63, help_text="The recipient's key in the policy")
-    event = models.CharField(max_length=40, help_text="The policy's erasure_request event that happened")
-    event_on = models.DateField(help_text="The day the event happened (the last domain ended, ...)")
-    channel = models.CharField(max_length=10, choices=ErasureChannel.choices)
-    status = models.CharField(max_length=10, choices=ErasureStatus.choices, default=ErasureStatus.PENDING)
+    recipient = models.CharField(
+        max_length=63, help_text="The recipient's key in the policy", verbose_name=_("recipient")
+    )
+    event = models.CharField(
+        max_length=40, help_text="The policy's erasure_request event that happened", verbose_name=_("event")
+    )
+    event_on = models.DateField(
+        help_text="The day the event happened (the last domain ended, ...)", verbose_name=_("event on")
+    )
+    channel = models.CharField(max_length=10, choices=ErasureChannel.choices, verbose_name=_("channel"))
+    status = models.CharField(
+        max_length=10, choices=ErasureStatus.choices, default=ErasureStatus.PENDING, verbose_name=_("status")
+    )
     #: What identifies the data at the recipient (domain names, the customer's reference): sent with
     #: the request and each reminder, cleared once the recipient confirms.
-    identifiers = models.JSONField(default=dict, blank=True)
-    disclosures = models.PositiveIntegerField(default=0, help_text="How many disclosures it covers")
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_sent_at = models.DateTimeField(null=True, blank=True, help_text="The request or the last reminder")
-    reminders = models.PositiveIntegerField(default=0)
-    attempts = models.PositiveIntegerField(default=0, help_text="Deliveries tried, failed ones included")
-    last_error = models.CharField(max_length=200, blank=True, help_text="Why the last delivery failed")
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    confirmed_by = models.CharField(max_length=100, blank=True, help_text="A reference: operator:NAME")
-    confirmation_note = models.CharField(max_length=300, blank=True)
+    identifiers = models.JSONField(default=dict, blank=True, verbose_name=_("identifiers"))
+    disclosures = models.PositiveIntegerField(
+        default=0, help_text="How many disclosures it covers", verbose_name=_("disclosures")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    last_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="The request or the last reminder", verbose_name=_("last sent at")
+    )
+    reminders = models.PositiveIntegerField(default=0, verbose_name=_("reminders"))
+    attempts = models.PositiveIntegerField(
+        default=0, help_text="Deliveries tried, failed ones included", verbose_name=_("attempts")
+    )
+    last_error = models.CharField(
+        max_length=200, blank=True, help_text="Why the last delivery failed", verbose_name=_("last error")
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("confirmed at"))
+    confirmed_by = models.CharField(
+        max_length=100, blank=True, help_text="A reference: operator:NAME", verbose_name=_("confirmed by")
+    )
+    confirmation_note = models.CharField(max_length=300, blank=True, verbose_name=_("confirmation note"))
 
     data_map = ModelMap(
         personal={

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from trustdesk.lib import deadlines
 from trustdesk.lib.durations import Duration
@@ -41,7 +42,7 @@ def terms() -> Terms:
 
     version = version_in_effect()
     if version is None:
-        raise NoPolicy("no policy is in effect: publish one with `trustdesk policy publish` first")
+        raise NoPolicy(gettext("no policy is in effect: publish one with `trustdesk policy publish` first"))
     policy = version.loaded.policy
     rights = policy.rights
     return Terms(

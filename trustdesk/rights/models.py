@@ -10,29 +10,30 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from trustdesk.lib.datamap import Erasure, Field, ModelMap
 
 
 class Kind(models.TextChoices):
-    ACCESS = "access", "access (Art. 15)"
-    RECTIFICATION = "rectification", "rectification (Art. 16)"
-    ERASURE = "erasure", "erasure (Art. 17)"
-    RESTRICTION = "restriction", "restriction (Art. 18)"
-    PORTABILITY = "portability", "portability (Art. 20)"
-    OBJECTION = "objection", "objection (Art. 21)"
-    CONSENT_WITHDRAWAL = "consent_withdrawal", "consent withdrawal (Art. 7(3))"
+    ACCESS = "access", _("access (Art. 15)")
+    RECTIFICATION = "rectification", _("rectification (Art. 16)")
+    ERASURE = "erasure", _("erasure (Art. 17)")
+    RESTRICTION = "restriction", _("restriction (Art. 18)")
+    PORTABILITY = "portability", _("portability (Art. 20)")
+    OBJECTION = "objection", _("objection (Art. 21)")
+    CONSENT_WITHDRAWAL = "consent_withdrawal", _("consent withdrawal (Art. 7(3))")
 
 
 class Status(models.TextChoices):
-    RECEIVED = "received", "received"
-    AWAITING_IDENTITY = "awaiting_identity", "waiting for identity"
-    IN_PROGRESS = "in_progress", "in progress"
-    AWAITING_CONFIRMATION = "awaiting_confirmation", "waiting for the person's confirmation"
-    FULFILLED = "fulfilled", "fulfilled"
-    REFUSED = "refused", "refused"
-    WITHDRAWN = "withdrawn", "withdrawn by the person"
-    LAPSED = "lapsed", "closed: identity never confirmed"
+    RECEIVED = "received", _("received")
+    AWAITING_IDENTITY = "awaiting_identity", _("waiting for identity")
+    IN_PROGRESS = "in_progress", _("in progress")
+    AWAITING_CONFIRMATION = "awaiting_confirmation", _("waiting for the person's confirmation")
+    FULFILLED = "fulfilled", _("fulfilled")
+    REFUSED = "refused", _("refused")
+    WITHDRAWN = "withdrawn", _("withdrawn by the person")
+    LAPSED = "lapsed", _("closed: identity never confirmed")
 
     @classmethod
     def closed(cls) -> frozenset[str]:
@@ -40,62 +41,95 @@ class Status(models.TextChoices):
 
 
 class Channel(models.TextChoices):
-    PORTAL = "portal", "customer portal"
-    PUBLIC_FORM = "public_form", "public form"
-    LETTER = "letter", "letter"
-    PHONE = "phone", "phone"
-    EMAIL = "email", "e-mail"
-    IN_PERSON = "in_person", "in person"
-    API = "api", "API"
-    COMMAND = "command", "command line"
+    PORTAL = "portal", _("customer portal")
+    PUBLIC_FORM = "public_form", _("public form")
+    LETTER = "letter", _("letter")
+    PHONE = "phone", _("phone")
+    EMAIL = "email", _("e-mail")
+    IN_PERSON = "in_person", _("in person")
+    API = "api", _("API")
+    COMMAND = "command", _("command line")
 
 
 class IdentityMethod(models.TextChoices):
-    TWO_FACTOR = "two_factor", "signed in with two-factor authentication"
-    SESSION = "session", "signed in"
-    EMAIL_LINK = "email_link", "confirmed by a link sent to the address on record"
-    ID_DOCUMENT = "id_document", "identity document checked by staff (not kept)"
-    STAFF = "staff", "verified by staff (for example a call back to the number on record)"
+    TWO_FACTOR = "two_factor", _("signed in with two-factor authentication")
+    SESSION = "session", _("signed in")
+    EMAIL_LINK = "email_link", _("confirmed by a link sent to the address on record")
+    ID_DOCUMENT = "id_document", _("identity document checked by staff (not kept)")
+    STAFF = "staff", _("verified by staff (for example a call back to the number on record)")
 
 
 class RefusalGround(models.TextChoices):
-    MANIFESTLY_UNFOUNDED = "manifestly_unfounded", "manifestly unfounded (Art. 12(5))"
-    EXCESSIVE = "excessive", "excessive, in particular because repetitive (Art. 12(5))"
-    NOT_JUSTIFIED = "not_justified", "erasure not justified (Art. 17(3))"
-    IDENTITY = "identity", "identity could not be established (Art. 12(6))"
+    MANIFESTLY_UNFOUNDED = "manifestly_unfounded", _("manifestly unfounded (Art. 12(5))")
+    EXCESSIVE = "excessive", _("excessive, in particular because repetitive (Art. 12(5))")
+    NOT_JUSTIFIED = "not_justified", _("erasure not justified (Art. 17(3))")
+    IDENTITY = "identity", _("identity could not be established (Art. 12(6))")
 
 
 class Request(models.Model):
     """One data-subject request, from receipt to answer."""
 
-    reference = models.CharField(max_length=20, unique=True, help_text="The case number the person is given")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    status = models.CharField(max_length=30, choices=Status.choices, default=Status.RECEIVED)
-    channel = models.CharField(max_length=20, choices=Channel.choices)
-    person = models.ForeignKey(
-        "registry.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="requests"
+    reference = models.CharField(
+        max_length=20,
+        unique=True,
+        help_text="The case number the person is given",
+        verbose_name=_("reference"),
     )
-    email = models.EmailField(blank=True, help_text="The address the answer goes to")
-    language = models.CharField(max_length=2, default="en")
-    details = models.TextField(blank=True, help_text="What the person asked, in their words")
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
+    status = models.CharField(
+        max_length=30, choices=Status.choices, default=Status.RECEIVED, verbose_name=_("status")
+    )
+    channel = models.CharField(max_length=20, choices=Channel.choices, verbose_name=_("channel"))
+    person = models.ForeignKey(
+        "registry.Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requests",
+        verbose_name=_("person"),
+    )
+    email = models.EmailField(
+        blank=True, help_text="The address the answer goes to", verbose_name=_("e-mail address")
+    )
+    language = models.CharField(max_length=2, default="en", verbose_name=_("language"))
+    details = models.TextField(
+        blank=True, help_text="What the person asked, in their words", verbose_name=_("details")
+    )
     #: Rectification: {"field": "new value"}; objection and consent withdrawal: {"purposes": [...]};
     #: portability: {"send_to": "address"}.
-    specifics = models.JSONField(default=dict, blank=True)
+    specifics = models.JSONField(default=dict, blank=True, verbose_name=_("specifics"))
     original = models.FileField(
-        upload_to="requests/originals/", blank=True, help_text="The letter or e-mail as received"
+        upload_to="requests/originals/",
+        blank=True,
+        help_text="The letter or e-mail as received",
+        verbose_name=_("original"),
     )
-    received_at = models.DateTimeField()
-    received_on = models.DateField(help_text="The day of receipt in the controller's time zone")
-    due_on = models.DateField(help_text="When the answer is due: one month, pauses and extension counted")
-    extended_by = models.CharField(max_length=20, blank=True, help_text="An ISO-8601 duration, e.g. P2M")
-    extension_reason = models.TextField(blank=True)
-    identity_method = models.CharField(max_length=20, choices=IdentityMethod.choices, blank=True)
-    identity_verified_at = models.DateTimeField(null=True, blank=True)
-    identity_note = models.CharField(max_length=300, blank=True)
-    refusal_ground = models.CharField(max_length=30, choices=RefusalGround.choices, blank=True)
-    answer = models.TextField(blank=True, help_text="What the person was told when the request closed")
-    closed_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.CharField(max_length=100, help_text="Who entered it: a reference")
+    received_at = models.DateTimeField(verbose_name=_("received at"))
+    received_on = models.DateField(
+        help_text="The day of receipt in the controller's time zone", verbose_name=_("received on")
+    )
+    due_on = models.DateField(
+        help_text="When the answer is due: one month, pauses and extension counted", verbose_name=_("due on")
+    )
+    extended_by = models.CharField(
+        max_length=20, blank=True, help_text="An ISO-8601 duration, e.g. P2M", verbose_name=_("extended by")
+    )
+    extension_reason = models.TextField(blank=True, verbose_name=_("extension reason"))
+    identity_method = models.CharField(
+        max_length=20, choices=IdentityMethod.choices, blank=True, verbose_name=_("identity method")
+    )
+    identity_verified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("identity verified at"))
+    identity_note = models.CharField(max_length=300, blank=True, verbose_name=_("identity note"))
+    refusal_ground = models.CharField(
+        max_length=30, choices=RefusalGround.choices, blank=True, verbose_name=_("refusal ground")
+    )
+    answer = models.TextField(
+        blank=True, help_text="What the person was told when the request closed", verbose_name=_("answer")
+    )
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
+    created_by = models.CharField(
+        max_length=100, help_text="Who entered it: a reference", verbose_name=_("created by")
+    )
 
     data_map: ClassVar[ModelMap] = ModelMap(
         personal={
@@ -143,14 +177,16 @@ class Request(models.Model):
 class Event(models.Model):
     """A line on a request's timeline: a transition, a decision, a message sent, a note."""
 
-    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField()
-    actor = models.CharField(max_length=100)
-    action = models.CharField(max_length=50)
-    from_status = models.CharField(max_length=30, blank=True)
-    to_status = models.CharField(max_length=30, blank=True)
-    note = models.TextField(blank=True)
-    journal_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    request = models.ForeignKey(
+        Request, on_delete=models.CASCADE, related_name="events", verbose_name=_("request")
+    )
+    at = models.DateTimeField(verbose_name=_("when"))
+    actor = models.CharField(max_length=100, verbose_name=_("actor"))
+    action = models.CharField(max_length=50, verbose_name=_("action"))
+    from_status = models.CharField(max_length=30, blank=True, verbose_name=_("from status"))
+    to_status = models.CharField(max_length=30, blank=True, verbose_name=_("to status"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    journal_seq = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("journal entry"))
 
     data_map: ClassVar[ModelMap] = ModelMap(
         personal={"note": Field("user.content", Erasure.CLEAR)},
@@ -168,10 +204,12 @@ class Event(models.Model):
 class Pause(models.Model):
     """The clock stands still while the request waits for identity information asked for."""
 
-    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="pauses")
-    started_on = models.DateField()
-    ended_on = models.DateField(null=True, blank=True)
-    reason = models.CharField(max_length=100, default="identity")
+    request = models.ForeignKey(
+        Request, on_delete=models.CASCADE, related_name="pauses", verbose_name=_("request")
+    )
+    started_on = models.DateField(verbose_name=_("started on"))
+    ended_on = models.DateField(null=True, blank=True, verbose_name=_("ended on"))
+    reason = models.CharField(max_length=100, default="identity", verbose_name=_("reason"))
 
     data_map: ClassVar[ModelMap] = ModelMap(
         personal={},
@@ -186,12 +224,14 @@ class Pause(models.Model):
 class Verification(models.Model):
     """A link sent to an address on record; only its SHA-256 is stored."""
 
-    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="verifications")
-    token_sha256 = models.CharField(max_length=64, unique=True)
-    purpose = models.CharField(max_length=20, default="identity")
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
+    request = models.ForeignKey(
+        Request, on_delete=models.CASCADE, related_name="verifications", verbose_name=_("request")
+    )
+    token_sha256 = models.CharField(max_length=64, unique=True, verbose_name=_("SHA-256 of the token"))
+    purpose = models.CharField(max_length=20, default="identity", verbose_name=_("purpose"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("used at"))
 
     data_map: ClassVar[ModelMap] = ModelMap(
         personal={},
@@ -207,21 +247,25 @@ class Download(models.Model):
     """A file prepared for the person (access report, data export), reachable by a secret link until it expires."""
 
     class Format(models.TextChoices):
-        REPORT_HTML = "report_html", "readable report (HTML)"
-        DATA_JSON = "data_json", "all data (JSON)"
-        PORTABLE_JSON = "portable_json", "data you provided (JSON)"
-        PORTABLE_CSV = "portable_csv", "data you provided (CSV, zipped)"
+        REPORT_HTML = "report_html", _("readable report (HTML)")
+        DATA_JSON = "data_json", _("all data (JSON)")
+        PORTABLE_JSON = "portable_json", _("data you provided (JSON)")
+        PORTABLE_CSV = "portable_csv", _("data you provided (CSV, zipped)")
 
-    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="downloads")
-    format = models.CharField(max_length=20, choices=Format.choices)
-    path = models.CharField(max_length=300, help_text="Where the file is, inside the data directory")
-    sha256 = models.CharField(max_length=64)
-    size = models.PositiveBigIntegerField()
-    token_sha256 = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    deleted_at = models.DateTimeField(null=True, blank=True)
-    times_downloaded = models.PositiveIntegerField(default=0)
+    request = models.ForeignKey(
+        Request, on_delete=models.CASCADE, related_name="downloads", verbose_name=_("request")
+    )
+    format = models.CharField(max_length=20, choices=Format.choices, verbose_name=_("format"))
+    path = models.CharField(
+        max_length=300, help_text="Where the file is, inside the data directory", verbose_name=_("path")
+    )
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256"))
+    size = models.PositiveBigIntegerField(verbose_name=_("size"))
+    token_sha256 = models.CharField(max_length=64, unique=True, verbose_name=_("SHA-256 of the token"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    deleted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("deleted at"))
+    times_downloaded = models.PositiveIntegerField(default=0, verbose_name=_("times downloaded"))
 
     data_map: ClassVar[ModelMap] = ModelMap(
         personal={},
@@ -251,14 +295,18 @@ class Download(models.Model):
 class Restriction(models.Model):
     """Art. 18: while in force, every purpose but storage refuses the person's data."""
 
-    person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="restrictions")
-    request = models.ForeignKey(Request, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    since = models.DateTimeField()
-    reason = models.TextField(blank=True)
-    lifted_at = models.DateTimeField(null=True, blank=True)
-    lifted_by = models.CharField(max_length=100, blank=True)
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.CASCADE, related_name="restrictions", verbose_name=_("person")
+    )
+    request = models.ForeignKey(
+        Request, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("request")
+    )
+    since = models.DateTimeField(verbose_name=_("since"))
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    lifted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("lifted at"))
+    lifted_by = models.CharField(max_length=100, blank=True, verbose_name=_("lifted by"))
     #: Art. 18(3): the person is told before the restriction is lifted.
-    lift_notice_at = models.DateTimeField(null=True, blank=True)
+    lift_notice_at = models.DateTimeField(null=True, blank=True, verbose_name=_("lift notice at"))
 
     data_map: ClassVar[ModelMap] = ModelMap(
         personal={"reason": Field("user.content", Erasure.CLEAR)},
@@ -274,20 +322,28 @@ class Objection(models.Model):
     """Art. 21: to direct marketing (upheld at once) or to a purpose on legitimate interest (decided by staff)."""
 
     class Decision(models.TextChoices):
-        PENDING = "pending", "waiting for a decision"
-        UPHELD = "upheld", "upheld: the processing stops"
-        REJECTED = "rejected", "rejected: compelling legitimate grounds"
+        PENDING = "pending", _("waiting for a decision")
+        UPHELD = "upheld", _("upheld: the processing stops")
+        REJECTED = "rejected", _("rejected: compelling legitimate grounds")
 
     #: The objection to direct marketing covers every marketing purpose, now and later.
     DIRECT_MARKETING: ClassVar[str] = "direct_marketing"
 
-    person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="objections")
-    request = models.ForeignKey(Request, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    purpose = models.CharField(max_length=63, help_text="A purpose key of the policy, or direct_marketing")
-    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
-    reasons = models.TextField(blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.CharField(max_length=100, blank=True)
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.CASCADE, related_name="objections", verbose_name=_("person")
+    )
+    request = models.ForeignKey(
+        Request, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("request")
+    )
+    purpose = models.CharField(
+        max_length=63, help_text="A purpose key of the policy, or direct_marketing", verbose_name=_("purpose")
+    )
+    decision = models.CharField(
+        max_length=10, choices=Decision.choices, default=Decision.PENDING, verbose_name=_("decision")
+    )
+    reasons = models.TextField(blank=True, verbose_name=_("reasons"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    decided_by = models.CharField(max_length=100, blank=True, verbose_name=_("decided by"))
 
     data_map: ClassVar[ModelMap] = ModelMap(
         personal={"reasons": Field("user.content", Erasure.CLEAR)},
@@ -306,13 +362,13 @@ class ErasureLedgerEntry(models.Model):
     identifiers give these pseudonyms again, and erases them again.
     """
 
-    request_reference = models.CharField(max_length=20, blank=True)
-    erased_at = models.DateTimeField()
-    key_id = models.CharField(max_length=16)
+    request_reference = models.CharField(max_length=20, blank=True, verbose_name=_("request reference"))
+    erased_at = models.DateTimeField(verbose_name=_("erased at"))
+    key_id = models.CharField(max_length=16, verbose_name=_("key ID"))
     #: {"email": "p1:...", "external_ref": "p1:...", "phone": "p1:..."}
-    pseudonyms = models.JSONField(default=dict)
-    person_id_at_erasure = models.PositiveBigIntegerField()
-    reapplied_at = models.DateTimeField(null=True, blank=True)
+    pseudonyms = models.JSONField(default=dict, verbose_name=_("pseudonyms"))
+    person_id_at_erasure = models.PositiveBigIntegerField(verbose_name=_("person ID at erasure"))
+    reapplied_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reapplied at"))
 
     data_map: ClassVar[ModelMap] = ModelMap(
         personal={},

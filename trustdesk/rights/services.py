@@ -147,8 +147,12 @@ def transition(
     current = Request.objects.select_for_update().get(pk=request.pk)
     if to not in MOVES.get(current.status, frozenset()):
         raise IllegalMove(
-            f"request {current.reference} is {Status(current.status).label}: it cannot become "
-            f"{Status(to).label if to in Status.values else repr(to)}"
+            gettext("request %(reference)s is %(status)s: it cannot become %(to)s")
+            % {
+                "reference": current.reference,
+                "status": Status(current.status).label,
+                "to": Status(to).label if to in Status.values else repr(to),
+            }
         )
     before = current.status
     request.status = to
@@ -168,7 +172,7 @@ class BadAddress(ValueError):
     """An IP address given with a request is not one; ``number`` says which (from 1)."""
 
     def __init__(self, number: int) -> None:
-        super().__init__(f"address {number} is not an IP address")
+        super().__init__(gettext("address %(number)s is not an IP address") % {"number": number})
         self.number = number
 
 
@@ -225,14 +229,22 @@ def do_open_request(
     not anybody is on record: nobody learns from it whether a person exists.
     """
     if kind not in Kind.values:
-        raise IntakeError({"kind": f"{kind!r} is not a kind of request: use one of {', '.join(Kind.values)}"})
+        raise IntakeError(
+            {
+                "kind": gettext("%(kind)r is not a kind of request: use one of %(kinds)s")
+                % {"kind": kind, "kinds": ", ".join(Kind.values)}
+            }
+        )
     if channel not in Channel.values:
         raise IntakeError(
-            {"channel": f"{channel!r} is not a channel: use one of {', '.join(Channel.values)}"}
+            {
+                "channel": gettext("%(channel)r is not a channel: use one of %(channels)s")
+                % {"channel": channel, "channels": ", ".join(Channel.values)}
+            }
         )
     email = (email or "").strip()
     if email and ("@" not in email or len(email) > 254 or any(c.isspace() for c in email)):
-        raise IntakeError({"email": "this is not an e-mail address"})
+        raise IntakeError({"email": gettext("this is not an e-mail address")})
     _refuse_card_numbers(details=details)
     if person is None:
         person = match_person(email)
@@ -240,7 +252,7 @@ def do_open_request(
         email = person.email
     if not email and person is None:
         raise IntakeError(
-            {"email": "give the address the answer goes to, or the person the request is about"}
+            {"email": gettext("give the address the answer goes to, or the person the request is about")}
         )
     when = received_at or _now()
     use = clock.terms()
@@ -352,25 +364,31 @@ def do_verify_identity(request: Request, *, method: str, actor: Actor, note: str
     """
     if method not in IdentityMethod.values:
         raise RequestError(
-            f"{method!r} is not a way of verifying identity: use one of {', '.join(IdentityMethod.values)}"
+            gettext("%(method)r is not a way of verifying identity: use one of %(methods)s")
+            % {"method": method, "methods": ", ".join(IdentityMethod.values)}
         )
     _refuse_card_numbers(note=note)
     use = clock.terms()
     identity = use.policy.rights.identity
     if method == IdentityMethod.ID_DOCUMENT and identity.id_document == "never":
         raise RequestError(
-            "the policy in effect asks for no identity document (rights.identity.id_document: never): "
-            "verify another way"
+            gettext(
+                "the policy in effect asks for no identity document (rights.identity.id_document: never): "
+                "verify another way"
+            )
         )
     if method == IdentityMethod.SESSION and identity.signed_in == "two_factor":
         raise RequestError(
-            "the policy in effect verifies signed-in people by two-factor authentication "
-            "(rights.identity.signed_in: two_factor): a session alone is not enough"
+            gettext(
+                "the policy in effect verifies signed-in people by two-factor authentication "
+                "(rights.identity.signed_in: two_factor): a session alone is not enough"
+            )
         )
     request.refresh_from_db()
     if request.status not in (Status.RECEIVED, Status.AWAITING_IDENTITY):
         raise IllegalMove(
-            f"request {request.reference} is {Status(request.status).label}: identity is already settled"
+            gettext("request %(reference)s is %(status)s: identity is already settled")
+            % {"reference": request.reference, "status": Status(request.status).label}
         )
     _close_pauses(request)
     request.identity_method = method
@@ -431,7 +449,7 @@ def do_extend(request: Request, *, by: str | Duration, reason: str, actor: Actor
     """
     reason = (reason or "").strip()
     if not reason:
-        raise RequestError("an extension needs its reasons: the person is told them (Art. 12(3))")
+        raise RequestError(gettext("an extension needs its reasons: the person is told them (Art. 12(3))"))
     _refuse_card_numbers(reason=reason)
     try:
         duration = by if isinstance(by, Duration) else Duration.parse(by)
@@ -440,22 +458,30 @@ def do_extend(request: Request, *, by: str | Duration, reason: str, actor: Actor
     request.refresh_from_db()
     if not request.is_open:
         raise IllegalMove(
-            f"request {request.reference} is {Status(request.status).label}: it cannot be extended"
+            gettext("request %(reference)s is %(status)s: it cannot be extended")
+            % {"reference": request.reference, "status": Status(request.status).label}
         )
     if request.extended_by:
-        raise RequestError(f"request {request.reference} was extended already (by {request.extended_by})")
+        raise RequestError(
+            gettext("request %(reference)s was extended already (by %(by)s)")
+            % {"reference": request.reference, "by": request.extended_by}
+        )
     use = clock.terms()
     if not clock.may_extend(request, use=use):
         raise RequestError(
-            f"request {request.reference} can no longer be extended: an extension must be decided and told "
-            f"within the first period, which ended on {clock.due_date(request, use=use).isoformat()}"
+            gettext(
+                "request %(reference)s can no longer be extended: an extension must be decided and told "
+                "within the first period, which ended on %(day)s"
+            )
+            % {"reference": request.reference, "day": clock.due_date(request, use=use).isoformat()}
         )
     base = clock.due_date(request, use=use)
     from trustdesk.lib.deadlines import DeadlineError, add_duration
 
     if add_duration(base, duration) > add_duration(base, use.extension_max):
         raise RequestError(
-            f"an extension of {duration.iso()} is longer than the {use.extension_max.iso()} the policy allows"
+            gettext("an extension of %(asked)s is longer than the %(most)s the policy allows")
+            % {"asked": duration.iso(), "most": use.extension_max.iso()}
         )
     request.extended_by = duration.iso()
     request.extension_reason = reason
@@ -500,14 +526,15 @@ def do_refuse(request: Request, *, ground: str, reasons: str, actor: Actor) -> R
     """Refuse with a ground and reasons; the answer tells of the right to complain (Art. 12(4))."""
     if ground not in RefusalGround.values:
         raise RequestError(
-            f"{ground!r} is not a ground for refusal: use one of {', '.join(RefusalGround.values)}"
+            gettext("%(ground)r is not a ground for refusal: use one of %(grounds)s")
+            % {"ground": ground, "grounds": ", ".join(RefusalGround.values)}
         )
     reasons = (reasons or "").strip()
     if not reasons:
-        raise RequestError("a refusal needs its reasons: the person is told them (Art. 12(4))")
+        raise RequestError(gettext("a refusal needs its reasons: the person is told them (Art. 12(4))"))
     _refuse_card_numbers(reasons=reasons)
     if ground == RefusalGround.NOT_JUSTIFIED and request.kind != Kind.ERASURE:
-        raise RequestError("'not_justified' is a ground for refusing an erasure only")
+        raise RequestError(gettext("'not_justified' is a ground for refusing an erasure only"))
     request.refusal_ground = ground
     request.answer = reasons
     transition(request, Status.REFUSED, actor=actor, note=reasons, payload={"ground": ground})

@@ -148,7 +148,7 @@ def _confirm_erasure(http: HttpRequest, item: Request, form: forms.Form) -> str:
 def _objection_of(item: Request, form: forms.Form) -> Objection:
     found = Objection.objects.filter(pk=form.cleaned_data["objection"], request=item).first()
     if found is None:
-        raise services.RequestError("this objection is not one of this request's")
+        raise services.RequestError(gettext("this objection is not one of this request's"))
     return found
 
 
@@ -166,7 +166,7 @@ def _decide_objection(http: HttpRequest, item: Request, form: forms.Form) -> str
 def _restriction(item: Request, form: forms.Form) -> Restriction:
     found = restriction_of(form, item.person_id)
     if found is None:
-        raise services.RequestError("this restriction is not one of this request's person")
+        raise services.RequestError(gettext("this restriction is not one of this request's person"))
     return found
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from trustdesk.lib import mail
 from trustdesk.lib.datamap import model_map
@@ -50,15 +51,23 @@ def recipients_of(person: Person, fields: list[str], policy: Policy, lang: str) 
 def fulfil_rectification(request: Request, *, actor: Actor) -> Request:
     """Art. 16: the changes asked for, through the registry's services (old values kept, P0.7); Art. 19 recipients listed."""
     if request.person is None:
-        raise RequestError(f"request {request.reference} is about nobody on record: choose the person first")
+        raise RequestError(
+            gettext("request %(reference)s is about nobody on record: choose the person first")
+            % {"reference": request.reference}
+        )
     changes = request.specifics.get("changes")
     if not isinstance(changes, dict) or not changes:
-        raise RequestError(f"request {request.reference} names no changes: record them as specifics.changes")
+        raise RequestError(
+            gettext("request %(reference)s names no changes: record them as specifics.changes")
+            % {"reference": request.reference}
+        )
     mapping = model_map(Person)
     allowed = set(mapping.personal) if mapping else set()
     unknown = sorted(set(changes) - allowed)
     if unknown:
-        raise RequestError(f"these are not personal fields of a person: {', '.join(unknown)}")
+        raise RequestError(
+            gettext("these are not personal fields of a person: %(fields)s") % {"fields": ", ".join(unknown)}
+        )
     try:
         do_update(
             request.person,
@@ -68,8 +77,8 @@ def fulfil_rectification(request: Request, *, actor: Actor) -> Request:
         )
     except IntakeError as exc:
         raise RequestError(
-            "the changes were refused: "
-            + "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.message_dict.items())
+            gettext("the changes were refused: %(problems)s")
+            % {"problems": "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.message_dict.items())}
         ) from None
     policy = clock.terms().policy
     told = recipients_of(request.person, list(changes), policy, request.language)
@@ -87,7 +96,10 @@ def fulfil_rectification(request: Request, *, actor: Actor) -> Request:
 def fulfil_restriction(request: Request, *, actor: Actor) -> Request:
     """Art. 18: from now on every purpose but storage refuses the person's data (``may_process``)."""
     if request.person is None:
-        raise RequestError(f"request {request.reference} is about nobody on record: choose the person first")
+        raise RequestError(
+            gettext("request %(reference)s is about nobody on record: choose the person first")
+            % {"reference": request.reference}
+        )
     Restriction.objects.create(
         person=request.person, request=request, since=timezone.now(), reason=request.details
     )
@@ -98,7 +110,7 @@ def fulfil_restriction(request: Request, *, actor: Actor) -> Request:
 def do_announce_lift(restriction: Restriction, *, actor: Actor, reason: str) -> Restriction:
     """Art. 18(3): tell the person before the restriction is lifted."""
     if restriction.lifted_at is not None:
-        raise RequestError("this restriction was lifted already")
+        raise RequestError(gettext("this restriction was lifted already"))
     restriction.lift_notice_at = timezone.now()
     restriction.save(update_fields=["lift_notice_at"])
     person = restriction.person
@@ -122,7 +134,7 @@ def do_announce_lift(restriction: Restriction, *, actor: Actor, reason: str) -> 
 def do_lift_restriction(restriction: Restriction, *, actor: Actor) -> Restriction:
     """Lift a restriction, only after the person was told (``do_announce_lift``)."""
     if restriction.lift_notice_at is None:
-        raise RequestError("tell the person first (Art. 18(3)): announce the lifting, then lift it")
+        raise RequestError(gettext("tell the person first (Art. 18(3)): announce the lifting, then lift it"))
     restriction.lifted_at = timezone.now()
     restriction.lifted_by = actor.ref
     restriction.save(update_fields=["lifted_at", "lifted_by"])
@@ -141,12 +153,18 @@ def fulfil_objection(request: Request, *, actor: Actor) -> Request:
     """Art. 21: to direct marketing, upheld at once and absolutely; to a purpose on legitimate interest or
     public task, recorded for a staff decision (``do_decide_objection``); to other bases, not applicable."""
     if request.person is None:
-        raise RequestError(f"request {request.reference} is about nobody on record: choose the person first")
+        raise RequestError(
+            gettext("request %(reference)s is about nobody on record: choose the person first")
+            % {"reference": request.reference}
+        )
     policy = clock.terms().policy
     purposes = [str(p) for p in request.specifics.get("purposes", [])] or [Objection.DIRECT_MARKETING]
     unknown = [p for p in purposes if p != Objection.DIRECT_MARKETING and p not in policy.purposes]
     if unknown:
-        raise RequestError(f"the policy in effect has no purpose {', '.join(repr(p) for p in unknown)}")
+        raise RequestError(
+            gettext("the policy in effect has no purpose %(purposes)s")
+            % {"purposes": ", ".join(repr(p) for p in unknown)}
+        )
     pending = 0
     outcome: list[dict[str, str]] = []
     for key in purposes:
@@ -199,9 +217,9 @@ def do_decide_objection(objection: Objection, *, upheld: bool, reasons: str, act
     """A staff decision on an objection to processing on legitimate interest, with reasons (Art. 21(1))."""
     reasons = (reasons or "").strip()
     if not reasons:
-        raise RequestError("a decision on an objection needs its reasons")
+        raise RequestError(gettext("a decision on an objection needs its reasons"))
     if objection.decision != Objection.Decision.PENDING:
-        raise RequestError("this objection was decided already")
+        raise RequestError(gettext("this objection was decided already"))
     objection.decision = Objection.Decision.UPHELD if upheld else Objection.Decision.REJECTED
     objection.reasons = reasons
     objection.decided_at = timezone.now()
@@ -239,7 +257,10 @@ _CONSENT_WAYS = {
 def fulfil_consent_withdrawal(request: Request, *, actor: Actor) -> Request:
     """Art. 7(3): withdraw the consents named (all the person gave when none is named)."""
     if request.person is None:
-        raise RequestError(f"request {request.reference} is about nobody on record: choose the person first")
+        raise RequestError(
+            gettext("request %(reference)s is about nobody on record: choose the person first")
+            % {"reference": request.reference}
+        )
     from trustdesk.consent.queries import current_consents
     from trustdesk.consent.services import do_withdraw_consent
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext
+
 from trustdesk.lib import mail
 from trustdesk.registry.services import Actor
 from trustdesk.rights.models import (
@@ -23,8 +25,11 @@ def _require_in_progress(request: Request) -> None:
     request.refresh_from_db()
     if request.status != Status.IN_PROGRESS:
         raise RequestError(
-            f"request {request.reference} is {Status(request.status).label}: only a request in progress "
-            "(its identity settled) can be fulfilled"
+            gettext(
+                "request %(reference)s is %(status)s: only a request in progress "
+                "(its identity settled) can be fulfilled"
+            )
+            % {"reference": request.reference, "status": Status(request.status).label}
         )
 
 

@@ -141,13 +141,13 @@ def do_open_download_as_staff(download: Download, *, actor: Actor) -> bytes:
     The person's own count of downloads is left as it is. LookupError when the file is gone or expired."""
     download = Download.objects.select_for_update().select_related("request").get(pk=download.pk)
     if download.deleted_at is not None:
-        raise LookupError("this file has been deleted")
+        raise LookupError(gettext("this file has been deleted"))
     if download.expires_at <= timezone.now():
         delete_download_files([download])
-        raise LookupError("this file has expired and has been deleted")
+        raise LookupError(gettext("this file has expired and has been deleted"))
     path = Path(settings.DATA_DIR) / download.path
     if not path.is_file():
-        raise LookupError("this file is missing from the data directory")
+        raise LookupError(gettext("this file is missing from the data directory"))
     content = path.read_bytes()
     note_event(
         download.request,
@@ -162,7 +162,7 @@ def do_open_download_as_staff(download: Download, *, actor: Actor) -> bytes:
 def do_open_original(request: Request, *, actor: Actor) -> bytes:
     """Staff open the letter or e-mail attached to a request; journaled on its timeline."""
     if not request.original:
-        raise LookupError("this request has no original attached")
+        raise LookupError(gettext("this request has no original attached"))
     with request.original.open("rb") as handle:
         content = handle.read()
     note_event(request, "original_viewed", actor=actor)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from trustdesk.lib import mail
 from trustdesk.registry import datamap_ops
@@ -65,7 +66,10 @@ def do_confirm_erasure(request: Request, *, actor: Actor) -> Request:
     """The person confirmed that erasure may end the service."""
     request.refresh_from_db()
     if request.status != Status.AWAITING_CONFIRMATION:
-        raise RequestError(f"request {request.reference} is not waiting for a confirmation")
+        raise RequestError(
+            gettext("request %(reference)s is not waiting for a confirmation")
+            % {"reference": request.reference}
+        )
     transition(
         request, Status.IN_PROGRESS, actor=actor, note="the person confirmed that erasure ends the service"
     )
@@ -105,7 +109,9 @@ def ledger_pseudonyms(person: Person) -> tuple[str, dict[str, str]]:
 def _erase(request: Request, *, actor: Actor, ending: list[Service]) -> Request:
     person = request.person
     if person is None:
-        raise RequestError(f"request {request.reference} is about nobody on record")
+        raise RequestError(
+            gettext("request %(reference)s is about nobody on record") % {"reference": request.reference}
+        )
     address = request.email
     today = timezone.localdate()
     for service in ending:
