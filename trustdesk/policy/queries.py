@@ -16,13 +16,13 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
-#: Published versions read in this process, by what identifies one: (pk, number, sha256, effective
-#: from, published at). A version never changes (``PolicyVersion.save`` refuses), so a version read once
-#: holds for as long as the process runs; the key still carries its hash and dates, so that a database
-#: rebuilt under the same ids (a restore, the tests) is never answered from an older copy.
+#: Published versions read in this process, keyed by every column but the text (whose hash is one of
+#: them). A version never changes (``PolicyVersion.save`` refuses), so a version read once holds for as
+#: long as the process runs; the key carries all its small columns, so that a database rebuilt under the
+#: same ids (a restore, the tests) is never answered from an older copy.
 _VERSIONS: dict[tuple[Any, ...], PolicyVersion] = {}
 _VERSIONS_KEPT = 32
-_KEY_FIELDS = ("pk", "number", "sha256", "effective_from", "published_at")
+_KEY_FIELDS = ("pk", "number", "sha256", "effective_from", "published_at", "published_by", "source_name")
 
 
 def version_in_effect(on: dt.date | None = None) -> PolicyVersion | None:
