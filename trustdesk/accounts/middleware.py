@@ -53,7 +53,7 @@ def two_factor_requirement(user: object, request: HttpRequest | None = None) -> 
     if kind is None:
         return None
     rules = two_factor_rules(request)
-    if kind is None or rules is None:
+    if rules is None:
         return None
     return rules[0] if kind == "staff" else rules[1]
 
