@@ -18,9 +18,8 @@ CSRF token, then the two-factor step with a code computed from the secret) and k
 cookies. The load comes from ``wrk`` in a separate process (one thread, ``--connections``
 connections, ``--duration`` seconds), sending the session cookie:
 
-- the customer portal's "my data" page, ``/portal/data/`` when it resolves, else ``/portal/``
-  (the results say which);
-- the staff console's request queue, ``/console/requests/``, as the privacy officer;
+- the customer portal's "my data" page, ``/portal/data/``, as the customer;
+- the staff console's request queue, ``/console/requests/`` (its first page), as the privacy officer;
 - the plain page (anonymous), the reference, measured in the same run.
 
 Each of ``--runs`` runs (default 3) measures the three pages one after the other, in an order
@@ -72,13 +71,11 @@ SETTINGS = "benchmarks.web_settings"
 PLAIN = "/bench/plain/"
 QUEUE = "/console/requests/"
 MY_DATA = "/portal/data/"
-PORTAL = "/portal/"
 PASSWORD = "bench-web-" + secrets.token_urlsafe(16)
 CUSTOMER_EMAIL = "bench-customer@example.com"
 OFFICER_EMAIL = "bench-officer@hoster.example"
-#: What each page must show for the benchmark to measure it: the portal's home page the customer's
-#: organisations (links to them), the my data page the person's name, the queue its requests.
-EXPECT_PORTAL = 'href="/portal/organisations/'
+#: What each page must show for the benchmark to measure it: the my data page the person's name (see
+#: ``main``), the queue its requests.
 EXPECT_QUEUE = 'href="/console/requests/'
 MIN_RATIO = 0.5
 MAX_P99_MS = 200.0
@@ -213,17 +210,6 @@ def build(organisations: int, requests: int, seed: int) -> dict[str, Any]:
     facts["customer_last_name"] = person.last_name
     facts["officer_totp_secret"] = secret
     return facts
-
-
-def my_data_path() -> tuple[str, str]:
-    """The portal page to measure: /portal/data/ when the product resolves it, else /portal/."""
-    from django.urls import Resolver404, resolve
-
-    try:
-        resolve(MY_DATA, urlconf="trustdesk.urls")
-        return MY_DATA, f"{MY_DATA} (the customer portal's my data page)"
-    except Resolver404:
-        return PORTAL, f"{PORTAL} ({MY_DATA} does not resolve on this branch, so the portal's home page)"
 
 
 # --- the server and the log-in ---------------------------------------------------------------------
@@ -512,8 +498,7 @@ def main(argv: list[str] | None = None) -> int:
         facts = build(args.organisations, args.requests, args.seed)
         secret = facts.pop("officer_totp_secret")
         results["build"] = facts
-        my_data, my_data_note = my_data_path()
-        results["my_data_page"] = my_data_note
+        results["my_data_page"] = f"{MY_DATA} (the customer portal's my data page)"
         connections.close_all()
         print(
             f"  built in {time.perf_counter() - started:.0f} s; {facts['requests']} requests; starting gunicorn"
@@ -521,8 +506,8 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         server = start_server(port, os.environ.copy(), workdir / "gunicorn.log")
-        expect = EXPECT_PORTAL if my_data == PORTAL else html.escape(facts["customer_last_name"])
-        customer, customer_login = log_in(base, CUSTOMER_EMAIL, None, my_data, expect)
+        expect = html.escape(facts["customer_last_name"])
+        customer, customer_login = log_in(base, CUSTOMER_EMAIL, None, MY_DATA, expect)
         officer, officer_login = log_in(base, OFFICER_EMAIL, secret, QUEUE, EXPECT_QUEUE)
         results["log_in"] = {"customer": customer_login, "privacy_officer": officer_login}
         print(f"  logged in: customer {customer_login['check']}; officer {officer_login['check']}")
@@ -530,7 +515,7 @@ def main(argv: list[str] | None = None) -> int:
         script.write_text(WRK_SCRIPT, encoding="utf-8")
         pages: dict[str, tuple[str, str | None]] = {
             "plain": (PLAIN, None),
-            "my_data": (my_data, customer),
+            "my_data": (MY_DATA, customer),
             "queue": (QUEUE, officer),
         }
         print(f"  {args.runs} runs of {args.duration} s per page, {args.connections} connections")

@@ -85,7 +85,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # allauth's session tracking, written every few minutes instead of on every request (docs/accounts.md).
+    "trustdesk.accounts.middleware.SessionActivityMiddleware",
     "trustdesk.accounts.middleware.TwoFactorMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -259,6 +260,9 @@ TRUSTDESK_THROTTLE = {
     "login": (env_int("TRUSTDESK_THROTTLE_LOGIN", 30, minimum=1), 15 * 60),
     "password_reset": (env_int("TRUSTDESK_THROTTLE_RESET", 5, minimum=1), 60 * 60),
     "public_form": (env_int("TRUSTDESK_THROTTLE_FORMS", 10, minimum=1), 60 * 60),
+    # The cookie banner's choice: counted on its own, and higher, since a whole office behind one address
+    # may choose on its first visits.
+    "cookie_choice": (env_int("TRUSTDESK_THROTTLE_COOKIES", 60, minimum=1), 60 * 60),
 }
 
 # --- e-mail -----------------------------------------------------------------------------------------

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from allauth.usersessions.models import UserSession
+from allauth.usersessions.signals import session_client_changed
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from tests.accounts.personas import log_in
+from trustdesk.accounts.middleware import ACTIVITY_INTERVAL
 from trustdesk.journal.models import JournalEntry
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +74,49 @@ def test_it_sets_http_only_cookies_and_a_strict_content_security_policy(client, 
     assert "default-src 'none'" in policy and "script-src 'self'" in policy and "style-src 'self'" in policy
     assert "unsafe-inline" not in policy
     assert "frame-ancestors 'none'" in policy
+
+
+def _seen(personas) -> list[tuple[str, str, dt.datetime]]:
+    return list(
+        UserSession.objects.filter(user=personas.olga).values_list("ip", "user_agent", "last_seen_at")
+    )
+
+
+def test_it_writes_a_sessions_activity_every_few_minutes_not_on_every_request(personas) -> None:
+    browser = Client(HTTP_USER_AGENT="Firefox", REMOTE_ADDR="203.0.113.5")
+    log_in(browser, "olga@example.com")
+    browser.get("/portal/")
+    [(ip, agent, first)] = _seen(personas)
+    assert (ip, agent) == ("203.0.113.5", "Firefox")
+    with CaptureQueriesContext(connection) as queries:
+        assert browser.get("/portal/").status_code == 200
+    writes = [
+        q["sql"] for q in queries.captured_queries if not q["sql"].lstrip().upper().startswith("SELECT")
+    ]
+    assert writes == []
+    assert _seen(personas) == [(ip, agent, first)]
+    # Once the last write is older than the interval, the next request writes it again.
+    UserSession.objects.filter(user=personas.olga).update(last_seen_at=first - ACTIVITY_INTERVAL)
+    browser.get("/portal/")
+    [(_, _, later)] = _seen(personas)
+    assert later > first
+
+
+def test_it_writes_at_once_when_the_sessions_address_or_browser_changes(personas) -> None:
+    changed: list[tuple[str, str]] = []
+
+    def record(sender, request, from_session, to_session, **kwargs) -> None:
+        changed.append((from_session.ip, to_session.ip))
+
+    session_client_changed.connect(record)
+    try:
+        browser = Client(HTTP_USER_AGENT="Firefox", REMOTE_ADDR="203.0.113.5")
+        log_in(browser, "olga@example.com")
+        browser.get("/portal/")
+        browser.get("/portal/", REMOTE_ADDR="198.51.100.9")
+        assert [row[:2] for row in _seen(personas)] == [("198.51.100.9", "Firefox")]
+        browser.get("/portal/", REMOTE_ADDR="198.51.100.9", HTTP_USER_AGENT="Chromium")
+        assert [row[:2] for row in _seen(personas)] == [("198.51.100.9", "Chromium")]
+    finally:
+        session_client_changed.disconnect(record)
+    assert changed == [("203.0.113.5", "198.51.100.9"), ("198.51.100.9", "198.51.100.9")]

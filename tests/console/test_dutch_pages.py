@@ -170,7 +170,7 @@ def test_it_shows_a_record_in_dutch(desk: Desk) -> None:
 
 
 def test_it_shows_search_results_in_dutch(desk: Desk) -> None:
-    page = _dutch(desk.client("pia"), "/console/search/", q=desk.people.bob.last_name)
+    page = _dutch(desk.client("pia"), "/console/search/", "post", q=desk.people.bob.last_name)
     assert desk.people.bob.email in page
     assert _english_on(page, data=_data(desk)) == []
 

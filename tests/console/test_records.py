@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from tests.console.conftest import Desk
 from tests.personas import STAFF
@@ -24,7 +25,7 @@ def _identifiers(desk: Desk) -> None:
 )
 def test_it_finds_people_and_organisations(desk: Desk, query: str) -> None:
     _identifiers(desk)
-    page = desk.client("abe").get("/console/search/", {"q": query})
+    page = desk.client("abe").post("/console/search/", {"q": query})
     assert page.status_code == 200
     people = page.context["people"]
     organisations = [o for o, _ in page.context["organisations"]]
@@ -38,8 +39,28 @@ def test_it_finds_people_and_organisations(desk: Desk, query: str) -> None:
 
 
 def test_it_refuses_a_query_too_short(desk: Desk) -> None:
-    page = desk.client("sam").get("/console/search/", {"q": "a"})
+    page = desk.client("sam").post("/console/search/", {"q": "a"})
     assert page.status_code == 400 and page.context["people"] == []
+    assert "Ensure this value has at least 2 characters" in page.content.decode()
+
+
+def test_it_searches_by_post_only_so_that_no_name_stands_in_a_url(desk: Desk) -> None:
+    client = desk.client("sam")
+    page = client.get("/console/search/", {"q": "Anna Peeters"})
+    assert page.status_code == 200
+    assert page.context["searched"] is False and page.context["people"] == []
+    html = page.content.decode()
+    assert '<form method="post" action="/console/search/"' in html
+    assert 'name="csrfmiddlewaretoken"' in html
+    found = client.post("/console/search/", {"q": "Anna Peeters"})
+    assert found.status_code == 200 and desk.people.anna in found.context["people"]
+    assert 'value="Anna Peeters"' in found.content.decode()  # the criteria stay in the form
+
+
+def test_it_refuses_a_search_without_the_csrf_token(desk: Desk) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(desk.staff.sam)
+    assert client.post("/console/search/", {"q": "Anna Peeters"}).status_code == 403
 
 
 def test_it_shows_every_personal_field_the_history_and_the_journal_of_a_person(desk: Desk) -> None:

@@ -9,12 +9,20 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.conftest import POLICY
 from trustdesk.policy.loader import PolicyError, content_hash
 from trustdesk.policy.models import ImmutableError, PolicyVersion
-from trustdesk.policy.queries import upcoming_versions, version_in_effect, versions_with_periods
+from trustdesk.policy.queries import (
+    upcoming_versions,
+    version_for_request,
+    version_in_effect,
+    versions_with_periods,
+)
 from trustdesk.policy.services import PublishRefused, do_publish_policy
 
 pytestmark = pytest.mark.django_db
@@ -163,3 +171,27 @@ def test_it_lists_versions_as_json(policy_file: Path) -> None:
     assert row["number"] == 1
     assert row["state"] == "in effect"
     assert row["until"] is None
+
+
+def test_it_reads_the_version_in_effect_once_then_only_asks_which_one_it_is() -> None:
+    first = do_publish_policy(POLICY, "policy.yaml", actor="alice").version
+    version_in_effect()  # read once in this process
+    with CaptureQueriesContext(connection) as queries:
+        again = version_in_effect()
+    assert again == first and again is not None and again.text == POLICY
+    [query] = queries.captured_queries
+    assert '"text"' not in query["sql"]  # which version: its id, number, hash and dates, not its text
+    # A version published since (by this process or another) counts at once.
+    second = do_publish_policy(CHANGED, "policy.yaml", actor="alice").version
+    current = version_in_effect()
+    assert current == second and current is not None
+    assert current.loaded.policy.security.lockout.attempts == 3
+
+
+def test_it_looks_the_version_up_once_per_request() -> None:
+    do_publish_policy(POLICY, "policy.yaml", actor="alice")
+    request = RequestFactory().get("/")
+    with CaptureQueriesContext(connection) as queries:
+        first = version_for_request(request)
+        assert version_for_request(request) is first
+    assert len(queries.captured_queries) <= 2

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.accounts.personas import Personas
 from tests.portal.conftest import client_for
+from trustdesk.registry.models import Service, ServiceIdentifier
+from trustdesk.registry.services import Actor, do_create, do_create_invoice, do_update
+
+STAFF = Actor.operator("test")
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +98,43 @@ def test_it_shows_records_of_the_organisation_as_the_persons_role_there_allows(p
         page = client_for(user).get("/portal/data/").content.decode()
         assert ("t.a.v. de boekhouding" in page) is sees, user.email
         assert "info@bakkerij.example" in page  # every role sees the organisation's details
+
+
+def test_it_reads_the_same_number_of_queries_however_many_records_there_are(portal: Personas) -> None:
+    client = client_for(portal.olga)
+    client.get("/portal/data/")  # the session's first request writes its activity once
+
+    def queries_for_page() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/portal/data/")
+        assert response.status_code == 200
+        return len(queries.captured_queries), response.content.decode()
+
+    few, _ = queries_for_page()
+    organisation = portal.bakkerij
+    for n in range(12):
+        service = do_create(
+            Service, {"organisation": organisation, "kind": "web_hosting", "label": f"site-{n}"}, actor=STAFF
+        )
+        do_create(
+            ServiceIdentifier,
+            {"service": service, "kind": "domain", "value": f"site-{n}.example"},
+            actor=STAFF,
+        )
+        do_create_invoice(
+            {
+                "organisation": organisation,
+                "number": f"2026-{n:04d}",
+                "issued_on": dt.date(2026, 2, 1),
+                "fiscal_year_end": dt.date(2026, 12, 31),
+                "total": Decimal("121.00"),
+                "billing_name": f"Bakkerij Jansen {n}",
+                "billing_address": "Kerkstraat 1, 9000 Gent",
+            },
+            [{"description": "Hosting", "quantity": Decimal("1"), "unit_price": Decimal("100")}],
+            actor=STAFF,
+        )
+        do_update(portal.olga.profile.person, {"city": f"Gent {n}"}, actor=STAFF)  # history copies: not read
+    many, page = queries_for_page()
+    assert "site-11.example" in page and "Bakkerij Jansen 11" in page and "Gent 11" in page
+    assert many == few

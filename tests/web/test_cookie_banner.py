@@ -161,3 +161,25 @@ def test_it_sets_the_choice_cookie_with_the_tls_prefix_behind_tls(client: Client
     )
     morsel = response.cookies["__Host-cookie_consent"]
     assert morsel["secure"] and morsel["path"] == "/" and not morsel["domain"]
+
+
+def test_it_throttles_the_choice_per_client_address_and_records_nothing_over_the_limit(
+    client: Client, publish, settings
+) -> None:
+    publish(COOKIE_POLICY)
+    settings.TRUSTDESK_THROTTLE = {**settings.TRUSTDESK_THROTTLE, "cookie_choice": (2, 3600)}
+    assert _choose(client, "all").status_code == 303
+    assert _choose(client, "necessary").status_code == 303
+    refused = _choose(client, "all")
+    assert refused.status_code == 429
+    page = refused.content.decode()
+    assert "Too many attempts from your address. Try again after" in page and 'role="alert"' in page
+    assert "cookie_consent" not in refused.cookies
+    assert [row.choice for row in CookieChoice.objects.order_by("at", "id")] == ["all", "necessary"]
+    assert JournalEntry.objects.filter(action=CHOSEN).count() == 2
+    # Another address is counted on its own; the public request form keeps its own count.
+    other = Client(REMOTE_ADDR="198.51.100.23")
+    assert _choose(other, "necessary").status_code == 303
+    assert client.get("/privacy/request").status_code == 200
+    dutch = client.post("/cookies", {"choice": "all"}, HTTP_ACCEPT_LANGUAGE="nl")
+    assert dutch.status_code == 429 and "Te veel pogingen" in dutch.content.decode()

@@ -112,6 +112,19 @@ def sections_for_customer(user: UserLike | None, organisation: Organisation) -> 
     return frozenset(shown)
 
 
+def sections_by_organisation(user: UserLike | None) -> dict[int, frozenset[str]]:
+    """For each of the customer's organisations (a current registry role there), the sections they may
+    see: :func:`sections_for_customer` of every organisation of :func:`organisations_for_customer`, in one
+    query."""
+    person = person_for_user(user)
+    if person is None or role_of(user) != Profile.Role.CUSTOMER:
+        return {}
+    shown: dict[int, set[str]] = {}
+    for organisation_id, kind in _current_roles(person).values_list("organisation_id", "kind"):
+        shown.setdefault(organisation_id, set()).update(SECTIONS.get(kind, frozenset()))
+    return {organisation_id: frozenset(sections) for organisation_id, sections in shown.items()}
+
+
 def get_organisation_for_customer(request: HttpRequest, org_id: int | str) -> Organisation:
     """The customer's organisation with this id, or 404 (also for organisations of others)."""
     try:

@@ -61,7 +61,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "is_customer": role == Profile.Role.CUSTOMER,
             "is_staff_member": role is not None and role != Profile.Role.CUSTOMER,
             "has_two_factor": user_has_two_factor(request.user),
-            "two_factor": two_factor_requirement(request.user),
+            "two_factor": two_factor_requirement(request.user, request),
         },
     )
 

@@ -147,17 +147,9 @@ class VisitorChoice:
 
 
 def _version(request: HttpRequest) -> PolicyVersion | None:
-    if not hasattr(request, "_trustdesk_version"):
-        from django.db import DatabaseError
+    from trustdesk.policy.queries import version_for_request
 
-        from trustdesk.policy.queries import version_in_effect
-
-        try:
-            request._trustdesk_version = version_in_effect()  # type: ignore[attr-defined]
-        except DatabaseError:
-            request._trustdesk_version = None  # type: ignore[attr-defined]
-    version: PolicyVersion | None = request._trustdesk_version  # type: ignore[attr-defined]
-    return version
+    return version_for_request(request)
 
 
 def visitor_choice(request: HttpRequest) -> VisitorChoice:

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from trustdesk.accounts import throttle
 from trustdesk.consent.cookie_services import do_record_cookie_choice
 from trustdesk.consent.cookies import (
     _version,
@@ -44,6 +45,13 @@ def cookie_settings(request: HttpRequest) -> HttpResponse:
     choice = request.POST.get("choice", "")
     if choice not in CookieChoiceKind.values:
         return render(request, "consent/cookies.html", {"error": "no_choice"}, status=400)
+    try:
+        # Per client address, like the other public forms: every choice is a row of proof.
+        throttle.hit_request(request, "cookie_choice")
+    except throttle.Throttled as exc:
+        return render(
+            request, "consent/cookies.html", {"error": "throttled", "message": exc.message()}, status=429
+        )
     current = visitor_choice(request)
     row = do_record_cookie_choice(
         version,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from django.db import DatabaseError
+from django.http import HttpRequest
 from django.utils import timezone
 
 from trustdesk.policy.models import PolicyVersion
@@ -13,12 +16,52 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
+#: Published versions read in this process, keyed by every column but the text (whose hash is one of
+#: them). A version never changes (``PolicyVersion.save`` refuses), so a version read once holds for as
+#: long as the process runs; the key carries all its small columns, so that a database rebuilt under the
+#: same ids (a restore, the tests) is never answered from an older copy.
+_VERSIONS: dict[tuple[Any, ...], PolicyVersion] = {}
+_VERSIONS_KEPT = 32
+_KEY_FIELDS = ("pk", "number", "sha256", "effective_from", "published_at", "published_by", "source_name")
+
+
 def version_in_effect(on: dt.date | None = None) -> PolicyVersion | None:
-    """The version that applies on a day: the newest one whose effective date has come."""
+    """The version that applies on a day: the newest one whose effective date has come.
+
+    Each call asks the database which version that is (a small indexed query that reads no policy
+    text), so a version published by another process counts at once; the version itself, its text
+    and its loaded policy, come from this process's copy once read."""
     day = on or today()
-    return (
-        PolicyVersion.objects.filter(effective_from__lte=day).order_by("-effective_from", "-number").first()
+    key = (
+        PolicyVersion.objects.filter(effective_from__lte=day)
+        .order_by("-effective_from", "-number")
+        .values_list(*_KEY_FIELDS)
+        .first()
     )
+    if key is None:
+        return None
+    kept = _VERSIONS.get(key)
+    if kept is not None:
+        return kept
+    version = PolicyVersion.objects.filter(pk=key[0]).first()
+    if version is None:  # deleted between the two queries (only a test database does that)
+        return None
+    if len(_VERSIONS) >= _VERSIONS_KEPT:
+        _VERSIONS.clear()
+    _VERSIONS[tuple(getattr(version, name) for name in _KEY_FIELDS)] = version
+    return version
+
+
+def version_for_request(request: HttpRequest) -> PolicyVersion | None:
+    """The version in effect, looked up once per request (the middleware, the page and its context
+    processors share it); None when there is none or the database cannot be read."""
+    if not hasattr(request, "_trustdesk_version"):
+        try:
+            request._trustdesk_version = version_in_effect()  # type: ignore[attr-defined]
+        except DatabaseError:
+            request._trustdesk_version = None  # type: ignore[attr-defined]
+    version: PolicyVersion | None = request._trustdesk_version  # type: ignore[attr-defined]
+    return version
 
 
 def upcoming_versions(on: dt.date | None = None) -> list[PolicyVersion]:

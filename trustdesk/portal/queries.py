@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from trustdesk.lib.datamap import history_base, model_map
 from trustdesk.policy import wording
 from trustdesk.policy.render import statement_context
-from trustdesk.policy.schema import Policy
 from trustdesk.registry import datamap_ops
 from trustdesk.registry.models import Person
+from trustdesk.rights import clock
 from trustdesk.rights.fulfil.readable import _section_name, _value
 from trustdesk.rights.models import Download, Request
 
@@ -84,19 +84,37 @@ def _covered(purpose_categories: list[str], category: str) -> bool:
     return any(datamap_ops.covers(broad, category) for broad in purpose_categories)
 
 
+#: The policy's purposes as the statement describes them, per published version and language.
+_PURPOSES: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+
+
+def _purposes(terms: clock.Terms, lang: str) -> dict[str, dict[str, Any]]:
+    key = (terms.version_sha256, lang)
+    if key not in _PURPOSES:
+        if len(_PURPOSES) > 32:
+            _PURPOSES.clear()
+        context = statement_context(terms.policy, lang, "html")
+        _PURPOSES[key] = {entry["key"]: entry for entry in context["purposes"]}
+    return _PURPOSES[key]
+
+
 def data_by_purpose(
-    person: Person, policy: Policy, lang: str, *, organisation_sections: frozenset[str] = frozenset()
+    person: Person, terms: clock.Terms, lang: str, *, organisation_sections: frozenset[str] = frozenset()
 ) -> list[Group]:
     """The person's data (and their organisations') from the data map, grouped by the purposes of the
     policy whose data categories cover each field; a field no purpose covers is in a last group.
 
     Records about an organisation are shown only where ``organisation_sections`` has their section, as the
-    organisation's own pages show them to the person's registry role there."""
-    collected = datamap_ops.collect(person)
-    described = {entry["key"]: entry for entry in statement_context(policy, lang, "html")["purposes"]}
-    groups = {key: Group(key, entry["name"], entry) for key, entry in described.items()}
+    organisation's own pages show them to the person's registry role there. The records are read as they
+    are now (``datamap_ops.live_records``: a fixed number of queries, however many records there are);
+    history copies and the journal are in the download."""
+    policy = terms.policy
+    collected = datamap_ops.live_records(person)
+    groups = {key: Group(key, entry["name"], entry) for key, entry in _purposes(terms, lang).items()}
     unclaimed = Group("", "", None)
-    for model_label, rows in collected.get("records", {}).items():
+    #: Per data category: its name in the reader's language and the groups whose purposes cover it.
+    categories: dict[str, tuple[str, list[Group]]] = {}
+    for model_label, rows in collected.items():
         if model_label in NOT_ON_PAGE:
             continue
         try:
@@ -122,18 +140,20 @@ def data_by_purpose(
                 value = fields.get(name)
                 if value in (None, "", [], {}):
                     continue
-                item = Item(
-                    record=section,
-                    label=wording.term_name(policy, "data_categories", declared.category, lang),
-                    value=_value(value, lang),
-                    source=source,
-                )
-                claimed = [
-                    group
-                    for key, group in groups.items()
-                    if _covered(policy.purposes[key].data_categories, declared.category)
-                ]
-                for group in claimed or [unclaimed]:
+                category = declared.category
+                if category not in categories:
+                    claimed = [
+                        group
+                        for key, group in groups.items()
+                        if _covered(policy.purposes[key].data_categories, category)
+                    ]
+                    categories[category] = (
+                        wording.term_name(policy, "data_categories", category, lang),
+                        claimed or [unclaimed],
+                    )
+                term, owners = categories[category]
+                item = Item(record=section, label=term, value=_value(value, lang), source=source)
+                for group in owners:
                     group.items.append(item)
     shown = [group for group in groups.values() if group.items]
     if unclaimed.items:

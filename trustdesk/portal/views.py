@@ -24,9 +24,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from trustdesk.accounts import throttle
 from trustdesk.accounts.access import (
     customer_required,
-    organisations_for_customer,
     person_for_user,
-    sections_for_customer,
+    sections_by_organisation,
     user_has_two_factor,
 )
 from trustdesk.accounts.middleware import two_factor_requirement
@@ -75,16 +74,13 @@ def _sections(request: HttpRequest) -> frozenset[str]:
     """The sections of an organisation the customer may see in every one of their organisations: records
     about an organisation do not say which one, so only what each of their roles allows is shown."""
     shown: frozenset[str] | None = None
-    for organisation in organisations_for_customer(request.user):
-        allowed = sections_for_customer(request.user, organisation)
+    for allowed in sections_by_organisation(request.user).values():
         shown = allowed if shown is None else shown & allowed
     return shown or frozenset()
 
 
 def _my_data(request: HttpRequest, person: Person) -> list[queries.Group]:
-    return queries.data_by_purpose(
-        person, clock.terms().policy, _lang(), organisation_sections=_sections(request)
-    )
+    return queries.data_by_purpose(person, clock.terms(), _lang(), organisation_sections=_sections(request))
 
 
 def _address(request: HttpRequest) -> str | None:
@@ -123,7 +119,7 @@ def _identity_context(request: HttpRequest) -> dict[str, Any]:
     except NotSignedInEnough:
         return {
             "needs_two_factor": True,
-            "two_factor_offered": two_factor_requirement(request.user) != "unavailable",
+            "two_factor_offered": two_factor_requirement(request.user, request) != "unavailable",
         }
     return {"needs_two_factor": False}
 
@@ -159,7 +155,7 @@ def _open(
 
 def _refused(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     context["needs_two_factor"] = True
-    context["two_factor_offered"] = two_factor_requirement(request.user) != "unavailable"
+    context["two_factor_offered"] = two_factor_requirement(request.user, request) != "unavailable"
     return render(request, template, context, status=403)
 
 

@@ -209,13 +209,14 @@ def find_records(person: Person, organisations: list[int]) -> list[Found]:
 Rows = dict[str, list[dict[str, Any]]]
 
 
-def _gather(person: Person, organisations: list[int]) -> list[tuple[Found, Rows]]:
+def _gather(person: Person, organisations: list[int], *, history: bool = True) -> list[tuple[Found, Rows]]:
     """For each reach: which records are about the person or the organisations, and their rows.
 
     A few queries per model, each reading the declared columns at once (the ids come with the
-    rows): the records about the person, those about the organisations, and the history copies:
-    of those records by their indexed ``id``, and those whose path reaches the person or the
-    organisations (copies of records since deleted). Queries that cannot match are not run.
+    rows): the records about the person, those about the organisations, and (unless ``history``
+    is false) the history copies: of those records by their indexed ``id``, and those whose path
+    reaches the person or the organisations (copies of records since deleted). Queries that cannot
+    match are not run. The number of queries depends on the models, never on the number of records.
     """
     gathered: list[tuple[Found, Rows]] = []
     for reach in reaches():
@@ -246,24 +247,24 @@ def _gather(person: Person, organisations: list[int]) -> list[tuple[Found, Rows]
         history_org: set[Any] = set()
         in_history_person: set[Any] = set()
         in_history_org: set[Any] = set()
-        history, history_map = reach.history, reach.history_mapping
-        if history is not None and history_map is not None:
-            h_pk = history._meta.pk.attname
-            h_columns = declared_columns(history, history_map)
+        history_model, history_map = reach.history, reach.history_mapping
+        if history and history_model is not None and history_map is not None:
+            h_pk = history_model._meta.pk.attname
+            h_columns = declared_columns(history_model, history_map)
             extra = {**h_columns, "record id": "id"}  # the id of the record each copy is of
             copies: dict[Any, dict[str, Any]] = {}
             person_copies: set[Any] = set()
             if person_ids or org_ids:
-                for row in _fetch(_history_of(history, person_ids | org_ids), h_pk, extra):
+                for row in _fetch(_history_of(history_model, person_ids | org_ids), h_pk, extra):
                     copies[row[h_pk]] = row
                     if row["id"] in person_ids:
                         person_copies.add(row[h_pk])
             if reach.subject == "person":
-                for row in _fetch(reach.about_person(person, history), h_pk, extra):
+                for row in _fetch(reach.about_person(person, history_model), h_pk, extra):
                     copies[row[h_pk]] = row
                     person_copies.add(row[h_pk])
             if _reaches_organisations(reach, organisations):
-                for row in _fetch(reach.about_organisations(organisations, history), h_pk, extra):
+                for row in _fetch(reach.about_organisations(organisations, history_model), h_pk, extra):
                     copies.setdefault(row[h_pk], row)
             ordered = [copies[key] for key in sorted(copies)]
             person_list = [row for row in ordered if row[h_pk] in person_copies]
@@ -276,7 +277,7 @@ def _gather(person: Person, organisations: list[int]) -> list[tuple[Found, Rows]
                 org_list, h_pk, h_columns, "organisation"
             )
             if kept:
-                rows[label(history)] = kept
+                rows[label(history_model)] = kept
         found = Found(
             reach, person_ids, org_ids, history_person, history_org, in_history_person, in_history_org
         )
@@ -316,6 +317,15 @@ def journal_about(ids_by_label: dict[str, set[Any]]) -> QuerySet[JournalEntry]:
     if not condition:
         return JournalEntry.objects.none()
     return JournalEntry.objects.filter(condition)
+
+
+def live_records(person: Person) -> dict[str, list[dict[str, Any]]]:
+    """The records about the person and their organisations as :func:`collect` gives them, without the
+    history copies and the journal entries: what the data is now (the portal's "my data" page)."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for _, rows in _gather(person, organisations_of(person), history=False):
+        grouped.update(rows)
+    return grouped
 
 
 def collect(person: Person) -> dict[str, Any]:

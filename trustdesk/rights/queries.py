@@ -2,27 +2,70 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+
 from trustdesk.rights.models import Request, Status
 
 
-def queue(
+def queue_queryset(
     *,
     include_closed: bool = False,
     kind: str | None = None,
     status: str | None = None,
-    closed_limit: int | None = None,
-) -> list[Request]:
-    """Open requests by due date, earliest (overdue) first; closed ones after them when asked.
+) -> QuerySet[Request]:
+    """The queue as one query: open requests by due date, earliest (overdue) first, then (when asked, or
+    when ``status`` is a closed one) the closed ones, the most recently closed first.
 
-    ``kind`` and ``status`` narrow the list; ``closed_limit`` keeps the most recently closed only."""
-    found = Request.objects.select_related("person")
+    One ordered query, so that a page of it (``Paginator``) reads only its own rows."""
+    found = Request.objects.all()
     if kind:
         found = found.filter(kind=kind)
     if status:
         found = found.filter(status=status)
         include_closed = include_closed or status in Status.closed()
-    open_ = list(found.exclude(status__in=Status.closed()).order_by("due_on", "received_at", "pk"))
+    closed = Status.closed()
     if not include_closed:
-        return open_
-    closed = found.filter(status__in=Status.closed()).order_by("-closed_at", "-pk")
-    return open_ + list(closed[:closed_limit] if closed_limit is not None else closed)
+        return found.exclude(status__in=closed).order_by("due_on", "received_at", "pk")
+    return found.annotate(
+        queue_closed=Case(
+            When(status__in=closed, then=Value(1)), default=Value(0), output_field=IntegerField()
+        )
+    ).order_by(
+        "queue_closed",
+        # Open ones by due date (closed ones have the same NULL here), closed ones by closing, newest first.
+        Case(When(status__in=closed, then=None), default=F("due_on")).asc(),
+        F("closed_at").desc(nulls_last=True),
+        "received_at",
+        "pk",
+    )
+
+
+def queue(
+    *, include_closed: bool = False, kind: str | None = None, status: str | None = None
+) -> list[Request]:
+    """The whole queue as a list (the command line's ``trustdesk request list``), in the order of
+    :func:`queue_queryset`."""
+    return list(
+        queue_queryset(include_closed=include_closed, kind=kind, status=status).select_related("person")
+    )
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """How many requests are open, and how many of them overdue, today (whatever the filters)."""
+
+    open: int
+    overdue: int
+
+
+def queue_counts(today: dt.date | None = None) -> QueueCounts:
+    """One aggregate query over every open request."""
+    day = today or timezone.localdate()
+    counted = Request.objects.exclude(status__in=Status.closed()).aggregate(
+        open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=day))
+    )
+    return QueueCounts(open=counted["open"], overdue=counted["overdue"])

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import DatabaseError
 from django.http import HttpRequest
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    from trustdesk.policy.queries import version_in_effect
+    from trustdesk.policy.queries import version_for_request
 
-    try:
-        version = version_in_effect()
-    except DatabaseError:
-        version = None
+    version = version_for_request(request)
     controller = version.loaded.policy.controller if version is not None else None
     return {"policy_version": version, "controller": controller}

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from trustdesk.accounts.access import role_of, staff_required
 from trustdesk.console import labels
@@ -72,10 +72,13 @@ def find_organisations(query: str) -> list[tuple[Organisation, list[ServiceIdent
     return list(matched.values())[:RESULTS]
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 @staff_required(*RECORD_ROLES)
 def search(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(request.GET or None)
+    """GET shows the form; the search itself is a POST (with its CSRF token), so that names and e-mail
+    addresses never stand in a URL, where proxies, server logs and the browser's history would keep them.
+    The results are the POST's answer; a query string is ignored."""
+    form = SearchForm(request.POST if request.method == "POST" else None)
     people: list[Person] = []
     organisations: list[tuple[Organisation, list[ServiceIdentifier]]] = []
     if form.is_valid():

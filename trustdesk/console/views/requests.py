@@ -6,20 +6,24 @@ Every action is a POST calling a rights service; what the service refuses (``Req
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseRedirect,
+    QueryDict,
 )
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
@@ -55,38 +59,65 @@ from trustdesk.rights import clock, queries, services
 from trustdesk.rights import fulfil as fulfilment
 from trustdesk.rights.models import Download, Objection, Request, Restriction, Status
 
-QUEUE_CLOSED_SHOWN = 200
+#: Requests on one page of the queue: the most urgent fit on the first.
+QUEUE_PAGE_SIZE = 50
 
 
 def staff_actor(request: HttpRequest) -> Actor:
     return Actor(ref=user_ref(request.user), user=request.user)
 
 
-def _row(item: Request) -> dict[str, Any]:
+def _row(item: Request, today: dt.date) -> dict[str, Any]:
+    """What one line of the queue shows, ready to print: the template only places it."""
     return {
         "request": item,
+        "reference": item.reference,
+        "url": reverse("console:request", args=[item.reference]),
         "kind": labels.KIND[item.kind],
         "status": labels.STATUS[item.status],
-        "urgency": labels.urgency_badge(clock.urgency(item)),
+        "urgency": labels.urgency_badge(clock.urgency(item, today=today)),
+        "received": item.received_on.isoformat(),
+        "due": item.due_on.isoformat(),
         "channel": labels.CHANNEL[item.channel],
     }
+
+
+def _filters(chosen: dict[str, Any]) -> str:
+    """The chosen filters as a query string for the page links (``kind=erasure&closed=on``), page left out."""
+    kept = QueryDict(mutable=True)
+    for name in ("status", "kind"):
+        if chosen.get(name):
+            kept[name] = chosen[name]
+    if chosen.get("closed"):
+        kept["closed"] = "on"
+    return kept.urlencode()
 
 
 @require_safe
 @staff_required(*REQUEST_ROLES)
 def queue(request: HttpRequest) -> HttpResponse:
-    form = QueueFilterForm(request.GET or None)
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    form = QueueFilterForm(filters or None)
     chosen: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
-    found = queries.queue(
+    found = queries.queue_queryset(
         include_closed=bool(chosen.get("closed")),
         kind=chosen.get("kind") or None,
         status=chosen.get("status") or None,
-        closed_limit=QUEUE_CLOSED_SHOWN,
     )
+    page = Paginator(found, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
     return render(
         request,
         "console/queue.html",
-        {"form": form, "rows": [_row(item) for item in found], "section": "requests"},
+        {
+            "form": form,
+            "page": page,
+            "rows": [_row(item, today) for item in page.object_list],
+            "counts": queries.queue_counts(today),
+            "filters": _filters(chosen),
+            "section": "requests",
+        },
         status=400 if form.errors else 200,
     )
 
@@ -329,7 +360,7 @@ def _detail_context(
     )
     return {
         "item": item,
-        "row": _row(item),
+        "row": _row(item, timezone.localdate()),
         "identity": labels.IDENTITY.get(item.identity_method, ""),
         "ground": labels.GROUND.get(item.refusal_ground, ""),
         "events": events,

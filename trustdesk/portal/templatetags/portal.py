@@ -15,4 +15,4 @@ register = template.Library()
 def portal_nav(context: template.Context, page: str) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
-    return {"portal_page": page, "portal_two_factor": two_factor_requirement(user) if user else None}
+    return {"portal_page": page, "portal_two_factor": two_factor_requirement(user, request) if user else None}
