@@ -20,6 +20,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,10 @@ class _Run:
         self.con.execute(f"SET memory_limit = '{INGEST_MEMORY}'")  # beyond it DuckDB spills to the staging
         self.con.execute("SET temp_directory = " + sql_list([folder / "tmp"])[1:-1])
         self.con.execute("SET preserve_insertion_order = false")
+        self.parse_con = self.con.cursor()
+        self.parse_con.execute("SET TimeZone = 'UTC'")
+        self.prepared = 0
+        self.parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="weblogs-parse")
         self.months: dict[str, _Month] = {}
         self.tokens_dir = folder / "tokens"
         self.days_dir = folder / "days"
@@ -166,7 +171,12 @@ class _Run:
             raise IngestRefused("a format without the virtual host needs --site")
         return r"rtrim(regexp_replace(lower(vhost), ':[0-9]+$', ''), '.')"
 
-    def chunk(self, source: str, fmt: str, chunk: Chunk, result: IngestResult) -> None:
+    def prepare(self, fmt: str, chunk: Chunk) -> _Parsed:
+        """Parse a chunk into a table of its own (on the run's second connection: while the previous
+        chunk is tokenised and written, the next one is parsed)."""
+        con = self.parse_con
+        name = f"parsed_{self.prepared}"
+        self.prepared += 1
         pattern, names = FORMATS[fmt]
         table = pa.table(
             {
@@ -174,7 +184,7 @@ class _Run:
                 "line": chunk.lines,
             }
         )
-        self.con.register("chunk", table)
+        con.register("chunk", table)
         head, head_names, _pieces, combined = FAST[fmt]
         slow_vhost = "g.vhost" if "vhost" in names else "NULL"
         fast_vhost = "h.vhost" if "vhost" in head_names else "NULL"
@@ -190,9 +200,9 @@ class _Run:
             fast_ok = "len(parts) = 3 AND sb.status <> '' AND sb.sep = ''"
             fast_tail = "NULL::VARCHAR AS referrer, NULL::VARCHAR AS user_agent"
             slow_tail = fast_tail
-        self.con.execute(
+        con.execute(
             f"""
-            CREATE OR REPLACE TEMP TABLE parsed AS
+            CREATE OR REPLACE TABLE {name} AS
             WITH b AS (SELECT n, line, contains(line, '\\') AS escaped FROM chunk),
             fast AS (
                 SELECT n, line, parts,
@@ -236,23 +246,38 @@ class _Run:
                 "status_bytes": STATUS_BYTES,
             },
         )
-        self.con.unregister("chunk")
+        con.unregister("chunk")
         cutoff = self.window.cutoff
-        counts = self.con.execute(
-            "SELECT count(*) FILTER (WHERE blank), count(*) FILTER (WHERE problem IS NULL AND NOT blank "
-            "AND ts <= $cutoff) FROM parsed",
+        counts = con.execute(
+            "SELECT count(*) FILTER (WHERE blank), count(*) FILTER (WHERE problem IS NULL AND NOT blank "  # noqa: S608 (a table of this run)
+            f"AND ts <= $cutoff) FROM {name}",
             {"cutoff": cutoff},
         ).fetchone() or (0, 0)
         blank, expired = int(counts[0]), int(counts[1])
-        rejects = self.con.execute(
-            "SELECT n, problem, line FROM parsed WHERE problem IS NOT NULL ORDER BY n"
+        rejects = con.execute(
+            f"SELECT n, problem, line FROM {name} WHERE problem IS NOT NULL ORDER BY n"  # noqa: S608 (a table of this run)
         ).fetchall()
+        pairs = None
+        if "ip_address" in self.fields:
+            pairs = con.sql(
+                f"SELECT month, ip_text FROM {name} WHERE problem IS NULL AND NOT blank AND ts > $cutoff "  # noqa: S608
+                "GROUP BY ALL ORDER BY month",
+                params={"cutoff": cutoff},
+            ).to_arrow_table()
+        return _Parsed(name, blank, expired, rejects, pairs)
 
-        keep_ip = "ip_address" in self.fields
-        if keep_ip:
-            self._tokenise()
+    def finish(self, source: str, chunk: Chunk, parsed: _Parsed, result: IngestResult) -> None:
+        """Tokenise, write and count a parsed chunk."""
+        name = parsed.table
+        cutoff = self.window.cutoff
+        blank, expired, rejects = parsed.blank, parsed.expired, parsed.rejects
+        pairs = parsed.pairs  # there are pairs when the policy keeps the address
+        keep_ip = pairs is not None
+        if pairs is not None:
+            self._tokenise(pairs)
             bad_ip = self.con.execute(
-                "SELECT p.n, 'the client address is not an IP address', p.line FROM parsed p "
+                "SELECT p.n, 'the client address is not an IP address', p.line "  # noqa: S608 (a table of this run)
+                f"FROM {name} p "
                 "JOIN tokens t ON t.month = p.month AND t.ip_text = p.ip_text "
                 "WHERE p.problem IS NULL AND NOT p.blank AND p.ts > $cutoff AND t.ip_id IS NULL ORDER BY p.n",
                 {"cutoff": cutoff},
@@ -279,7 +304,7 @@ class _Run:
                 {kept("referrer", "referrer", "nullif(p.referrer, '-')", "VARCHAR")},
                 {kept("user_agent", "user_agent", "nullif(p.user_agent, '-')", "VARCHAR")},
                 {ip_cols}
-            FROM (SELECT *, {request} AS r FROM parsed) p {join}
+            FROM (SELECT *, {request} AS r FROM {name}) p {join}
             WHERE p.problem IS NULL AND NOT p.blank AND p.ts > $cutoff
             ORDER BY p.site, day, p.ts
             """,  # noqa: S608 (columns and patterns of this module)
@@ -307,6 +332,7 @@ class _Run:
                 f"{source}: lines {chunk.first_line:,}-{chunk.first_line + len(chunk) - 1:,}: "
                 f"{len(chunk):,} lines read but {accounted:,} accounted for"
             )
+        self.con.execute(f"DROP TABLE {name}")
         result.lines += len(chunk)
         result.stored += stored
         result.rejected += len(rejects)
@@ -327,13 +353,8 @@ class _Run:
             for month in [m for m in self.months if m not in current]:
                 del self.months[month]
 
-    def _tokenise(self) -> None:
+    def _tokenise(self, pairs: pa.Table) -> None:
         """The month's id of each of the chunk's distinct (month, address) pairs; None: not an address."""
-        pairs = self.con.sql(
-            "SELECT month, ip_text FROM parsed WHERE problem IS NULL AND NOT blank AND ts > $cutoff "
-            "GROUP BY ALL ORDER BY month",
-            params={"cutoff": self.window.cutoff},
-        ).to_arrow_table()
         months: list[str] = pairs.column("month").to_pylist()
         texts: list[str] = pairs.column("ip_text").to_pylist()
         ids: list[int | None] = []
@@ -409,6 +430,15 @@ class _Run:
             moves.append((target, self.store.index_dir(month)))
             replaced.extend(old)
         return moves, replaced
+
+
+@dataclass
+class _Parsed:
+    table: str
+    blank: int
+    expired: int
+    rejects: list[Any]
+    pairs: pa.Table | None
 
 
 class _Month:
@@ -557,8 +587,11 @@ def ingest(
         store.clear_stale_staging()
         with store.staging() as folder:
             run = _Run(store, section, window, folder, clean_site)
-            for name in sources:
-                _ingest_source(run, Source(name), fmt, result, progress, chunk_bytes)
+            try:
+                for name in sources:
+                    _ingest_source(run, Source(name), fmt, result, progress, chunk_bytes)
+            finally:
+                run.parser.shutdown(wait=True)
             has_rejects = run.close_rejects()
             moves, replaced = run.publish(result)
             with transaction.atomic():
@@ -609,6 +642,7 @@ def _ingest_source(
             if progress is not None:
                 progress(source.position(), source.size, result.lines)
 
+        pending: tuple[Chunk, Future[_Parsed]] | None = None
         try:
             for chunk in chunks(stream, size=chunk_bytes, read_hook=tick):
                 if chosen is None:
@@ -625,7 +659,13 @@ def _ingest_source(
                         f"{source.label} is in the {chosen} format, which names no site: give --site DOMAIN"
                     )
                 result.formats[source.label] = chosen
-                run.chunk(source.label, chosen, chunk, result)
+                parsing = run.parser.submit(run.prepare, chosen, chunk)
+                if pending is not None:
+                    run.finish(source.label, pending[0], pending[1].result(), result)
+                pending = (chunk, parsing)
+            if pending is not None:
+                run.finish(source.label, pending[0], pending[1].result(), result)
+                pending = None
         except SourceError as exc:
             raise IngestRefused(f"{source.label}: {exc}") from None
         except duckdb.IOException as exc:
@@ -636,4 +676,7 @@ def _ingest_source(
         if chosen is not None:
             result.formats[source.label] = chosen
     finally:
+        if pending is not None:
+            pending[1].cancel()
+            wait([pending[1]])
         source.close()
