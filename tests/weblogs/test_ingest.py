@@ -344,3 +344,21 @@ def test_the_batched_hmac_is_the_hmac(store_dirs):
     assert key is not None
     values = [bytes([192, 0, 2, n]) for n in range(5)] + [bytes(16), b"\xff" * 16]
     assert key.hmac_tokens(values) == [key.hmac_token(value) for value in values]
+
+
+def test_a_month_dropped_from_memory_keeps_its_ids_when_it_comes_back(weblogs, store_dirs, ingest_lines):
+    import pyarrow.parquet as pq
+
+    from trustdesk.weblogs import ingest as ingest_module
+
+    assert ingest_module.MONTHS_IN_MEMORY < 5  # five months pass before June comes back
+    months = ["Jun", "Jul", "Aug", "Sep", "Oct", "Nov"]
+    lines = [vhost(ip="192.0.2.1", path=f"/{m}", when=f"02/{m}/2026:10:00:00 +0000") for m in months]
+    lines += [vhost(ip="::ffff:192.0.2.1", path="/late", when="20/Jun/2026:10:00:00 +0000")]  # out of order
+    result = ingest_lines(lines, chunk_bytes=150)  # about a line a chunk
+    assert result.stored == 7
+    [index] = (store_dirs[0] / "_index" / "month=2026-06").glob("*.parquet")
+    [row] = pq.read_table(index).to_pylist()
+    assert (row["id"], row["days"]) == (0, 1 << 1 | 1 << 19)
+    june = [r for r in stored_rows(store_dirs[0]) if r["day"].month == 6]
+    assert [r["path"] for r in june] == ["/Jun", "/late"] and june[0]["ip"] == june[1]["ip"] == row["token"]
