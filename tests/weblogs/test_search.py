@@ -216,3 +216,20 @@ def test_erasure_removes_the_address_from_the_month_index(weblogs, store_dirs, i
     assert [
         h.path for h in search(actor=operator_actor, reason=REASON, site="shop.example.com", now=NOW).hits
     ] == ["/y"]
+
+
+def test_a_file_of_the_earlier_layout_is_named_not_misread(weblogs, store_dirs, ingest_lines, operator_actor):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ingest_lines([vhost()])
+    [folder] = (store_dirs[0] / "site=shop.example.com").iterdir()
+    old = folder / "part-old.parquet"
+    pq.write_table(
+        pa.table(
+            {"ts": [dt.datetime(2026, 11, 30, 9, tzinfo=dt.UTC)], "ip": [b"x" * 16], "ip_kind": ["hmac"]}
+        ),
+        old,
+    )
+    with pytest.raises(WeblogsError, match=r"part-old\.parquet is a hits file of the earlier layout"):
+        search(actor=operator_actor, reason=REASON, site="shop.example.com", now=NOW)

@@ -317,7 +317,16 @@ def open_hits(target: Path) -> pq.ParquetFile:
 
 def read_hits(target: Path, columns: list[str] | None = None) -> pa.Table:
     """The hits of a file, strings as dictionaries."""
-    return open_hits(target).read(columns=columns, use_threads=False)
+    try:
+        handle: pq.ParquetFile | None = open_hits(target)
+    except KeyError:  # a string column of a hits file is missing
+        handle = None
+    if handle is None or "ip_id" not in handle.schema_arrow.names:
+        raise WeblogsError(
+            f"{target} is a hits file of the earlier layout (the token in each row, no ip_id): "
+            "ingest its logs again into a new store"
+        )
+    return handle.read(columns=columns, use_threads=False)
 
 
 def write_index(table: pa.Table, target: Path) -> int:
