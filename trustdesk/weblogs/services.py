@@ -38,6 +38,7 @@ from trustdesk.weblogs.store import (
     Window,
     connect,
     index_lookup,
+    index_names,
     policy,
     publish_file,
     read_hits,
@@ -244,9 +245,7 @@ def _names(store: Store, wanted: dict[str, set[int]]) -> dict[tuple[str, int], t
     names: dict[tuple[str, int], tuple[str, bytes]] = {}
     for month, ids in wanted.items():
         for file in Store.files_in(store.index_dir(month)):
-            table = read_index(file, ["token", "ip_kind", "id"])
-            table = table.filter(pc.is_in(table["id"], pa.array(sorted(ids), pa.int32())))
-            for row in table.to_pylist():
+            for row in index_names(file, sorted(ids)).to_pylist():
                 names[(month, row["id"])] = (row["ip_kind"], row["token"])
     return names
 

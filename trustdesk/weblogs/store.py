@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -351,6 +352,23 @@ def write_index(table: pa.Table, target: Path) -> int:
 
 def read_index(target: Path, columns: list[str] | None = None) -> pa.Table:
     return pq.ParquetFile(target).read(columns=columns, use_threads=False)
+
+
+def index_names(target: Path, ids: list[int]) -> pa.Table:
+    """The rows of an index file with one of the ids: the id column first, then the token and the
+    kind of only the row groups that hold them."""
+    handle = pq.ParquetFile(target)
+    found = pc.indices_nonzero(
+        pc.is_in(handle.read(columns=["id"], use_threads=False)["id"], pa.array(ids, pa.int32()))
+    )
+    positions = found.to_numpy()
+    if not len(positions):
+        return INDEX.empty_table()
+    meta = handle.metadata
+    starts = np.cumsum([0] + [meta.row_group(g).num_rows for g in range(meta.num_row_groups)])
+    groups = sorted({int(g) for g in np.searchsorted(starts, positions, side="right") - 1})
+    table = handle.read_row_groups(groups, columns=["token", "ip_kind", "id"], use_threads=False)
+    return table.filter(pc.is_in(table["id"], pa.array(ids, pa.int32())))
 
 
 def index_lookup(target: Path, values: list[tuple[str, bytes]]) -> pa.Table:
