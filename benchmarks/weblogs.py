@@ -11,7 +11,7 @@ probes), a few hundred user agents, referrers and statuses. Then, in the same ru
 (a) ingest (parse, tokenise, write) through ``trustdesk.weblogs.ingest.ingest`` into a fresh store
     each run, in a child process so that its peak memory (max RSS) is measured; lines/s;
     reference: goaccess (Debian's package) producing its HTML report from the same file;
-(b) storage: bytes of the store (hits and the token index) per line;
+(b) storage: bytes of the store (hits and the month indexes) per line;
 (c) searching one address over the 730 days (``search(ip=...)``, journal entry included), for a
     sample of addresses drawn as the traffic draws them;
 (d) searching a path GLOB within one day.
@@ -291,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
             "lines": args.lines,
             "log_bytes": log.stat().st_size,
             "runs": args.runs,
+            "load_average_at_start": os.getloadavg(),
             "goaccess": subprocess.run(  # noqa: S603
                 [goaccess, "--version"], capture_output=True, text=True
             ).stdout.split("\n")[0],
@@ -368,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
             "max_ms": round(max(path_times) * 1000, 2),
             "median_hits": statistics.median(path_hits),
         }
+        results["load_average_at_end"] = os.getloadavg()
         results["targets"] = {
             "ingest_at_least_800000_lines_per_second": results["ingest"]["lines_per_second"] >= 800_000,
             "ingest_at_least_10x_goaccess": results["ingest_vs_goaccess"] >= 10,

@@ -93,18 +93,27 @@ def ingest_lines(tmp_path: Path, operator_actor):
 
 
 def stored_rows(root: Path) -> list[dict]:
-    """Every row of the store's hits, with site and day, oldest first."""
+    """Every row of the store's hits, with site and day, oldest first; ``ip`` and ``ip_kind`` are the
+    stored value of the address and its kind, which the month's index gives for the hit's ``ip_id``."""
     import duckdb
 
     files = sorted(root.glob("site=*/day=*/*.parquet"))
     if not files:
         return []
+    index = sorted(root.glob("_index/month=*/*.parquet"))
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    hive = "hive_partitioning = true, hive_types = {'site': VARCHAR, 'day': DATE}"
+    names_sql = (
+        "SELECT DISTINCT month, id, token, ip_kind FROM read_parquet($index, hive_partitioning = true)"
+        if index
+        else "SELECT NULL::VARCHAR AS month, NULL::INTEGER AS id, NULL::BLOB AS token, NULL::VARCHAR AS ip_kind"
+    )
     cursor = con.execute(
-        "SELECT * FROM read_parquet(?, hive_partitioning = true, hive_types = {'site': VARCHAR, 'day': DATE}) "
-        "ORDER BY ts, path",
-        [[str(f) for f in files]],
+        f"SELECT h.* EXCLUDE (ip_id), n.token AS ip, n.ip_kind FROM read_parquet($files, {hive}) h "  # noqa: S608
+        f"LEFT JOIN ({names_sql}) n ON n.month = strftime(h.day, '%Y-%m') AND n.id = h.ip_id "
+        "ORDER BY h.ts, h.path",
+        {"files": [str(f) for f in files], **({"index": [str(f) for f in index]} if index else {})},
     )
     names = [c[0] for c in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

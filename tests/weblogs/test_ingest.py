@@ -291,3 +291,74 @@ def test_it_accepts_fields_after_the_user_agent_and_crlf_endings(
     assert (result.stored, result.rejected) == (1, 1)
     assert [r[2] for r in _rejects(result)] == ["not a line in the common format"]
     assert "203.0.113.50" not in repr(stored_rows(store_dirs[0]))
+
+
+def test_it_writes_one_file_per_day_across_chunks(weblogs, store_dirs, ingest_lines):
+    # Chunks of about 300 bytes: every day's lines are spread over several chunks.
+    lines = [
+        vhost(path=f"/{day}-{n}", when=f"{day:02d}/Nov/2026:{n:02d}:00:00 +0000", ip=f"192.0.2.{n}")
+        for day in (1, 2, 3)
+        for n in range(10)
+    ]
+    result = ingest_lines(lines, chunk_bytes=300)
+    assert (result.lines, result.stored) == (30, 30)
+    site = store_dirs[0] / "site=shop.example.com"
+    assert {p.name: len(list(p.glob("*.parquet"))) for p in site.iterdir()} == {
+        "day=2026-11-01": 1,
+        "day=2026-11-02": 1,
+        "day=2026-11-03": 1,
+    }
+    rows = stored_rows(store_dirs[0])
+    assert [r["path"] for r in rows] == [f"/{day}-{n}" for day in (1, 2, 3) for n in range(10)]
+    assert len({r["ip"] for r in rows}) == 10  # one token per address, whichever chunk saw it
+
+
+def test_it_keeps_one_index_file_a_month_with_stable_ids(weblogs, store_dirs, ingest_lines):
+    import pyarrow.parquet as pq
+
+    ingest_lines([vhost(ip="192.0.2.1", path="/a", when="01/Nov/2026:10:00:00 +0000")])
+    ingest_lines(
+        [
+            vhost(ip="192.0.2.1", path="/b", when="03/Nov/2026:10:00:00 +0000"),
+            vhost(ip="::ffff:192.0.2.1", path="/c", when="03/Nov/2026:11:00:00 +0000"),
+            vhost(ip="192.0.2.2", path="/d", when="03/Nov/2026:12:00:00 +0000"),
+        ]
+    )
+    [index] = (store_dirs[0] / "_index" / "month=2026-11").glob("*.parquet")
+    rows = sorted(pq.read_table(index).to_pylist(), key=lambda r: r["id"])
+    assert [(r["id"], r["site"], r["days"], r["ip_kind"]) for r in rows] == [
+        (0, "shop.example.com", 0b101, "hmac"),  # seen on the 1st and the 3rd
+        (1, "shop.example.com", 0b100, "hmac"),
+    ]
+    hits = {r["path"]: r for r in stored_rows(store_dirs[0])}
+    assert hits["/a"]["ip"] == hits["/b"]["ip"] == hits["/c"]["ip"] == rows[0]["token"]
+    assert hits["/d"]["ip"] == rows[1]["token"]
+    assert (
+        "ip" not in pq.read_schema(next((store_dirs[0] / "site=shop.example.com").rglob("*.parquet"))).names
+    )
+
+
+def test_the_batched_hmac_is_the_hmac(store_dirs):
+    ring = KeyRing(store_dirs[1])
+    key = ring.get("2026-11", create=True)
+    assert key is not None
+    values = [bytes([192, 0, 2, n]) for n in range(5)] + [bytes(16), b"\xff" * 16]
+    assert key.hmac_tokens(values) == [key.hmac_token(value) for value in values]
+
+
+def test_a_month_dropped_from_memory_keeps_its_ids_when_it_comes_back(weblogs, store_dirs, ingest_lines):
+    import pyarrow.parquet as pq
+
+    from trustdesk.weblogs import ingest as ingest_module
+
+    assert ingest_module.MONTHS_IN_MEMORY < 5  # five months pass before June comes back
+    months = ["Jun", "Jul", "Aug", "Sep", "Oct", "Nov"]
+    lines = [vhost(ip="192.0.2.1", path=f"/{m}", when=f"02/{m}/2026:10:00:00 +0000") for m in months]
+    lines += [vhost(ip="::ffff:192.0.2.1", path="/late", when="20/Jun/2026:10:00:00 +0000")]  # out of order
+    result = ingest_lines(lines, chunk_bytes=150)  # about a line a chunk
+    assert result.stored == 7
+    [index] = (store_dirs[0] / "_index" / "month=2026-06").glob("*.parquet")
+    [row] = pq.read_table(index).to_pylist()
+    assert (row["id"], row["days"]) == (0, 1 << 1 | 1 << 19)
+    june = [r for r in stored_rows(store_dirs[0]) if r["day"].month == 6]
+    assert [r["path"] for r in june] == ["/Jun", "/late"] and june[0]["ip"] == june[1]["ip"] == row["token"]

@@ -170,3 +170,66 @@ def test_it_erases_an_address_and_nothing_else(weblogs, store_dirs, ingest_lines
     entry = JournalEntry.objects.get(action="weblogs.ip_erased")
     assert entry.payload["hits"] == 2 and entry.payload["reason"] == "erasure request R-9"
     assert "192.0.2.10" not in str(entry.payload)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "/wp-login.php*",
+        "*.php",
+        "/a?c",
+        "/[ab]*",
+        "/[!a]*",
+        "*[*",
+        "/x.y",
+        "/(a|b)+",
+        "*\\*",
+        "a\\",
+        "/[]",
+        "/caf\u00e9*",
+    ],
+)
+def test_the_path_glob_matches_as_duckdb_glob_does(pattern):
+    import duckdb
+
+    from trustdesk.weblogs.services import _glob_regex
+
+    paths = ["/wp-login.php", "/wp-login.phpx", "/a.php", "/abc", "/axc", "/ac", "/b", "/c", "/x.y", "/xzy"]
+    paths += ["/(a|b)+", "/aa", "a*", "/a\\*", "*[", "/caf\u00e9/menu", "[", "/[ab]"]
+    con = duckdb.connect()
+    expected = [p for p in paths if con.execute("SELECT ? GLOB ?", [p, pattern]).fetchone()[0]]
+    regex = _glob_regex(pattern)
+    got = [p for p in paths if con.execute("SELECT regexp_full_match(?, ?)", [p, regex]).fetchone()[0]]
+    assert got == expected
+
+
+def test_erasure_removes_the_address_from_the_month_index(weblogs, store_dirs, ingest_lines, operator_actor):
+    import pyarrow.parquet as pq
+
+    ingest_lines([vhost(ip="192.0.2.10", path="/x"), vhost(ip="192.0.2.11", path="/y")])
+    index_dir = store_dirs[0] / "_index" / "month=2026-11"
+    [before] = index_dir.glob("*.parquet")
+    assert pq.read_table(before).num_rows == 2
+    erase_ip("192.0.2.10", actor=operator_actor, reason="erasure request R-3")
+    [after] = index_dir.glob("*.parquet")
+    assert pq.read_table(after).num_rows == 1
+    assert [
+        h.path for h in search(actor=operator_actor, reason=REASON, site="shop.example.com", now=NOW).hits
+    ] == ["/y"]
+
+
+def test_a_file_of_the_earlier_layout_is_named_not_misread(weblogs, store_dirs, ingest_lines, operator_actor):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ingest_lines([vhost()])
+    [folder] = (store_dirs[0] / "site=shop.example.com").iterdir()
+    old = folder / "part-old.parquet"
+    pq.write_table(
+        pa.table(
+            {"ts": [dt.datetime(2026, 11, 30, 9, tzinfo=dt.UTC)], "ip": [b"x" * 16], "ip_kind": ["hmac"]}
+        ),
+        old,
+    )
+    with pytest.raises(WeblogsError, match=r"part-old\.parquet is a hits file of the earlier layout"):
+        search(actor=operator_actor, reason=REASON, site="shop.example.com", now=NOW)

@@ -1,10 +1,12 @@
 """Ingesting access logs: parse with DuckDB, tokenise the addresses, write Parquet per site and day.
 
-A run reads its sources a chunk at a time; every chunk is parsed by one DuckDB query (a regular
-expression over a one-column table), its distinct addresses are tokenised once per month in Python
-under that month's key, joined back, and the chunk is written to a scratch file. At the end the
-scratch files are sorted into the partitions and the token index, and published by rename with a
-journal entry. A run either publishes everything or nothing (a source refused as a whole stops it).
+A run reads its sources a chunk at a time; every chunk is parsed by one DuckDB query (the line
+split at its quotes and its pieces checked; the full pattern for lines with escapes), its distinct
+(month, address) pairs are tokenised once under that month's key and given the month's small id
+(``_Month``), joined back, and the chunk's hits go to one staged file per site and day
+(``_Writer``; the last day of a chunk waits for the next). At the end each month's index is merged
+with what the run added, and everything is published by rename with a journal entry. A run
+either publishes everything or nothing (a source refused as a whole stops it).
 
 Every line is accounted for: stored, rejected (kept aside in a CSV file with its line number and
 the reason), blank, or already past the retention window when it arrived (not stored).
@@ -18,6 +20,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,8 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from django.db import transaction
 
 from trustdesk.journal.services import record
@@ -34,7 +39,16 @@ from trustdesk.weblogs.addresses import pack, stored_value
 from trustdesk.weblogs.formats import FAST, FORMATS, REQUEST, STATUS_BYTES, TIME_FORMAT, detect
 from trustdesk.weblogs.keys import KeyRing
 from trustdesk.weblogs.reader import CHUNK_BYTES, Chunk, Source, SourceError, chunks
-from trustdesk.weblogs.store import NO_SITE, Store, Window, policy, publish_file, sql_list
+from trustdesk.weblogs.store import (
+    NO_SITE,
+    Store,
+    Window,
+    policy,
+    publish_file,
+    sql_list,
+    write_hits,
+    write_index,
+)
 
 #: How many lines of a source ``auto`` looks at to recognise its format.
 SAMPLE_LINES = 200
@@ -42,8 +56,12 @@ SAMPLE_LINES = 200
 SITE = r"[a-z0-9_]([a-z0-9._-]{0,252})"
 #: What DuckDB may hold in memory during an ingest (the final sort spills beyond it).
 INGEST_MEMORY = "2GB"
-#: Tokens remembered between chunks before the cache starts again (memory stays bounded).
+#: Addresses remembered per month between chunks before the cache starts again (memory stays bounded).
 TOKEN_CACHE = 2_000_000
+#: Months whose address dictionaries stay in memory between chunks (the others are reloaded).
+MONTHS_IN_MEMORY = 3
+#: Hits of one site and day held back before they are written as a file of their own.
+FILE_ROWS = 1_000_000
 
 Progress = Callable[[int, int | None, int], None]
 
@@ -113,9 +131,16 @@ class _Run:
         self.con.execute(f"SET memory_limit = '{INGEST_MEMORY}'")  # beyond it DuckDB spills to the staging
         self.con.execute("SET temp_directory = " + sql_list([folder / "tmp"])[1:-1])
         self.con.execute("SET preserve_insertion_order = false")
-        self.tokens: dict[tuple[str, str], bytes | None] = {}
-        self.chunk_dir = folder / "chunks"
-        self.chunk_dir.mkdir()
+        self.parse_con = self.con.cursor()
+        self.parse_con.execute("SET TimeZone = 'UTC'")
+        self.prepared = 0
+        self.parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="weblogs-parse")
+        self.months: dict[str, _Month] = {}
+        self.tokens_dir = folder / "tokens"
+        self.days_dir = folder / "days"
+        self.tokens_dir.mkdir()
+        self.days_dir.mkdir()
+        self.writer = _Writer(store, folder / "hits")
         self.chunk_count = 0
         self.rejects_path = folder / "rejects.csv"
         self._rejects_handle: Any = None
@@ -146,7 +171,12 @@ class _Run:
             raise IngestRefused("a format without the virtual host needs --site")
         return r"rtrim(regexp_replace(lower(vhost), ':[0-9]+$', ''), '.')"
 
-    def chunk(self, source: str, fmt: str, chunk: Chunk, result: IngestResult) -> None:
+    def prepare(self, fmt: str, chunk: Chunk) -> _Parsed:
+        """Parse a chunk into a table of its own (on the run's second connection: while the previous
+        chunk is tokenised and written, the next one is parsed)."""
+        con = self.parse_con
+        name = f"parsed_{self.prepared}"
+        self.prepared += 1
         pattern, names = FORMATS[fmt]
         table = pa.table(
             {
@@ -154,7 +184,7 @@ class _Run:
                 "line": chunk.lines,
             }
         )
-        self.con.register("chunk", table)
+        con.register("chunk", table)
         head, head_names, _pieces, combined = FAST[fmt]
         slow_vhost = "g.vhost" if "vhost" in names else "NULL"
         fast_vhost = "h.vhost" if "vhost" in head_names else "NULL"
@@ -170,9 +200,9 @@ class _Run:
             fast_ok = "len(parts) = 3 AND sb.status <> '' AND sb.sep = ''"
             fast_tail = "NULL::VARCHAR AS referrer, NULL::VARCHAR AS user_agent"
             slow_tail = fast_tail
-        self.con.execute(
+        con.execute(
             f"""
-            CREATE OR REPLACE TEMP TABLE parsed AS
+            CREATE OR REPLACE TABLE {name} AS
             WITH b AS (SELECT n, line, contains(line, '\\') AS escaped FROM chunk),
             fast AS (
                 SELECT n, line, parts,
@@ -216,59 +246,85 @@ class _Run:
                 "status_bytes": STATUS_BYTES,
             },
         )
-        self.con.unregister("chunk")
+        con.unregister("chunk")
         cutoff = self.window.cutoff
-        counts = self.con.execute(
-            "SELECT count(*) FILTER (WHERE blank), count(*) FILTER (WHERE problem IS NULL AND NOT blank "
-            "AND ts <= $cutoff) FROM parsed",
+        counts = con.execute(
+            "SELECT count(*) FILTER (WHERE blank), count(*) FILTER (WHERE problem IS NULL AND NOT blank "  # noqa: S608 (a table of this run)
+            f"AND ts <= $cutoff) FROM {name}",
             {"cutoff": cutoff},
         ).fetchone() or (0, 0)
         blank, expired = int(counts[0]), int(counts[1])
-        rejects = self.con.execute(
-            "SELECT n, problem, line FROM parsed WHERE problem IS NOT NULL ORDER BY n"
+        rejects = con.execute(
+            f"SELECT n, problem, line FROM {name} WHERE problem IS NOT NULL ORDER BY n"  # noqa: S608 (a table of this run)
         ).fetchall()
+        pairs = None
+        if "ip_address" in self.fields:
+            pairs = con.sql(
+                f"SELECT month, ip_text FROM {name} WHERE problem IS NULL AND NOT blank AND ts > $cutoff "  # noqa: S608
+                "GROUP BY ALL ORDER BY month",
+                params={"cutoff": cutoff},
+            ).to_arrow_table()
+        return _Parsed(name, blank, expired, rejects, pairs)
 
-        keep_ip = "ip_address" in self.fields
-        if keep_ip:
-            self._tokenise()
+    def finish(self, source: str, chunk: Chunk, parsed: _Parsed, result: IngestResult) -> None:
+        """Tokenise, write and count a parsed chunk."""
+        name = parsed.table
+        cutoff = self.window.cutoff
+        blank, expired, rejects = parsed.blank, parsed.expired, parsed.rejects
+        pairs = parsed.pairs  # there are pairs when the policy keeps the address
+        keep_ip = pairs is not None
+        if pairs is not None:
+            self._tokenise(pairs)
             bad_ip = self.con.execute(
-                "SELECT p.n, 'the client address is not an IP address', p.line FROM parsed p "
+                "SELECT p.n, 'the client address is not an IP address', p.line "  # noqa: S608 (a table of this run)
+                f"FROM {name} p "
                 "JOIN tokens t ON t.month = p.month AND t.ip_text = p.ip_text "
-                "WHERE p.problem IS NULL AND NOT p.blank AND p.ts > $cutoff AND t.ip IS NULL ORDER BY p.n",
+                "WHERE p.problem IS NULL AND NOT p.blank AND p.ts > $cutoff AND t.ip_id IS NULL ORDER BY p.n",
                 {"cutoff": cutoff},
             ).fetchall()
             rejects = sorted(rejects + bad_ip)
-            join = "JOIN tokens t ON t.month = p.month AND t.ip_text = p.ip_text AND t.ip IS NOT NULL"
-            ip_cols = f"t.ip AS ip, '{self.storage.value}' AS ip_kind"
+            join = "JOIN tokens t ON t.month = p.month AND t.ip_text = p.ip_text AND t.ip_id IS NOT NULL"
+            ip_cols = "t.ip_id AS ip_id"
         else:
             join = ""
-            ip_cols = "NULL::BLOB AS ip, NULL::VARCHAR AS ip_kind"
+            ip_cols = "NULL::INTEGER AS ip_id"
 
         def kept(policy_field: str, name: str, expression: str, sql_type: str) -> str:
             return f"{expression} AS {name}" if policy_field in self.fields else f"NULL::{sql_type} AS {name}"
 
         request = f"regexp_extract(request, '{REQUEST}', ['method', 'target', 'protocol'])"
-        target = self.chunk_dir / f"chunk-{self.chunk_count:06d}.parquet"
-        self.chunk_count += 1
-        written = self.con.execute(
+        hits = self.con.sql(
             f"""
-            COPY (
-                SELECT p.site, p.ts::DATE AS day, p.month AS month, p.ts,
-                    {kept("path", "method", "nullif(r.method, '')", "VARCHAR")},
-                    {kept("path", "path", "CASE WHEN r.target <> '' THEN r.target ELSE p.request END", "VARCHAR")},
-                    {kept("path", "protocol", "nullif(r.protocol, '')", "VARCHAR")},
-                    {kept("status", "status", "p.status::SMALLINT", "SMALLINT")},
-                    {kept("bytes", "bytes", "try_cast(nullif(p.bytes, '-') AS BIGINT)", "BIGINT")},
-                    {kept("referrer", "referrer", "nullif(p.referrer, '-')", "VARCHAR")},
-                    {kept("user_agent", "user_agent", "nullif(p.user_agent, '-')", "VARCHAR")},
-                    {ip_cols}
-                FROM (SELECT *, {request} AS r FROM parsed) p {join}
-                WHERE p.problem IS NULL AND NOT p.blank AND p.ts > $cutoff
-            ) TO {sql_list([target])[1:-1]} (FORMAT parquet, COMPRESSION zstd)
-            """,  # noqa: S608 (columns and patterns of this module; a file of the store, quoted)
-            {"cutoff": cutoff},
-        ).fetchone()
-        stored = int(written[0]) if written else 0
+            SELECT p.site, p.ts::DATE AS day, p.month AS month, p.ts,
+                {kept("path", "method", "nullif(r.method, '')", "VARCHAR")},
+                {kept("path", "path", "CASE WHEN r.target <> '' THEN r.target ELSE p.request END", "VARCHAR")},
+                {kept("path", "protocol", "nullif(r.protocol, '')", "VARCHAR")},
+                {kept("status", "status", "p.status::SMALLINT", "SMALLINT")},
+                {kept("bytes", "bytes", "try_cast(nullif(p.bytes, '-') AS BIGINT)", "BIGINT")},
+                {kept("referrer", "referrer", "nullif(p.referrer, '-')", "VARCHAR")},
+                {kept("user_agent", "user_agent", "nullif(p.user_agent, '-')", "VARCHAR")},
+                {ip_cols}
+            FROM (SELECT *, {request} AS r FROM {name}) p {join}
+            WHERE p.problem IS NULL AND NOT p.blank AND p.ts > $cutoff
+            ORDER BY p.site, day, p.ts
+            """,  # noqa: S608 (columns and patterns of this module)
+            params={"cutoff": cutoff},
+        ).to_arrow_table()
+        stored = hits.num_rows
+        if keep_ip and stored:
+            # Which days of its month each address was seen on, per site: the index's bitmaps.
+            self.con.register("chunk_hits", hits)
+            days = self.con.sql(
+                "SELECT month, site, ip_id, bit_or((1 << (day(day) - 1))::INTEGER) AS days "
+                "FROM chunk_hits GROUP BY ALL"
+            ).to_arrow_table()
+            self.con.unregister("chunk_hits")
+            pq.write_table(days, self.days_dir / f"days-{self.chunk_count:06d}.parquet")
+            for state in self.months.values():
+                state.flush(self.tokens_dir, self.chunk_count)
+            self._forget_months({str(m) for m in pc.unique(hits["month"]).to_pylist()})
+        self.chunk_count += 1
+        self.writer.add(hits)
         self.reject_rows(source, [(int(n), str(reason), str(text)) for n, reason, text in rejects])
         accounted = stored + len(rejects) + blank + expired
         if accounted != len(chunk):  # every line must be somewhere: never drop one silently
@@ -276,89 +332,231 @@ class _Run:
                 f"{source}: lines {chunk.first_line:,}-{chunk.first_line + len(chunk) - 1:,}: "
                 f"{len(chunk):,} lines read but {accounted:,} accounted for"
             )
+        self.con.execute(f"DROP TABLE {name}")
         result.lines += len(chunk)
         result.stored += stored
         result.rejected += len(rejects)
         result.blank += blank
         result.expired += expired
 
-    def _tokenise(self) -> None:
-        """Tokens for the chunk's distinct (month, address) pairs, each computed once per run."""
-        pairs = self.con.sql(
-            "SELECT DISTINCT month, ip_text FROM parsed WHERE problem IS NULL AND NOT blank AND ts > $cutoff",
-            params={"cutoff": self.window.cutoff},
-        ).to_arrow_table()
+    def _month(self, month: str) -> _Month:
+        state = self.months.get(month)
+        if state is None:
+            state = _Month(month, self.storage, self.keys)
+            state.load(self.store, self.tokens_dir)
+            self.months[month] = state
+        return state
+
+    def _forget_months(self, current: set[str]) -> None:
+        """Drop the address dictionaries of months this chunk did not touch (they are on disk)."""
+        if len(self.months) > MONTHS_IN_MEMORY:
+            for month in [m for m in self.months if m not in current]:
+                del self.months[month]
+
+    def _tokenise(self, pairs: pa.Table) -> None:
+        """The month's id of each of the chunk's distinct (month, address) pairs; None: not an address."""
         months: list[str] = pairs.column("month").to_pylist()
         texts: list[str] = pairs.column("ip_text").to_pylist()
-        if len(self.tokens) > TOKEN_CACHE:
-            self.tokens.clear()
-        cache = self.tokens
-        storage = self.storage
-        needs_key = storage in (IpStorage.HMAC, IpStorage.AES_SIV)
-        values: list[bytes | None] = []
-        append = values.append
-        for month, text in zip(months, texts, strict=True):
-            token = cache.get((month, text), b"")
-            if token == b"":
-                packed = pack(text)
-                if packed is None:
-                    token = None
-                elif not needs_key:
-                    token = stored_value(packed, storage, None)
-                else:
-                    key = self.keys.get(month, create=True)
-                    # Without a key (the month's was destroyed: the month is expired) there is no token.
-                    token = None if key is None else stored_value(packed, storage, key)
-                cache[(month, text)] = token
-            append(token)
+        ids: list[int | None] = []
+        start = 0
+        while start < len(months):
+            month = months[start]
+            end = start
+            while end < len(months) and months[end] == month:
+                end += 1
+            ids.extend(self._month(month).ids(texts[start:end]))
+            start = end
         tokens = pa.table(
             {
                 "month": pa.array(months, pa.string()),
                 "ip_text": pa.array(texts, pa.string()),
-                "ip": pa.array(values, pa.binary()),
+                "ip_id": pa.array(ids, pa.int32()),
             }
         )
         self.con.register("tokens_arrow", tokens)
         self.con.execute("CREATE OR REPLACE TEMP TABLE tokens AS SELECT * FROM tokens_arrow")
         self.con.unregister("tokens_arrow")
 
-    def publish(self, result: IngestResult) -> list[tuple[Path, Path]]:
-        """Sort the scratch files into partitions and the index; return (file, partition dir) pairs."""
-        moves: list[tuple[Path, Path]] = []
-        if result.stored == 0:
-            return moves
-        chunk_glob = {"files": str(self.chunk_dir / "*.parquet")}
-        hits = self.folder / "hits"
-        self.con.execute("SET partitioned_write_max_open_files = 4096")
-        self.con.execute(
-            f"""
-            COPY (SELECT * EXCLUDE (month) FROM read_parquet($files) ORDER BY site, day, ts)
-            TO {sql_list([hits])[1:-1]} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (site, day),
-                         FILENAME_PATTERN 'part-{{uuid}}')
-            """,  # noqa: S608 (a directory of the store, quoted)
-            chunk_glob,
+    def publish(self, result: IngestResult) -> tuple[list[tuple[Path, Path]], list[Path]]:
+        """The staged files and the partition or index directory each goes to, and the files they replace."""
+        moves = self.writer.finish()
+        replaced: list[Path] = []
+        for _file, target in moves:
+            result.sites.add(target.parent.name.removeprefix("site="))
+            result.days.add(dt.date.fromisoformat(target.name.removeprefix("day=")))
+        days_files = sorted(self.days_dir.glob("*.parquet"))
+        if "ip_address" not in self.fields or not moves or not days_files:
+            return moves, replaced
+        months = sorted(
+            {
+                row[0]
+                for row in self.con.execute(
+                    "SELECT DISTINCT month FROM read_parquet($files)", {"files": [str(f) for f in days_files]}
+                ).fetchall()
+            }
         )
-        for site, day in self.con.execute(
-            "SELECT DISTINCT site, day FROM read_parquet($files)", chunk_glob
-        ).fetchall():
-            result.sites.add(str(site))
-            result.days.add(day)
-        for file in sorted(hits.glob("site=*/day=*/*.parquet")):
-            moves.append((file, self.store.root / file.parent.parent.name / file.parent.name))
-        if "ip_address" in self.fields:
-            index = self.folder / "index"
-            self.con.execute(
+        index_dir = self.folder / "index"
+        index_dir.mkdir()
+        for month in months:
+            old = Store.files_in(self.store.index_dir(month))
+            new_tokens = sorted((self.tokens_dir / f"month={month}").glob("*.parquet"))
+            parts = ["SELECT token, ip_kind, id, NULL::VARCHAR AS site, 0 AS days FROM read_parquet($new)"]
+            params: dict[str, Any] = {
+                "new": [str(f) for f in new_tokens],
+                "days": [str(f) for f in days_files],
+            }
+            if old:
+                parts.append("SELECT token, ip_kind, id, site, days FROM read_parquet($old)")
+                params["old"] = [str(f) for f in old]
+            if not new_tokens:
+                parts = parts[1:]
+                del params["new"]
+            rows = self.con.sql(
                 f"""
-                COPY (SELECT DISTINCT month, ip AS token, site, day FROM read_parquet($files)
-                      WHERE ip IS NOT NULL ORDER BY month, token)
-                TO {sql_list([index])[1:-1]} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (month),
-                              FILENAME_PATTERN 'part-{{uuid}}')
-                """,  # noqa: S608 (a directory of the store, quoted)
-                chunk_glob,
-            )
-            for file in sorted(index.glob("month=*/*.parquet")):
-                moves.append((file, self.store.root / "_index" / file.parent.name))
-        return moves
+                WITH entries AS ({" UNION ALL ".join(parts)}),
+                names AS (SELECT DISTINCT token, ip_kind, id FROM entries),
+                seen AS (
+                    SELECT id, site, days FROM entries WHERE site IS NOT NULL
+                    UNION ALL
+                    SELECT ip_id, site, days FROM read_parquet($days) WHERE month = $month
+                )
+                SELECT n.token, n.ip_kind, n.id, s.site, bit_or(s.days) AS days
+                FROM seen s JOIN names n USING (id) GROUP BY ALL
+                """,  # noqa: S608 (fixed parts of this module)
+                params={**params, "month": month},
+            ).to_arrow_table()
+            target = index_dir / f"part-{uuid.uuid4()}.parquet"
+            write_index(rows, target)
+            moves.append((target, self.store.index_dir(month)))
+            replaced.extend(old)
+        return moves, replaced
+
+
+@dataclass
+class _Parsed:
+    table: str
+    blank: int
+    expired: int
+    rejects: list[Any]
+    pairs: pa.Table | None
+
+
+class _Month:
+    """The address dictionary of one month: the stored value of each address and its small id."""
+
+    def __init__(self, month: str, storage: IpStorage, keys: KeyRing) -> None:
+        self.month = month
+        self.storage = storage
+        self.keys = keys
+        self.by_text: dict[str, int | None] = {}
+        self.by_token: dict[bytes, int] = {}
+        self.next_id = 0
+        self.new: list[tuple[bytes, int]] = []
+
+    def load(self, store: Store, tokens_dir: Path) -> None:
+        """What the store's index and this run's earlier chunks already gave ids to."""
+        files = Store.files_in(store.index_dir(self.month))
+        files += sorted((tokens_dir / f"month={self.month}").glob("*.parquet"))
+        for file in files:
+            table = pq.read_table(file, columns=["token", "id"])
+            ids = table["id"].to_pylist()
+            self.by_token.update(zip(table["token"].to_pylist(), ids, strict=True))
+            if ids:
+                self.next_id = max(self.next_id, max(ids) + 1)
+
+    def ids(self, texts: list[str]) -> list[int | None]:
+        by_text = self.by_text
+        missing = [text for text in texts if text not in by_text]
+        if missing:
+            packed = [pack(text) for text in missing]
+            valid = [value for value in packed if value is not None]
+            values: list[bytes | None]
+            if self.storage is IpStorage.HMAC or self.storage is IpStorage.AES_SIV:
+                key = self.keys.get(self.month, create=True)
+                if key is None:  # the month's key was destroyed (it is expired): no token, no id
+                    values = [None] * len(valid)
+                elif self.storage is IpStorage.HMAC:
+                    values = list(key.hmac_tokens(valid))
+                else:
+                    values = [key.siv_token(value) for value in valid]
+            else:
+                values = [stored_value(value, self.storage, None) for value in valid]
+            tokens = iter(values)
+            by_token = self.by_token
+            for text, value in zip(missing, packed, strict=True):
+                token = next(tokens) if value is not None else None
+                if token is None:
+                    by_text[text] = None
+                    continue
+                number = by_token.get(token)
+                if number is None:
+                    number = by_token[token] = self.next_id
+                    self.next_id += 1
+                    self.new.append((token, number))
+                by_text[text] = number
+            if len(by_text) > TOKEN_CACHE:
+                by_text.clear()
+        return [by_text[text] for text in texts]
+
+    def flush(self, tokens_dir: Path, number: int) -> None:
+        """Write the ids given since the last flush to the run's staging."""
+        if not self.new:
+            return
+        folder = tokens_dir / f"month={self.month}"
+        folder.mkdir(exist_ok=True)
+        table = pa.table(
+            {
+                "token": pa.array([token for token, _ in self.new], pa.binary()),
+                "ip_kind": pa.array([self.storage.value] * len(self.new), pa.string()),
+                "id": pa.array([n for _, n in self.new], pa.int32()),
+            }
+        )
+        pq.write_table(table, folder / f"tokens-{number:06d}.parquet")
+        self.new = []
+
+
+class _Writer:
+    """Hits into one staged file per site and day; a day still going on waits for the next chunk."""
+
+    def __init__(self, store: Store, folder: Path) -> None:
+        self.store = store
+        self.folder = folder
+        self.pending: dict[tuple[str, dt.date], list[pa.Table]] = {}
+        self.moves: list[tuple[Path, Path]] = []
+
+    def add(self, hits: pa.Table) -> None:
+        if hits.num_rows == 0:
+            return
+        sites = pc.dictionary_encode(hits["site"]).combine_chunks()
+        days = hits["day"].combine_chunks().cast(pa.int32()).to_numpy()
+        keys = sites.indices.to_numpy().astype(np.int64) * 1_000_000 + days
+        starts = np.concatenate(([0], np.flatnonzero(np.diff(keys)) + 1))
+        ends = np.append(starts[1:], len(keys))
+        names = sites.dictionary.to_pylist()
+        codes = sites.indices.to_numpy()
+        last_day = int(days.max())
+        for first, stop in zip(starts.tolist(), ends.tolist(), strict=True):
+            key = (str(names[codes[first]]), dt.date(1970, 1, 1) + dt.timedelta(days=int(days[first])))
+            self.pending.setdefault(key, []).append(hits.slice(first, stop - first))
+        for key in list(self.pending):
+            rows = sum(part.num_rows for part in self.pending[key])
+            if (key[1] - dt.date(1970, 1, 1)).days < last_day or rows >= FILE_ROWS:
+                self._write(key)
+
+    def _write(self, key: tuple[str, dt.date]) -> None:
+        parts = self.pending.pop(key)
+        table = pa.concat_tables(parts).sort_by("ts")
+        site, day = key
+        folder = self.folder / f"site={site}" / f"day={day.isoformat()}"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"part-{uuid.uuid4()}.parquet"
+        write_hits(table, target)
+        self.moves.append((target, self.store.partition_dir(site, day)))
+
+    def finish(self) -> list[tuple[Path, Path]]:
+        for key in list(self.pending):
+            self._write(key)
+        return self.moves
 
 
 def ingest(
@@ -389,10 +587,13 @@ def ingest(
         store.clear_stale_staging()
         with store.staging() as folder:
             run = _Run(store, section, window, folder, clean_site)
-            for name in sources:
-                _ingest_source(run, Source(name), fmt, result, progress, chunk_bytes)
+            try:
+                for name in sources:
+                    _ingest_source(run, Source(name), fmt, result, progress, chunk_bytes)
+            finally:
+                run.parser.shutdown(wait=True)
             has_rejects = run.close_rejects()
-            moves = run.publish(result)
+            moves, replaced = run.publish(result)
             with transaction.atomic():
                 if has_rejects:
                     rejects_dir = store.reject_dir(window.now.date())
@@ -418,6 +619,8 @@ def ingest(
                 )
                 for file, target in moves:
                     publish_file(file, target)
+                for file in replaced:  # the month indexes that the new ones merge
+                    file.unlink()
                 if result.rejects_file is not None:
                     result.rejects_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
                     run.rejects_path.replace(result.rejects_file)
@@ -439,6 +642,7 @@ def _ingest_source(
             if progress is not None:
                 progress(source.position(), source.size, result.lines)
 
+        pending: tuple[Chunk, Future[_Parsed]] | None = None
         try:
             for chunk in chunks(stream, size=chunk_bytes, read_hook=tick):
                 if chosen is None:
@@ -455,7 +659,13 @@ def _ingest_source(
                         f"{source.label} is in the {chosen} format, which names no site: give --site DOMAIN"
                     )
                 result.formats[source.label] = chosen
-                run.chunk(source.label, chosen, chunk, result)
+                parsing = run.parser.submit(run.prepare, chosen, chunk)
+                if pending is not None:
+                    run.finish(source.label, pending[0], pending[1].result(), result)
+                pending = (chunk, parsing)
+            if pending is not None:
+                run.finish(source.label, pending[0], pending[1].result(), result)
+                pending = None
         except SourceError as exc:
             raise IngestRefused(f"{source.label}: {exc}") from None
         except duckdb.IOException as exc:
@@ -466,4 +676,7 @@ def _ingest_source(
         if chosen is not None:
             result.formats[source.label] = chosen
     finally:
+        if pending is not None:
+            pending[1].cancel()
+            wait([pending[1]])
         source.close()

@@ -15,12 +15,17 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import shutil
-from collections.abc import Iterable
+import uuid
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.db import transaction
 
 from trustdesk.accounts.access import role_of
@@ -28,12 +33,27 @@ from trustdesk.accounts.models import Profile
 from trustdesk.journal.services import record
 from trustdesk.lib.pseudonyms import pseudonymise
 from trustdesk.registry.services import Actor
-from trustdesk.weblogs.addresses import Address, candidates, parse_address, truncated
+from trustdesk.weblogs.addresses import Address, candidates, parse_address
 from trustdesk.weblogs.keys import MONTH, WeblogKeyError
-from trustdesk.weblogs.store import Store, WeblogsError, Window, connect, policy, publish_file, sql_list
+from trustdesk.weblogs.store import (
+    HITS,
+    Store,
+    WeblogsError,
+    Window,
+    connect,
+    index_lookup,
+    index_names,
+    policy,
+    publish_file,
+    read_hits,
+    read_index,
+    write_hits,
+    write_index,
+)
 
-HIVE = "hive_partitioning = true, hive_types = {'site': VARCHAR, 'day': DATE}, union_by_name = true"
 MAX_REASON = 2000
+#: Files read at once by a search (small files: the time goes to opening them).
+READ_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -137,41 +157,139 @@ def _months(first: dt.datetime, last: dt.datetime) -> list[str]:
     return months
 
 
+@dataclass(frozen=True)
+class _Where:
+    """An index row that matched: the month's id of a stored value, and the days a site saw it."""
+
+    month: str
+    site: str
+    id: int
+    days: int
+    kind: str
+    token: bytes
+
+    def dates(self) -> list[dt.date]:
+        year, number = int(self.month[:4]), int(self.month[5:7])
+        return [dt.date(year, number, bit + 1) for bit in range(31) if self.days >> bit & 1]
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="weblogs-read")
+    return _POOL
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
 def _token_locations(
     store: Store, address: Address, months: Iterable[str], *, networks: bool
-) -> tuple[list[bytes], set[tuple[str, dt.date]]]:
-    """The values the address is stored as, and the (site, day) partitions the index says hold them."""
+) -> tuple[list[bytes], list[_Where]]:
+    """The values the address is stored as, and the index rows (one row group a month) that hold them."""
     values: list[bytes] = []
-    files: list[str] = []
+    lookups: list[tuple[str, Path, list[tuple[str, bytes]]]] = []
     for month in months:
-        values.extend(value for _kind, value in candidates(address, month, store.keys, networks=networks))
-        files.extend(str(file) for file in Store.files_in(store.index_dir(month)))
-    if not files:
-        return values, set()
-    # One scan of the index files of every month: tokens of one month never match another's.
-    rows = (
-        connect()
-        .execute(
-            "SELECT DISTINCT site, day FROM read_parquet($files, hive_partitioning = false) "
-            "WHERE list_contains($values, token)",
-            {"values": values, "files": files},
-        )
-        .fetchall()
+        month_values = candidates(address, month, store.keys, networks=networks)
+        values.extend(value for _kind, value in month_values)
+        lookups.extend((month, file, month_values) for file in Store.files_in(store.index_dir(month)))
+    found: list[_Where] = []
+    for month, table in zip(
+        [month for month, _file, _values in lookups],
+        _pool().map(lambda item: index_lookup(item[1], item[2]), lookups),
+        strict=True,
+    ):
+        for row in table.to_pylist():
+            found.append(_Where(month, row["site"], row["id"], row["days"], row["ip_kind"], row["token"]))
+    return values, found
+
+
+_NOTHING = (
+    "^[^\\x00-\\x{10FFFF}]$"  # no text: what DuckDB's GLOB matches with an unclosed [ or a final backslash
+)
+
+
+def _glob_regex(pattern: str) -> str:
+    """A GLOB as DuckDB reads it (``*``, ``?``, ``[...]``, ``[!...]``, ``\\`` before a literal) as RE2."""
+    out, i = ["^"], 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "*":
+            out.append(".*")
+        elif char == "?":
+            out.append(".")
+        elif char == "\\":
+            if i + 1 == len(pattern):
+                return _NOTHING
+            i += 1
+            out.append(re.escape(pattern[i]))
+        elif char == "[":
+            close = pattern.find("]", i + 1)
+            if close < 0:
+                return _NOTHING
+            body = pattern[i + 1 : close]
+            negate = body.startswith("!")
+            body = body[1:] if negate else body
+            if not body:
+                return _NOTHING
+            out.append("[" + ("^" if negate else "") + body.replace("\\", "\\\\") + "]")
+            i = close
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return "".join(out) + "$"
+
+
+@dataclass(frozen=True)
+class _Read:
+    file: Path
+    site: str
+    day: dt.date
+    ip_id: int | None = None
+    shown: str | None = None  # what the hits of this file show as the address (an address search)
+
+
+def _read(task: _Read, lower: dt.datetime, upper: dt.datetime, inclusive: bool, path: str | None) -> pa.Table:
+    """The hits of one file that match (a file is one day's: reading it whole is the cheapest)."""
+    table = read_hits(task.file)
+    ts = table["ts"].cast(pa.timestamp("us"))
+    lower_bound = pa.scalar(lower, pa.timestamp("us"))
+    mask = pc.and_(
+        pc.greater_equal(ts, lower_bound) if inclusive else pc.greater(ts, lower_bound),
+        pc.less_equal(ts, pa.scalar(upper, pa.timestamp("us"))),
     )
-    return values, {(str(site), day) for site, day in rows}
+    if task.ip_id is not None:
+        mask = pc.and_(mask, pc.equal(table["ip_id"], pa.scalar(task.ip_id, pa.int32())))
+    if path is not None:
+        paths = table["path"].cast(pa.string())
+        mask = pc.and_(mask, pc.match_substring_regex(paths, _glob_regex(path)))
+    table = table.filter(pc.fill_null(mask, False))
+    count = table.num_rows
+    return (
+        table.cast(HITS)
+        .append_column("site", pa.array([task.site] * count, pa.string()))
+        .append_column("month", pa.array([task.day.strftime("%Y-%m")] * count, pa.string()))
+        .append_column("shown", pa.array([task.shown] * count, pa.string()))
+    )
 
 
-def _display(row: dict[str, Any], store: Store, address: Address | None, exact: set[bytes]) -> str | None:
-    value: bytes | None = row["ip"]
-    kind = row["ip_kind"]
-    if value is None:
+def _names(store: Store, wanted: dict[str, set[int]]) -> dict[tuple[str, int], tuple[str, bytes]]:
+    """(month, id) -> (ip_kind, stored value), from the month indexes."""
+    names: dict[tuple[str, int], tuple[str, bytes]] = {}
+    for month, ids in wanted.items():
+        for file in Store.files_in(store.index_dir(month)):
+            for row in index_names(file, sorted(ids)).to_pylist():
+                names[(month, row["id"])] = (row["ip_kind"], row["token"])
+    return names
+
+
+def _display(store: Store, month: str, kind: str | None, value: bytes | None) -> str | None:
+    if value is None or kind is None:
         return None
     if kind in ("raw", "truncate"):
         return value.decode("ascii", "replace")
-    if address is not None and value in exact:
-        return address.compressed
     if kind == "aes_siv":
-        key = store.keys.get(row["ts"].strftime("%Y-%m"))
+        key = store.keys.get(month)
         if key is not None:
             try:
                 return key.decrypt(value)
@@ -196,50 +314,45 @@ def _query(
     upper = min(window.now, end) if end is not None else window.now
     if upper < lower:
         return [], 0
-    values: list[bytes] = []
-    exact: set[bytes] = set()
+    tasks: list[_Read] = []
     if address is not None:
-        values, where = _token_locations(store, address, _months(lower, upper), networks=networks)
-        network = truncated(address).encode("ascii")
-        exact = {value for value in values if value != network}
-        dirs = [
-            store.partition_dir(s, d)
-            for s, d in sorted(where)
-            if (site is None or s == site) and lower.date() <= d <= upper.date()
-        ]
+        _values, found = _token_locations(store, address, _months(lower, upper), networks=networks)
+        for where in sorted(found, key=lambda w: (w.month, w.site)):
+            if site is not None and where.site != site:
+                continue
+            # The address itself where the value is its own; its network where only that was kept.
+            label = where.token.decode("ascii", "replace") if where.kind == "truncate" else address.compressed
+            for day in where.dates():
+                if lower.date() <= day <= upper.date():
+                    folder = store.partition_dir(where.site, day)
+                    tasks.extend(_Read(f, where.site, day, where.id, label) for f in Store.files_in(folder))
     else:
-        dirs = [
-            folder for _s, _d, folder in store.partitions(site=site, start=lower.date(), end=upper.date())
-        ]
-    files = [file for folder in dirs for file in Store.files_in(folder)]
-    if not files:
+        for s, d, folder in store.partitions(site=site, start=lower.date(), end=upper.date()):
+            tasks.extend(_Read(f, s, d) for f in Store.files_in(folder))
+    if not tasks:
         return [], 0
-    conditions = ["ts > $lower", "ts <= $upper"]
-    params: dict[str, Any] = {"lower": lower, "upper": upper, "files": [str(f) for f in files]}
-    if address is not None:
-        conditions.append("list_contains($values, ip)")
-        params["values"] = values
-    if path is not None:
-        conditions.append("path GLOB $path")
-        params["path"] = path
-    if site is not None:
-        conditions.append("site = $site")
-        params["site"] = site
-    if start is not None and start > window.cutoff:
-        conditions[0] = "ts >= $lower"  # an explicit start is inclusive; the window's cutoff is not
-    # Fixed columns and conditions of this module; every value is a parameter.
-    sql = (
-        "SELECT site, ts, method, path, protocol, status, bytes, referrer, user_agent, ip, ip_kind "  # noqa: S608
-        f"FROM read_parquet($files, {HIVE}) WHERE {' AND '.join(conditions)} ORDER BY ts, site"
-    )
+    # An explicit start is inclusive; the window's cutoff is not.
+    inclusive = start is not None and start > window.cutoff
+    tables = list(_pool().map(lambda task: _read(task, lower, upper, inclusive, path), tasks))
+    table = pa.concat_tables(tables).sort_by([("ts", "ascending"), ("site", "ascending")])
     if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    con = connect()
-    cursor = con.execute(sql, params)
-    names = [column[0] for column in cursor.description]
+        table = table.slice(0, max(int(limit), 0))
+    rows = table.to_pylist()
+    names: dict[tuple[str, int], tuple[str, bytes]] = {}
+    if address is None:
+        wanted: dict[str, set[int]] = {}
+        for row in rows:
+            if row["ip_id"] is not None:
+                wanted.setdefault(row["month"], set()).add(row["ip_id"])
+        names = _names(store, wanted)
     hits = []
-    for values_row in cursor.fetchall():
-        row = dict(zip(names, values_row, strict=True))
+    for row in rows:
+        shown: str | None = None
+        if row["shown"] is not None:
+            shown = row["shown"]
+        elif row["ip_id"] is not None:
+            kind, value = names.get((row["month"], row["ip_id"]), (None, None))
+            shown = _display(store, row["month"], kind, value)
         hits.append(
             Hit(
                 site=row["site"],
@@ -251,10 +364,10 @@ def _query(
                 bytes=row["bytes"],
                 referrer=row["referrer"],
                 user_agent=row["user_agent"],
-                ip=_display(row, store, address, exact),
+                ip=shown,
             )
         )
-    return hits, len(files)
+    return hits, len(tasks)
 
 
 def search(
@@ -363,8 +476,8 @@ class EraseResult:
         }
 
 
-def _rewrite(folder: Path, staging: Path, keep: str, params: dict[str, Any]) -> tuple[int, int]:
-    """Rewrite the Parquet files of a folder as one file of the rows that match ``keep``.
+def _rewrite(folder: Path, staging: Path, keep: Callable[[pa.Table], pa.Array]) -> tuple[int, int]:
+    """Rewrite the hits files of a folder as one file of the rows ``keep`` says to keep.
 
     Returns (rows before, rows after). The new file is moved in before the old ones are removed;
     a folder left with no rows is removed.
@@ -372,27 +485,16 @@ def _rewrite(folder: Path, staging: Path, keep: str, params: dict[str, Any]) -> 
     files = Store.files_in(folder)
     if not files:
         return 0, 0
-    con = connect()
-    params = {**params, "files": [str(f) for f in files]}
-    source = "read_parquet($files, hive_partitioning = false)"
-    before_row = con.execute(f"SELECT count(*) FROM {source}", {"files": params["files"]}).fetchone()  # noqa: S608
-    before = int(before_row[0]) if before_row else 0
-    target = (
-        staging / f"part-{folder.parent.name}-{folder.name}-rewritten-{len(list(staging.iterdir()))}.parquet"
-    )
-    written = con.execute(
-        f"COPY (SELECT * FROM {source} WHERE {keep} ORDER BY ALL) TO {sql_list([target])[1:-1]} "  # noqa: S608 (a file name of the store, quoted)
-        "(FORMAT parquet, COMPRESSION zstd)",
-        params,
-    ).fetchone()
-    after = int(written[0]) if written else 0
+    table = pa.concat_tables([read_hits(file).cast(HITS) for file in files])
+    before = table.num_rows
+    kept = table.filter(keep(table))
+    after = kept.num_rows
     if after == before:
-        target.unlink()
         return before, after
     if after:
+        target = staging / f"part-{uuid.uuid4()}.parquet"
+        write_hits(kept.sort_by("ts"), target)
         publish_file(target, folder)
-    else:
-        target.unlink()
     for file in files:
         file.unlink()
     if not after:
@@ -431,7 +533,7 @@ def _erase_from_rejects(store: Store, address: Address) -> int:
 def erase_ip(address: str, *, actor: Actor, reason: str, store: Store | None = None) -> EraseResult:
     """Remove every hit of an address (under truncate: of its network) by rewriting the files that hold it.
 
-    The token index tells which partitions to rewrite; the index and the rejected lines are cleaned
+    The month indexes tell which partitions to rewrite; the index and the rejected lines are cleaned
     too. Journaled with the counts and the address as a keyed pseudonym.
     """
     text = _reason(reason)
@@ -440,23 +542,32 @@ def erase_ip(address: str, *, actor: Actor, reason: str, store: Store | None = N
     result = EraseResult()
     with store.lock(), store.staging() as staging:
         months = [month for month, _folder in store.index_months()]
-        values, where = _token_locations(store, parsed, months, networks=True)
-        for site, day in sorted(where):
-            before, after = _rewrite(
-                store.partition_dir(site, day),
-                staging,
-                "ip IS NULL OR NOT list_contains($values, ip)",
-                {"values": values},
-            )
+        values, found = _token_locations(store, parsed, months, networks=True)
+        ids: dict[tuple[str, dt.date], set[int]] = {}
+        for where in found:
+            for day in where.dates():
+                ids.setdefault((where.site, day), set()).add(where.id)
+        for (site, day), numbers in sorted(ids.items()):
+            gone = pa.array(sorted(numbers), pa.int32())
+
+            def others(table: pa.Table, gone: pa.Array = gone) -> pa.Array:
+                return pc.invert(pc.fill_null(pc.is_in(table["ip_id"], gone), False))
+
+            before, after = _rewrite(store.partition_dir(site, day), staging, others)
             if before != after:
                 result.hits += before - after
                 result.partitions += 1
-        for month in months:
-            before, after = _rewrite(
-                store.index_dir(month), staging, "NOT list_contains($values, token)", {"values": values}
-            )
-            if before != after:
-                result.months.append(month)
+        values_array = pa.array(values, pa.binary())
+        for month in sorted({where.month for where in found}):
+            old = Store.files_in(store.index_dir(month))
+            table = pa.concat_tables([read_index(file) for file in old])
+            kept = table.filter(pc.invert(pc.is_in(table["token"], values_array)))
+            target = staging / f"part-{uuid.uuid4()}.parquet"
+            write_index(kept, target)
+            publish_file(target, store.index_dir(month))
+            for file in old:
+                file.unlink()
+            result.months.append(month)
         result.rejected_lines = _erase_from_rejects(store, parsed)
         with transaction.atomic():
             record(
@@ -557,7 +668,12 @@ def expire(
                     result.boundary_partitions += 1
                     result.boundary_hits += expired
                     if not dry_run:
-                        _rewrite(folder, staging, "ts > $cutoff", {"cutoff": window.cutoff})
+                        cutoff = pa.scalar(window.cutoff, pa.timestamp("us"))
+
+                        def later(table: pa.Table, cutoff: pa.Scalar = cutoff) -> pa.Array:
+                            return pc.greater(table["ts"].cast(pa.timestamp("us")), cutoff)
+
+                        _rewrite(folder, staging, later)
         result.days = sorted(days)
         for month, folder in store.index_months():
             if window.month_expired(month):

@@ -2,11 +2,18 @@
 
 Layout (Hive-style, so that DuckDB, Spark and pyarrow read it as it is)::
 
-    <root>/site=<domain>/day=<YYYY-MM-DD>/part-<uuid>.parquet   the hits
-    <root>/_index/month=<YYYY-MM>/part-<uuid>.parquet          token, site, day: where a token is
+    <root>/site=<domain>/day=<YYYY-MM-DD>/part-<uuid>.parquet   the hits (the address as ip_id)
+    <root>/_index/month=<YYYY-MM>/part-<uuid>.parquet          the month's address dictionary
     <root>/_rejects/day=<YYYY-MM-DD>/<ingest id>.csv           lines that did not parse
     <root>/_staging/<id>/                                      work in progress of one writer
     <root>/.lock                                               writers take it exclusively
+
+A hits file holds the columns of ``HITS`` sorted by time; ``ip_id`` is a small integer that the
+month's index maps to the stored value of the address (``token``: the HMAC or AES-SIV token, the
+network or the address, as ``ip_kind`` says) with a bitmap of the days of the month on which each
+site saw it (bit 0 is the 1st). One index file per month, sorted by token in small row groups, so
+that a look-up reads one row group per month and opens only the days the bitmap names. To read
+the hits with their tokens elsewhere: join the hits to the index of the hit's month on ip_id.
 
 The keys live in another directory (``TRUSTDESK_WEBLOGS_KEY_DIR``), never inside the store.
 """
@@ -25,6 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -41,18 +52,34 @@ SHORT_RANGE_DAYS = 62
 #: The site of the hits of a policy whose fields leave out the domain.
 NO_SITE = "-"
 #: The columns of a hits file; site and day are in its path.
-COLUMNS = (
-    "ts",
-    "method",
-    "path",
-    "protocol",
-    "status",
-    "bytes",
-    "referrer",
-    "user_agent",
-    "ip",
-    "ip_kind",
+HITS = pa.schema(
+    [
+        ("ts", pa.timestamp("ms")),  # the logs give seconds
+        ("method", pa.string()),
+        ("path", pa.string()),
+        ("protocol", pa.string()),
+        ("status", pa.int16()),
+        ("bytes", pa.int64()),
+        ("referrer", pa.string()),
+        ("user_agent", pa.string()),
+        ("ip_id", pa.int32()),
+    ]
 )
+COLUMNS = tuple(HITS.names)
+#: The month index: one row per address and site; ``id`` is what the hits of the month hold.
+INDEX = pa.schema(
+    [
+        ("token", pa.binary()),
+        ("ip_kind", pa.string()),
+        ("id", pa.int32()),
+        ("site", pa.string()),
+        ("days", pa.int32()),
+    ]
+)
+#: zstd's level for the store's files (its default is 3; 9 saves a tenth for little time).
+ZSTD_LEVEL = 9
+#: Rows in a row group of an index file: a look-up of one token reads one such group.
+INDEX_ROW_GROUP = 2048
 
 
 class WeblogsError(Exception):
@@ -255,6 +282,115 @@ def connect() -> duckdb.DuckDBPyConnection:
     cursor = _BASE.cursor()
     cursor.execute("SET TimeZone = 'UTC'")
     return cursor
+
+
+def write_hits(table: pa.Table, target: Path) -> int:
+    """Write hits (sorted by time) as one Parquet file; returns the rows written.
+
+    Strings dictionary-encoded, the times delta-encoded, the numbers split by byte, zstd at a
+    higher level than its default (the files are small): a line costs about 13 bytes.
+    """
+    table = table.select(list(COLUMNS)).cast(HITS)
+    pq.write_table(
+        table,
+        target,
+        compression="zstd",
+        compression_level=ZSTD_LEVEL,
+        use_dictionary=["method", "path", "protocol", "status", "referrer", "user_agent"],
+        column_encoding={
+            "ts": "DELTA_BINARY_PACKED",
+            "bytes": "BYTE_STREAM_SPLIT",
+            "ip_id": "BYTE_STREAM_SPLIT",
+        },
+        write_statistics=["ts", "ip_id"],
+    )
+    return table.num_rows
+
+
+#: The string columns of a hits file, read as dictionaries (as they are stored: no decoding).
+DICTIONARY_COLUMNS = ["method", "path", "protocol", "referrer", "user_agent"]
+
+
+def open_hits(target: Path) -> pq.ParquetFile:
+    """A hits file to read from, column by column (one thread: a search reads many files at once)."""
+    return pq.ParquetFile(target, read_dictionary=DICTIONARY_COLUMNS)
+
+
+def read_hits(target: Path, columns: list[str] | None = None) -> pa.Table:
+    """The hits of a file, strings as dictionaries."""
+    try:
+        handle: pq.ParquetFile | None = open_hits(target)
+    except KeyError:  # a string column of a hits file is missing
+        handle = None
+    if handle is None or "ip_id" not in handle.schema_arrow.names:
+        raise WeblogsError(
+            f"{target} is a hits file of the earlier layout (the token in each row, no ip_id): "
+            "ingest its logs again into a new store"
+        )
+    return handle.read(columns=columns, use_threads=False)
+
+
+def write_index(table: pa.Table, target: Path) -> int:
+    """Write a month's index sorted by token, in small row groups with their token ranges.
+
+    The file's metadata names the kinds of value it holds (``ip_kinds``), so that a look-up
+    computes and seeks only those.
+    """
+    table = table.select(INDEX.names).cast(INDEX).sort_by([("token", "ascending"), ("site", "ascending")])
+    kinds = ",".join(sorted(str(kind) for kind in pc.unique(table["ip_kind"]).to_pylist()))
+    pq.write_table(
+        table.replace_schema_metadata({b"ip_kinds": kinds.encode("ascii")}),
+        target,
+        compression="zstd",
+        row_group_size=INDEX_ROW_GROUP,
+        use_dictionary=["ip_kind", "site"],
+        column_encoding={"id": "BYTE_STREAM_SPLIT", "days": "BYTE_STREAM_SPLIT"},
+        write_statistics=["token"],
+    )
+    return table.num_rows
+
+
+def read_index(target: Path, columns: list[str] | None = None) -> pa.Table:
+    return pq.ParquetFile(target).read(columns=columns, use_threads=False)
+
+
+def index_names(target: Path, ids: list[int]) -> pa.Table:
+    """The rows of an index file with one of the ids: the id column first, then the token and the
+    kind of only the row groups that hold them."""
+    handle = pq.ParquetFile(target)
+    found = pc.indices_nonzero(
+        pc.is_in(handle.read(columns=["id"], use_threads=False)["id"], pa.array(ids, pa.int32()))
+    )
+    positions = found.to_numpy()
+    if not len(positions):
+        return INDEX.empty_table()
+    meta = handle.metadata
+    starts = np.cumsum([0] + [meta.row_group(g).num_rows for g in range(meta.num_row_groups)])
+    groups = sorted({int(g) for g in np.searchsorted(starts, positions, side="right") - 1})
+    table = handle.read_row_groups(groups, columns=["token", "ip_kind", "id"], use_threads=False)
+    return table.filter(pc.is_in(table["id"], pa.array(ids, pa.int32())))
+
+
+def index_lookup(target: Path, values: list[tuple[str, bytes]]) -> pa.Table:
+    """The rows of an index file that hold one of the (ip_kind, value) pairs: only the row groups
+    whose token range may hold them are read."""
+    handle = pq.ParquetFile(target)
+    meta = handle.metadata
+    kinds = (meta.metadata or {}).get(b"ip_kinds")
+    if kinds is not None:
+        held = set(kinds.decode("ascii").split(","))
+        values = [(kind, value) for kind, value in values if kind in held]
+    tokens = [value for _kind, value in values]
+    position = meta.schema.names.index("token")
+    groups = []
+    for group in range(meta.num_row_groups):
+        stats = meta.row_group(group).column(position).statistics
+        if stats is None or not stats.has_min_max or any(stats.min <= v <= stats.max for v in tokens):
+            groups.append(group)
+    if not groups:
+        return INDEX.empty_table()
+    table = handle.read_row_groups(groups, use_threads=False)
+    return table.filter(pc.is_in(table["token"], pa.array(tokens, pa.binary())))
 
 
 def sql_list(paths: list[Path]) -> str:
