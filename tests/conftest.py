@@ -97,3 +97,14 @@ def operator():
     from trustdesk.registry.services import Actor
 
     return Actor.operator("tester")
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts and ends in the default language: a page in Dutch leaves Dutch active in the thread,
+    and the policy check writes its findings in the active language."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()

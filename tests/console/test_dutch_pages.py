@@ -203,3 +203,38 @@ def test_it_refuses_and_misses_pages_in_dutch(desk: Desk) -> None:
     page = missing.content.decode()
     assert '<html lang="nl"' in page and "Pagina niet gevonden" in page
     assert _english_on(page) == [] and _english_on(refused.content.decode()) == []
+
+
+def test_it_shows_the_policy_check_in_dutch(desk: Desk) -> None:
+    from django.utils import translation
+
+    from tests.policy.test_lint import edit
+    from trustdesk.policy.datamap_check import check_against_datamap
+    from trustdesk.policy.lint import lint
+    from trustdesk.policy.loader import load_text
+    from trustdesk.policy.services import do_publish_policy
+
+    text = edit(  # no telephone or website, no data protection officer, staff sign in with one factor
+        ('  phone: "+32 9 123 45 67"\n', ""),
+        ("  website: https://hostwerk.example\n", ""),
+        ("  dpo:\n    name: Anna Peeters\n    email: dpo@hostwerk.example\n", ""),
+        ("{staff: required, customers: optional}", "{staff: optional, customers: optional}"),
+    )
+    do_publish_policy(text, "policy.yaml", actor="operator:test")
+    response = desk.client("abe").get("/console/policy/", HTTP_ACCEPT_LANGUAGE="nl")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<html lang="nl"' in page
+    findings = [line["finding"] for line in response.context["findings"]]
+    assert {"TD101", "TD102", "TD160"} <= {f.code for f in findings}
+    assert "de verwerkingsverantwoordelijke vermeldt alleen een e-mailadres" in page
+    assert "er is geen functionaris voor gegevensbescherming aangewezen" in page
+    assert "medewerkers kunnen inloggen zonder tweede factor" in page
+    assert "waarschuwing" in page and "ter informatie" in page
+    with translation.override("en"):
+        loaded = load_text(text, "policy.yaml")
+        english = [f.message for f in lint(loaded) + check_against_datamap(loaded)]
+    assert len(english) == len(findings)
+    assert [message for message in english if message in page] == []
+    ours = " ".join(f.message for f in findings if f.code in ("TD101", "TD102", "TD160"))
+    assert _english_on(f"<p>{ours}</p>") == []

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from trustdesk.policy.lint import RULES, Finding, Severity, has_errors, lint, rule
 from trustdesk.policy.loader import LoadedPolicy, load_text
@@ -1455,3 +1456,63 @@ def test_it_reports_load_errors_as_json(tmp_path):
     assert problems[0]["file"] == path
     assert problems[0]["line"] == line_of(text, "legal_basis: tradition")
     assert problems[0]["key"] == "purposes.invoicing.legal_basis"
+
+
+# --- the findings in the reader's language ----------------------------------------------------
+
+
+def test_it_writes_its_findings_in_the_active_language():
+    text = edit(
+        ("    retention: {period: P2Y, from: end_of_contract, action: delete}\n", ""),
+        ("name: {en: Hosting services, nl: Hostingdiensten}", "name: {en: Hosting services}"),
+    )
+    with translation.override("nl"):
+        dutch = {f.code: f for f in lint(load(text))}
+    with translation.override("en"):
+        english = {f.code: f for f in lint(load(text))}
+    assert sorted(dutch) == sorted(english) == ["TD120", "TD142"]
+    assert dutch["TD120"].message == (
+        "doel 'hosting': er is geen bewaartermijn ingesteld; vermeld retention.period (bijvoorbeeld P2Y), "
+        "retention.from (de gebeurtenis waarop de termijn ingaat) en retention.action"
+    )
+    assert english["TD120"].message == (
+        "purpose 'hosting': no retention is set; give retention.period (for example P2Y), "
+        "retention.from (the event it runs from) and retention.action"
+    )
+    # the place of the text: its nouns in Dutch, its keys as the file writes them
+    assert dutch["TD142"].message == (
+        "doel 'hosting': name heeft geen tekst in de taal nl, waarin de verklaring wordt gepubliceerd"
+    )
+    assert (
+        english["TD142"].message
+        == "purpose 'hosting': name has no text in nl, which the statement is published in"
+    )
+    for code, finding in dutch.items():  # only the message changes
+        assert (finding.severity, finding.article, finding.path, finding.line) == (
+            english[code].severity,
+            english[code].article,
+            english[code].path,
+            english[code].line,
+        )
+
+
+def test_it_joins_several_bases_in_the_active_language():
+    text = edit(
+        (
+            "    data_use: essential.service\n    legal_basis: contract\n",
+            "    data_use: essential.service\n    legal_basis: [contract, legal_obligation]\n",
+        )
+    )
+    with translation.override("nl"):
+        (finding,) = [f for f in lint(load(text)) if f.code == "TD111"]
+    assert finding.message.startswith("doel 'hosting': berust op 'contract' en 'legal_obligation'; ")
+
+
+def test_it_prints_english_on_the_command_line_whatever_the_default_language(tmp_path, settings):
+    settings.LANGUAGE_CODE = "nl"
+    text = edit(("    retention: {period: P2Y, from: end_of_contract, action: delete}\n", ""))
+    out = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("policy", "lint", write(tmp_path, text), stdout=out, stderr=io.StringIO())
+    assert "purpose 'hosting': no retention is set; give retention.period" in out.getvalue()
+    assert "bewaartermijn" not in out.getvalue()

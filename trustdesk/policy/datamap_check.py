@@ -12,6 +12,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
 from trustdesk.lib.datamap import Entry, covers, personal_fields
 from trustdesk.policy.lint import Finding, Severity
 from trustdesk.policy.loader import LoadedPolicy, PathT
@@ -22,23 +26,23 @@ class Check:
     code: str
     severity: Severity
     article: str
-    title: str
+    title: str | Promise
 
 
 UNCOVERED = Check(
     "TD190",
     Severity.ERROR,
     "GDPR Art. 13(1)(c), 30(1)(c)",
-    "Every category the software stores is covered by a purpose",
+    _lazy("Every category the software stores is covered by a purpose"),
 )
 UNSTORED = Check(
-    "TD191", Severity.INFO, "GDPR Art. 30(1)(c)", "Every category a purpose lists is stored somewhere"
+    "TD191", Severity.INFO, "GDPR Art. 30(1)(c)", _lazy("Every category a purpose lists is stored somewhere")
 )
 UNKNOWN_HOLD = Check(
     "TD192",
     Severity.WARNING,
     "GDPR Art. 17(3)(b), 5(1)(e)",
-    "Every legal hold of the data map has a legal-obligation purpose in the policy",
+    _lazy("Every legal hold of the data map has a legal-obligation purpose in the policy"),
 )
 CHECKS = (UNCOVERED, UNSTORED, UNKNOWN_HOLD)
 
@@ -67,8 +71,11 @@ def check_against_datamap(loaded: LoadedPolicy, entries: Iterable[Entry] | None 
                 (
                     UNCOVERED,
                     ("purposes",),
-                    f"the software stores {category} ({fields}) but no purpose of the policy covers it; "
-                    "add it (or a broader category) to the purpose it is processed for",
+                    _(
+                        "the software stores %(category)s (%(fields)s) but no purpose of the policy covers it; "
+                        "add it (or a broader category) to the purpose it is processed for"
+                    )
+                    % {"category": category, "fields": fields},
                 )
             )
     for key, categories in listed.items():
@@ -78,8 +85,11 @@ def check_against_datamap(loaded: LoadedPolicy, entries: Iterable[Entry] | None 
                 (
                     UNSTORED,
                     ("purposes", key, "data_categories"),
-                    f"purpose '{key}' lists {', '.join(never)}, which the software never stores; "
-                    "fine if it is kept elsewhere (another system, the web logs), otherwise remove it",
+                    _(
+                        "purpose '%(purpose)s' lists %(categories)s, which the software never stores; "
+                        "fine if it is kept elsewhere (another system, the web logs), otherwise remove it"
+                    )
+                    % {"purpose": key, "categories": ", ".join(never)},
                 )
             )
     for event in sorted(holds):
@@ -88,10 +98,13 @@ def check_against_datamap(loaded: LoadedPolicy, entries: Iterable[Entry] | None 
                 (
                     UNKNOWN_HOLD,
                     ("purposes",),
-                    f"the software keeps {_some(holds[event])} under a legal hold running from {event}, but no "
-                    "purpose of the policy rests on legal_obligation with retention from that event; erasure "
-                    "cannot tell until when the hold lasts. Declare the purpose that keeps these records "
-                    f"(for example invoices: legal_obligation, retention from {event})",
+                    _(
+                        "the software keeps %(fields)s under a legal hold running from %(event)s, but no "
+                        "purpose of the policy rests on legal_obligation with retention from that event; erasure "
+                        "cannot tell until when the hold lasts. Declare the purpose that keeps these records "
+                        "(for example invoices: legal_obligation, retention from %(event)s)"
+                    )
+                    % {"fields": _some(holds[event]), "event": event},
                 )
             )
     findings = [
@@ -114,4 +127,5 @@ def check_against_datamap(loaded: LoadedPolicy, entries: Iterable[Entry] | None 
 def _some(fields: list[str], shown: int = 3) -> str:
     names = sorted(fields, key=lambda name: (".historical" in name, name))  # history copies last
     more = len(names) - shown
-    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
+    listed = ", ".join(names[:shown])
+    return _("%(fields)s and %(more)s more") % {"fields": listed, "more": more} if more > 0 else listed

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_safe
 
 from trustdesk.accounts.access import staff_required
@@ -17,6 +18,11 @@ from trustdesk.policy.lint import Finding, Severity, lint
 from trustdesk.policy.queries import upcoming_versions, version_in_effect
 
 SEVERITY_TONES = {Severity.ERROR: "red", Severity.WARNING: "orange", Severity.INFO: "blue"}
+SEVERITY_LABELS = {
+    Severity.ERROR: _lazy("error"),
+    Severity.WARNING: _lazy("warning"),
+    Severity.INFO: _lazy("info"),
+}
 
 
 @require_safe
@@ -52,7 +58,14 @@ def policy(request: HttpRequest) -> HttpResponse:
     if version is not None:
         loaded = version.loaded
         found = lint(loaded) + check_against_datamap(loaded)
-    findings = [{"finding": f, "tone": f"tone tone-{SEVERITY_TONES[f.severity]}"} for f in found]
+    findings = [
+        {
+            "finding": f,
+            "tone": f"tone tone-{SEVERITY_TONES[f.severity]}",
+            "severity": SEVERITY_LABELS[f.severity],
+        }
+        for f in found
+    ]
     entries = sorted(personal_fields(), key=lambda e: (e.model, e.field))
     return render(
         request,

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 
 from trustdesk.policy.lint import Finding, Severity, has_errors, lint
 from trustdesk.policy.loader import LoadedPolicy, PolicyError, load_file
@@ -102,11 +103,13 @@ class Command(BaseCommand):
             self._publish(path, loaded, options)
 
     def _lint(self, loaded: LoadedPolicy, options: dict[str, Any]) -> None:
-        findings = lint(loaded)
-        if options.get("against_datamap"):
-            from trustdesk.policy.datamap_check import check_against_datamap
+        # The command line speaks English, whatever LANGUAGE_CODE holds: Django runs commands in it.
+        with translation.override("en"):
+            findings = lint(loaded)
+            if options.get("against_datamap"):
+                from trustdesk.policy.datamap_check import check_against_datamap
 
-            findings += check_against_datamap(loaded)
+                findings += check_against_datamap(loaded)
         if options["json"]:
             self.stdout.write(json.dumps([f.as_dict() for f in findings], indent=2, ensure_ascii=False))
         else:
