@@ -7,7 +7,6 @@ expected message is the only thing wrong with it.
 from __future__ import annotations
 
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -415,12 +414,11 @@ def test_it_refuses_a_billion_laughs_at_once():
     lines = ['lol0: &lol0 ["lol"]']
     for level in range(1, 30):
         lines.append(f"lol{level}: &lol{level} [{', '.join([f'*lol{level - 1}'] * 10)}]")
-    started = time.perf_counter()
+    # Expanded, this would be 10**29 values: an answer at all shows it was refused before expansion.
     assert problems("\n".join(lines) + "\n") == [
         "policy.yaml:1: lol0: YAML anchors (&lol0) are not allowed in a policy file; "
         "write the value out where it is needed"
     ]
-    assert time.perf_counter() - started < 1
 
 
 def test_it_refuses_merge_keys():
@@ -444,12 +442,11 @@ def test_it_refuses_a_second_document():
     ]
 
 
-def test_it_refuses_nesting_ten_thousand_levels_deep():
-    started = time.perf_counter()
-    assert problems("[" * 10_000) == [
+def test_it_refuses_nesting_a_hundred_thousand_levels_deep():
+    # Far beyond Python's recursion limit: the depth is checked before anything recurses into it.
+    assert problems("[" * 100_000) == [
         "policy.yaml:1: values are nested more than 24 levels deep; a policy never needs that"
     ]
-    assert time.perf_counter() - started < 1
 
 
 def test_it_names_the_line_of_deep_nesting_in_block_style():
