@@ -34,7 +34,7 @@ from trustdesk.weblogs.addresses import pack, stored_value
 from trustdesk.weblogs.formats import FAST, FORMATS, REQUEST, STATUS_BYTES, TIME_FORMAT, detect
 from trustdesk.weblogs.keys import KeyRing
 from trustdesk.weblogs.reader import CHUNK_BYTES, Chunk, Source, SourceError, chunks
-from trustdesk.weblogs.store import NO_SITE, Store, Window, policy, publish_file, sql_list
+from trustdesk.weblogs.store import INDEX_DIR, NO_SITE, Store, Window, policy, sql_list
 
 #: How many lines of a source ``auto`` looks at to recognise its format.
 SAMPLE_LINES = 200
@@ -64,7 +64,7 @@ class IngestResult:
     expired: int = 0
     sites: set[str] = field(default_factory=set)
     days: set[dt.date] = field(default_factory=set)
-    rejects_file: Path | None = None
+    rejects_file: str | None = None  # where the store holds them (a path or a key)
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -81,7 +81,7 @@ class IngestResult:
             "days": len(self.days),
             "first_day": min(self.days).isoformat() if self.days else None,
             "last_day": max(self.days).isoformat() if self.days else None,
-            "rejects_file": str(self.rejects_file) if self.rejects_file else None,
+            "rejects_file": self.rejects_file,
             "seconds": round(self.seconds, 3),
         }
 
@@ -322,9 +322,9 @@ class _Run:
         self.con.execute("CREATE OR REPLACE TEMP TABLE tokens AS SELECT * FROM tokens_arrow")
         self.con.unregister("tokens_arrow")
 
-    def publish(self, result: IngestResult) -> list[tuple[Path, Path]]:
-        """Sort the scratch files into partitions and the index; return (file, partition dir) pairs."""
-        moves: list[tuple[Path, Path]] = []
+    def publish(self, result: IngestResult) -> list[tuple[Path, str, str | None]]:
+        """Sort the scratch files into partitions and the index; return (file, folder of the store, None)."""
+        moves: list[tuple[Path, str, str | None]] = []
         if result.stored == 0:
             return moves
         chunk_glob = {"files": str(self.chunk_dir / "*.parquet")}
@@ -344,7 +344,7 @@ class _Run:
             result.sites.add(str(site))
             result.days.add(day)
         for file in sorted(hits.glob("site=*/day=*/*.parquet")):
-            moves.append((file, self.store.root / file.parent.parent.name / file.parent.name))
+            moves.append((file, self.store.join(file.parent.parent.name, file.parent.name), None))
         if "ip_address" in self.fields:
             index = self.folder / "index"
             self.con.execute(
@@ -357,7 +357,7 @@ class _Run:
                 chunk_glob,
             )
             for file in sorted(index.glob("month=*/*.parquet")):
-                moves.append((file, self.store.root / "_index" / file.parent.name))
+                moves.append((file, self.store.join(INDEX_DIR, file.parent.name), None))
         return moves
 
 
@@ -396,7 +396,9 @@ def ingest(
             with transaction.atomic():
                 if has_rejects:
                     rejects_dir = store.reject_dir(window.now.date())
-                    result.rejects_file = rejects_dir / f"{window.now:%Y%m%dT%H%M%S}-{result.ingest_id}.csv"
+                    rejects_name = f"{window.now:%Y%m%dT%H%M%S}-{result.ingest_id}.csv"
+                    moves.append((run.rejects_path, rejects_dir, rejects_name))
+                    result.rejects_file = store.storage.join(rejects_dir, rejects_name)
                 record(
                     "weblogs.ingested",
                     actor=actor.ref,
@@ -416,11 +418,7 @@ def ingest(
                         "fields": sorted(section.fields),
                     },
                 )
-                for file, target in moves:
-                    publish_file(file, target)
-                if result.rejects_file is not None:
-                    result.rejects_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                    run.rejects_path.replace(result.rejects_file)
+                store.publish_all(moves)  # all or nothing: a failure removes what was published
     result.seconds = time.monotonic() - started
     return result
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import shutil
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +26,7 @@ from trustdesk.lib.pseudonyms import pseudonymise
 from trustdesk.registry.services import Actor
 from trustdesk.weblogs.addresses import Address, candidates, parse_address, truncated
 from trustdesk.weblogs.keys import MONTH, WeblogKeyError
-from trustdesk.weblogs.store import Store, WeblogsError, Window, connect, policy, publish_file, sql_list
+from trustdesk.weblogs.store import Store, WeblogsError, Window, policy, sql_list
 
 HIVE = "hive_partitioning = true, hive_types = {'site': VARCHAR, 'day': DATE}, union_by_name = true"
 MAX_REASON = 2000
@@ -112,16 +112,16 @@ def _token_locations(
     files: list[str] = []
     for month in months:
         values.extend(value for _kind, value in candidates(address, month, store.keys, networks=networks))
-        files.extend(str(file) for file in Store.files_in(store.index_dir(month)))
+        files.extend(store.files_in(store.index_dir(month)))
     if not files:
         return values, set()
     # One scan of the index files of every month: tokens of one month never match another's.
     rows = (
-        connect()
+        store.connect()
         .execute(
             "SELECT DISTINCT site, day FROM read_parquet($files, hive_partitioning = false) "
             "WHERE list_contains($values, token)",
-            {"values": values, "files": files},
+            {"values": values, "files": store.for_duckdb(files)},
         )
         .fetchall()
     )
@@ -178,11 +178,11 @@ def _query(
         dirs = [
             folder for _s, _d, folder in store.partitions(site=site, start=lower.date(), end=upper.date())
         ]
-    files = [file for folder in dirs for file in Store.files_in(folder)]
+    files = [file for folder in dirs for file in store.files_in(folder)]
     if not files:
         return [], 0
     conditions = ["ts > $lower", "ts <= $upper"]
-    params: dict[str, Any] = {"lower": lower, "upper": upper, "files": [str(f) for f in files]}
+    params: dict[str, Any] = {"lower": lower, "upper": upper, "files": store.for_duckdb(files)}
     if address is not None:
         conditions.append("list_contains($values, ip)")
         params["values"] = values
@@ -201,7 +201,7 @@ def _query(
     )
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    con = connect()
+    con = store.connect()
     cursor = con.execute(sql, params)
     names = [column[0] for column in cursor.description]
     hits = []
@@ -326,23 +326,22 @@ class EraseResult:
         }
 
 
-def _rewrite(folder: Path, staging: Path, keep: str, params: dict[str, Any]) -> tuple[int, int]:
+def _rewrite(store: Store, folder: str, staging: Path, keep: str, params: dict[str, Any]) -> tuple[int, int]:
     """Rewrite the Parquet files of a folder as one file of the rows that match ``keep``.
 
     Returns (rows before, rows after). The new file is moved in before the old ones are removed;
     a folder left with no rows is removed.
     """
-    files = Store.files_in(folder)
+    files = store.files_in(folder)
     if not files:
         return 0, 0
-    con = connect()
-    params = {**params, "files": [str(f) for f in files]}
+    con = store.connect()
+    params = {**params, "files": store.for_duckdb(files)}
     source = "read_parquet($files, hive_partitioning = false)"
     before_row = con.execute(f"SELECT count(*) FROM {source}", {"files": params["files"]}).fetchone()  # noqa: S608
     before = int(before_row[0]) if before_row else 0
-    target = (
-        staging / f"part-{folder.parent.name}-{folder.name}-rewritten-{len(list(staging.iterdir()))}.parquet"
-    )
+    site_name, day_name = folder.rstrip("/").split("/")[-2:]
+    target = staging / f"part-{site_name}-{day_name}-rewritten-{len(list(staging.iterdir()))}.parquet"
     written = con.execute(
         f"COPY (SELECT * FROM {source} WHERE {keep} ORDER BY ALL) TO {sql_list([target])[1:-1]} "  # noqa: S608 (a file name of the store, quoted)
         "(FORMAT parquet, COMPRESSION zstd)",
@@ -353,17 +352,17 @@ def _rewrite(folder: Path, staging: Path, keep: str, params: dict[str, Any]) -> 
         target.unlink()
         return before, after
     if after:
-        publish_file(target, folder)
+        store.publish(target, folder)
     else:
         target.unlink()
     for file in files:
-        file.unlink()
+        store.remove(file)
     if not after:
-        shutil.rmtree(folder, ignore_errors=True)
+        store.remove_tree(folder)
     return before, after
 
 
-def _erase_from_rejects(store: Store, address: Address) -> int:
+def _erase_from_rejects(store: Store, address: Address, staging: Path) -> int:
     """Remove the rejected lines that hold the address in any of its written forms."""
     forms = {address.compressed, address.exploded}
     if address.version == 4:
@@ -372,21 +371,22 @@ def _erase_from_rejects(store: Store, address: Address) -> int:
         forms |= {address.compressed.upper(), address.exploded.upper()}
     removed = 0
     for _day, folder in store.reject_days():
-        for file in sorted(folder.glob("*.csv")):
+        for file in store.files_in(folder, ".csv"):
             kept_rows: list[list[str]] = []
             dropped = 0
-            with file.open(encoding="utf-8", newline="") as handle:
-                for row in csv.reader(handle):
-                    text = row[3] if len(row) > 3 else ""
-                    if any(form in text for form in forms):
-                        dropped += 1
-                    else:
-                        kept_rows.append(row)
+            text_of_file = store.read_bytes(file).decode("utf-8")
+            for row in csv.reader(io.StringIO(text_of_file, newline="")):
+                text = row[3] if len(row) > 3 else ""
+                if any(form in text for form in forms):
+                    dropped += 1
+                else:
+                    kept_rows.append(row)
             if dropped:
-                temporary = file.with_suffix(".tmp")
+                name = file.rsplit("/", 1)[-1]
+                temporary = staging / f"rejects-{name}"
                 with temporary.open("w", encoding="utf-8", newline="") as out:
                     csv.writer(out).writerows(kept_rows)
-                temporary.replace(file)
+                store.publish(temporary, folder, name)  # replaces the file whole
                 removed += dropped
     return removed
 
@@ -406,6 +406,7 @@ def erase_ip(address: str, *, actor: Actor, reason: str, store: Store | None = N
         values, where = _token_locations(store, parsed, months, networks=True)
         for site, day in sorted(where):
             before, after = _rewrite(
+                store,
                 store.partition_dir(site, day),
                 staging,
                 "ip IS NULL OR NOT list_contains($values, ip)",
@@ -416,11 +417,15 @@ def erase_ip(address: str, *, actor: Actor, reason: str, store: Store | None = N
                 result.partitions += 1
         for month in months:
             before, after = _rewrite(
-                store.index_dir(month), staging, "NOT list_contains($values, token)", {"values": values}
+                store,
+                store.index_dir(month),
+                staging,
+                "NOT list_contains($values, token)",
+                {"values": values},
             )
             if before != after:
                 result.months.append(month)
-        result.rejected_lines = _erase_from_rejects(store, parsed)
+        result.rejected_lines = _erase_from_rejects(store, parsed, staging)
         with transaction.atomic():
             record(
                 "weblogs.ip_erased",
@@ -468,14 +473,14 @@ class ExpiryResult:
         }
 
 
-def _row_count(files: list[Path]) -> int:
+def _row_count(store: Store, files: list[str]) -> int:
     if not files:
         return 0
     row = (
-        connect()
+        store.connect()
         .execute(
             "SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata($files)",
-            {"files": [str(f) for f in files]},
+            {"files": store.for_duckdb(files)},
         )
         .fetchone()
     )
@@ -498,20 +503,20 @@ def expire(
     with store.lock(), store.staging() as staging:
         days: set[str] = set()
         for _site, day, folder in store.partitions(end=window.cutoff.date()):
-            files = Store.files_in(folder)
+            files = store.files_in(folder)
             if window.day_expired(day):
                 result.partitions += 1
-                result.hits += _row_count(files)
+                result.hits += _row_count(store, files)
                 days.add(day.isoformat())
                 if not dry_run:
-                    shutil.rmtree(folder)
+                    store.remove_tree(folder)
             elif files:
                 expired_row = (
-                    connect()
+                    store.connect()
                     .execute(
                         "SELECT count(*) FROM read_parquet($files, hive_partitioning = false) "
                         "WHERE ts <= $cutoff",
-                        {"cutoff": window.cutoff, "files": [str(f) for f in files]},
+                        {"cutoff": window.cutoff, "files": store.for_duckdb(files)},
                     )
                     .fetchone()
                 )
@@ -520,13 +525,13 @@ def expire(
                     result.boundary_partitions += 1
                     result.boundary_hits += expired
                     if not dry_run:
-                        _rewrite(folder, staging, "ts > $cutoff", {"cutoff": window.cutoff})
+                        _rewrite(store, folder, staging, "ts > $cutoff", {"cutoff": window.cutoff})
         result.days = sorted(days)
         for month, folder in store.index_months():
             if window.month_expired(month):
                 result.index_months.append(month)
                 if not dry_run:
-                    shutil.rmtree(folder)
+                    store.remove_tree(folder)
         for month in store.keys.months():
             if MONTH.fullmatch(month) and window.month_expired(month):
                 result.keys_destroyed.append(f"weblog-{month}")
@@ -536,7 +541,7 @@ def expire(
             if window.day_expired(day):
                 result.reject_days.append(day.isoformat())
                 if not dry_run:
-                    shutil.rmtree(folder)
+                    store.remove_tree(folder)
         if not dry_run:
             with transaction.atomic():
                 record(
