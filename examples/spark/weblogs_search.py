@@ -29,6 +29,7 @@ import argparse
 import datetime as dt
 import fnmatch
 import json
+import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -238,6 +239,16 @@ def search(
     return rows
 
 
+def shown_ip(row: dict[str, Any]) -> str | None:
+    """The stored address as text: the address or network as kept, else ``<kind>:<token in hex>``."""
+    value, kind = row.get("ip"), row.get("ip_kind")
+    if value is None:
+        return None
+    if kind in ("raw", "truncate"):
+        return bytes(value).decode("ascii", "replace")
+    return f"{kind}:{bytes(value).hex()}"
+
+
 def _moment(text: str | None) -> dt.datetime | None:
     if text is None:
         return None
@@ -266,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     from trustdesk.registry.services import Actor
 
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     spark = session(options.master)
     try:
         rows = search(
@@ -282,17 +294,14 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         spark.stop()
     if options.json:
-        print(
-            json.dumps(
-                [{k: v.hex() if isinstance(v, bytes | bytearray) else v for k, v in r.items()} for r in rows],
-                default=str,
-                indent=2,
-            )
-        )
+        shown = [{**row, "ts": row["ts"].isoformat(), "ip": shown_ip(row)} for row in rows]
+        print(json.dumps(shown, indent=2))
     else:
         for row in rows:
+            status = row["status"] if row["status"] is not None else "-"
             print(
-                f"{row['ts']:%Y-%m-%d %H:%M:%S} {row['site']} {row['method'] or '-'} {row['path'] or '-'} {row['status'] if row['status'] is not None else '-'}"
+                f"{row['ts']:%Y-%m-%d %H:%M:%S} {row['site']} {shown_ip(row) or '-'} {row['method'] or '-'} "
+                f"{row['path'] or '-'} {status}"
             )
         print(f"{len(rows):,} hits", file=sys.stderr)
     return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import json
 import logging
 import os
 import shutil
@@ -171,3 +172,16 @@ def test_it_follows_erasure_and_expiry(weblogs, store_dirs, ingest_lines, operat
         "/acc",
         "/abc?x=1",
     ]  # the address erased, the days past the window removed
+
+
+def test_its_command_prints_the_hits_as_json(weblogs, store_dirs, ingest_lines, example, spark, capsys):
+    """Last in the module: the command stops the Spark session when it is done."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    when = (now - dt.timedelta(hours=1)).strftime("%d/%b/%Y:%H:%M:%S +0000")
+    ingest_lines([vhost(when=when, path="/mine"), vhost(ip="192.0.2.99", when=when, path="/other")], now=now)
+    assert example.main(["--ip", "::ffff:192.0.2.10", "--reason", REASON, "--json"]) == 0
+    [hit] = json.loads(capsys.readouterr().out)
+    assert (hit["site"], hit["path"], hit["ip_kind"]) == ("shop.example.com", "/mine", "hmac")
+    assert hit["ip"].startswith("hmac:") and "192.0.2.10" not in hit["ip"]
+    assert dt.datetime.fromisoformat(hit["ts"]) == (now - dt.timedelta(hours=1)).replace(tzinfo=None)
+    assert JournalEntry.objects.filter(action="weblogs.searched", actor="operator:spark").count() == 1
