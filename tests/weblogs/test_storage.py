@@ -135,3 +135,29 @@ def test_it_publishes_all_files_or_none(store_dirs, settings, s3_env, s3_bucket,
     [published] = store.publish_all([(again, folder, None)])
     assert store.files_in(folder) == [published] and not again.exists()
     assert store.read_bytes(published) == b"PAR1 whole file"
+
+
+def test_it_works_on_a_file_system_of_paths_too(weblogs, store_dirs, settings, ingest_lines, operator_actor):
+    """fsspec's in-memory file system: directories instead of buckets, made as needed."""
+    import uuid
+
+    import fsspec
+
+    from trustdesk.weblogs.services import erase_ip, expire
+
+    root = f"/trustdesk-test-{uuid.uuid4().hex[:8]}/weblogs"
+    settings.WEBLOGS_URL = f"memory://{root}"
+    ingest_lines([vhost(path="/a"), vhost(ip="192.0.2.11", path="/b"), "junk"])
+    memory = fsspec.filesystem("memory")
+    assert len(memory.glob(f"{root}/site=shop.example.com/day=2026-11-30/*.parquet")) == 1
+    assert len(memory.glob(f"{root}/_rejects/*/*.csv")) == 1
+    found = search(actor=operator_actor, reason=REASON, ip="192.0.2.10", now=NOW)
+    assert [(h.path, h.ip) for h in found.hits] == [("/a", "192.0.2.10")]
+    assert erase_ip("192.0.2.10", actor=operator_actor, reason="erasure request R-1").hits == 1
+    assert [
+        h.path for h in search(actor=operator_actor, reason=REASON, site="shop.example.com", now=NOW).hits
+    ] == ["/b"]
+    later = expire(NOW.replace(year=2029), actor=operator_actor)
+    assert (later.partitions, later.index_months) == (1, ["2026-11"])
+    assert memory.glob(f"{root}/**/*.parquet") == []
+    memory.rm(root.rsplit("/", 1)[0], recursive=True)

@@ -242,6 +242,8 @@ class FsspecStorage(Storage):
             raise ImproperlyConfigured(f"TRUSTDESK_WEBLOGS_URL={self.url!r} names no bucket")
         digest = hashlib.sha256(self.fs.unstrip_protocol(self.root).encode()).hexdigest()[:16]
         self.work_dir = work_dir / digest
+        # s3://bucket/prefix names a bucket first; sftp:// or memory:// a path from the root.
+        self.buckets = not self.root.startswith("/")
         self._duck: duckdb.DuckDBPyConnection | None = None
         self._checked = False
 
@@ -258,12 +260,18 @@ class FsspecStorage(Storage):
         return WeblogsError(f"{self.url}: {doing} failed ({name})")
 
     def check(self) -> None:
-        """The bucket (the first part of the path) must exist: Trustdesk makes prefixes, never a bucket."""
+        """The bucket (the first part of the path) must exist: Trustdesk makes prefixes, never a bucket.
+
+        On a file system of paths (sftp://, memory://) the store's directory is made instead.
+        """
         if self._checked:
             return
         bucket = self.root.split("/", 1)[0]
         try:
-            self.fs.info(bucket)
+            if self.buckets:
+                self.fs.info(bucket)
+            else:
+                self.fs.makedirs(self.root, exist_ok=True)
         except FileNotFoundError:
             raise WeblogsError(
                 f"{self.url}: the bucket {bucket!r} does not exist (or is not visible with these credentials): "
@@ -303,6 +311,8 @@ class FsspecStorage(Storage):
     def publish(self, source: Path, folder: str, name: str | None = None) -> str:
         target = self.join(folder, name or source.name)
         try:
+            if not self.buckets:
+                self.fs.makedirs(folder, exist_ok=True)
             self.fs.put_file(
                 str(source), target
             )  # one PUT (or multipart upload): visible whole or not at all
