@@ -109,10 +109,9 @@ def _token_locations(
 ) -> tuple[list[bytes], set[tuple[str, dt.date]]]:
     """The values the address is stored as, and the (site, day) partitions the index says hold them."""
     values: list[bytes] = []
-    files: list[str] = []
     for month in months:
         values.extend(value for _kind, value in candidates(address, month, store.keys, networks=networks))
-        files.extend(store.files_in(store.index_dir(month)))
+    files = store.index_files(list(months))
     if not files:
         return values, set()
     # One scan of the index files of every month: tokens of one month never match another's.

@@ -88,6 +88,10 @@ class Storage:
         """The files right under a path whose names end with ``suffix``, sorted."""
         raise NotImplementedError
 
+    def find(self, path: str, suffix: str) -> list[str]:
+        """The files anywhere under a path whose names end with ``suffix``, sorted."""
+        raise NotImplementedError
+
     def is_dir(self, path: str) -> bool:
         raise NotImplementedError
 
@@ -176,6 +180,9 @@ class LocalStorage(Storage):
 
     def files(self, path: str, suffix: str) -> list[str]:
         return sorted(str(file) for file in Path(path).glob(f"*{suffix}"))
+
+    def find(self, path: str, suffix: str) -> list[str]:
+        return sorted(str(file) for file in Path(path).rglob(f"*{suffix}"))
 
     def is_dir(self, path: str) -> bool:
         return Path(path).is_dir()
@@ -297,6 +304,15 @@ class FsspecStorage(Storage):
         except Exception as exc:
             raise self._fail(exc, "listing") from None
         return entries
+
+    def find(self, path: str, suffix: str) -> list[str]:
+        try:
+            found: list[str] = self.fs.find(path)  # one listing of every key under the prefix
+        except FileNotFoundError:
+            return []
+        except Exception as exc:
+            raise self._fail(exc, "listing") from None
+        return sorted(name for name in found if name.endswith(suffix))
 
     def is_dir(self, path: str) -> bool:
         return bool(self._ls(path))

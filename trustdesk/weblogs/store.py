@@ -254,6 +254,17 @@ class Store:
     def index_dir(self, month: str) -> str:
         return self.join(INDEX_DIR, f"month={month}")
 
+    def index_files(self, months: list[str]) -> list[str]:
+        """The index files of some months: a listing per month locally, one listing in object storage."""
+        if self.storage.local:
+            return [file for month in months for file in self.files_in(self.index_dir(month))]
+        wanted = {self.index_dir(month) for month in months}
+        return [
+            file
+            for file in self.storage.find(self.join(INDEX_DIR), ".parquet")
+            if file.rsplit("/", 1)[0] in wanted
+        ]
+
     def reject_days(self) -> list[tuple[dt.date, str]]:
         folder = self.join(REJECTS_DIR)
         return [
