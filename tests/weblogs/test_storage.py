@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import fcntl
+import importlib.util
 import io
-import sys
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -20,7 +20,8 @@ REASON = "case 1"
 
 
 def test_it_names_the_package_a_protocol_needs(store_dirs, settings):
-    assert "gcsfs" not in sys.modules
+    if importlib.util.find_spec("gcsfs") is not None:
+        pytest.skip("gcsfs is installed here: gs:// would not be refused")
     settings.WEBLOGS_URL = "gs://logs-bucket/weblogs"
     with pytest.raises(
         ImproperlyConfigured, match=r"'gs://logs-bucket/weblogs': the package for gs:// is not installed"
