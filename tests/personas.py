@@ -104,3 +104,16 @@ def travel():
 
     with time_machine.travel(dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC), tick=False) as traveller:
         yield traveller
+
+
+@pytest.fixture
+def officer_actor(db):
+    """A privacy officer's account: the only role that searches the logs for an investigation."""
+    from trustdesk.accounts.models import Profile
+    from trustdesk.accounts.services import do_create_account, user_ref
+    from trustdesk.registry.services import Actor
+
+    user = do_create_account(
+        "pia.officer@hostwerk.example", role=Profile.Role.PRIVACY_OFFICER, verified=True, actor="test"
+    )
+    return Actor(ref=user_ref(user), user=user)

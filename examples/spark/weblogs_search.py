@@ -11,14 +11,15 @@ This script keeps Trustdesk's rules while it does:
   own key ring (``TRUSTDESK_WEBLOGS_KEY_DIR``) and functions; Spark compares bytes only, so the
   keys never leave this process;
 - a path is searched by the same GLOB pattern as ``--path``;
-- every search is journaled (``weblogs.searched``, engine ``spark``) like Trustdesk's own.
+- only a privacy officer searches (``--officer EMAIL``, as ``trustdesk weblogs search``), and
+  every search is journaled (``weblogs.searched``, engine ``spark``) like Trustdesk's own.
 
 Run it where Trustdesk runs, with its environment (the database, the policy, the keys) and the
 ``spark`` extra (``pip install 'trustdesk[spark]'``, Java 17)::
 
-    python examples/spark/weblogs_search.py --ip 192.0.2.10 --reason "case 12"
+    python examples/spark/weblogs_search.py --ip 192.0.2.10 --reason "case 12" --officer EMAIL
     python examples/spark/weblogs_search.py --path '/wp-login.php*' --site shop.example.com \\
-        --reason "case 12" --master spark://spark-master:7077 --json
+        --reason "case 12" --officer EMAIL --master spark://spark-master:7077 --json
 
 See docs/weblogs-spark.md.
 """
@@ -176,14 +177,19 @@ def search(
     store: Store | None = None,
     location: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Like ``trustdesk.weblogs.services.search``, with Spark: the hits as dictionaries, journaled."""
+    """Like ``trustdesk.weblogs.services.search``, with Spark: the hits as dictionaries, journaled.
+
+    The actor must be a privacy officer's account, as for Trustdesk's own search.
+    """
     from django.db import transaction
 
     from trustdesk.journal.services import record
     from trustdesk.lib.pseudonyms import pseudonymise
     from trustdesk.weblogs.addresses import parse_address
+    from trustdesk.weblogs.services import INVESTIGATION, check_investigator
     from trustdesk.weblogs.store import Store, Window, policy
 
+    check_investigator(actor)
     text = (reason or "").strip()
     if not text:
         raise ValueError("a search of the web logs needs a reason: say why (the case, the request)")
@@ -228,7 +234,7 @@ def search(
             actor=actor.ref,
             object_type="weblogs.store",
             payload={
-                "purpose": "investigation",
+                "purpose": INVESTIGATION,
                 "engine": "spark",
                 "reason": text,
                 "criteria": criteria,
@@ -264,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from", dest="start", metavar="ISO", help="from this moment (UTC unless given)")
     parser.add_argument("--to", dest="end", metavar="ISO", help="up to this moment (inclusive)")
     parser.add_argument("--reason", required=True, help="why: the case or request (journaled)")
+    parser.add_argument(
+        "--officer", required=True, metavar="EMAIL", help="the privacy officer's account searching"
+    )
     parser.add_argument("--master", default="local[2]", help="Spark's master (default local[2])")
     parser.add_argument(
         "--location", help="Spark's URL of the store, if not derived from TRUSTDESK_WEBLOGS_URL"
@@ -275,14 +284,26 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    from trustdesk.registry.services import Actor
+    from django.contrib.auth import get_user_model
 
+    from trustdesk.accounts.services import user_ref
+    from trustdesk.registry.services import Actor
+    from trustdesk.weblogs.services import check_investigator
+    from trustdesk.weblogs.store import WeblogsError
+
+    user = get_user_model().objects.filter(email__iexact=options.officer.strip(), is_active=True).first()
+    officer = Actor(ref=user_ref(user), user=user) if user is not None else Actor.operator("spark")
+    try:
+        check_investigator(officer)
+    except WeblogsError as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
     logging.getLogger("py4j").setLevel(logging.WARNING)
     spark = session(options.master)
     try:
         rows = search(
             spark,
-            actor=Actor.operator("spark"),
+            actor=officer,
             reason=options.reason,
             ip=options.ip,
             path=options.path,

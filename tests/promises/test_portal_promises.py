@@ -77,3 +77,36 @@ def test_it_withdraws_consent_as_easily_as_it_was_given(portal: Personas) -> Non
 
 
 __all__ = ["personas", "portal"]
+
+
+@pytest.mark.promise("P0.5")
+def test_it_shows_the_person_what_was_passed_to_a_registry_and_made_public(
+    personas: Personas, starter_policy, operator
+) -> None:
+    from tests.accounts.personas import give_totp
+    from trustdesk.registry.models import Service
+    from trustdesk.registry.services import do_create, do_record_disclosure
+
+    bakkerij = personas.bakkerij
+    domain = do_create(
+        Service, {"organisation": bakkerij, "kind": "domain", "label": "bakkerij-jansen.nl"}, actor=operator
+    )
+    do_record_disclosure(
+        bakkerij, "domain_registry", ["user.name", "user.contact.email"], actor=operator, service=domain
+    )
+    for user in (personas.olga, personas.bert, personas.otto):
+        give_totp(user)
+    page = client_for(personas.olga).get(f"/portal/organisations/{bakkerij.pk}/").content.decode()
+    section = page[page.index('id="disclosures"') :]
+    assert "SIDN (.nl) and the registries of the other extensions we sell" in section
+    assert "bakkerij-jansen.nl" in section and "E-mail address" in section
+    assert "yes: The registry may publish the holder&#x27;s details through WHOIS" in section
+    dutch = client_for(personas.olga).get(f"/portal/organisations/{bakkerij.pk}/", HTTP_ACCEPT_LANGUAGE="nl")
+    assert "Doorgegeven aan anderen" in dutch.content.decode()
+    assert "ja: Het register kan de gegevens van de houder via WHOIS publiceren" in dutch.content.decode()
+    # The billing contact does not see the services and what was passed on for them; others see nothing.
+    assert (
+        'id="disclosures"'
+        not in client_for(personas.bert).get(f"/portal/organisations/{bakkerij.pk}/").content.decode()
+    )
+    assert client_for(personas.otto).get(f"/portal/organisations/{bakkerij.pk}/").status_code == 404

@@ -235,3 +235,40 @@ def test_it_records_each_disclosure_to_a_registry_as_public(operator, starter_po
     assert refused.value.message_dict == {
         "recipient": ["'somebody_else' is not a recipient of the policy in effect"]
     }
+
+
+@pytest.mark.promise("P2.7")
+def test_it_passes_purchase_data_to_payment_gateways_only_to_complete_a_transaction(
+    operator, starter_policy
+) -> None:
+    from tests.conftest import EXAMPLES
+    from trustdesk.policy.loader import load_file
+    from trustdesk.policy.render import render_statement
+
+    # Seed 002: purchase data goes to payment gateways and resellers only to complete or verify a
+    # transaction. Its policy names them as recipients of the orders and fraud prevention purposes only,
+    seed = load_file(EXAMPLES / "openitc-uk.yaml").policy
+    purchase = ["user.name", "user.contact.address", "user.contact.email", "user.financial.credit_reference"]
+    assert seed.not_passed_to("payment_gateways", purchase) == []
+    # ... so browsing behaviour (site visits, usage patterns) is never theirs, and the statement says why.
+    assert seed.not_passed_to("payment_gateways", ["user.behavior.browsing_history", "user.name"]) == [
+        "user.behavior.browsing_history"
+    ]
+    assert "only to complete a transaction or to verify that it is not fraudulent" in render_statement(
+        seed, "en", "html"
+    )
+    # Recording what went to a recipient refuses data that no purpose naming it covers.
+    organisation = do_create(Organisation, {"name": "Winkel BV", "kind": "company"}, actor=operator)
+    invoice_data = ["user.name", "user.contact.address"]
+    assert do_record_disclosure(organisation, "payment_provider", invoice_data, actor=operator).pk
+    with pytest.raises(IntakeError) as refused:
+        do_record_disclosure(
+            organisation, "payment_provider", ["user.behavior.browsing_history"], actor=operator
+        )
+    assert refused.value.message_dict == {
+        "categories": [
+            "no purpose of the policy in effect passes user.behavior.browsing_history to 'payment_provider': "
+            "a recipient gets only the data of the purposes that name it"
+        ]
+    }
+    assert organisation.disclosures.count() == 1

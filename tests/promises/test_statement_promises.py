@@ -207,3 +207,95 @@ def test_it_sets_retention_per_purpose_with_legal_periods() -> None:
     )
     # A purpose without retention is an error: the seed of oscart-be sets none.
     assert "TD120" in _codes(_example("oscart-be.yaml"))
+
+
+@pytest.mark.promise("P2.15")
+@pytest.mark.django_db
+def test_it_records_the_providers_role_for_the_data_customers_store(client: Client, publish) -> None:
+    # Seed 002: "we are neither the data processor nor data controller" for what customers store.
+    neither = _example("openitc-uk.yaml")
+    assert neither.policy.customer_content is not None and neither.policy.customer_content.role == "neither"
+    english = _text(render_statement(neither.policy, "en", "html"))
+    assert "we are neither controller nor processor: we only provide the infrastructure" in english
+    dutch = _text(render_statement(neither.policy, "nl", "html"))
+    assert "zijn wij noch verwerkingsverantwoordelijke noch verwerker" in dutch
+    # A published version records its role for good, and the statement in effect states it.
+    published = publish((EXAMPLES / "dutch-hosting-nl.yaml").read_text(encoding="utf-8"))
+    content = published.loaded.policy.customer_content
+    assert content is not None and content.role == "processor"
+    page = _text(client.get("/privacy?lang=en").content.decode())
+    assert "you are the controller and we are your processor" in page
+    # A processor must also promise to tell its customers of a breach of that data.
+    text = (EXAMPLES / "dutch-hosting-nl.yaml").read_text(encoding="utf-8")
+    assert "notify_customers: true" in text
+    silent = load_text(text.replace("notify_customers: true", "notify_customers: false"), "policy.yaml")
+    assert "TD153" in _codes(silent)
+
+
+@pytest.mark.promise("P2.14")
+def test_it_states_encrypted_daily_backups_at_several_locations_and_how_long_they_keep_data() -> None:
+    loaded = _example("openitc-uk.yaml")
+    backups = loaded.policy.security.backups
+    assert backups is not None
+    assert (backups.frequency, backups.encrypted, backups.locations) == ("daily", True, 3)
+    english = _text(render_statement(loaded.policy, "en", "html"))
+    assert "We make encrypted daily backups, kept at three separate locations." in english
+    assert "data we delete disappears from every backup within 30 days" in english
+    # Without a period, erasure would have no known end in the backups: the check says so.
+    assert "TD162" not in _codes(loaded)
+    text = (EXAMPLES / "openitc-uk.yaml").read_text(encoding="utf-8")
+    without = load_text(text.replace("    retention: P30D  # not stated in the seed", "    #"), "policy.yaml")
+    assert "TD162" in _codes(without)
+
+
+@pytest.mark.promise("P3.3")
+@pytest.mark.django_db
+def test_it_processes_only_the_data_its_purposes_need_and_asks_consent_where_needed(
+    publish, operator
+) -> None:
+    from trustdesk.consent.queries import has_consent, people_with_consent
+    from trustdesk.consent.services import do_give_consent, do_withdraw_consent
+    from trustdesk.lib.datamap import Entry, Erasure
+    from trustdesk.policy.datamap_check import check_against_datamap
+    from trustdesk.policy.services import PublishRefused
+    from trustdesk.registry.models import Person
+    from trustdesk.registry.services import do_create
+
+    text = (EXAMPLES / "starter.yaml").read_text(encoding="utf-8")
+    loaded = load_text(text, "starter.yaml")
+    # A field whose data a purpose needs passes the check against the data map; a field holding data
+    # that no purpose needs is an error of that check,
+    email = Entry("registry.person", "email", "user.contact.email", Erasure.CLEAR, "")
+    assert [f for f in check_against_datamap(loaded, [email]) if f.code == "TD190"] == []
+    extra = Entry("registry.person", "shoe_size", "user.biometric", Erasure.CLEAR, "")
+    [uncovered] = [f for f in check_against_datamap(loaded, [email, extra]) if f.code == "TD190"]
+    assert "user.biometric (registry.person.shoe_size)" in uncovered.message
+    # while a category the policy declares and no purpose uses is flagged by lint.
+    unused = text.replace(
+        "taxonomy:\n  data_categories:\n",
+        "taxonomy:\n  data_categories:\n    user.shoe_size:\n      parent: user\n"
+        "      name: {en: Shoe size, nl: Schoenmaat}\n",
+        1,
+    )
+    assert unused != text
+    assert "TD140" in _codes(load_text(unused, "starter.yaml"))
+    # Consent where it is the basis: a consent purpose without a way to withdraw is not published,
+    no_withdrawal = text.replace(
+        "      withdrawal:\n        en: Use the unsubscribe link in every newsletter, or switch it off in the customer portal.\n"
+        "        nl: Gebruik de uitschrijflink in elke nieuwsbrief, of schakel hem uit in het klantenportaal.\n",
+        "",
+    )
+    assert no_withdrawal != text
+    with pytest.raises(PublishRefused):
+        publish(no_withdrawal)
+    # and nobody is on the newsletter's list before giving explicit consent, with its proof.
+    publish(text)
+    anna = do_create(
+        Person, {"first_name": "Anna", "last_name": "Peeters", "email": "anna@example.be"}, actor=operator
+    )
+    assert not has_consent(anna, "newsletter") and anna not in people_with_consent("newsletter")
+    given = do_give_consent(anna, "newsletter", actor=operator, channel="website", method="form", lang="en")
+    assert given.event is not None and given.event.text == "Yes, send me the Example Hosting newsletter."
+    assert has_consent(anna, "newsletter")
+    do_withdraw_consent(anna, "newsletter", actor=operator, channel="website", method="form")
+    assert not has_consent(anna, "newsletter")

@@ -11,6 +11,7 @@ from trustdesk.journal.models import JournalEntry
 from trustdesk.registry.services import Actor
 from trustdesk.weblogs.ingest import ingest
 from trustdesk.weblogs.services import expire, hits_for_ip, search
+from trustdesk.weblogs.store import WeblogsError
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +40,8 @@ def _line(site: str, ip: str, when: dt.datetime, path: str) -> str:
 
 
 @pytest.mark.promise("P4.4")
-def test_it_keeps_web_hosting_traffic_two_years_then_destroys_it(weblog_store):
-    officer = Actor.operator("privacy-officer")
+def test_it_keeps_web_hosting_traffic_two_years_then_destroys_it(weblog_store, officer_actor):
+    officer = officer_actor
     visit = dt.datetime(2025, 3, 10, 9, 30, 0, tzinfo=dt.UTC)
     log = weblog_store / "access.log"
     log.write_text(_line("shop.example", "203.0.113.5", visit, "/checkout") + "\n", encoding="utf-8")
@@ -49,6 +50,8 @@ def test_it_keeps_web_hosting_traffic_two_years_then_destroys_it(weblog_store):
     # Domain, path, browser and the visitor's address per page view, there for a breach investigation.
     during = visit + dt.timedelta(days=700)
     [hit] = search(actor=officer, reason="breach B-1", ip="203.0.113.5", now=during).hits
+    with pytest.raises(WeblogsError, match="only a privacy officer may search"):
+        search(actor=Actor.operator("root"), reason="curious", ip="203.0.113.5", now=during)
     assert (hit.site, hit.path, hit.user_agent, hit.ip) == (
         "shop.example",
         "/checkout",
@@ -93,7 +96,7 @@ def test_it_collects_visitors_ip_addresses(weblog_store):
 
 
 @pytest.mark.promise("P0.3")
-def test_it_logs_use_of_the_services_to_detect_abuse(weblog_store):
+def test_it_logs_use_of_the_services_to_detect_abuse(weblog_store, officer_actor):
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     lines = [
         _line("shop.example", "192.0.2.66", now - dt.timedelta(seconds=s), "/wp-login.php")
@@ -106,10 +109,9 @@ def test_it_logs_use_of_the_services_to_detect_abuse(weblog_store):
     entry = JournalEntry.objects.get(action="weblogs.ingested")
     assert entry.payload["stored"] == 21  # the use was logged, and the logging itself is evidence
 
-    # The abuse desk finds the brute-force attempts by path, and who made them, with a journaled reason.
-    found = search(
-        actor=Actor.operator("abuse"), reason="abuse report X-2: brute force", path="/wp-login.php", now=now
-    )
+    # For an abuse report, the privacy officer finds the brute-force attempts by path, and who made
+    # them, with a journaled reason.
+    found = search(actor=officer_actor, reason="abuse report X-2: brute force", path="/wp-login.php", now=now)
     assert len(found.hits) == 20 and {h.ip for h in found.hits} == {"192.0.2.66"}
     searched = JournalEntry.objects.get(seq=found.journal_seq)
     assert searched.payload["reason"] == "abuse report X-2: brute force"

@@ -129,3 +129,21 @@ def test_it_creates_an_invoice_with_its_lines(operator) -> None:
         actor=operator,
     )
     assert invoice.lines.count() == 1
+
+
+def test_a_disclosure_names_its_data_and_keeps_to_the_purposes_naming_the_recipient(
+    operator, starter_policy
+) -> None:
+    from trustdesk.registry.services import do_record_disclosure
+
+    organisation = do_create(Organisation, {"name": "Winkel BV", "kind": "company"}, actor=operator)
+    with pytest.raises(IntakeError) as empty:
+        do_record_disclosure(organisation, "domain_registry", [], actor=operator)
+    assert empty.value.message_dict == {"categories": ["say which data categories were passed on"]}
+    # A category below one the purpose lists is covered by it; one beside it is not.
+    assert (
+        starter_policy.loaded.policy.not_passed_to("domain_registry", ["user.contact.address.street"]) == []
+    )
+    with pytest.raises(IntakeError, match=r"passes user\.financial to"):
+        do_record_disclosure(organisation, "domain_registry", ["user.name", "user.financial"], actor=operator)
+    assert not organisation.disclosures.exists()

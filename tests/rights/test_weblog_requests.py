@@ -71,9 +71,9 @@ def test_it_includes_the_log_lines_of_the_addresses_given(logs, people, smtp, co
     assert "/anna/blog" in report and "/someone/else" not in report
 
 
-def test_it_erases_the_log_lines_of_the_addresses_given(logs, people, commit) -> None:
+def test_it_erases_the_log_lines_of_the_addresses_given(logs, people, commit, officer_actor) -> None:
     request = _fulfil("erasure", people.anna, commit)
     assert request.status == "fulfilled"
     assert request.events.get(action="fulfilled").journal_seq
-    remaining = search(actor=STAFF, reason="check", site="anna-blog.example").hits
+    remaining = search(actor=officer_actor, reason="check", site="anna-blog.example").hits
     assert [hit.path for hit in remaining] == ["/someone/else"]

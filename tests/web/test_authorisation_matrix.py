@@ -102,6 +102,8 @@ MATRIX: dict[str, tuple[str, str]] = {
     "console/people/<int:pk>/":                  ("/console/people/{person}/",        "login 403 403 403 403 403 200 200 200 200"),
     "console/organisations/<int:pk>/":           ("/console/organisations/{bakkerij}/", "login 403 403 403 403 403 200 200 200 200"),
     "console/policy/":                           ("/console/policy/",                 "login 403 403 403 403 403 200 200 200 200"),
+    # the web access logs: the privacy officer alone (breach investigations)
+    "console/weblogs/":                          ("/console/weblogs/",                "login 403 403 403 403 403 403 200 403 403"),
     "console/instructions/":                     ("/console/instructions/",           "login 403 403 403 403 403 200 200 403 200"),
     "console/instructions/new/":                 ("/console/instructions/new/",       "login 403 403 403 403 403 200 200 403 200"),
     "console/instructions/<int:pk>/":            ("/console/instructions/{instruction}/", "login 403 403 403 403 403 200 200 403 200"),

@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from tests.weblogs.conftest import BOTH_STORES, vhost
 from trustdesk.journal.models import JournalEntry
@@ -55,10 +55,13 @@ def test_it_exits_2_when_a_file_is_refused(weblogs, store_dirs, tmp_path):
     assert "missing.log: cannot be read (No such file or directory)" in err
 
 
+OFFICER = ("--officer", "PIA.officer@hostwerk.example")
+
+
 @BOTH_STORES
-def test_it_searches_as_text_json_and_csv(weblogs, store_at, log_file):
+def test_it_searches_as_text_json_and_csv(weblogs, store_at, log_file, officer_actor):
     _run("ingest", str(log_file))
-    out, err, code = _run("search", "--ip", "2001:DB8::1", "--reason", "case 3")
+    out, err, code = _run("search", "--ip", "2001:DB8::1", "--reason", "case 3", *OFFICER)
     assert code == 0
     assert "2001:db8::1 GET /wp-login.php 200" in out
     assert "1 hits from 1 files" in err
@@ -73,12 +76,37 @@ def test_it_searches_as_text_json_and_csv(weblogs, store_at, log_file):
         "--reason",
         "case 3",
         "--json",
+        *OFFICER,
     )
     assert [h["path"] for h in json.loads(out)["hits"]] == ["/wp-login.php"]
-    out, _err, _code = _run("search", "--site", "shop.example.com", "--reason", "case 3", "--csv")
+    out, _err, _code = _run("search", "--site", "shop.example.com", "--reason", "case 3", "--csv", *OFFICER)
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 2 and rows[0]["site"] == "shop.example.com"
-    assert JournalEntry.objects.filter(action="weblogs.searched").count() == 3
+    searched = JournalEntry.objects.filter(action="weblogs.searched")
+    assert searched.count() == 3 and {entry.actor for entry in searched} == {officer_actor.ref}
+
+
+def test_it_searches_only_under_a_privacy_officers_account(weblogs, store_dirs, log_file, officer_actor):
+    from trustdesk.accounts.models import Profile
+    from trustdesk.accounts.services import do_create_account
+
+    _run("ingest", str(log_file))
+    do_create_account("abe@hostwerk.example", role=Profile.Role.ABUSE_DESK, verified=True, actor="test")
+    for officer in ("abe@hostwerk.example", "nobody@hostwerk.example"):
+        with pytest.raises(
+            CommandError, match="no active account with the privacy officer's role"
+        ) as refused:
+            call_command(
+                "weblogs", "search", "--site", "shop.example.com", "--reason", "r", "--officer", officer
+            )
+        assert officer not in str(refused.value)
+    officer_actor.user.is_active = False
+    officer_actor.user.save()
+    with pytest.raises(CommandError, match="privacy officer"):
+        call_command("weblogs", "search", "--site", "shop.example.com", "--reason", "r", *OFFICER)
+    with pytest.raises(CommandError, match="--officer"):
+        call_command("weblogs", "search", "--site", "shop.example.com", "--reason", "r")
+    assert not JournalEntry.objects.filter(action="weblogs.searched").exists()
 
 
 def test_it_refuses_a_search_without_a_reason(weblogs, store_dirs):

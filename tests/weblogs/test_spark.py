@@ -23,12 +23,13 @@ import pytest
 from tests.weblogs.conftest import NOW, vhost
 from trustdesk.journal.models import JournalEntry
 from trustdesk.weblogs.services import Hit, erase_ip, expire, search
-from trustdesk.weblogs.store import Store
+from trustdesk.weblogs.store import Store, WeblogsError
 
 pytestmark = pytest.mark.django_db
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "spark" / "weblogs_search.py"
 REASON = "breach investigation case 12"
+OFFICER = "PIA.officer@hostwerk.example"  # the privacy officer of tests/personas.py
 
 
 def _load_example() -> ModuleType:
@@ -113,12 +114,12 @@ def _lines() -> list[str]:
 
 
 def test_it_gives_the_hits_of_trustdesk_search(
-    weblogs, store_dirs, ingest_lines, operator_actor, example, spark
+    weblogs, store_dirs, ingest_lines, officer_actor, example, spark
 ):
     ingest_lines(_lines(), now=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
     ingest_lines(_lines()[4:], now=NOW + dt.timedelta(seconds=5))  # two files in some partitions
 
-    by_address = _same(example, spark, operator_actor, ip="192.0.2.10")
+    by_address = _same(example, spark, officer_actor, ip="192.0.2.10")
     assert [hit[3] for hit in by_address] == [
         "/wp-login.php?inside",
         "/october",
@@ -126,14 +127,14 @@ def test_it_gives_the_hits_of_trustdesk_search(
         "/wp-admin/",
         "/wp-admin/",
     ]  # never the hit at the cutoff's very second, nor one after now
-    assert len(_same(example, spark, operator_actor, ip="2001:db8:0::7")) == 4
-    assert len(_same(example, spark, operator_actor, ip="198.51.100.7", site="b.example")) == 2
-    assert len(_same(example, spark, operator_actor, path="/wp-login.php*")) == 3
-    assert len(_same(example, spark, operator_actor, path="/a[bc]?*")) == 4
+    assert len(_same(example, spark, officer_actor, ip="2001:db8:0::7")) == 4
+    assert len(_same(example, spark, officer_actor, ip="198.51.100.7", site="b.example")) == 2
+    assert len(_same(example, spark, officer_actor, path="/wp-login.php*")) == 3
+    assert len(_same(example, spark, officer_actor, path="/a[bc]?*")) == 4
     window = _same(
         example,
         spark,
-        operator_actor,
+        officer_actor,
         site="b.example",
         start=dt.datetime(2026, 11, 20, 9, 0, 1, tzinfo=dt.UTC),
         end=dt.datetime(2026, 11, 30, tzinfo=dt.UTC),
@@ -142,7 +143,19 @@ def test_it_gives_the_hits_of_trustdesk_search(
 
     entry = JournalEntry.objects.filter(action="weblogs.searched").latest("seq")
     assert entry.payload["engine"] == "spark" and entry.payload["reason"] == REASON
-    assert entry.payload["hits"] == 2
+    assert entry.payload["hits"] == 2 and entry.actor == officer_actor.ref
+
+
+def test_it_lets_only_a_privacy_officer_search(
+    weblogs, store_dirs, ingest_lines, operator_actor, example, spark
+):
+    ingest_lines([vhost()])
+    with pytest.raises(WeblogsError, match="only a privacy officer may search"):
+        example.search(spark, actor=operator_actor, reason=REASON, ip="192.0.2.10", now=NOW)
+    assert (
+        example.main(["--ip", "192.0.2.10", "--reason", REASON, "--officer", "nobody@hostwerk.example"]) == 2
+    )
+    assert not JournalEntry.objects.filter(action="weblogs.searched").exists()
 
 
 def test_it_prunes_the_partitions_past_the_window(weblogs, store_dirs, ingest_lines, example, spark):
@@ -160,13 +173,13 @@ def test_it_prunes_the_partitions_past_the_window(weblogs, store_dirs, ingest_li
     assert [row["path"] for row in frame.collect()][:2] == ["/wp-login.php?inside", "/admin"]
 
 
-def test_it_follows_erasure_and_expiry(weblogs, store_dirs, ingest_lines, operator_actor, example, spark):
+def test_it_follows_erasure_and_expiry(weblogs, store_dirs, ingest_lines, officer_actor, example, spark):
     weblogs(ip_storage="aes_siv")
     ingest_lines(_lines(), now=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
-    erase_ip("192.0.2.10", actor=operator_actor, reason="erasure request R-9")
-    assert _same(example, spark, operator_actor, ip="192.0.2.10") == []
-    expire(NOW, actor=operator_actor)
-    assert [hit[3] for hit in _same(example, spark, operator_actor, path="/*")] == [
+    erase_ip("192.0.2.10", actor=officer_actor, reason="erasure request R-9")
+    assert _same(example, spark, officer_actor, ip="192.0.2.10") == []
+    expire(NOW, actor=officer_actor)
+    assert [hit[3] for hit in _same(example, spark, officer_actor, path="/*")] == [
         "/admin",
         "/wp-login.php",
         "/acc",
@@ -174,14 +187,18 @@ def test_it_follows_erasure_and_expiry(weblogs, store_dirs, ingest_lines, operat
     ]  # the address erased, the days past the window removed
 
 
-def test_its_command_prints_the_hits_as_json(weblogs, store_dirs, ingest_lines, example, spark, capsys):
+def test_its_command_prints_the_hits_as_json(
+    weblogs, store_dirs, ingest_lines, example, spark, capsys, officer_actor
+):
     """Last in the module: the command stops the Spark session when it is done."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     when = (now - dt.timedelta(hours=1)).strftime("%d/%b/%Y:%H:%M:%S +0000")
     ingest_lines([vhost(when=when, path="/mine"), vhost(ip="192.0.2.99", when=when, path="/other")], now=now)
-    assert example.main(["--ip", "::ffff:192.0.2.10", "--reason", REASON, "--json"]) == 0
+    assert (
+        example.main(["--ip", "::ffff:192.0.2.10", "--reason", REASON, "--officer", OFFICER, "--json"]) == 0
+    )
     [hit] = json.loads(capsys.readouterr().out)
     assert (hit["site"], hit["path"], hit["ip_kind"]) == ("shop.example.com", "/mine", "hmac")
     assert hit["ip"].startswith("hmac:") and "192.0.2.10" not in hit["ip"]
     assert dt.datetime.fromisoformat(hit["ts"]) == (now - dt.timedelta(hours=1)).replace(tzinfo=None)
-    assert JournalEntry.objects.filter(action="weblogs.searched", actor="operator:spark").count() == 1
+    assert JournalEntry.objects.filter(action="weblogs.searched", actor=officer_actor.ref).count() == 1

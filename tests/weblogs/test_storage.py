@@ -102,7 +102,7 @@ def test_it_keeps_the_lock_and_the_keys_on_this_machine(
 
 
 def test_it_lists_anew_what_another_writer_published(
-    weblogs, store_dirs, settings, s3_env, s3_bucket, ingest_lines, operator_actor
+    weblogs, store_dirs, settings, s3_env, s3_bucket, ingest_lines, officer_actor
 ):
     settings.WEBLOGS_URL = f"s3://{s3_bucket}/weblogs"
     settings.WEBLOGS_OPTIONS = s3_env
@@ -111,11 +111,11 @@ def test_it_lists_anew_what_another_writer_published(
     assert [
         h.path
         for h in search(
-            actor=operator_actor, reason=REASON, site="shop.example.com", now=NOW, store=reader
+            actor=officer_actor, reason=REASON, site="shop.example.com", now=NOW, store=reader
         ).hits
     ] == ["/first"]
     ingest_lines([vhost(path="/second", when="29/Nov/2026:10:00:00 +0000")])  # by another Store instance
-    hits = search(actor=operator_actor, reason=REASON, site="shop.example.com", now=NOW, store=reader).hits
+    hits = search(actor=officer_actor, reason=REASON, site="shop.example.com", now=NOW, store=reader).hits
     assert [h.path for h in hits] == ["/second", "/first"]
 
 
@@ -138,7 +138,7 @@ def test_it_publishes_all_files_or_none(store_dirs, settings, s3_env, s3_bucket,
     assert store.read_bytes(published) == b"PAR1 whole file"
 
 
-def test_it_works_on_a_file_system_of_paths_too(weblogs, store_dirs, settings, ingest_lines, operator_actor):
+def test_it_works_on_a_file_system_of_paths_too(weblogs, store_dirs, settings, ingest_lines, officer_actor):
     """fsspec's in-memory file system: directories instead of buckets, made as needed."""
     import uuid
 
@@ -152,13 +152,13 @@ def test_it_works_on_a_file_system_of_paths_too(weblogs, store_dirs, settings, i
     memory = fsspec.filesystem("memory")
     assert len(memory.glob(f"{root}/site=shop.example.com/day=2026-11-30/*.parquet")) == 1
     assert len(memory.glob(f"{root}/_rejects/*/*.csv")) == 1
-    found = search(actor=operator_actor, reason=REASON, ip="192.0.2.10", now=NOW)
+    found = search(actor=officer_actor, reason=REASON, ip="192.0.2.10", now=NOW)
     assert [(h.path, h.ip) for h in found.hits] == [("/a", "192.0.2.10")]
-    assert erase_ip("192.0.2.10", actor=operator_actor, reason="erasure request R-1").hits == 1
+    assert erase_ip("192.0.2.10", actor=officer_actor, reason="erasure request R-1").hits == 1
     assert [
-        h.path for h in search(actor=operator_actor, reason=REASON, site="shop.example.com", now=NOW).hits
+        h.path for h in search(actor=officer_actor, reason=REASON, site="shop.example.com", now=NOW).hits
     ] == ["/b"]
-    later = expire(NOW.replace(year=2029), actor=operator_actor)
+    later = expire(NOW.replace(year=2029), actor=officer_actor)
     assert (later.partitions, later.index_months) == (1, ["2026-11"])
     assert memory.glob(f"{root}/**/*.parquet") == []
     memory.rm(root.rsplit("/", 1)[0], recursive=True)

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -30,6 +31,8 @@ from trustdesk.accounts.forms import AccessForm, InstructionForm
 from trustdesk.accounts.middleware import two_factor_requirement
 from trustdesk.accounts.models import ContentAccessInstruction, Profile
 from trustdesk.journal.models import JournalEntry
+from trustdesk.policy import wording
+from trustdesk.policy.queries import version_in_effect
 from trustdesk.registry.models import Organisation, Person
 
 #: The journal's actions shown in a user's log-in history.
@@ -128,7 +131,43 @@ def portal_organisation(request: HttpRequest, org_id: int) -> HttpResponse:
         context["services"] = organisation.services.order_by("kind", "label")
     if "invoices" in sections:
         context["invoices"] = organisation.invoices.order_by("-issued_on")[:50]
+    if "services" in sections:
+        context["disclosures"] = _disclosures(organisation)
     return render(request, "accounts/organisation.html", context)
+
+
+#: The organisation page lists this many disclosures, the latest first.
+DISCLOSURES_SHOWN = 100
+
+
+def _disclosures(organisation: Organisation) -> list[dict[str, Any]]:
+    """What was passed on to whom (P0.5, P4.1), named as the policy in effect names it."""
+    version = version_in_effect()
+    policy = version.loaded.policy if version is not None else None
+    lang = (translation.get_language() or "en")[:2]
+    rows = []
+    for item in organisation.disclosures.select_related("service").order_by("-disclosed_at", "-pk")[
+        :DISCLOSURES_SHOWN
+    ]:
+        recipient = policy.recipients.get(item.recipient) if policy is not None else None
+        rows.append(
+            {
+                "at": item.disclosed_at,
+                "recipient": recipient.display_name(lang) if recipient is not None else item.recipient,
+                "service": item.service.label if item.service is not None else "",
+                "categories": [
+                    wording.term_name(policy, "data_categories", key, lang) if policy is not None else key
+                    for key in item.categories
+                ],
+                "public": item.public,
+                "where_public": (
+                    recipient.public_disclosure.get(lang)
+                    if recipient is not None and recipient.public_disclosure is not None
+                    else ""
+                ),
+            }
+        )
+    return rows
 
 
 @require_safe

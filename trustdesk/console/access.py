@@ -41,6 +41,8 @@ DECISION_ROLES: tuple[str, ...] = (PRIVACY_OFFICER, ADMINISTRATOR)
 RECORD_ROLES: tuple[str, ...] = (SUPPORT, PRIVACY_OFFICER, ABUSE_DESK, ADMINISTRATOR)
 #: The policy in effect and the data map.
 POLICY_ROLES: tuple[str, ...] = (SUPPORT, PRIVACY_OFFICER, ABUSE_DESK, ADMINISTRATOR)
+#: Searching the web access logs (breach investigations): the privacy officer alone.
+WEBLOG_ROLES: tuple[str, ...] = (PRIVACY_OFFICER,)
 
 
 def get_request_for_staff(reference: str) -> Request:

@@ -11,6 +11,7 @@ from trustdesk.console import labels
 from trustdesk.lib.cards import CARD_MESSAGE, contains_card_number
 from trustdesk.rights.models import IdentityMethod, Kind, Objection, Restriction, Status
 from trustdesk.rights.services import BadAddress, canonical_addresses
+from trustdesk.weblogs.addresses import parse_address
 
 REASONS = forms.Textarea(attrs={"rows": 3})
 
@@ -258,3 +259,46 @@ class SearchForm(forms.Form):
 
 
 OPEN_STATUSES = [s for s in Status.values if s not in Status.closed()]
+
+
+class WeblogSearchForm(forms.Form):
+    """A privacy officer's search of the web access logs (sent by POST: no address in a URL)."""
+
+    ip = forms.CharField(
+        label=_("IP address"), required=False, max_length=64, help_text=_("IPv4 or IPv6, in any notation.")
+    )
+    path = forms.CharField(
+        label=_("Path"),
+        required=False,
+        max_length=500,
+        help_text=_("A pattern: * stands for any characters, such as /wp-login.php*"),
+    )
+    site = forms.CharField(label=_("Site"), required=False, max_length=253, help_text=_("A domain name."))
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(
+        label=_("Up to and including"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=REASONS,
+        help_text=_("Why you search: the breach or the case. It is journaled with the search."),
+    )
+
+    def clean_ip(self) -> str:
+        text = self.cleaned_data.get("ip", "").strip()
+        if text and parse_address(text) is None:
+            raise forms.ValidationError(_("This is not an IPv4 or IPv6 address."))
+        return text
+
+    def clean_reason(self) -> str:
+        return _no_card(self.cleaned_data.get("reason", "").strip())
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not any((cleaned.get(name) or "").strip() for name in ("ip", "path", "site")):
+            raise forms.ValidationError(_("Give an IP address, a path or a site to search for."))
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The last day comes before the first."))
+        return cleaned

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trustdesk.console.views import overview, records, requests
+from trustdesk.console.views import overview, records, requests, weblogs
 
 urlpatterns = [
     path("", overview.dashboard, name="dashboard"),
@@ -14,4 +14,5 @@ urlpatterns = [
     path("people/<int:pk>/", records.person, name="person"),
     path("organisations/<int:pk>/", records.organisation, name="organisation"),
     path("policy/", overview.policy, name="policy"),
+    path("weblogs/", weblogs.weblogs, name="weblogs"),
 ]

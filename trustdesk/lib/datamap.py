@@ -16,6 +16,11 @@ from django.apps import apps
 from django.db import models
 
 
+def covers(broad: str, category: str) -> bool:
+    """A category key covers itself and every key below it (user.contact covers user.contact.email)."""
+    return category == broad or category.startswith(broad + ".")
+
+
 class Erasure(StrEnum):
     """What erasing a person's data does to a field."""
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from trustdesk.lib.datamap import Entry, personal_fields
+from trustdesk.lib.datamap import Entry, covers, personal_fields
 from trustdesk.policy.lint import Finding, Severity
 from trustdesk.policy.loader import LoadedPolicy, PathT
 
@@ -41,10 +41,6 @@ UNKNOWN_HOLD = Check(
     "Every legal hold of the data map has a legal-obligation purpose in the policy",
 )
 CHECKS = (UNCOVERED, UNSTORED, UNKNOWN_HOLD)
-
-
-def covers(broad: str, category: str) -> bool:
-    return category == broad or category.startswith(broad + ".")
 
 
 def _related(a: str, b: str) -> bool:

@@ -563,6 +563,18 @@ class Policy(Strict):
     support: Support | None = None
     acceptable_use: AcceptableUse | None = None
 
+    def not_passed_to(self, recipient: str, categories: list[str]) -> list[str]:
+        """The categories no purpose naming the recipient covers: what it may not be given (P0.5, P2.7)."""
+        from trustdesk.lib.datamap import covers
+
+        allowed = [
+            category
+            for purpose in self.purposes.values()
+            if recipient in purpose.recipients
+            for category in (*purpose.data_categories, *purpose.required_categories)
+        ]
+        return sorted({c for c in categories if not any(covers(broad, c) for broad in allowed)})
+
     def legal_hold(self, event: str) -> tuple[str, Purpose] | None:
         """The purpose on legal_obligation whose retention runs from ``event``: it keeps held values.
 

@@ -26,7 +26,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from trustdesk.journal.models import JournalEntry
-from trustdesk.lib.datamap import ModelMap, history_base, model_map
+from trustdesk.lib.datamap import ModelMap, covers, history_base, model_map
 from trustdesk.registry.models import Organisation, Person, Role
 
 About = Literal["person", "organisation"]
@@ -355,11 +355,6 @@ def collect(person: Person) -> dict[str, Any]:
 
 
 # --- find -------------------------------------------------------------------------------------
-
-
-def covers(broad: str, category: str) -> bool:
-    """A category key covers itself and every key below it (user.contact covers user.contact.email)."""
-    return category == broad or category.startswith(broad + ".")
 
 
 def find(

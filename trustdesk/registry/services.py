@@ -307,6 +307,20 @@ def do_record_disclosure(
     policy = version.loaded.policy if version else None
     if policy is None or recipient not in policy.recipients:
         raise IntakeError({"recipient": f"'{recipient}' is not a recipient of the policy in effect"})
+    if not categories:
+        raise IntakeError({"categories": "say which data categories were passed on"})
+    # A recipient gets only the data of the purposes that name it (P0.5, P2.7): a payment gateway the
+    # purchase data it needs to complete a transaction, a registry the registrant's data.
+    outside = policy.not_passed_to(recipient, categories)
+    if outside:
+        raise IntakeError(
+            {
+                "categories": (
+                    f"no purpose of the policy in effect passes {', '.join(outside)} to '{recipient}': "
+                    "a recipient gets only the data of the purposes that name it"
+                )
+            }
+        )
     public = policy.recipients[recipient].public_disclosure is not None
     return do_create(
         Disclosure,

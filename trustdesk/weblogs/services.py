@@ -1,9 +1,11 @@
 """Searching, erasing and expiring web access logs; every call is journaled.
 
-Only the privacy officer may search the logs (P4.5: breach investigations; data-subject
-requests). The staff console's view that checks that role comes with the accounts app; until then
-the ``trustdesk weblogs`` command is for operators and these functions take the actor who acts,
-and journal who searched, for what reason, with which criteria and how many hits came back.
+Only a privacy officer searches the logs for an investigation (P4.5: breach investigations):
+``search`` refuses any other actor, whether the search comes from the staff console's web log page
+or from ``trustdesk weblogs search --officer EMAIL``. The hits of an address given with an access
+request are looked up by ``hits_for_ip`` for the person or staff fulfilling that request (the
+rights app decides who may). Every search is journaled: who searched, for what reason, with which
+criteria and how many hits came back.
 
 Every query keeps to the retention window to the second: a hit is returned only while its time is
 later than now minus the policy's ``web_logs.retention``, whether or not ``expire`` has run.
@@ -21,6 +23,8 @@ from typing import Any
 
 from django.db import transaction
 
+from trustdesk.accounts.access import role_of
+from trustdesk.accounts.models import Profile
 from trustdesk.journal.services import record
 from trustdesk.lib.pseudonyms import pseudonymise
 from trustdesk.registry.services import Actor
@@ -63,6 +67,21 @@ class Hit:
 
 
 HIT_FIELDS = list(Hit.__dataclass_fields__)
+#: What a spreadsheet would read as a formula at the start of a cell (paths and agents are the visitors' text).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def write_hits_csv(stream: Any, hits: Iterable[Hit], *, for_spreadsheets: bool = False) -> None:
+    """The hits as CSV with a header row. ``for_spreadsheets`` quotes what a spreadsheet would run as a
+    formula (a leading ``'``), since paths, referrers and user agents are whatever visitors sent."""
+    writer = csv.writer(stream)
+    writer.writerow(HIT_FIELDS)
+    for hit in hits:
+        row = hit.as_dict()
+        cells = ["" if row[name] is None else str(row[name]) for name in HIT_FIELDS]
+        if for_spreadsheets:
+            cells = ["'" + cell if cell.startswith(_FORMULA_START) else cell for cell in cells]
+        writer.writerow(cells)
 
 
 @dataclass
@@ -79,6 +98,20 @@ def _reason(reason: str) -> str:
     if len(text) > MAX_REASON:
         raise WeblogsError(f"the reason is longer than {MAX_REASON} characters")
     return text
+
+
+#: Why a search is made: an investigation (a privacy officer's search) or an access request.
+INVESTIGATION = "investigation"
+ACCESS_REQUEST = "access_request"
+
+
+def check_investigator(actor: Actor) -> None:
+    """Only an active account with the privacy officer's role searches the logs for an investigation."""
+    if role_of(actor.user) != Profile.Role.PRIVACY_OFFICER:
+        raise WeblogsError(
+            "only a privacy officer may search the web logs: search from the staff console's web log "
+            "page, or give the account of a privacy officer (trustdesk weblogs search --officer EMAIL)"
+        )
 
 
 def _address(text: str) -> Address:
@@ -235,7 +268,7 @@ def search(
     limit: int | None = None,
     now: dt.datetime | None = None,
     store: Store | None = None,
-    purpose: str = "investigation",
+    purpose: str = INVESTIGATION,
     networks: bool = True,
 ) -> SearchResult:
     """The hits in the window that match every criterion given (an address, a path GLOB, a site).
@@ -245,6 +278,10 @@ def search(
     The search is journaled with the actor, the reason and the criteria (the address as a keyed
     pseudonym), in the same transaction as it is answered.
     """
+    if purpose == INVESTIGATION:
+        check_investigator(actor)
+    elif purpose != ACCESS_REQUEST:
+        raise ValueError(f"unknown purpose {purpose!r} of a web log search")
     text = _reason(reason)
     if ip is None and path is None and site is None:
         raise WeblogsError("say what to search for: an address, a path or a site")
@@ -302,7 +339,7 @@ def hits_for_ip(
 ) -> list[Hit]:
     """The hits of one address, for an access request that gives it (never its network's other hits)."""
     return search(
-        actor=actor, reason=reason, ip=address, start=start, end=end, purpose="access_request", networks=False
+        actor=actor, reason=reason, ip=address, start=start, end=end, purpose=ACCESS_REQUEST, networks=False
     ).hits
 
 

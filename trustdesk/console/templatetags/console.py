@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from trustdesk.accounts.access import role_of
-from trustdesk.console.access import POLICY_ROLES, RECORD_ROLES, REQUEST_ROLES
+from trustdesk.console.access import POLICY_ROLES, RECORD_ROLES, REQUEST_ROLES, WEBLOG_ROLES
 
 register = template.Library()
 
@@ -20,6 +20,7 @@ SECTIONS = (
     ("entry", "console:entry", _("Enter a request"), REQUEST_ROLES),
     ("search", "console:search", _("Search"), RECORD_ROLES),
     ("policy", "console:policy", _("Policy"), POLICY_ROLES),
+    ("weblogs", "console:weblogs", _("Web logs"), WEBLOG_ROLES),
     ("instructions", "console:instructions", _("Content access"), REQUEST_ROLES),
 )
 

@@ -403,7 +403,7 @@ FILE_NAMES = {
 }
 
 
-def _attachment(content: bytes, filename: str, mimetype: str) -> HttpResponse:
+def attachment(content: bytes, filename: str, mimetype: str) -> HttpResponse:
     response = HttpResponse(content, content_type=mimetype)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Cache-Control"] = "no-store"
@@ -423,7 +423,7 @@ def download(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
         return HttpResponseRedirect(reverse("console:request", args=[item.reference]))
     filename, mimetype = FILE_NAMES[Download.Format(found.format)]
-    return _attachment(content, f"{item.reference}-{filename}", mimetype)
+    return attachment(content, f"{item.reference}-{filename}", mimetype)
 
 
 @require_safe
@@ -435,7 +435,7 @@ def original(request: HttpRequest, reference: str) -> HttpResponse:
     except (LookupError, FileNotFoundError):
         raise Http404("no original") from None
     name = (item.original.name or "original").rsplit("/", 1)[-1]
-    return _attachment(content, name, "application/octet-stream")
+    return attachment(content, name, "application/octet-stream")
 
 
 # --- staff entry -----------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ Exit status: 0 on success; 1 when ingest rejected lines (they are kept aside in 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import getpass
 import json
@@ -15,12 +14,16 @@ import sys
 import time
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from trustdesk.accounts.access import role_of
+from trustdesk.accounts.models import Profile
+from trustdesk.accounts.services import user_ref
 from trustdesk.registry.services import Actor
 from trustdesk.weblogs.formats import CHOICES
 from trustdesk.weblogs.ingest import IngestRefused, IngestResult, ingest
-from trustdesk.weblogs.services import HIT_FIELDS, SearchResult, erase_ip, expire, search
+from trustdesk.weblogs.services import SearchResult, erase_ip, expire, search, write_hits_csv
 from trustdesk.weblogs.store import WeblogsError
 
 PROGRESS_SECONDS = 0.5
@@ -32,6 +35,17 @@ def _operator() -> Actor:
     except (KeyError, OSError):
         name = "unknown"
     return Actor.operator(re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:80] or "unknown")
+
+
+def _officer(email: str) -> Actor:
+    """The privacy officer whose account the search is made under (the journal names that account)."""
+    user = get_user_model().objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if user is None or role_of(user) != Profile.Role.PRIVACY_OFFICER:
+        raise CommandError(
+            "--officer: no active account with the privacy officer's role has this e-mail address "
+            "(only a privacy officer may search the web logs)"
+        )
+    return Actor(ref=user_ref(user), user=user)
 
 
 def _moment(text: str, *, end: bool) -> dt.datetime:
@@ -80,6 +94,12 @@ class Command(BaseCommand):
             "--from", dest="start", metavar="ISO", help="from this date or moment (UTC unless given)"
         )
         search_p.add_argument("--to", dest="end", metavar="ISO", help="up to this date (inclusive) or moment")
+        search_p.add_argument(
+            "--officer",
+            required=True,
+            metavar="EMAIL",
+            help="the e-mail address of the privacy officer's account searching (journaled)",
+        )
         search_p.add_argument("--reason", required=True, help="why: the case or request (journaled)")
         search_p.add_argument("--limit", type=int, help="at most this many hits")
         output = search_p.add_mutually_exclusive_group()
@@ -179,7 +199,7 @@ class Command(BaseCommand):
 
     def _search(self, options: dict[str, Any]) -> None:
         result: SearchResult = search(
-            actor=_operator(),
+            actor=_officer(options["officer"]),
             reason=options["reason"],
             ip=options["ip"],
             path=options["path"],
@@ -201,11 +221,7 @@ class Command(BaseCommand):
                 )
             )
         elif options["csv"]:
-            writer = csv.writer(self.stdout)
-            writer.writerow(HIT_FIELDS)
-            for hit in result.hits:
-                row = hit.as_dict()
-                writer.writerow([row[name] if row[name] is not None else "" for name in HIT_FIELDS])
+            write_hits_csv(self.stdout, result.hits)
         else:
             for hit in result.hits:
                 self.stdout.write(
