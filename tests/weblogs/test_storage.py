@@ -37,7 +37,9 @@ def test_it_refuses_an_unknown_protocol_without_repeating_credentials(store_dirs
     assert "hunter2" not in str(refused.value) and "t0ps3cret" not in str(refused.value)
 
 
-def test_it_refuses_a_bucket_that_does_not_exist(weblogs, store_dirs, settings, s3_env, ingest_lines):
+def test_it_refuses_a_bucket_that_does_not_exist(
+    weblogs, store_dirs, settings, s3_env, ingest_lines, officer_actor
+):
     settings.WEBLOGS_URL = "s3://no-such-weblogs-bucket/weblogs"
     settings.WEBLOGS_OPTIONS = s3_env
     with pytest.raises(WeblogsError, match=r"the bucket 'no-such-weblogs-bucket' does not exist"):
@@ -46,7 +48,17 @@ def test_it_refuses_a_bucket_that_does_not_exist(weblogs, store_dirs, settings, 
 
     err = io.StringIO()
     with pytest.raises(SystemExit) as exit_:
-        call_command("weblogs", "search", "--site", "a.example", "--reason", REASON, stderr=err)
+        call_command(
+            "weblogs",
+            "search",
+            "--site",
+            "a.example",
+            "--reason",
+            REASON,
+            "--officer",
+            officer_actor.user.email,
+            stderr=err,
+        )
     assert exit_.value.code == 2
     assert (
         "s3://no-such-weblogs-bucket/weblogs: the bucket 'no-such-weblogs-bucket' does not exist"
