@@ -40,6 +40,21 @@ def test_it_refuses_a_bad_number(monkeypatch: pytest.MonkeyPatch) -> None:
         env.env_int("X_COUNT", 1, minimum=0)
 
 
+def test_it_reads_a_json_object_and_never_echoes_a_bad_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("X_OPTIONS", raising=False)
+    assert env.env_json_object("X_OPTIONS") == {}
+    monkeypatch.setenv("X_OPTIONS", '{"endpoint_url": "http://127.0.0.1:9000"}')
+    assert env.env_json_object("X_OPTIONS") == {"endpoint_url": "http://127.0.0.1:9000"}
+    monkeypatch.setenv("X_OPTIONS", '{"secret": "s3cr3t",}')
+    with pytest.raises(ImproperlyConfigured, match="X_OPTIONS is not valid JSON") as refused:
+        env.env_json_object("X_OPTIONS")
+    assert "s3cr3t" not in str(refused.value)
+    monkeypatch.setenv("X_OPTIONS", '["s3cr3t"]')
+    with pytest.raises(ImproperlyConfigured, match="X_OPTIONS must be a JSON object") as refused:
+        env.env_json_object("X_OPTIONS")
+    assert "s3cr3t" not in str(refused.value)
+
+
 def test_it_refuses_a_data_dir_that_is_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     afile = tmp_path / "file"
     afile.write_text("x")

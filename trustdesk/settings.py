@@ -17,6 +17,7 @@ from trustdesk.lib.env import (
     env_channels,
     env_file,
     env_int,
+    env_json_object,
     env_list,
     env_path,
     env_str,
@@ -35,9 +36,14 @@ SECRET_KEY, SECRET_KEY_SOURCE = secret_key(DATA_DIR)
 #: and a system check compares it with the published version in effect.
 TRUSTDESK_POLICY = env_file("TRUSTDESK_POLICY")
 
-#: Web access logs (docs/weblogs.md): the Parquet store (a directory, or a file:// URL) and the
-#: directory of month keys, which must lie outside the store and its backups.
+#: Web access logs (docs/weblogs.md): the Parquet store (a directory, a file:// URL or any fsspec
+#: URL such as s3://bucket/prefix), the options of its fsspec file system (JSON, no secrets: the
+#: credentials come from the file system's own sources), and the directory of month keys, which
+#: must lie outside the store and its backups.
 WEBLOGS_URL = env_str("TRUSTDESK_WEBLOGS_URL") or str(DATA_DIR / "weblogs")
+WEBLOGS_OPTIONS = env_json_object("TRUSTDESK_WEBLOGS_OPTIONS")
+#: A store at an fsspec URL has its writer lock and staging files here, one directory per URL.
+WEBLOGS_WORK_DIR = env_path("TRUSTDESK_WEBLOGS_WORK_DIR", str(DATA_DIR / "weblogs-work"))
 WEBLOGS_KEY_DIR = env_path("TRUSTDESK_WEBLOGS_KEY_DIR", str(DATA_DIR / "weblog-keys"))
 
 ALLOWED_HOSTS = env_list("TRUSTDESK_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])

@@ -9,7 +9,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.weblogs.conftest import vhost
+from tests.weblogs.conftest import BOTH_STORES, vhost
 from trustdesk.journal.models import JournalEntry
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +58,8 @@ def test_it_exits_2_when_a_file_is_refused(weblogs, store_dirs, tmp_path):
 OFFICER = ("--officer", "PIA.officer@hostwerk.example")
 
 
-def test_it_searches_as_text_json_and_csv(weblogs, store_dirs, log_file, officer_actor):
+@BOTH_STORES
+def test_it_searches_as_text_json_and_csv(weblogs, store_at, log_file, officer_actor):
     _run("ingest", str(log_file))
     out, err, code = _run("search", "--ip", "2001:DB8::1", "--reason", "case 3", *OFFICER)
     assert code == 0
@@ -113,7 +114,8 @@ def test_it_refuses_a_search_without_a_reason(weblogs, store_dirs):
         call_command("weblogs", "search", "--ip", "192.0.2.1")
 
 
-def test_it_erases_and_expires(weblogs, store_dirs, log_file):
+@BOTH_STORES
+def test_it_erases_and_expires(weblogs, store_at, log_file):
     _run("ingest", str(log_file))
     out, _err, code = _run("erase", "--ip", "192.0.2.10", "--reason", "request E-1", "--json")
     assert code == 0 and json.loads(out)["hits"] == 1
@@ -122,3 +124,4 @@ def test_it_erases_and_expires(weblogs, store_dirs, log_file):
     assert "would remove 0 partitions" in out
     out, _err, code = _run("expire", "--json")
     assert json.loads(out)["dry_run"] is False
+    assert [r["path"] for r in store_at.rows()] == ["/wp-login.php"]

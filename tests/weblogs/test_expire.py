@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from tests.weblogs.conftest import stored_rows, vhost
+from tests.weblogs.conftest import BOTH_STORES, stored_rows, vhost
 from trustdesk.journal.models import JournalEntry
 from trustdesk.weblogs.addresses import candidates, parse_address
 from trustdesk.weblogs.keys import KeyRing
@@ -32,24 +32,27 @@ def _lines() -> list[str]:
     ]
 
 
+@BOTH_STORES
 def test_it_drops_whole_partitions_and_rewrites_the_boundary_day(
-    weblogs, store_dirs, ingest_lines, operator_actor
+    weblogs, store_at, ingest_lines, operator_actor
 ):
     ingest_lines(_lines(), now=INGESTED)
-    root = store_dirs[0]
-    site = root / "site=shop.example.com"
-    assert len(list(site.iterdir())) == 4
+    site = "site=shop.example.com"
+    assert len(store_at.names(site)) == 4
+    assert store_at.names("_index") == ["month=2024-10", "month=2024-11", "month=2024-12"]
 
     result = expire(EXPIRY, actor=operator_actor)
 
     assert result.cutoff == dt.datetime(2024, 11, 30, 12, 0, 0)  # noqa: DTZ001
     assert (result.partitions, result.hits, result.days) == (2, 2, ["2024-10-31", "2024-11-29"])
     assert (result.boundary_partitions, result.boundary_hits) == (1, 1)
-    assert sorted(p.name for p in site.iterdir()) == ["day=2024-11-30", "day=2024-12-01"]
-    assert [r["path"] for r in stored_rows(root)] == ["/boundary-kept", "/december"]
+    assert store_at.names(site) == ["day=2024-11-30", "day=2024-12-01"]
+    assert [r["path"] for r in store_at.rows()] == ["/boundary-kept", "/december"]
+    assert len(store_at.glob(f"{site}/day=2024-11-30/*.parquet")) == 1  # rewritten as one file
     assert result.keys_destroyed == ["weblog-2024-10"]
     assert result.index_months == ["2024-10"]
-    assert [p.name for p in store_dirs[1].glob("*.key")] == ["weblog-2024-11.key", "weblog-2024-12.key"]
+    assert store_at.names("_index") == ["month=2024-11", "month=2024-12"]
+    assert sorted(p.name for p in store_at.keys.glob("*.key")) == ["weblog-2024-11.key", "weblog-2024-12.key"]
     assert result.reject_days == []  # the rejected line arrived on 2025-01-15: kept until two years after
 
     entry = JournalEntry.objects.get(action="weblogs.expired")
@@ -61,13 +64,14 @@ def test_it_drops_whole_partitions_and_rewrites_the_boundary_day(
     assert (again.partitions, again.boundary_hits, again.keys_destroyed) == (0, 0, [])
 
 
-def test_it_changes_nothing_on_a_dry_run(weblogs, store_dirs, ingest_lines, operator_actor):
+@BOTH_STORES
+def test_it_changes_nothing_on_a_dry_run(weblogs, store_at, ingest_lines, operator_actor):
     ingest_lines(_lines(), now=INGESTED)
-    before = stored_rows(store_dirs[0])
+    before, files = store_at.rows(), store_at.glob("**/*.parquet")
     result = expire(EXPIRY, actor=operator_actor, dry_run=True)
     assert (result.partitions, result.boundary_hits, result.keys_destroyed) == (2, 1, ["weblog-2024-10"])
-    assert stored_rows(store_dirs[0]) == before
-    assert (store_dirs[1] / "weblog-2024-10.key").exists()
+    assert store_at.rows() == before and store_at.glob("**/*.parquet") == files
+    assert (store_at.keys / "weblog-2024-10.key").exists()
     assert not JournalEntry.objects.filter(action="weblogs.expired").exists()
 
 
@@ -120,11 +124,13 @@ def test_it_refuses_lines_of_a_month_whose_key_was_destroyed(
     assert not (store_dirs[1] / "weblog-2024-10.key").exists()
 
 
+@BOTH_STORES
 def test_it_removes_rejected_lines_two_years_after_they_arrived(
-    weblogs, store_dirs, ingest_lines, operator_actor
+    weblogs, store_at, ingest_lines, operator_actor
 ):
     ingest_lines([vhost(), "junk"], now=INGESTED)
     assert expire(EXPIRY, actor=operator_actor).reject_days == []
+    assert store_at.names("_rejects") == ["day=2025-01-15"]
     result = expire(dt.datetime(2027, 1, 16, tzinfo=dt.UTC), actor=operator_actor)
     assert result.reject_days == ["2025-01-15"]
-    assert not list((store_dirs[0] / "_rejects").iterdir())
+    assert store_at.names("_rejects") == []

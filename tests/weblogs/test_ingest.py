@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from tests.weblogs.conftest import NOW, combined, stored_rows, vhost
+from tests.weblogs.conftest import BOTH_STORES, NOW, combined, stored_rows, vhost
 from trustdesk.journal.models import JournalEntry
 from trustdesk.weblogs.ingest import IngestRefused, ingest
 from trustdesk.weblogs.keys import KeyRing
@@ -20,8 +20,10 @@ from trustdesk.weblogs.store import Store
 pytestmark = pytest.mark.django_db
 
 
-def _rejects(result) -> list[list[str]]:
-    with result.rejects_file.open(encoding="utf-8", newline="") as handle:
+def _rejects(result, view=None) -> list[list[str]]:
+    if view is not None:
+        return list(csv.reader(io.StringIO(view.read_text(result.rejects_file), newline="")))[1:]
+    with open(result.rejects_file, encoding="utf-8", newline="") as handle:
         return list(csv.reader(handle))[1:]
 
 
@@ -51,10 +53,12 @@ def test_it_reads_the_common_format_and_converts_the_time_to_utc(weblogs, store_
     assert "alice" not in repr(row)  # the authenticated user is never kept
 
 
-def test_it_reads_vhost_combined_with_the_site_of_each_line(weblogs, store_dirs, ingest_lines):
+@BOTH_STORES
+def test_it_reads_vhost_combined_with_the_site_of_each_line(weblogs, store_at, ingest_lines):
     result = ingest_lines([vhost("a.example:80"), vhost("B.example:443"), vhost("b.example")])
     assert result.sites == {"a.example", "b.example"}
-    assert sorted(p.name for p in store_dirs[0].glob("site=*")) == ["site=a.example", "site=b.example"]
+    assert [n for n in store_at.names() if n.startswith("site=")] == ["site=a.example", "site=b.example"]
+    assert len(store_at.rows()) == 3
 
 
 def test_it_refuses_a_log_that_names_no_site(weblogs, store_dirs, ingest_lines):
@@ -63,7 +67,8 @@ def test_it_refuses_a_log_that_names_no_site(weblogs, store_dirs, ingest_lines):
     assert not list(store_dirs[0].glob("site=*"))
 
 
-def test_it_refuses_a_file_in_no_known_format_and_writes_nothing(weblogs, store_dirs, ingest_lines, tmp_path):
+@BOTH_STORES
+def test_it_refuses_a_file_in_no_known_format_and_writes_nothing(weblogs, store_at, ingest_lines, tmp_path):
     good = tmp_path / "good.log"
     good.write_text(vhost() + "\n", encoding="utf-8")
     bad = tmp_path / "bad.log"
@@ -72,7 +77,8 @@ def test_it_refuses_a_file_in_no_known_format_and_writes_nothing(weblogs, store_
 
     with pytest.raises(IngestRefused, match=r"bad\.log: lines 1 to 3 are in none of the formats"):
         ingest([str(good), str(bad)], actor=Actor.operator("t"), now=NOW)
-    assert stored_rows(store_dirs[0]) == []
+    assert store_at.rows() == []
+    assert store_at.glob("**/*.parquet") == []
     assert not JournalEntry.objects.filter(action="weblogs.ingested").exists()
 
 
@@ -92,7 +98,8 @@ def test_it_reads_standard_input_plain_and_gzip(weblogs, store_dirs, monkeypatch
     assert sorted(r["path"] for r in stored_rows(store_dirs[0])) == ["/index.html", "/z"]
 
 
-def test_it_keeps_rejected_lines_aside_with_their_numbers(weblogs, store_dirs, ingest_lines):
+@BOTH_STORES
+def test_it_keeps_rejected_lines_aside_with_their_numbers(weblogs, store_at, ingest_lines):
     lines = [
         vhost(),  # 1
         "garbage that is no log line",  # 2
@@ -105,8 +112,9 @@ def test_it_keeps_rejected_lines_aside_with_their_numbers(weblogs, store_dirs, i
     ]
     result = ingest_lines(lines)
     assert (result.lines, result.stored, result.rejected, result.blank, result.expired) == (8, 2, 5, 1, 0)
-    assert result.rejects_file is not None and result.rejects_file.is_relative_to(store_dirs[0] / "_rejects")
-    rejects = _rejects(result)
+    assert result.rejects_file is not None and result.rejects_file.startswith(store_at.path("_rejects", ""))
+    assert store_at.glob("_rejects/*/*.csv") == [result.rejects_file[len(store_at.root) + 1 :]]
+    rejects = _rejects(result, store_at)
     assert [(int(r[1]), r[2]) for r in rejects] == [
         (2, "not a line in the vhost_combined format"),
         (3, "not a line in the vhost_combined format"),
@@ -256,13 +264,15 @@ def test_it_journals_the_ingest_without_addresses(weblogs, store_dirs, ingest_li
     assert "192.0.2" not in str(entry.payload) + entry.object_id
 
 
-def test_it_adds_files_when_the_same_day_is_ingested_again(weblogs, store_dirs, ingest_lines):
+@BOTH_STORES
+def test_it_adds_files_when_the_same_day_is_ingested_again(weblogs, store_at, ingest_lines):
     ingest_lines([vhost(path="/1")])
     ingest_lines([vhost(path="/2")])
-    folder = store_dirs[0] / "site=shop.example.com" / "day=2026-11-30"
-    assert len(list(folder.glob("*.parquet"))) == 2
-    assert [r["path"] for r in stored_rows(store_dirs[0])] == ["/1", "/2"]
-    assert not list((store_dirs[0] / "_staging").iterdir())
+    assert len(store_at.glob("site=shop.example.com/day=2026-11-30/*.parquet")) == 2
+    assert len(store_at.glob("_index/month=2026-11/*.parquet")) == 1  # the month's index merged, not added
+    assert [r["path"] for r in store_at.rows()] == ["/1", "/2"]
+    assert store_at.names("_staging") == []
+    assert store_at.glob("**/*.csv") == []
 
 
 def test_it_refuses_without_a_web_logs_section(publish, store_dirs, ingest_lines):

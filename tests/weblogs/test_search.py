@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tests.weblogs.conftest import NOW, stored_rows, vhost
+from tests.weblogs.conftest import BOTH_STORES, NOW, vhost
 from trustdesk.journal.models import JournalEntry
 from trustdesk.weblogs.services import erase_ip, hits_for_ip, search
 from trustdesk.weblogs.store import WeblogsError
@@ -31,7 +31,8 @@ def test_it_finds_an_address_in_any_of_its_written_forms(weblogs, ingest_lines, 
         assert [(h.path, h.ip) for h in result.hits] == [("/a", "192.0.2.10")]
 
 
-def test_it_opens_only_the_partitions_the_index_names(weblogs, ingest_lines, officer_actor):
+@BOTH_STORES
+def test_it_opens_only_the_partitions_the_index_names(weblogs, store_at, ingest_lines, officer_actor):
     lines = _month_of_lines("198.51.100.1", 10, range(1, 32)) + _month_of_lines(
         "198.51.100.2", 11, range(1, 31)
     )
@@ -44,7 +45,8 @@ def test_it_opens_only_the_partitions_the_index_names(weblogs, ingest_lines, off
     assert [h.ip for h in result.hits] == ["2001:db8::7", "2001:db8::7"]
 
 
-def test_it_searches_by_path_glob_site_and_range(weblogs, ingest_lines, officer_actor):
+@BOTH_STORES
+def test_it_searches_by_path_glob_site_and_range(weblogs, store_at, ingest_lines, officer_actor):
     ingest_lines(
         [
             vhost("a.example", path="/wp-login.php", when="29/Nov/2026:10:00:00 +0000"),
@@ -97,14 +99,16 @@ def test_it_refuses_a_search_without_a_reason_or_criteria(weblogs, officer_actor
     assert not JournalEntry.objects.filter(action="weblogs.searched").exists()
 
 
-def test_it_recovers_addresses_stored_with_aes_siv(weblogs, ingest_lines, officer_actor):
+@BOTH_STORES
+def test_it_recovers_addresses_stored_with_aes_siv(weblogs, store_at, ingest_lines, officer_actor):
     weblogs(ip_storage="aes_siv")
     ingest_lines([vhost(ip="2001:db8::5", path="/p"), vhost(ip="::ffff:203.0.113.9", path="/q")])
     result = search(actor=officer_actor, reason=REASON, site="shop.example.com", now=NOW)
     assert sorted(h.ip for h in result.hits) == ["2001:db8::5", "203.0.113.9"]
 
 
-def test_it_keeps_to_the_retention_window_to_the_second(weblogs, ingest_lines, officer_actor):
+@BOTH_STORES
+def test_it_keeps_to_the_retention_window_to_the_second(weblogs, store_at, ingest_lines, officer_actor):
     ingest_lines(
         [
             vhost(when="30/Nov/2024:11:59:59 +0000", path="/older"),
@@ -141,7 +145,8 @@ def test_hits_for_ip_returns_the_hits_of_an_access_request(weblogs, ingest_lines
     assert entry.payload["purpose"] == "access_request"
 
 
-def test_it_erases_an_address_and_nothing_else(weblogs, store_dirs, ingest_lines, officer_actor):
+@BOTH_STORES
+def test_it_erases_an_address_and_nothing_else(weblogs, store_at, ingest_lines, officer_actor):
     lines = [
         vhost(ip="192.0.2.10", path=f"/mine{i}", when=f"{i:02d}/Nov/2026:10:00:00 +0000") for i in (1, 2)
     ]
@@ -149,24 +154,27 @@ def test_it_erases_an_address_and_nothing_else(weblogs, store_dirs, ingest_lines
     lines += [vhost(ip="192.0.2.12", path="/elsewhere", when="03/Nov/2026:11:00:00 +0000")]
     lines += ["192.0.2.10 garbage that mentions the address"]
     ingest_lines(lines)
-    before = stored_rows(store_dirs[0])
-    untouched = store_dirs[0] / "site=shop.example.com" / "day=2026-11-03"
-    untouched_files = sorted(untouched.glob("*.parquet"))
+    before = store_at.rows()
+    untouched = "site=shop.example.com/day=2026-11-03/*.parquet"
+    untouched_files = store_at.glob(untouched)
+    untouched_data = [store_at.fs.cat_file(store_at.path(f)) for f in untouched_files]
 
     result = erase_ip("::ffff:192.0.2.10", actor=officer_actor, reason="erasure request R-9")
 
     assert (result.hits, result.partitions, result.rejected_lines) == (2, 2, 1)
-    after = stored_rows(store_dirs[0])
+    after = store_at.rows()
     assert sorted(r["path"] for r in after) == ["/elsewhere", "/other"]
     assert [r for r in before if r["path"] in ("/other", "/elsewhere")] == after
-    assert not (store_dirs[0] / "site=shop.example.com" / "day=2026-11-02").exists()  # nothing left in it
-    assert (
-        sorted(untouched.glob("*.parquet")) == untouched_files
-    )  # a partition without the address is not rewritten
+    assert not store_at.exists("site=shop.example.com", "day=2026-11-02")  # nothing left in it
+    assert store_at.names("site=shop.example.com") == ["day=2026-11-01", "day=2026-11-03"]
+    # A partition without the address is not rewritten.
+    assert store_at.glob(untouched) == untouched_files
+    assert [store_at.fs.cat_file(store_at.path(f)) for f in untouched_files] == untouched_data
     assert search(actor=officer_actor, reason=REASON, ip="192.0.2.10", now=NOW).hits == []
     assert len(search(actor=officer_actor, reason=REASON, ip="192.0.2.11", now=NOW).hits) == 1
-    rejects = "".join(p.read_text() for p in (store_dirs[0] / "_rejects").rglob("*.csv"))
-    assert "192.0.2.10" not in rejects
+    [rejects_file] = store_at.glob("_rejects/*/*.csv")
+    rejects = store_at.read_text(store_at.path(rejects_file))
+    assert "192.0.2.10" not in rejects and "garbage" not in rejects
     entry = JournalEntry.objects.get(action="weblogs.ip_erased")
     assert entry.payload["hits"] == 2 and entry.payload["reason"] == "erasure request R-9"
     assert "192.0.2.10" not in str(entry.payload)

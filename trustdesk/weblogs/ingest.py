@@ -5,7 +5,8 @@ split at its quotes and its pieces checked; the full pattern for lines with esca
 (month, address) pairs are tokenised once under that month's key and given the month's small id
 (``_Month``), joined back, and the chunk's hits go to one staged file per site and day
 (``_Writer``; the last day of a chunk waits for the next). At the end each month's index is merged
-with what the run added, and everything is published by rename with a journal entry. A run
+with what the run added, and everything is published with a journal entry (by rename in a local
+store, by one upload per file in object storage: ``storage.py``). A run
 either publishes everything or nothing (a source refused as a whole stops it).
 
 Every line is accounted for: stored, rejected (kept aside in a CSV file with its line number and
@@ -44,7 +45,7 @@ from trustdesk.weblogs.store import (
     Store,
     Window,
     policy,
-    publish_file,
+    read_index,
     sql_list,
     write_hits,
     write_index,
@@ -82,7 +83,7 @@ class IngestResult:
     expired: int = 0
     sites: set[str] = field(default_factory=set)
     days: set[dt.date] = field(default_factory=set)
-    rejects_file: Path | None = None
+    rejects_file: str | None = None  # where the store holds them (a path or a key)
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -99,7 +100,7 @@ class IngestResult:
             "days": len(self.days),
             "first_day": min(self.days).isoformat() if self.days else None,
             "last_day": max(self.days).isoformat() if self.days else None,
-            "rejects_file": str(self.rejects_file) if self.rejects_file else None,
+            "rejects_file": self.rejects_file,
             "seconds": round(self.seconds, 3),
         }
 
@@ -131,6 +132,7 @@ class _Run:
         self.con.execute(f"SET memory_limit = '{INGEST_MEMORY}'")  # beyond it DuckDB spills to the staging
         self.con.execute("SET temp_directory = " + sql_list([folder / "tmp"])[1:-1])
         self.con.execute("SET preserve_insertion_order = false")
+        store.storage.register(self.con)  # the month indexes are read from the store
         self.parse_con = self.con.cursor()
         self.parse_con.execute("SET TimeZone = 'UTC'")
         self.prepared = 0
@@ -377,13 +379,14 @@ class _Run:
         self.con.execute("CREATE OR REPLACE TEMP TABLE tokens AS SELECT * FROM tokens_arrow")
         self.con.unregister("tokens_arrow")
 
-    def publish(self, result: IngestResult) -> tuple[list[tuple[Path, Path]], list[Path]]:
-        """The staged files and the partition or index directory each goes to, and the files they replace."""
+    def publish(self, result: IngestResult) -> tuple[list[tuple[Path, str, str | None]], list[str]]:
+        """The staged files and the partition or index folder of the store each goes to (with no new
+        name), and the files of the store they replace."""
         moves = self.writer.finish()
-        replaced: list[Path] = []
-        for _file, target in moves:
-            result.sites.add(target.parent.name.removeprefix("site="))
-            result.days.add(dt.date.fromisoformat(target.name.removeprefix("day=")))
+        replaced: list[str] = []
+        for site, day in self.writer.partitions:
+            result.sites.add(site)
+            result.days.add(day)
         days_files = sorted(self.days_dir.glob("*.parquet"))
         if "ip_address" not in self.fields or not moves or not days_files:
             return moves, replaced
@@ -398,7 +401,7 @@ class _Run:
         index_dir = self.folder / "index"
         index_dir.mkdir()
         for month in months:
-            old = Store.files_in(self.store.index_dir(month))
+            old = self.store.files_in(self.store.index_dir(month))
             new_tokens = sorted((self.tokens_dir / f"month={month}").glob("*.parquet"))
             parts = ["SELECT token, ip_kind, id, NULL::VARCHAR AS site, 0 AS days FROM read_parquet($new)"]
             params: dict[str, Any] = {
@@ -407,7 +410,7 @@ class _Run:
             }
             if old:
                 parts.append("SELECT token, ip_kind, id, site, days FROM read_parquet($old)")
-                params["old"] = [str(f) for f in old]
+                params["old"] = self.store.for_duckdb(old)
             if not new_tokens:
                 parts = parts[1:]
                 del params["new"]
@@ -427,7 +430,7 @@ class _Run:
             ).to_arrow_table()
             target = index_dir / f"part-{uuid.uuid4()}.parquet"
             write_index(rows, target)
-            moves.append((target, self.store.index_dir(month)))
+            moves.append((target, self.store.index_dir(month), None))
             replaced.extend(old)
         return moves, replaced
 
@@ -455,10 +458,15 @@ class _Month:
 
     def load(self, store: Store, tokens_dir: Path) -> None:
         """What the store's index and this run's earlier chunks already gave ids to."""
-        files = Store.files_in(store.index_dir(self.month))
-        files += sorted((tokens_dir / f"month={self.month}").glob("*.parquet"))
-        for file in files:
-            table = pq.read_table(file, columns=["token", "id"])
+        tables = [
+            read_index(store.storage, file, ["token", "id"])
+            for file in store.files_in(store.index_dir(self.month))
+        ]
+        tables += [
+            pq.read_table(file, columns=["token", "id"])
+            for file in sorted((tokens_dir / f"month={self.month}").glob("*.parquet"))
+        ]
+        for table in tables:
             ids = table["id"].to_pylist()
             self.by_token.update(zip(table["token"].to_pylist(), ids, strict=True))
             if ids:
@@ -522,7 +530,8 @@ class _Writer:
         self.store = store
         self.folder = folder
         self.pending: dict[tuple[str, dt.date], list[pa.Table]] = {}
-        self.moves: list[tuple[Path, Path]] = []
+        self.moves: list[tuple[Path, str, str | None]] = []
+        self.partitions: set[tuple[str, dt.date]] = set()
 
     def add(self, hits: pa.Table) -> None:
         if hits.num_rows == 0:
@@ -551,9 +560,10 @@ class _Writer:
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"part-{uuid.uuid4()}.parquet"
         write_hits(table, target)
-        self.moves.append((target, self.store.partition_dir(site, day)))
+        self.moves.append((target, self.store.partition_dir(site, day), None))
+        self.partitions.add(key)
 
-    def finish(self) -> list[tuple[Path, Path]]:
+    def finish(self) -> list[tuple[Path, str, str | None]]:
         for key in list(self.pending):
             self._write(key)
         return self.moves
@@ -597,7 +607,9 @@ def ingest(
             with transaction.atomic():
                 if has_rejects:
                     rejects_dir = store.reject_dir(window.now.date())
-                    result.rejects_file = rejects_dir / f"{window.now:%Y%m%dT%H%M%S}-{result.ingest_id}.csv"
+                    rejects_name = f"{window.now:%Y%m%dT%H%M%S}-{result.ingest_id}.csv"
+                    moves.append((run.rejects_path, rejects_dir, rejects_name))
+                    result.rejects_file = store.storage.join(rejects_dir, rejects_name)
                 record(
                     "weblogs.ingested",
                     actor=actor.ref,
@@ -617,13 +629,9 @@ def ingest(
                         "fields": sorted(section.fields),
                     },
                 )
-                for file, target in moves:
-                    publish_file(file, target)
+                store.publish_all(moves)  # all or nothing: a failure removes what was published
                 for file in replaced:  # the month indexes that the new ones merge
-                    file.unlink()
-                if result.rejects_file is not None:
-                    result.rejects_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                    run.rejects_path.replace(result.rejects_file)
+                    store.remove(file)
     result.seconds = time.monotonic() - started
     return result
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
-import shutil
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -40,11 +40,9 @@ from trustdesk.weblogs.store import (
     Store,
     WeblogsError,
     Window,
-    connect,
     index_lookup,
     index_names,
     policy,
-    publish_file,
     read_hits,
     read_index,
     write_hits,
@@ -183,20 +181,31 @@ def _pool() -> ThreadPoolExecutor:
 _POOL: ThreadPoolExecutor | None = None
 
 
+def _month_of(file: str) -> str:
+    """The month of an index file, from its folder (``.../_index/month=<YYYY-MM>/part-....parquet``)."""
+    return file.rsplit("/", 2)[-2].removeprefix("month=")
+
+
 def _token_locations(
     store: Store, address: Address, months: Iterable[str], *, networks: bool
 ) -> tuple[list[bytes], list[_Where]]:
     """The values the address is stored as, and the index rows (one row group a month) that hold them."""
     values: list[bytes] = []
-    lookups: list[tuple[str, Path, list[tuple[str, bytes]]]] = []
+    by_month: dict[str, list[tuple[str, bytes]]] = {}
     for month in months:
         month_values = candidates(address, month, store.keys, networks=networks)
         values.extend(value for _kind, value in month_values)
-        lookups.extend((month, file, month_values) for file in Store.files_in(store.index_dir(month)))
+        by_month[month] = month_values
+    # One listing of the index in object storage, one per month locally.
+    lookups = [
+        (month, file, by_month[month])
+        for file in store.index_files(list(by_month))
+        if (month := _month_of(file)) in by_month
+    ]
     found: list[_Where] = []
     for month, table in zip(
         [month for month, _file, _values in lookups],
-        _pool().map(lambda item: index_lookup(item[1], item[2]), lookups),
+        _pool().map(lambda item: index_lookup(store.storage, item[1], item[2]), lookups),
         strict=True,
     ):
         for row in table.to_pylist():
@@ -242,16 +251,18 @@ def _glob_regex(pattern: str) -> str:
 
 @dataclass(frozen=True)
 class _Read:
-    file: Path
+    file: str
     site: str
     day: dt.date
     ip_id: int | None = None
     shown: str | None = None  # what the hits of this file show as the address (an address search)
 
 
-def _read(task: _Read, lower: dt.datetime, upper: dt.datetime, inclusive: bool, path: str | None) -> pa.Table:
+def _read(
+    store: Store, task: _Read, lower: dt.datetime, upper: dt.datetime, inclusive: bool, path: str | None
+) -> pa.Table:
     """The hits of one file that match (a file is one day's: reading it whole is the cheapest)."""
-    table = read_hits(task.file)
+    table = read_hits(store.storage, task.file)
     ts = table["ts"].cast(pa.timestamp("us"))
     lower_bound = pa.scalar(lower, pa.timestamp("us"))
     mask = pc.and_(
@@ -276,9 +287,13 @@ def _read(task: _Read, lower: dt.datetime, upper: dt.datetime, inclusive: bool, 
 def _names(store: Store, wanted: dict[str, set[int]]) -> dict[tuple[str, int], tuple[str, bytes]]:
     """(month, id) -> (ip_kind, stored value), from the month indexes."""
     names: dict[tuple[str, int], tuple[str, bytes]] = {}
-    for month, ids in wanted.items():
-        for file in Store.files_in(store.index_dir(month)):
-            for row in index_names(file, sorted(ids)).to_pylist():
+    if not wanted:
+        return names
+    for file in store.index_files(sorted(wanted)):
+        month = _month_of(file)
+        ids = wanted.get(month)
+        if ids:
+            for row in index_names(store.storage, file, sorted(ids)).to_pylist():
                 names[(month, row["id"])] = (row["ip_kind"], row["token"])
     return names
 
@@ -325,15 +340,15 @@ def _query(
             for day in where.dates():
                 if lower.date() <= day <= upper.date():
                     folder = store.partition_dir(where.site, day)
-                    tasks.extend(_Read(f, where.site, day, where.id, label) for f in Store.files_in(folder))
+                    tasks.extend(_Read(f, where.site, day, where.id, label) for f in store.files_in(folder))
     else:
         for s, d, folder in store.partitions(site=site, start=lower.date(), end=upper.date()):
-            tasks.extend(_Read(f, s, d) for f in Store.files_in(folder))
+            tasks.extend(_Read(f, s, d) for f in store.files_in(folder))
     if not tasks:
         return [], 0
     # An explicit start is inclusive; the window's cutoff is not.
     inclusive = start is not None and start > window.cutoff
-    tables = list(_pool().map(lambda task: _read(task, lower, upper, inclusive, path), tasks))
+    tables = list(_pool().map(lambda task: _read(store, task, lower, upper, inclusive, path), tasks))
     table = pa.concat_tables(tables).sort_by([("ts", "ascending"), ("site", "ascending")])
     if limit is not None:
         table = table.slice(0, max(int(limit), 0))
@@ -476,16 +491,18 @@ class EraseResult:
         }
 
 
-def _rewrite(folder: Path, staging: Path, keep: Callable[[pa.Table], pa.Array]) -> tuple[int, int]:
+def _rewrite(
+    store: Store, folder: str, staging: Path, keep: Callable[[pa.Table], pa.Array]
+) -> tuple[int, int]:
     """Rewrite the hits files of a folder as one file of the rows ``keep`` says to keep.
 
     Returns (rows before, rows after). The new file is moved in before the old ones are removed;
     a folder left with no rows is removed.
     """
-    files = Store.files_in(folder)
+    files = store.files_in(folder)
     if not files:
         return 0, 0
-    table = pa.concat_tables([read_hits(file).cast(HITS) for file in files])
+    table = pa.concat_tables([read_hits(store.storage, file).cast(HITS) for file in files])
     before = table.num_rows
     kept = table.filter(keep(table))
     after = kept.num_rows
@@ -494,15 +511,15 @@ def _rewrite(folder: Path, staging: Path, keep: Callable[[pa.Table], pa.Array]) 
     if after:
         target = staging / f"part-{uuid.uuid4()}.parquet"
         write_hits(kept.sort_by("ts"), target)
-        publish_file(target, folder)
+        store.publish(target, folder)
     for file in files:
-        file.unlink()
+        store.remove(file)
     if not after:
-        shutil.rmtree(folder, ignore_errors=True)
+        store.remove_tree(folder)
     return before, after
 
 
-def _erase_from_rejects(store: Store, address: Address) -> int:
+def _erase_from_rejects(store: Store, address: Address, staging: Path) -> int:
     """Remove the rejected lines that hold the address in any of its written forms."""
     forms = {address.compressed, address.exploded}
     if address.version == 4:
@@ -511,21 +528,22 @@ def _erase_from_rejects(store: Store, address: Address) -> int:
         forms |= {address.compressed.upper(), address.exploded.upper()}
     removed = 0
     for _day, folder in store.reject_days():
-        for file in sorted(folder.glob("*.csv")):
+        for file in store.files_in(folder, ".csv"):
             kept_rows: list[list[str]] = []
             dropped = 0
-            with file.open(encoding="utf-8", newline="") as handle:
-                for row in csv.reader(handle):
-                    text = row[3] if len(row) > 3 else ""
-                    if any(form in text for form in forms):
-                        dropped += 1
-                    else:
-                        kept_rows.append(row)
+            text_of_file = store.read_bytes(file).decode("utf-8")
+            for row in csv.reader(io.StringIO(text_of_file, newline="")):
+                text = row[3] if len(row) > 3 else ""
+                if any(form in text for form in forms):
+                    dropped += 1
+                else:
+                    kept_rows.append(row)
             if dropped:
-                temporary = file.with_suffix(".tmp")
+                name = file.rsplit("/", 1)[-1]
+                temporary = staging / f"rejects-{name}"
                 with temporary.open("w", encoding="utf-8", newline="") as out:
                     csv.writer(out).writerows(kept_rows)
-                temporary.replace(file)
+                store.publish(temporary, folder, name)  # replaces the file whole
                 removed += dropped
     return removed
 
@@ -553,22 +571,22 @@ def erase_ip(address: str, *, actor: Actor, reason: str, store: Store | None = N
             def others(table: pa.Table, gone: pa.Array = gone) -> pa.Array:
                 return pc.invert(pc.fill_null(pc.is_in(table["ip_id"], gone), False))
 
-            before, after = _rewrite(store.partition_dir(site, day), staging, others)
+            before, after = _rewrite(store, store.partition_dir(site, day), staging, others)
             if before != after:
                 result.hits += before - after
                 result.partitions += 1
         values_array = pa.array(values, pa.binary())
         for month in sorted({where.month for where in found}):
-            old = Store.files_in(store.index_dir(month))
-            table = pa.concat_tables([read_index(file) for file in old])
+            old = store.files_in(store.index_dir(month))
+            table = pa.concat_tables([read_index(store.storage, file) for file in old])
             kept = table.filter(pc.invert(pc.is_in(table["token"], values_array)))
             target = staging / f"part-{uuid.uuid4()}.parquet"
             write_index(kept, target)
-            publish_file(target, store.index_dir(month))
+            store.publish(target, store.index_dir(month))
             for file in old:
-                file.unlink()
+                store.remove(file)
             result.months.append(month)
-        result.rejected_lines = _erase_from_rejects(store, parsed)
+        result.rejected_lines = _erase_from_rejects(store, parsed, staging)
         with transaction.atomic():
             record(
                 "weblogs.ip_erased",
@@ -616,14 +634,14 @@ class ExpiryResult:
         }
 
 
-def _row_count(files: list[Path]) -> int:
+def _row_count(store: Store, files: list[str]) -> int:
     if not files:
         return 0
     row = (
-        connect()
+        store.connect()
         .execute(
             "SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata($files)",
-            {"files": [str(f) for f in files]},
+            {"files": store.for_duckdb(files)},
         )
         .fetchone()
     )
@@ -646,20 +664,20 @@ def expire(
     with store.lock(), store.staging() as staging:
         days: set[str] = set()
         for _site, day, folder in store.partitions(end=window.cutoff.date()):
-            files = Store.files_in(folder)
+            files = store.files_in(folder)
             if window.day_expired(day):
                 result.partitions += 1
-                result.hits += _row_count(files)
+                result.hits += _row_count(store, files)
                 days.add(day.isoformat())
                 if not dry_run:
-                    shutil.rmtree(folder)
+                    store.remove_tree(folder)
             elif files:
                 expired_row = (
-                    connect()
+                    store.connect()
                     .execute(
                         "SELECT count(*) FROM read_parquet($files, hive_partitioning = false) "
                         "WHERE ts <= $cutoff",
-                        {"cutoff": window.cutoff, "files": [str(f) for f in files]},
+                        {"cutoff": window.cutoff, "files": store.for_duckdb(files)},
                     )
                     .fetchone()
                 )
@@ -673,13 +691,13 @@ def expire(
                         def later(table: pa.Table, cutoff: pa.Scalar = cutoff) -> pa.Array:
                             return pc.greater(table["ts"].cast(pa.timestamp("us")), cutoff)
 
-                        _rewrite(folder, staging, later)
+                        _rewrite(store, folder, staging, later)
         result.days = sorted(days)
         for month, folder in store.index_months():
             if window.month_expired(month):
                 result.index_months.append(month)
                 if not dry_run:
-                    shutil.rmtree(folder)
+                    store.remove_tree(folder)
         for month in store.keys.months():
             if MONTH.fullmatch(month) and window.month_expired(month):
                 result.keys_destroyed.append(f"weblog-{month}")
@@ -689,7 +707,7 @@ def expire(
             if window.day_expired(day):
                 result.reject_days.append(day.isoformat())
                 if not dry_run:
-                    shutil.rmtree(folder)
+                    store.remove_tree(folder)
         if not dry_run:
             with transaction.atomic():
                 record(

@@ -1,12 +1,17 @@
-"""The store: Parquet files in a directory, partitioned by site and day (UTC), and its month keys.
+"""The store: Parquet files partitioned by site and day (UTC), and its month keys.
 
-Layout (Hive-style, so that DuckDB, Spark and pyarrow read it as it is)::
+The store is a local directory or any fsspec URL (``s3://bucket/prefix``); ``storage.py`` lists,
+reads, publishes and removes its files. Layout (Hive-style, so that DuckDB, Spark and pyarrow read
+it as it is)::
 
     <root>/site=<domain>/day=<YYYY-MM-DD>/part-<uuid>.parquet   the hits (the address as ip_id)
     <root>/_index/month=<YYYY-MM>/part-<uuid>.parquet          the month's address dictionary
     <root>/_rejects/day=<YYYY-MM-DD>/<ingest id>.csv           lines that did not parse
-    <root>/_staging/<id>/                                      work in progress of one writer
-    <root>/.lock                                               writers take it exclusively
+    <root>/_staging/<id>/                                      work in progress of one writer (local)
+    <root>/.lock                                               writers take it exclusively (local)
+
+For an fsspec URL the staging directory and the lock are local instead, in
+``TRUSTDESK_WEBLOGS_WORK_DIR/<digest of the URL>/``.
 
 A hits file holds the columns of ``HITS`` sorted by time; ``ip_id`` is a small integer that the
 month's index maps to the stored value of the address (``token``: the HMAC or AES-SIV token, the
@@ -15,21 +20,19 @@ site saw it (bit 0 is the 1st). One index file per month, sorted by token in sma
 that a look-up reads one row group per month and opens only the days the bitmap names. To read
 the hits with their tokens elsewhere: join the hits to the index of the hit's month on ip_id.
 
-The keys live in another directory (``TRUSTDESK_WEBLOGS_KEY_DIR``), never inside the store.
+The keys live in another local directory (``TRUSTDESK_WEBLOGS_KEY_DIR``), never inside the store.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-import fcntl
 import re
-import shutil
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -43,6 +46,9 @@ from trustdesk.lib.durations import Duration
 from trustdesk.policy.queries import version_in_effect
 from trustdesk.policy.schema import WebLogs
 from trustdesk.weblogs.keys import KeyRing
+from trustdesk.weblogs.storage import Storage, WeblogsError, open_storage
+
+__all__ = ["Store", "WeblogsError", "Window", "policy"]
 
 _SITE_DIR = re.compile(r"site=([a-z0-9._-]{1,253}|-)")
 _DAY_DIR = re.compile(r"day=(\d{4}-\d{2}-\d{2})")
@@ -80,10 +86,11 @@ INDEX = pa.schema(
 ZSTD_LEVEL = 9
 #: Rows in a row group of an index file: a look-up of one token reads one such group.
 INDEX_ROW_GROUP = 2048
-
-
-class WeblogsError(Exception):
-    """The web-log store cannot do what was asked; the message says why and where."""
+#: The partition columns of a hits file, from its path (``site=<site>/day=<YYYY-MM-DD>``).
+PARTITIONS = ("site", "day")
+#: The month indexes: ``<INDEX_DIR>/month=<YYYY-MM>/`` files of the columns of ``INDEX``.
+INDEX_DIR = "_index"
+REJECTS_DIR = "_rejects"
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -146,33 +153,38 @@ def policy() -> WebLogs:
     return section
 
 
-def _root_from_settings() -> Path:
-    url = str(settings.WEBLOGS_URL)
-    if url.startswith("file://"):
-        url = url[len("file://") :]
-    elif "://" in url:
-        raise ImproperlyConfigured(
-            f"TRUSTDESK_WEBLOGS_URL={url!r}: only a local directory or a file:// URL is supported"
-        )
-    return Path(url).expanduser().resolve()
-
-
 class Store:
-    def __init__(self, root: Path | None = None, key_dir: Path | None = None) -> None:
-        self.root = root or _root_from_settings()
+    """The store at ``TRUSTDESK_WEBLOGS_URL`` (or ``root``: a directory or an fsspec URL)."""
+
+    def __init__(
+        self,
+        root: Path | str | None = None,
+        key_dir: Path | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> None:
+        url = str(root if root is not None else settings.WEBLOGS_URL)
+        self.storage: Storage = open_storage(
+            url,
+            options=options if options is not None else dict(settings.WEBLOGS_OPTIONS),
+            work_dir=Path(settings.WEBLOGS_WORK_DIR),
+        )
+        self.root = self.storage.root
+        self.url = self.storage.url
         self.key_dir = (key_dir or Path(settings.WEBLOGS_KEY_DIR)).resolve()
-        if self.key_dir == self.root or self.key_dir.is_relative_to(self.root):
+        if self.storage.local:
+            local_root = Path(self.root)
+            if self.key_dir == local_root or self.key_dir.is_relative_to(local_root):
+                raise ImproperlyConfigured(
+                    f"TRUSTDESK_WEBLOGS_KEY_DIR={str(self.key_dir)!r} lies inside the web-log store "
+                    f"{self.root!r}: keep the keys outside the store and its backups"
+                )
+            if local_root.exists() and not local_root.is_dir():
+                raise ImproperlyConfigured(
+                    f"TRUSTDESK_WEBLOGS_URL={self.root!r} exists but is not a directory"
+                )
+        if "'" in self.root:
             raise ImproperlyConfigured(
-                f"TRUSTDESK_WEBLOGS_KEY_DIR={str(self.key_dir)!r} lies inside the web-log store "
-                f"{str(self.root)!r}: keep the keys outside the store and its backups"
-            )
-        if "'" in str(self.root):
-            raise ImproperlyConfigured(
-                f"TRUSTDESK_WEBLOGS_URL={str(self.root)!r}: a quote in the path is not supported"
-            )
-        if self.root.exists() and not self.root.is_dir():
-            raise ImproperlyConfigured(
-                f"TRUSTDESK_WEBLOGS_URL={str(self.root)!r} exists but is not a directory"
+                f"TRUSTDESK_WEBLOGS_URL={self.url!r}: a quote in the path is not supported"
             )
         self.keys = KeyRing(self.key_dir)
 
@@ -181,107 +193,117 @@ class Store:
     @contextmanager
     def lock(self, *, shared: bool = False) -> Iterator[None]:
         """Writers exclude each other and readers; readers share."""
-        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with (self.root / ".lock").open("a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with self.storage.lock(shared=shared):
+            yield
 
     @contextmanager
     def staging(self) -> Iterator[Path]:
-        """A scratch directory inside the store (same file system, so files move by rename)."""
-        folder = self.root / "_staging" / uuid.uuid4().hex
-        folder.mkdir(parents=True, mode=0o700)
-        try:
+        """A local scratch directory (inside a local store: the same file system, so files move by rename)."""
+        with self.storage.staging() as folder:
             yield folder
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
 
     def clear_stale_staging(self) -> None:
         """Remove what a writer that died left behind; call with the exclusive lock held."""
-        shutil.rmtree(self.root / "_staging", ignore_errors=True)
+        self.storage.clear_stale_staging()
+
+    # --- files --------------------------------------------------------------------------------
+
+    def join(self, *parts: str) -> str:
+        return self.storage.join(self.root, *parts)
+
+    def files_in(self, folder: str, suffix: str = ".parquet") -> list[str]:
+        return self.storage.files(folder, suffix)
+
+    def read_bytes(self, path: str) -> bytes:
+        return self.storage.read_bytes(path)
+
+    def publish(self, source: Path, folder: str, name: str | None = None) -> str:
+        """Move a finished local file into a folder of the store: readers see all of it or nothing."""
+        return self.storage.publish(source, folder, name)
+
+    def publish_all(self, files: list[tuple[Path, str, str | None]]) -> list[str]:
+        """Publish (file, folder, name) in order, or on a failure nothing (WeblogsError)."""
+        return self.storage.publish_all(files)
+
+    def remove(self, path: str) -> None:
+        self.storage.remove(path)
+
+    def remove_tree(self, folder: str) -> None:
+        self.storage.remove_tree(folder)
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """A DuckDB cursor in UTC that reads this store's files (``for_duckdb`` names them)."""
+        return self.storage.connect()
+
+    def for_duckdb(self, paths: list[str]) -> list[str]:
+        return self.storage.for_duckdb(paths)
 
     # --- the layout ---------------------------------------------------------------------------
 
-    def partition_dir(self, site: str, day: dt.date) -> Path:
-        return self.root / f"site={site}" / f"day={day.isoformat()}"
+    def partition_dir(self, site: str, day: dt.date) -> str:
+        return self.join(f"site={site}", f"day={day.isoformat()}")
 
     def partitions(
         self, *, site: str | None = None, start: dt.date | None = None, end: dt.date | None = None
-    ) -> list[tuple[str, dt.date, Path]]:
+    ) -> list[tuple[str, dt.date, str]]:
         """(site, day, directory) of every partition, optionally of one site and a range of days."""
-        found: list[tuple[str, dt.date, Path]] = []
-        if not self.root.is_dir():
-            return found
-        for site_dir in sorted(self.root.iterdir()):
-            match = _SITE_DIR.fullmatch(site_dir.name)
-            if match is None or not site_dir.is_dir() or (site is not None and match.group(1) != site):
+        found: list[tuple[str, dt.date, str]] = []
+        storage = self.storage
+        for site_name in storage.dirs(self.root):
+            match = _SITE_DIR.fullmatch(site_name)
+            if match is None or (site is not None and match.group(1) != site):
                 continue
-            if start is not None and end is not None and (end - start).days <= SHORT_RANGE_DAYS:
+            site_dir = self.join(site_name)
+            short = start is not None and end is not None and (end - start).days <= SHORT_RANGE_DAYS
+            if storage.local and short and start is not None and end is not None:
+                # Locally a look-up per day is cheaper than a listing; an object store lists at once.
                 for offset in range((end - start).days + 1):
                     day = start + dt.timedelta(days=offset)
-                    folder = site_dir / f"day={day.isoformat()}"
-                    if folder.is_dir():
+                    folder = storage.join(site_dir, f"day={day.isoformat()}")
+                    if storage.is_dir(folder):
                         found.append((match.group(1), day, folder))
                 continue
-            for day_dir in sorted(site_dir.iterdir()):
-                day_match = _DAY_DIR.fullmatch(day_dir.name)
-                if day_match is None or not day_dir.is_dir():
+            for day_name in storage.dirs(site_dir):
+                day_match = _DAY_DIR.fullmatch(day_name)
+                if day_match is None:
                     continue
                 day = dt.date.fromisoformat(day_match.group(1))
                 if (start is None or day >= start) and (end is None or day <= end):
-                    found.append((match.group(1), day, day_dir))
+                    found.append((match.group(1), day, storage.join(site_dir, day_name)))
         return found
 
-    @staticmethod
-    def files_in(folder: Path) -> list[Path]:
-        return sorted(folder.glob("*.parquet"))
-
-    def index_months(self) -> list[tuple[str, Path]]:
-        folder = self.root / "_index"
-        if not folder.is_dir():
-            return []
+    def index_months(self) -> list[tuple[str, str]]:
+        folder = self.join(INDEX_DIR)
         return [
-            (m.group(1), entry)
-            for entry in sorted(folder.iterdir())
-            if (m := _MONTH_DIR.fullmatch(entry.name)) and entry.is_dir()
+            (m.group(1), self.storage.join(folder, name))
+            for name in self.storage.dirs(folder)
+            if (m := _MONTH_DIR.fullmatch(name))
         ]
 
-    def index_dir(self, month: str) -> Path:
-        return self.root / "_index" / f"month={month}"
+    def index_dir(self, month: str) -> str:
+        return self.join(INDEX_DIR, f"month={month}")
 
-    def reject_days(self) -> list[tuple[dt.date, Path]]:
-        folder = self.root / "_rejects"
-        if not folder.is_dir():
-            return []
+    def index_files(self, months: list[str]) -> list[str]:
+        """The index files of some months: a listing per month locally, one listing in object storage."""
+        if self.storage.local:
+            return [file for month in months for file in self.files_in(self.index_dir(month))]
+        wanted = {self.index_dir(month) for month in months}
         return [
-            (dt.date.fromisoformat(m.group(1)), entry)
-            for entry in sorted(folder.iterdir())
-            if (m := _DAY_DIR.fullmatch(entry.name)) and entry.is_dir()
+            file
+            for file in self.storage.find(self.join(INDEX_DIR), ".parquet")
+            if file.rsplit("/", 1)[0] in wanted
         ]
 
-    def reject_dir(self, day: dt.date) -> Path:
-        return self.root / "_rejects" / f"day={day.isoformat()}"
+    def reject_days(self) -> list[tuple[dt.date, str]]:
+        folder = self.join(REJECTS_DIR)
+        return [
+            (dt.date.fromisoformat(m.group(1)), self.storage.join(folder, name))
+            for name in self.storage.dirs(folder)
+            if (m := _DAY_DIR.fullmatch(name))
+        ]
 
-
-_BASE: duckdb.DuckDBPyConnection | None = None
-
-
-def connect() -> duckdb.DuckDBPyConnection:
-    """A cursor on an in-memory DuckDB database in UTC; it holds no log rows beyond its queries.
-
-    The database is opened once per process; each caller gets its own cursor (its own connection
-    to it), so that threads do not share one.
-    """
-    global _BASE
-    if _BASE is None:
-        _BASE = duckdb.connect(":memory:")
-        _BASE.execute("SET TimeZone = 'UTC'")
-    cursor = _BASE.cursor()
-    cursor.execute("SET TimeZone = 'UTC'")
-    return cursor
+    def reject_dir(self, day: dt.date) -> str:
+        return self.join(REJECTS_DIR, f"day={day.isoformat()}")
 
 
 def write_hits(table: pa.Table, target: Path) -> int:
@@ -311,23 +333,31 @@ def write_hits(table: pa.Table, target: Path) -> int:
 DICTIONARY_COLUMNS = ["method", "path", "protocol", "referrer", "user_agent"]
 
 
-def open_hits(target: Path) -> pq.ParquetFile:
-    """A hits file to read from, column by column (one thread: a search reads many files at once)."""
-    return pq.ParquetFile(target, read_dictionary=DICTIONARY_COLUMNS)
-
-
-def read_hits(target: Path, columns: list[str] | None = None) -> pa.Table:
-    """The hits of a file, strings as dictionaries."""
+@contextmanager
+def _parquet(storage: Storage, target: str, **options: Any) -> Iterator[pq.ParquetFile]:
+    """A Parquet file of the store opened through its storage (ranged reads in object storage)."""
+    handle = pq.ParquetFile(storage.open_input(target), **options)
     try:
-        handle: pq.ParquetFile | None = open_hits(target)
+        yield handle
+    finally:
+        handle.close(force=True)
+
+
+def read_hits(storage: Storage, target: str, columns: list[str] | None = None) -> pa.Table:
+    """The hits of a file, strings as dictionaries (one thread: a search reads many files at once)."""
+    try:
+        with _parquet(storage, target, read_dictionary=DICTIONARY_COLUMNS) as handle:
+            if "ip_id" not in handle.schema_arrow.names:
+                raise WeblogsError(
+                    f"{target} is a hits file of the earlier layout (the token in each row, no ip_id): "
+                    "ingest its logs again into a new store"
+                )
+            return handle.read(columns=columns, use_threads=False)
     except KeyError:  # a string column of a hits file is missing
-        handle = None
-    if handle is None or "ip_id" not in handle.schema_arrow.names:
         raise WeblogsError(
             f"{target} is a hits file of the earlier layout (the token in each row, no ip_id): "
             "ingest its logs again into a new store"
-        )
-    return handle.read(columns=columns, use_threads=False)
+        ) from None
 
 
 def write_index(table: pa.Table, target: Path) -> int:
@@ -350,57 +380,50 @@ def write_index(table: pa.Table, target: Path) -> int:
     return table.num_rows
 
 
-def read_index(target: Path, columns: list[str] | None = None) -> pa.Table:
-    return pq.ParquetFile(target).read(columns=columns, use_threads=False)
+def read_index(storage: Storage, target: str, columns: list[str] | None = None) -> pa.Table:
+    with _parquet(storage, target) as handle:
+        return handle.read(columns=columns, use_threads=False)
 
 
-def index_names(target: Path, ids: list[int]) -> pa.Table:
+def index_names(storage: Storage, target: str, ids: list[int]) -> pa.Table:
     """The rows of an index file with one of the ids: the id column first, then the token and the
     kind of only the row groups that hold them."""
-    handle = pq.ParquetFile(target)
-    found = pc.indices_nonzero(
-        pc.is_in(handle.read(columns=["id"], use_threads=False)["id"], pa.array(ids, pa.int32()))
-    )
-    positions = found.to_numpy()
-    if not len(positions):
-        return INDEX.empty_table()
-    meta = handle.metadata
-    starts = np.cumsum([0] + [meta.row_group(g).num_rows for g in range(meta.num_row_groups)])
-    groups = sorted({int(g) for g in np.searchsorted(starts, positions, side="right") - 1})
-    table = handle.read_row_groups(groups, columns=["token", "ip_kind", "id"], use_threads=False)
+    with _parquet(storage, target) as handle:
+        found = pc.indices_nonzero(
+            pc.is_in(handle.read(columns=["id"], use_threads=False)["id"], pa.array(ids, pa.int32()))
+        )
+        positions = found.to_numpy()
+        if not len(positions):
+            return INDEX.empty_table()
+        meta = handle.metadata
+        starts = np.cumsum([0] + [meta.row_group(g).num_rows for g in range(meta.num_row_groups)])
+        groups = sorted({int(g) for g in np.searchsorted(starts, positions, side="right") - 1})
+        table = handle.read_row_groups(groups, columns=["token", "ip_kind", "id"], use_threads=False)
     return table.filter(pc.is_in(table["id"], pa.array(ids, pa.int32())))
 
 
-def index_lookup(target: Path, values: list[tuple[str, bytes]]) -> pa.Table:
+def index_lookup(storage: Storage, target: str, values: list[tuple[str, bytes]]) -> pa.Table:
     """The rows of an index file that hold one of the (ip_kind, value) pairs: only the row groups
     whose token range may hold them are read."""
-    handle = pq.ParquetFile(target)
-    meta = handle.metadata
-    kinds = (meta.metadata or {}).get(b"ip_kinds")
-    if kinds is not None:
-        held = set(kinds.decode("ascii").split(","))
-        values = [(kind, value) for kind, value in values if kind in held]
-    tokens = [value for _kind, value in values]
-    position = meta.schema.names.index("token")
-    groups = []
-    for group in range(meta.num_row_groups):
-        stats = meta.row_group(group).column(position).statistics
-        if stats is None or not stats.has_min_max or any(stats.min <= v <= stats.max for v in tokens):
-            groups.append(group)
-    if not groups:
-        return INDEX.empty_table()
-    table = handle.read_row_groups(groups, use_threads=False)
+    with _parquet(storage, target) as handle:
+        meta = handle.metadata
+        kinds = (meta.metadata or {}).get(b"ip_kinds")
+        if kinds is not None:
+            held = set(kinds.decode("ascii").split(","))
+            values = [(kind, value) for kind, value in values if kind in held]
+        tokens = [value for _kind, value in values]
+        position = meta.schema.names.index("token")
+        groups = []
+        for group in range(meta.num_row_groups):
+            stats = meta.row_group(group).column(position).statistics
+            if stats is None or not stats.has_min_max or any(stats.min <= v <= stats.max for v in tokens):
+                groups.append(group)
+        if not groups:
+            return INDEX.empty_table()
+        table = handle.read_row_groups(groups, use_threads=False)
     return table.filter(pc.is_in(table["token"], pa.array(tokens, pa.binary())))
 
 
 def sql_list(paths: list[Path]) -> str:
     """A DuckDB list literal of file names (quotes doubled)."""
     return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
-
-
-def publish_file(source: Path, folder: Path) -> Path:
-    """Move a finished file into a partition directory (a rename: readers see all or nothing)."""
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    target = folder / source.name
-    source.replace(target)
-    return target
