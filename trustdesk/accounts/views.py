@@ -32,7 +32,7 @@ from trustdesk.accounts.middleware import two_factor_requirement
 from trustdesk.accounts.models import ContentAccessInstruction, Profile
 from trustdesk.journal.models import JournalEntry
 from trustdesk.policy import wording
-from trustdesk.policy.queries import version_in_effect
+from trustdesk.policy.queries import version_for_request
 from trustdesk.registry.models import Organisation, Person
 
 #: The journal's actions shown in a user's log-in history.
@@ -132,7 +132,7 @@ def portal_organisation(request: HttpRequest, org_id: int) -> HttpResponse:
     if "invoices" in sections:
         context["invoices"] = organisation.invoices.order_by("-issued_on")[:50]
     if "services" in sections:
-        context["disclosures"] = _disclosures(organisation)
+        context["disclosures"] = _disclosures(request, organisation)
     return render(request, "accounts/organisation.html", context)
 
 
@@ -140,9 +140,9 @@ def portal_organisation(request: HttpRequest, org_id: int) -> HttpResponse:
 DISCLOSURES_SHOWN = 100
 
 
-def _disclosures(organisation: Organisation) -> list[dict[str, Any]]:
+def _disclosures(request: HttpRequest, organisation: Organisation) -> list[dict[str, Any]]:
     """What was passed on to whom (P0.5, P4.1), named as the policy in effect names it."""
-    version = version_in_effect()
+    version = version_for_request(request)
     policy = version.loaded.policy if version is not None else None
     lang = (translation.get_language() or "en")[:2]
     rows = []
