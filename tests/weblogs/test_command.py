@@ -1,4 +1,4 @@
-"""``trustdesk weblogs ingest|search|erase|expire`` from the command line."""
+"""``trustdesk weblogs ingest|search|erase|expire`` from the command line (migrate: test_migrate.py)."""
 
 from __future__ import annotations
 

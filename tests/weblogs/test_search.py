@@ -243,5 +243,8 @@ def test_a_file_of_the_earlier_layout_is_named_not_misread(
         ),
         old,
     )
-    with pytest.raises(WeblogsError, match=r"part-old\.parquet is a hits file of the earlier layout"):
+    with pytest.raises(
+        WeblogsError, match=r"part-old\.parquet is a hits file of the earlier layout"
+    ) as refused:
         search(actor=officer_actor, reason=REASON, site="shop.example.com", now=NOW)
+    assert "convert the store with `trustdesk weblogs migrate`" in str(refused.value)

@@ -7,6 +7,7 @@ it as it is)::
     <root>/site=<domain>/day=<YYYY-MM-DD>/part-<uuid>.parquet   the hits (the address as ip_id)
     <root>/_index/month=<YYYY-MM>/part-<uuid>.parquet          the month's address dictionary
     <root>/_rejects/day=<YYYY-MM-DD>/<ingest id>.csv           lines that did not parse
+    <root>/_migrating/month=<YYYY-MM>.json                     a month being converted by ``migrate.py``
     <root>/_staging/<id>/                                      work in progress of one writer (local)
     <root>/.lock                                               writers take it exclusively (local)
 
@@ -343,21 +344,37 @@ def _parquet(storage: Storage, target: str, **options: Any) -> Iterator[pq.Parqu
         handle.close(force=True)
 
 
+#: What a file of the earlier layout is refused with (after its name).
+EARLIER_HITS = (
+    " is a hits file of the earlier layout (the token in each row, no ip_id): convert the store with "
+    "`trustdesk weblogs migrate`"
+)
+EARLIER_INDEX = (
+    " is a month index of the earlier layout (token, site, day; no id): convert the store with "
+    "`trustdesk weblogs migrate`"
+)
+
+
+def columns_of(storage: Storage, target: str) -> list[str]:
+    """The columns of a Parquet file of the store, from its footer (how a file's layout is told)."""
+    with _parquet(storage, target) as handle:
+        return list(handle.schema_arrow.names)
+
+
 def read_hits(storage: Storage, target: str, columns: list[str] | None = None) -> pa.Table:
     """The hits of a file, strings as dictionaries (one thread: a search reads many files at once)."""
     try:
         with _parquet(storage, target, read_dictionary=DICTIONARY_COLUMNS) as handle:
             if "ip_id" not in handle.schema_arrow.names:
-                raise WeblogsError(
-                    f"{target} is a hits file of the earlier layout (the token in each row, no ip_id): "
-                    "ingest its logs again into a new store"
-                )
+                raise WeblogsError(target + EARLIER_HITS)
             return handle.read(columns=columns, use_threads=False)
     except KeyError:  # a string column of a hits file is missing
-        raise WeblogsError(
-            f"{target} is a hits file of the earlier layout (the token in each row, no ip_id): "
-            "ingest its logs again into a new store"
-        ) from None
+        raise WeblogsError(target + EARLIER_HITS) from None
+
+
+def _current_index(handle: pq.ParquetFile, target: str) -> None:
+    if "id" not in handle.schema_arrow.names:
+        raise WeblogsError(target + EARLIER_INDEX)
 
 
 def write_index(table: pa.Table, target: Path) -> int:
@@ -382,6 +399,7 @@ def write_index(table: pa.Table, target: Path) -> int:
 
 def read_index(storage: Storage, target: str, columns: list[str] | None = None) -> pa.Table:
     with _parquet(storage, target) as handle:
+        _current_index(handle, target)
         return handle.read(columns=columns, use_threads=False)
 
 
@@ -389,6 +407,7 @@ def index_names(storage: Storage, target: str, ids: list[int]) -> pa.Table:
     """The rows of an index file with one of the ids: the id column first, then the token and the
     kind of only the row groups that hold them."""
     with _parquet(storage, target) as handle:
+        _current_index(handle, target)
         found = pc.indices_nonzero(
             pc.is_in(handle.read(columns=["id"], use_threads=False)["id"], pa.array(ids, pa.int32()))
         )
@@ -406,6 +425,7 @@ def index_lookup(storage: Storage, target: str, values: list[tuple[str, bytes]])
     """The rows of an index file that hold one of the (ip_kind, value) pairs: only the row groups
     whose token range may hold them are read."""
     with _parquet(storage, target) as handle:
+        _current_index(handle, target)
         meta = handle.metadata
         kinds = (meta.metadata or {}).get(b"ip_kinds")
         if kinds is not None:

@@ -1,4 +1,4 @@
-"""``trustdesk weblogs ingest|search|erase|expire``: the web access log store (docs/weblogs.md).
+"""``trustdesk weblogs ingest|search|erase|expire|migrate``: the web access log store (docs/weblogs.md).
 
 Exit status: 0 on success; 1 when ingest rejected lines (they are kept aside in the reject file);
 2 when the request was refused as a whole (nothing was written).
@@ -23,6 +23,7 @@ from trustdesk.accounts.services import user_ref
 from trustdesk.registry.services import Actor
 from trustdesk.weblogs.formats import CHOICES
 from trustdesk.weblogs.ingest import IngestRefused, IngestResult, ingest
+from trustdesk.weblogs.migrate import migrate
 from trustdesk.weblogs.services import SearchResult, erase_ip, expire, search, write_hits_csv
 from trustdesk.weblogs.store import WeblogsError
 
@@ -69,10 +70,15 @@ def _mb(size: int) -> str:
 
 
 class Command(BaseCommand):
-    help = "Ingest, search, erase and expire web access logs (Apache and nginx). See docs/weblogs.md."
+    help = (
+        "Ingest, search, erase and expire web access logs (Apache and nginx); migrate a store of the "
+        "earlier layout. See docs/weblogs.md."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        actions = parser.add_subparsers(dest="action", required=True, metavar="ingest|search|erase|expire")
+        actions = parser.add_subparsers(
+            dest="action", required=True, metavar="ingest|search|erase|expire|migrate"
+        )
 
         ingest_p = actions.add_parser("ingest", help="read access logs into the store")
         ingest_p.add_argument(
@@ -117,6 +123,14 @@ class Command(BaseCommand):
         expire_p.add_argument("--dry-run", action="store_true", help="say what would go, remove nothing")
         expire_p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
+        migrate_p = actions.add_parser(
+            "migrate", help="convert a store of the earlier layout (the token in each row) in place"
+        )
+        migrate_p.add_argument(
+            "--dry-run", action="store_true", help="say what would be done, change nothing"
+        )
+        migrate_p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         try:
@@ -133,6 +147,8 @@ class Command(BaseCommand):
                         f"erased {result.hits:,} hits in {result.partitions:,} partitions and "
                         f"{result.rejected_lines:,} rejected lines"
                     )
+            elif action == "migrate":
+                self._migrate(options)
             else:
                 self._expire(options)
         except (IngestRefused, WeblogsError) as exc:
@@ -251,3 +267,33 @@ class Command(BaseCommand):
         )
         destroyed = ", ".join(result.keys_destroyed) or "none"
         self.stdout.write(f"{'would destroy' if result.dry_run else 'destroyed'} month keys: {destroyed}")
+
+    # --- migrate ------------------------------------------------------------------------------
+
+    def _migrate(self, options: dict[str, Any]) -> None:
+        result = migrate(actor=_operator(), dry_run=options["dry_run"])
+        if options["json"]:
+            self.stdout.write(json.dumps(result.as_dict(), indent=2))
+            return
+        if not result.months:
+            self.stdout.write("nothing to migrate: every file of the store is in the current layout")
+            return
+        dry = result.dry_run
+        for month in result.months:
+            resumed = f" (finishing a run that stopped while {month.resumed})" if month.resumed else ""
+            if dry:
+                self.stdout.write(
+                    f"{month.month}: would migrate {month.hits_files:,} hits files ({month.rows:,} rows) and "
+                    f"{month.index_files:,} index files{resumed}"
+                )
+            else:
+                self.stdout.write(
+                    f"{month.month}: migrated {month.hits_files:,} hits files and {month.index_files:,} index "
+                    f"files: {month.migrated:,} of {month.rows:,} rows ({month.expired:,} past the retention "
+                    f"window, not kept), {month.addresses:,} addresses, {month.files_written:,} files "
+                    f"written{resumed}"
+                )
+        self.stdout.write(
+            f"{'would migrate' if dry else 'migrated'} {len(result.months):,} months; "
+            f"hits at or before {result.cutoff:%Y-%m-%d %H:%M:%S} UTC are past the retention window"
+        )
