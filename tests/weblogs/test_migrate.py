@@ -86,7 +86,9 @@ def _token(keys: KeyRing, storage: str, month: str, ip: str) -> bytes:
     return key.hmac_token(packed) if storage == "hmac" else key.siv_token(packed)
 
 
-def write_earlier_store(view: StoreView, key_dir: Path, storage: str, scratch: Path) -> None:
+def write_earlier_store(
+    view: StoreView, key_dir: Path, storage: str, scratch: Path, *, without_index: tuple[str, ...] = ()
+) -> None:
     """The store as the earlier layout wrote it: the token in each row, the index of token, site, day."""
     keys = KeyRing(key_dir)
     files: dict[tuple[str, str, bool], list[dict]] = {}
@@ -122,6 +124,8 @@ def write_earlier_store(view: StoreView, key_dir: Path, storage: str, scratch: P
     for (site, day, _second), rows in files.items():
         put(pa.Table.from_pylist(rows, EARLIER_HITS), f"site={site}", f"day={day}")
     for month, entries in index.items():
+        if month in without_index:
+            continue
         rows = [{"token": t, "site": s, "day": d} for t, s, d in sorted(entries)]
         put(pa.Table.from_pylist(rows, EARLIER_INDEX), "_index", f"month={month}")
 
@@ -419,3 +423,26 @@ def test_it_leaves_current_files_as_they_are_and_ingest_goes_on_after_it(
         "/wp-login.php?x=1",
         "/after",
     ]
+
+
+def test_it_merges_the_index_a_month_already_has_in_the_current_layout(
+    weblogs, store_at, tmp_path, ingest_lines, officer_actor, operator_actor
+):
+    """A month whose earlier hits have no index (lost, or never made) took an ingest after the change."""
+    extra = vhost("b.example", ip="2001:db8::7", when="20/Nov/2026:13:00:00 +0000", path="/current")
+    fresh = make_fresh(tmp_path, ingest_lines)
+    ingest_lines([extra], store=fresh)
+    write_earlier_store(store_at, store_at.keys, "hmac", tmp_path / "scratch", without_index=("2026-11",))
+    ingest_lines([extra])
+    [current] = store_at.glob("_index/month=2026-11/*.parquet")
+    assert pq.read_table(store_at.fs.open(store_at.path(current)))["id"].to_pylist() == [0]
+
+    november = migrate(actor=operator_actor, now=NOW).months[-1]
+
+    assert (november.month, november.index_files, november.addresses) == ("2026-11", 0, 3)
+    [index] = store_at.glob("_index/month=2026-11/*.parquet")
+    table = pq.read_table(store_at.fs.open(store_at.path(index)))
+    # The ingest's id kept (the address is in two sites of the month), the new ones after it.
+    assert sorted(table["id"].to_pylist()) == [0, 0, 1, 2]
+    expected = _searches(officer_actor, fresh)
+    assert _searches(officer_actor) == expected and len(expected[4]) == len(ROWS) - 1

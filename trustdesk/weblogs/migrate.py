@@ -211,6 +211,35 @@ def _keys(table: pa.Table) -> pa.ChunkedArray:
     )
 
 
+def _fold(sightings: list[pa.Table]) -> pa.Table:
+    """One row per value and site with the union of its days (each row of a day holds one bit)."""
+    return (
+        pa.concat_tables(sightings)
+        .group_by(["token", "ip_kind", "site", "days"])
+        .aggregate([])  # a site and day ingested twice gives its bit once
+        .group_by(["token", "ip_kind", "site"])
+        .aggregate([("days", "sum")])  # distinct bits: their sum is their union
+        .rename_columns({"days_sum": "days"})
+        .select(["token", "ip_kind", "site", "days"])
+        .cast(INDEX.remove(2))
+    )
+
+
+def _merged(current: pa.Table, migrated: pa.Table) -> pa.Table:
+    """The month's current index and the migrated rows as one: a value and site both hold get the
+    union of their days."""
+    groups = (
+        pa.concat_tables([current, migrated])
+        .group_by(["token", "ip_kind", "id", "site"])
+        .aggregate([("days", "list")])
+    )
+    unions = [
+        int(np.bitwise_or.reduce(np.asarray(days, dtype=np.int32)))
+        for days in groups["days_list"].to_pylist()
+    ]
+    return groups.drop_columns(["days_list"]).append_column("days", pa.array(unions, pa.int32()))
+
+
 def _convert(
     store: Store, month: str, files: _Files, window: Window, staging: Path, done: MonthMigration
 ) -> tuple[list[tuple[Path, str, str | None]], list[str]]:
@@ -222,9 +251,16 @@ def _convert(
     known_keys = pc.binary_join_element_wise(known["ip_kind"].cast(pa.binary()), known["token"], b"\0")
     next_id = int(pc.max(known["id"]).as_py()) + 1 if known.num_rows else 0
 
-    # The first pass: the month's distinct stored values, and the days each site saw them.
-    seen: list[pa.Table] = []
+    # The first pass: the month's distinct stored values, and the days each site saw them. The files
+    # come site by site; a site's sightings are folded into one row per value when the next begins.
+    folded: list[pa.Table] = []
+    pending: list[pa.Table] = []
+    previous: str | None = None
     for site, day, file in files.earlier_hits:
+        if site != previous and pending:
+            folded.append(_fold(pending))
+            pending = []
+        previous = site
         table = _open(store, file, ["ts", "ip", "ip_kind"])
         table = table.filter(_kept(table, window))
         table = table.filter(pc.is_valid(table["ip"]))
@@ -232,7 +268,7 @@ def _convert(
             continue
         unique = table.select(["ip", "ip_kind"]).group_by(["ip", "ip_kind"]).aggregate([])
         count = unique.num_rows
-        seen.append(
+        pending.append(
             pa.table(
                 {
                     "token": unique["ip"].cast(pa.binary()),
@@ -242,17 +278,9 @@ def _convert(
                 }
             )
         )
-    sightings = (
-        pa.concat_tables(seen)
-        .group_by(["token", "ip_kind", "site", "days"])
-        .aggregate([])  # a site and day ingested twice gives its bit once
-        .group_by(["token", "ip_kind", "site"])
-        .aggregate([("days", "sum")])  # distinct bits: their sum is their union
-        .rename_columns({"days_sum": "days"})
-        .select(["token", "ip_kind", "site", "days"])
-        if seen
-        else pa.table({"token": [], "ip_kind": [], "site": [], "days": []}, schema=INDEX.remove(2))
-    )
+    if pending:
+        folded.append(_fold(pending))
+    sightings = pa.concat_tables(folded) if folded else INDEX.remove(2).empty_table()
     values = sightings.select(["token", "ip_kind"]).group_by(["token", "ip_kind"]).aggregate([])
     value_keys = pc.binary_join_element_wise(values["ip_kind"].cast(pa.binary()), values["token"], b"\0")
     new = values.filter(pc.invert(pc.is_in(value_keys, known_keys)))
@@ -312,17 +340,9 @@ def _convert(
                 ),
             ).cast(pa.int32()),
         )
-        merged = (
-            pa.concat_tables([known.select(INDEX.names).cast(INDEX), joined.select(INDEX.names).cast(INDEX)])
-            .group_by(["token", "ip_kind", "id", "site"])
-            .aggregate([("days", "list")])
-        )
-        # The union of the bitmaps of a value and site that the current index and the migration both hold.
-        unions = [
-            int(np.bitwise_or.reduce(np.asarray(days, dtype=np.int32)))
-            for days in merged["days_list"].to_pylist()
-        ]
-        index = merged.drop_columns(["days_list"]).append_column("days", pa.array(unions, pa.int32()))
+        index = joined.select(INDEX.names).cast(INDEX)
+        if files.current_index:
+            index = _merged(known.select(INDEX.names).cast(INDEX), index)
         if index.num_rows:
             name = f"part-{uuid.uuid4()}.parquet"
             target = staging / name
