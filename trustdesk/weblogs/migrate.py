@@ -191,14 +191,6 @@ def _open(store: Store, file: str, columns: list[str]) -> pa.Table:
         handle.close(force=True)
 
 
-def _row_count(store: Store, file: str) -> int:
-    handle = pq.ParquetFile(store.storage.open_input(file))
-    try:
-        return int(handle.metadata.num_rows)
-    finally:
-        handle.close(force=True)
-
-
 def _kept(table: pa.Table, window: Window) -> pa.Array:
     ts = table["ts"].cast(pa.timestamp("us"))
     return pc.fill_null(pc.greater(ts, pa.scalar(window.cutoff, pa.timestamp("us"))), False)
@@ -405,6 +397,8 @@ def migrate_store(store: Store, window: Window, *, actor: Actor, dry_run: bool =
             done = _migrate_month(store, month, by_month.get(month, []), window, actor, dry_run)
             if done is not None:
                 result.months.append(done)
+        if not dry_run and not store.files_in(store.join(MARKER_DIR), ".json"):
+            store.remove_tree(store.join(MARKER_DIR))
     return result
 
 
@@ -445,7 +439,10 @@ def _migrate_month(
         return done if marker is not None else None
     done.hits_files, done.index_files = len(files.earlier_hits), len(files.earlier_index)
     if dry_run:
-        done.rows = sum(_row_count(store, file) for _site, _day, file in files.earlier_hits)
+        for _site, _day, file in files.earlier_hits:
+            times = _open(store, file, ["ts"])
+            done.rows += times.num_rows
+            done.expired += times.num_rows - int(pc.sum(_kept(times, window)).as_py() or 0)
         return done
     with store.staging() as staging:
         moves, published = _convert(store, month, files, window, staging, done)

@@ -283,8 +283,9 @@ class Command(BaseCommand):
             resumed = f" (finishing a run that stopped while {month.resumed})" if month.resumed else ""
             if dry:
                 self.stdout.write(
-                    f"{month.month}: would migrate {month.hits_files:,} hits files ({month.rows:,} rows) and "
-                    f"{month.index_files:,} index files{resumed}"
+                    f"{month.month}: would migrate {month.hits_files:,} hits files ({month.rows:,} rows, "
+                    f"{month.expired:,} of them past the retention window) and {month.index_files:,} index "
+                    f"files{resumed}"
                 )
             else:
                 self.stdout.write(
