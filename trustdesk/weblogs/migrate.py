@@ -69,6 +69,8 @@ EARLIER_HITS = [
     "ip_kind",
 ]
 JOURNAL_ACTION = "weblogs.migrated"
+#: The counts of a month that its marker keeps and its journal entry holds.
+COUNTS = ("hits_files", "index_files", "rows", "expired", "migrated", "addresses", "files_written")
 
 
 @dataclass
@@ -119,7 +121,6 @@ class _Files:
     """The files of one month, by layout."""
 
     earlier_hits: list[tuple[str, dt.date, str]] = field(default_factory=list)  # (site, day, file)
-    current_hits: int = 0
     earlier_index: list[str] = field(default_factory=list)
     current_index: list[str] = field(default_factory=list)
 
@@ -168,9 +169,7 @@ def _scan(store: Store, month: str, partitions: list[tuple[str, dt.date, str]]) 
     files = _Files()
     for site, day, folder in partitions:
         for file in store.files_in(folder):
-            if "ip_id" in columns_of(store.storage, file):
-                files.current_hits += 1
-            else:
+            if "ip_id" not in columns_of(store.storage, file):  # a current file is left as it is
                 files.earlier_hits.append((site, day, file))
     for file in store.files_in(store.index_dir(month)):
         if "id" in columns_of(store.storage, file):
@@ -416,15 +415,7 @@ def _migrate_month(
         done.resumed = str(marker["state"])
         counts = marker["counts"]
         if marker["state"] == "published":
-            for name in (
-                "hits_files",
-                "index_files",
-                "rows",
-                "expired",
-                "migrated",
-                "addresses",
-                "files_written",
-            ):
+            for name in COUNTS:
                 setattr(done, name, int(counts[name]))
             if not dry_run:
                 _finish(store, month, marker, actor)
@@ -453,18 +444,7 @@ def _migrate_month(
             "earlier": [_relative(store, file) for _s, _d, file in files.earlier_hits]
             + [_relative(store, file) for file in files.earlier_index],
             "replaced": [_relative(store, file) for file in files.current_index],
-            "counts": {
-                name: getattr(done, name)
-                for name in (
-                    "hits_files",
-                    "index_files",
-                    "rows",
-                    "expired",
-                    "migrated",
-                    "addresses",
-                    "files_written",
-                )
-            },
+            "counts": {name: getattr(done, name) for name in COUNTS},
         }
         _write_marker(store, staging, month, marker)
         store.publish_all(moves)  # a failure takes back what it published and refuses
