@@ -175,6 +175,14 @@ def test_it_shows_search_results_in_dutch(desk: Desk) -> None:
     assert _english_on(page, data=_data(desk)) == []
 
 
+def test_it_shows_the_person_look_up_of_the_entry_page_in_dutch(desk: Desk) -> None:
+    page = _dutch(
+        desk.client("pia"), "/console/requests/new/", "post", **{"lookup-q": desk.people.bob.last_name}
+    )
+    assert desk.people.bob.email in page and "Zoek de persoon op naam of e-mailadres" in page
+    assert _english_on(page, data=_data(desk)) == []
+
+
 def test_it_shows_my_data_in_dutch(desk: Desk) -> None:
     from django.test import Client
 
