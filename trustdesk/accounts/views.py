@@ -28,7 +28,7 @@ from trustdesk.accounts.access import (
     user_has_two_factor,
 )
 from trustdesk.accounts.forms import AccessForm, InstructionForm
-from trustdesk.accounts.middleware import two_factor_requirement
+from trustdesk.accounts.middleware import SESSION_LIMIT_REASON, two_factor_requirement
 from trustdesk.accounts.models import ContentAccessInstruction, Profile
 from trustdesk.journal.models import JournalEntry
 from trustdesk.policy import wording
@@ -76,7 +76,7 @@ def history(request: HttpRequest) -> HttpResponse:
         {
             "at": entry.at,
             "action": entry.action,
-            "label": _history_label(entry.action),
+            "label": _history_label(entry.action, (entry.payload or {}).get("reason", "")),
             "reason": (entry.payload or {}).get("reason", ""),
             "ip": (entry.payload or {}).get("ip", ""),
         }
@@ -85,7 +85,9 @@ def history(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/history.html", {"rows": rows})
 
 
-def _history_label(action: str) -> str:
+def _history_label(action: str, reason: str = "") -> str:
+    if action == "accounts.logged_out" and reason == SESSION_LIMIT_REASON:
+        return gettext("Logged off: the session reached its time limit")
     labels = {
         "accounts.logged_in": gettext("Logged in"),
         "accounts.logged_out": gettext("Logged off"),
