@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -31,6 +30,7 @@ from trustdesk.accounts.forms import AccessForm, InstructionForm
 from trustdesk.accounts.middleware import SESSION_LIMIT_REASON, two_factor_requirement
 from trustdesk.accounts.models import ContentAccessInstruction, Profile
 from trustdesk.journal.models import JournalEntry
+from trustdesk.lib.languages import page_language
 from trustdesk.policy import wording
 from trustdesk.policy.queries import version_for_request
 from trustdesk.registry.models import Organisation, Person
@@ -146,7 +146,7 @@ def _disclosures(request: HttpRequest, organisation: Organisation) -> list[dict[
     """What was passed on to whom (P0.5, P4.1), named as the policy in effect names it."""
     version = version_for_request(request)
     policy = version.loaded.policy if version is not None else None
-    lang = (translation.get_language() or "en")[:2]
+    lang = page_language()
     rows = []
     for item in organisation.disclosures.select_related("service").order_by("-disclosed_at", "-pk")[
         :DISCLOSURES_SHOWN
