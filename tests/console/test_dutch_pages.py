@@ -239,6 +239,11 @@ def test_it_shows_the_policy_check_in_dutch(desk: Desk) -> None:
     assert "er is geen functionaris voor gegevensbescherming aangewezen" in page
     assert "medewerkers kunnen inloggen zonder tweede factor" in page
     assert "waarschuwing" in page and "ter informatie" in page
+    # the articles as Dutch law is cited, never the English form
+    by_code = {f.code: f for f in findings}
+    assert by_code["TD102"].article == "AVG art. 13 lid 1 onder b, 37"
+    assert "<code>TD102</code> AVG art. 13 lid 1 onder b, 37" in page
+    assert "GDPR" not in page and "Art. " not in page
     with translation.override("en"):
         loaded = load_text(text, "policy.yaml")
         english = [f.message for f in lint(loaded) + check_against_datamap(loaded)]
