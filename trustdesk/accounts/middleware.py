@@ -141,9 +141,9 @@ class SessionLimitMiddleware:
     """Ends a signed-in session once it is :func:`session_limit` old, counted from the log-in.
 
     Django's own expiry counts from the session's last change, and any change (a message, a form's
-    state) moves it; this limit does not move. The session is ended as a log-off ends it
-    (allauth's log-off flow, as ``/account/logout/``: the session is flushed and the log-off journaled,
-    with the reason ``session_limit``), and the request goes nowhere further: it is answered with a redirect to the
+    state) moves it; this limit does not move. The session is ended as a log-off ends it (allauth's
+    log-off flow, as ``/account/logout/``: the session is flushed and the log-off journaled, with the
+    reason ``session_limit``), and the request goes no further: it is answered with a redirect to the
     log-in page and a message that says why. The API answers by bearer token, never by session: a
     request for it goes on (a session sent along is left for the next page to end)."""
 
