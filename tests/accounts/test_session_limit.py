@@ -143,3 +143,39 @@ def test_the_apis_bearer_tokens_are_not_concerned(personas) -> None:
         # A session cookie sent along does not turn the API's answer into a redirect.
         assert browser.get("/api/organisations/ORG-9", headers=headers).status_code == 404
         assert browser.get("/portal/").status_code == 302
+
+
+def test_the_open_sessions_page_ends_and_leaves_out_sessions_past_the_limit(personas) -> None:
+    laptop, phone = Client(), Client()
+    with time_machine.travel(SIGNED_IN, tick=False):
+        log_in(laptop, "olga@example.com")
+        log_in(phone, "olga@example.com")
+    with time_machine.travel(SIGNED_IN + dt.timedelta(hours=7), tick=False):
+        assert phone.get("/account/").status_code == 200  # shows the log-in's message: the session changes
+        assert laptop.get("/account/sessions/").content.decode().count('class="session"') == 2
+    with time_machine.travel(SIGNED_IN + LIMIT + SECOND, tick=False):
+        log_in(laptop, "olga@example.com")  # a new session; the phone's is past the limit, unused
+        page = laptop.get("/account/sessions/")
+        assert page.status_code == 200 and page.content.decode().count('class="session"') == 1
+        laptops, phones = _logged_out(personas)  # the laptop's old one at the new log-in, the phone's here
+        assert laptops.actor == phones.actor == "system"
+        laptop_payload = laptops.payload or {}
+        assert laptop_payload["reason"] == "session_limit" and "ip" in laptop_payload
+        assert phones.payload == {"reason": "session_limit"}  # not its request: no address
+        assert phone.get("/portal/")["Location"] == "/account/login/?next=/portal/"
+    assert len(_logged_out(personas)) == 2
+
+
+def test_a_log_in_sent_with_a_session_past_the_limit_logs_in(personas) -> None:
+    browser = Client()
+    with time_machine.travel(SIGNED_IN, tick=False):
+        log_in(browser, "olga@example.com")
+    with time_machine.travel(SIGNED_IN + dt.timedelta(hours=1), tick=False):
+        browser.get("/account/")  # shows the log-in's message: the session changes
+    with time_machine.travel(SIGNED_IN + LIMIT + SECOND, tick=False):
+        form = browser.get("/account/login/")
+        assert form.status_code == 200
+        assert "You were logged off: a session lasts at most 8 hours." in form.content.decode()
+        assert log_in(browser, "olga@example.com").status_code == 302
+        assert browser.get("/portal/").status_code == 200
+    assert len(_logged_out(personas)) == 1

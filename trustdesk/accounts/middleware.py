@@ -128,13 +128,14 @@ def session_outlived(session: SessionBase) -> bool:
     return timezone.now().timestamp() - began >= session_limit().total_seconds()
 
 
-def _is_api(request: HttpRequest) -> bool:
-    """Whether the request is for the API, which answers by bearer token and never by session (resolved
-    only for a session past its limit, which is rare)."""
+def _route(request: HttpRequest) -> tuple[str, str]:
+    """The namespace and name of the URL asked for (resolved only for a session past its limit, which is
+    rare); empty for a URL that resolves to nothing."""
     try:
-        return resolve(request.path_info).namespace == "api"
+        match = resolve(request.path_info)
     except Resolver404:
-        return False
+        return "", ""
+    return match.namespace, match.url_name or ""
 
 
 class SessionLimitMiddleware:
@@ -144,7 +145,8 @@ class SessionLimitMiddleware:
     state) moves it; this limit does not move. The session is ended as a log-off ends it (allauth's
     log-off flow, as ``/account/logout/``: the session is flushed and the log-off journaled, with the
     reason ``session_limit``), and the request goes no further: it is answered with a redirect to the
-    log-in page and a message that says why. The API answers by bearer token, never by session: a
+    log-in page and a message that says why; a request for the log-in page itself goes on, so that a
+    log-in sent with the old session logs in. The API answers by bearer token, never by session: a
     request for it goes on (a session sent along is left for the next page to end)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -153,28 +155,36 @@ class SessionLimitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         session = getattr(request, "session", None)
-        if (
-            user is not None
-            and session is not None
-            and user.is_authenticated
-            and session_outlived(session)
-            and not _is_api(request)
-        ):
-            return self._end(request)
+        if user is not None and session is not None and user.is_authenticated and session_outlived(session):
+            namespace, name = _route(request)
+            if namespace != "api":
+                self._log_off(request)
+                if name != "account_login":
+                    return self._to_log_in(request)
+                # The log-in page itself goes on: the person logs in again (told why on the form).
+                if request.method in ("GET", "HEAD"):
+                    self._tell(request)
         return self.get_response(request)
 
     @staticmethod
-    def _end(request: HttpRequest) -> HttpResponse:
+    def _log_off(request: HttpRequest) -> None:
         from allauth.account.internal.flows.logout import logout
 
         request.logoff_reason = SESSION_LIMIT_REASON  # type: ignore[attr-defined]
         logout(request, show_message=False)
+
+    @staticmethod
+    def _tell(request: HttpRequest) -> None:
         hours = int(session_limit().total_seconds() // 3600)
         messages.info(
             request,
             gettext("You were logged off: a session lasts at most %(hours)s hours. Log in again.")
             % {"hours": hours},
         )
+
+    @classmethod
+    def _to_log_in(cls, request: HttpRequest) -> HttpResponse:
+        cls._tell(request)
         url = reverse("account_login")
         if request.method in ("GET", "HEAD"):
             back = QueryDict(mutable=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.usersessions.views import ListUserSessionsView
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -98,6 +99,18 @@ def _history_label(action: str, reason: str = "") -> str:
         "accounts.sessions_ended": gettext("Logged off everywhere"),
     }
     return labels.get(action, action)
+
+
+class OpenSessions(ListUserSessionsView):
+    """allauth's list of open sessions (``/account/sessions/``), without those past the session limit:
+    they are ended first, each journaled as a log-off."""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        services.do_end_outlived_sessions(self.request.user)
+        return super().get_context_data(**kwargs)
+
+
+open_sessions = OpenSessions.as_view()
 
 
 @require_POST
