@@ -50,3 +50,29 @@ def test_it_finds_the_purpose_that_keeps_a_legal_hold_whatever_its_name() -> Non
     assert found is not None
     assert found[0] == "bookkeeping"
     assert dutch.legal_hold("certificate_expiry") is None  # a purpose on contract is no legal hold
+
+
+def test_it_lists_what_the_journal_payload_copies_rather_than_the_whole_tree() -> None:
+    from django.apps import apps
+
+    from trustdesk.journal.models import PAYLOAD_COPIES, JournalEntry
+    from trustdesk.lib.datamap import history_base
+
+    payload = JournalEntry.data_map.personal["payload"]
+    assert payload.categories == PAYLOAD_COPIES
+    assert "user" not in {e.category for e in personal_fields() if e.model == "journal.journalentry"}
+    # The registry journals the old and new values of every personal field it changes.
+    registry = {
+        declared.category
+        for model in apps.get_app_config("registry").get_models()
+        if history_base(model) is None and (mapping := model_map(model)) is not None
+        for declared in mapping.personal.values()
+    }
+    assert sorted(registry - set(PAYLOAD_COPIES)) == []
+    # A log-in's journal entry keeps the address and browser it came from.
+    assert {"user.device", "user.device.ip_address"} <= set(PAYLOAD_COPIES)
+
+
+def test_it_refuses_copies_outside_the_fields_category() -> None:
+    with pytest.raises(ValueError, match=r"copied categories outside user\.contact: user\.name"):
+        Field("user.contact", Erasure.CLEAR, copies=("user.contact.email", "user.name"))

@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # A signed-in session ends eight hours after its log-in, whatever its activity (docs/accounts.md).
+    "trustdesk.accounts.middleware.SessionLimitMiddleware",
     # allauth's session tracking, written every few minutes instead of on every request (docs/accounts.md).
     "trustdesk.accounts.middleware.SessionActivityMiddleware",
     "trustdesk.accounts.middleware.TwoFactorMiddleware",
@@ -190,7 +192,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 8
 # Cookies (P2.2, docs/cookies.md): the session cookie ends with the browser session (as allauth makes
 # it at log-in, ACCOUNT_SESSION_REMEMBER below), the session itself on the server after eight hours at
-# most; the CSRF cookie expires after eight hours. Trustdesk sets no language cookie (the language
+# most, counted from the log-in (SessionLimitMiddleware; Django's own expiry counts from the session's
+# last change and would move with every message); the CSRF cookie expires after eight hours. Trustdesk sets no language cookie (the language
 # follows ?lang= and the browser's Accept-Language); messages are kept in the session, never in a
 # cookie, because a message may name the visitor's e-mail address.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

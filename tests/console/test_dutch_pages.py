@@ -175,6 +175,14 @@ def test_it_shows_search_results_in_dutch(desk: Desk) -> None:
     assert _english_on(page, data=_data(desk)) == []
 
 
+def test_it_shows_the_person_look_up_of_the_entry_page_in_dutch(desk: Desk) -> None:
+    page = _dutch(
+        desk.client("pia"), "/console/requests/new/", "post", **{"lookup-q": desk.people.bob.last_name}
+    )
+    assert desk.people.bob.email in page and "Zoek de persoon op naam of e-mailadres" in page
+    assert _english_on(page, data=_data(desk)) == []
+
+
 def test_it_shows_my_data_in_dutch(desk: Desk) -> None:
     from django.test import Client
 
@@ -231,6 +239,11 @@ def test_it_shows_the_policy_check_in_dutch(desk: Desk) -> None:
     assert "er is geen functionaris voor gegevensbescherming aangewezen" in page
     assert "medewerkers kunnen inloggen zonder tweede factor" in page
     assert "waarschuwing" in page and "ter informatie" in page
+    # the articles as Dutch law is cited, never the English form
+    by_code = {f.code: f for f in findings}
+    assert by_code["TD102"].article == "AVG art. 13 lid 1 onder b, 37"
+    assert "<code>TD102</code> AVG art. 13 lid 1 onder b, 37" in page
+    assert "GDPR" not in page and "Art. " not in page
     with translation.override("en"):
         loaded = load_text(text, "policy.yaml")
         english = [f.message for f in lint(loaded) + check_against_datamap(loaded)]

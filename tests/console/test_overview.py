@@ -46,3 +46,16 @@ def test_it_shows_the_policy_in_effect_its_check_and_the_data_map(desk: Desk) ->
 def test_it_keeps_the_dashboard_from_the_abuse_desk(desk: Desk) -> None:
     assert desk.client("abe").get("/console/").status_code == 403
     assert desk.client(None).get("/console/policy/").status_code == 302
+
+
+def test_it_finds_no_error_in_the_demo_policy_against_the_data_map(desk: Desk, publish) -> None:
+    from tests.conftest import EXAMPLES
+
+    # `trustdesk demo` publishes this file: a new provider's first look at the page shows no error.
+    published = publish((EXAMPLES / "dutch-hosting-nl.yaml").read_text(encoding="utf-8"))
+    page = desk.client("abe").get("/console/policy/")
+    assert page.context["version"] == published
+    assert [
+        line["finding"].code for line in page.context["findings"] if line["finding"].code == "TD190"
+    ] == []
+    assert page.context["errors"] == 0

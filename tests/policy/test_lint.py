@@ -12,7 +12,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
-from trustdesk.policy.lint import RULES, Finding, Severity, has_errors, lint, rule
+from trustdesk.policy.datamap_check import CHECKS
+from trustdesk.policy.lint import RULES, Finding, Severity, cite, has_errors, lint, rule
 from trustdesk.policy.loader import LoadedPolicy, load_text
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "lint.md"
@@ -1487,13 +1488,46 @@ def test_it_writes_its_findings_in_the_active_language():
         english["TD142"].message
         == "purpose 'hosting': name has no text in nl, which the statement is published in"
     )
-    for code, finding in dutch.items():  # only the message changes
-        assert (finding.severity, finding.article, finding.path, finding.line) == (
+    # the article as Dutch law is cited
+    assert english["TD120"].article == "GDPR Art. 13(2)(a), 5(1)(e)"
+    assert dutch["TD120"].article == "AVG art. 13 lid 2 onder a, 5 lid 1 onder e"
+    assert (english["TD142"].article, dutch["TD142"].article) == ("GDPR Art. 12(1)", "AVG art. 12 lid 1")
+    for code, finding in dutch.items():  # only the message and the article's citation change
+        assert (finding.severity, finding.path, finding.line) == (
             english[code].severity,
-            english[code].article,
             english[code].path,
             english[code].line,
         )
+
+
+@pytest.mark.parametrize(
+    ("article", "dutch"),
+    [
+        ("GDPR Art. 13(1)(c)", "AVG art. 13 lid 1 onder c"),
+        ("GDPR Art. 6(1)", "AVG art. 6 lid 1"),
+        ("GDPR Art. 13(1)(f), 44-49", "AVG art. 13 lid 1 onder f, 44-49"),
+        ("GDPR Art. 21(2), 21(4)", "AVG art. 21 lid 2, 21 lid 4"),
+        ("GDPR Art. 9, 10", "AVG art. 9, 10"),
+        ("GDPR Art. 17, 5(1)(e)", "AVG art. 17, 5 lid 1 onder e"),
+        (
+            "ePrivacy Art. 5(3); GDPR Art. 13(1)(c)",
+            "e-Privacyrichtlijn art. 5 lid 3; AVG art. 13 lid 1 onder c",
+        ),
+        ("Acceptable use policy", "Beleid voor aanvaardbaar gebruik"),
+    ],
+)
+def test_it_cites_each_article_as_the_reader_s_language_cites_law(article: str, dutch: str) -> None:
+    with translation.override("nl"):
+        assert cite(article) == dutch
+    with translation.override("en"):
+        assert cite(article) == article
+
+
+def test_it_cites_every_rule_s_article_in_dutch_without_the_english_form() -> None:
+    articles = {item.article for item in RULES} | {check.article for check in CHECKS}
+    with translation.override("nl"):
+        cited = {cite(article) for article in articles}
+    assert not [c for c in cited if "GDPR" in c or "Art." in c or re.search(r"\d\(", c)]
 
 
 def test_it_joins_several_bases_in_the_active_language():
@@ -1515,4 +1549,5 @@ def test_it_prints_english_on_the_command_line_whatever_the_default_language(tmp
     with pytest.raises(SystemExit):
         call_command("policy", "lint", write(tmp_path, text), stdout=out, stderr=io.StringIO())
     assert "purpose 'hosting': no retention is set; give retention.period" in out.getvalue()
-    assert "bewaartermijn" not in out.getvalue()
+    assert "[GDPR Art. 13(2)(a), 5(1)(e)]" in out.getvalue()
+    assert "bewaartermijn" not in out.getvalue() and "AVG" not in out.getvalue()

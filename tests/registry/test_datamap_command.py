@@ -38,7 +38,8 @@ def test_it_prints_every_personal_field_with_category_and_erasure() -> None:
         == ["registry.invoice", "billing_name", "user.name", "hold", "(end_of_fiscal_year_of_invoice)"]
         for line in lines
     )
-    assert lines[-1].startswith(f"{len(list(personal_fields()))} personal fields in ")
+    fields = {(e.model, e.field) for e in personal_fields()}
+    assert lines[-1].startswith(f"{len(fields)} personal fields in ")
 
 
 def test_it_prints_the_map_as_json() -> None:

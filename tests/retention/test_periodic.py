@@ -22,7 +22,13 @@ def test_it_runs_every_job_that_is_due_and_skips_those_that_ran(publish) -> None
     out = StringIO()
     call_command("run_periodic", "--json", stdout=out)
     first = json.loads(out.getvalue())
-    assert set(first["ran"]) == {"recipient_requests", "retention", "purge_downloads", "lapse_unverified"}
+    assert set(first["ran"]) == {
+        "recipient_requests",
+        "retention",
+        "purge_downloads",
+        "lapse_unverified",
+        "clear_sessions",
+    }
     assert first["ran"]["purge_downloads"] == {"deleted": 0}
     assert first["ran"]["retention"]["records"] == 0 and first["failed"] == {}
     out = StringIO()
@@ -97,3 +103,36 @@ def test_it_ships_deployment_examples_that_run_the_command_with_documented_varia
             name = row.split("=", 1)[0]
             if row and not row.startswith("#") and name.isupper() and name != "SHELL":
                 assert f"| `{name}` |" in readme, f"{example}: {name} is not a variable README.md describes"
+
+
+def test_it_deletes_expired_sessions_and_what_allauth_kept_of_them(db) -> None:
+    import datetime as dt
+
+    from allauth.usersessions.models import UserSession
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from trustdesk.journal.models import JournalEntry
+
+    user = get_user_model().objects.create_user("s@example.com", "s@example.com", "x" * 20)
+    keys = []
+    for expires in (timezone.now() - dt.timedelta(minutes=1), timezone.now() + dt.timedelta(hours=1)):
+        store = SessionStore()
+        store["marker"] = 1
+        store.create()
+        Session.objects.filter(session_key=store.session_key).update(expire_date=expires)
+        UserSession.objects.create(
+            user=user, session_key=store.session_key, ip="192.0.2.7", user_agent="Browser/1.0"
+        )
+        keys.append(store.session_key)
+    result = run_periodic(actor=Actor.system(), force=True, only=["clear_sessions"])
+    assert result.ran["clear_sessions"] == {"sessions": 1, "open_session_rows": 1}
+    assert list(Session.objects.values_list("session_key", flat=True)) == [keys[1]]
+    assert list(UserSession.objects.values_list("session_key", flat=True)) == [keys[1]]
+    entry = JournalEntry.objects.get(action="accounts.sessions_cleared")
+    assert entry.payload == {"sessions": 1, "open_session_rows": 1}
+    again = run_periodic(actor=Actor.system(), force=True, only=["clear_sessions"])
+    assert again.ran["clear_sessions"] == {"sessions": 0, "open_session_rows": 0}
+    assert JournalEntry.objects.filter(action="accounts.sessions_cleared").count() == 1

@@ -108,6 +108,22 @@ def test_it_has_staff_extend_and_fulfil_a_request(live_server, page, desk: Perso
     page.get_by_role("button", name="Enter a request about this person").click()
     page.wait_for_url(f"**/console/requests/new/?person={olga.pk}")
     _shot(page, "console-entry")
+    page.get_by_role("link", name="Choose somebody else").click()
+    page.wait_for_url("**/console/requests/new/")
+    page.get_by_label("Find the person by name or e-mail address").fill("olga@example")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Find").click()
+    assert page.url == base + "/console/requests/new/"  # a POST: the name is in no URL
+    assert page.get_by_label("Find the person by name or e-mail address").input_value() == "olga@example"
+    page.get_by_role("link", name="Olga Test").click()
+    page.wait_for_url(f"**/console/requests/new/?person={olga.pk}")
+    page.get_by_label("Kind").select_option("access")
+    page.get_by_label("Received by").select_option("phone")
+    page.get_by_role("button", name="Record the request").click()
+    page.wait_for_url(re.compile(r".*/console/requests/[^/]+/$"))
+    assert "is recorded" in page.locator(".messages").inner_text()
+    assert "olga" not in page.url.lower()
+    assert Request.objects.filter(person=olga, channel="phone").count() == 1
     page.goto(base + "/console/policy/")
     assert "The data map" in page.locator("main").inner_text()
     _shot(page, "console-policy")

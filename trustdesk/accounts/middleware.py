@@ -1,5 +1,6 @@
 """Two-factor rules of the policy in effect: required for staff (and customers when the policy says so),
-unavailable to customers when it says so; and the tracking of signed-in sessions' activity.
+unavailable to customers when it says so; the absolute limit on a signed-in session's age; and the
+tracking of signed-in sessions' activity.
 
 A user who must have an authenticator app and has none is sent to set one up before anything else;
 only the two-factor pages themselves, log-off and static files stay open.
@@ -12,9 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 from allauth.usersessions.internal import usersessionkit
+from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.contrib.sessions.backends.base import SessionBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -98,6 +101,96 @@ class TwoFactorMiddleware:
             )
             return HttpResponseRedirect(reverse("mfa_activate_totp"))
         return None
+
+
+#: The session key holding when the session was signed in (a POSIX timestamp, set at log-in).
+SESSION_BEGAN = "trustdesk_signed_in_at"
+#: Why a session ended, as the log-off's journal entry gives it (``reason`` in its payload).
+SESSION_LIMIT_REASON = "session_limit"
+
+
+def session_limit() -> dt.timedelta:
+    """How long a signed-in session lasts at most, whatever its activity: ``SESSION_COOKIE_AGE``."""
+    return dt.timedelta(seconds=int(settings.SESSION_COOKIE_AGE))
+
+
+def mark_session_begun(session: SessionBase) -> None:
+    """Record in the session that it is signed in from now on (called at every log-in)."""
+    session[SESSION_BEGAN] = timezone.now().timestamp()
+
+
+def session_outlived(session: SessionBase) -> bool:
+    """Whether a signed-in session has reached its limit; one that does not say when it began (it was
+    signed in before the limit was recorded) is treated as having reached it."""
+    began = session.get(SESSION_BEGAN)
+    if not isinstance(began, int | float):
+        return True
+    return timezone.now().timestamp() - began >= session_limit().total_seconds()
+
+
+def _route(request: HttpRequest) -> tuple[str, str]:
+    """The namespace and name of the URL asked for (resolved only for a session past its limit, which is
+    rare); empty for a URL that resolves to nothing."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return "", ""
+    return match.namespace, match.url_name or ""
+
+
+class SessionLimitMiddleware:
+    """Ends a signed-in session once it is :func:`session_limit` old, counted from the log-in.
+
+    Django's own expiry counts from the session's last change, and any change (a message, a form's
+    state) moves it; this limit does not move. The session is ended as a log-off ends it (allauth's
+    log-off flow, as ``/account/logout/``: the session is flushed and the log-off journaled, with the
+    reason ``session_limit``), and the request goes no further: it is answered with a redirect to the
+    log-in page and a message that says why; a request for the log-in page itself goes on, so that a
+    log-in sent with the old session logs in. The API answers by bearer token, never by session: a
+    request for it goes on (a session sent along is left for the next page to end)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        session = getattr(request, "session", None)
+        if user is not None and session is not None and user.is_authenticated and session_outlived(session):
+            namespace, name = _route(request)
+            if namespace != "api":
+                self._log_off(request)
+                if name != "account_login":
+                    return self._to_log_in(request)
+                # The log-in page itself goes on: the person logs in again (told why on the form).
+                if request.method in ("GET", "HEAD"):
+                    self._tell(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _log_off(request: HttpRequest) -> None:
+        from allauth.account.internal.flows.logout import logout
+
+        request.logoff_reason = SESSION_LIMIT_REASON  # type: ignore[attr-defined]
+        logout(request, show_message=False)
+
+    @staticmethod
+    def _tell(request: HttpRequest) -> None:
+        hours = int(session_limit().total_seconds() // 3600)
+        messages.info(
+            request,
+            gettext("You were logged off: a session lasts at most %(hours)s hours. Log in again.")
+            % {"hours": hours},
+        )
+
+    @classmethod
+    def _to_log_in(cls, request: HttpRequest) -> HttpResponse:
+        cls._tell(request)
+        url = reverse("account_login")
+        if request.method in ("GET", "HEAD"):
+            back = QueryDict(mutable=True)
+            back["next"] = request.path  # the path alone, as login_required gives it: no query string
+            url += "?" + back.urlencode(safe="/")
+        return HttpResponseRedirect(url)
 
 
 #: How often, at most, a signed-in session's "last seen" (allauth's ``UserSession.last_seen_at``, shown

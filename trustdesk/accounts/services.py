@@ -1,7 +1,7 @@
 """State changes of accounts, each journaled in its own transaction.
 
 ``do_create_account`` makes a customer's or staff member's log-in; ``do_log_off_everywhere`` ends every
-session of a user; ``do_record_instruction`` and ``do_record_content_access`` keep P0.10: staff look at a
+session of a user; ``do_end_outlived_sessions`` those past the session limit; ``do_record_instruction`` and ``do_record_content_access`` keep P0.10: staff look at a
 customer's stored content only under the customer's recorded instruction, and each look is journaled
 tied to that instruction.
 """
@@ -9,10 +9,12 @@ tied to that instruction.
 from __future__ import annotations
 
 import datetime as dt
+from importlib import import_module
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -20,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from trustdesk.accounts.middleware import SESSION_LIMIT_REASON, session_outlived
 from trustdesk.accounts.models import STAFF_ROLES, ContentAccess, ContentAccessInstruction, Profile
 from trustdesk.journal.services import record
 from trustdesk.registry.models import Organisation, Person, Role
@@ -109,6 +112,29 @@ def do_log_off_everywhere(user: Any, *, actor: str) -> int:
             object_id=str(user.pk),
             payload={"sessions": ended},
         )
+    return ended
+
+
+def do_end_outlived_sessions(user: Any) -> int:
+    """End the user's signed-in sessions that have reached the session limit and made no request since
+    (``SessionLimitMiddleware`` ends one at its next request), each journaled as a log-off with the
+    reason; returns how many ended. Sessions already gone or expired are left to allauth's purge."""
+    engine = import_module(settings.SESSION_ENGINE)
+    ended = 0
+    with transaction.atomic():
+        for user_session in UserSession.objects.filter(user=user):
+            store = engine.SessionStore(user_session.session_key)
+            if store.get("_auth_user_id") is None or not session_outlived(store):
+                continue
+            user_session.end()
+            record(
+                "accounts.logged_out",
+                actor="system",
+                object_type="auth.user",
+                object_id=str(user.pk),
+                payload={"reason": SESSION_LIMIT_REASON},
+            )
+            ended += 1
     return ended
 
 

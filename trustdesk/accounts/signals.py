@@ -1,16 +1,19 @@
-"""Journal entries for log-in, log-off and password resets; a reset lifts a lock-out."""
+"""Journal entries for log-in, log-off and password resets; a reset lifts a lock-out; every log-in records
+in the session when it began (the session's absolute limit counts from it)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from allauth.account.signals import password_reset, user_logged_in
+from django.contrib.auth.signals import user_logged_in as session_signed_in
 from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest
 
 from trustdesk.accounts import lockout
+from trustdesk.accounts.middleware import mark_session_begun
 from trustdesk.journal.services import record
 
 LOGGED_IN = "accounts.logged_in"
@@ -28,14 +31,25 @@ def _client(request: HttpRequest | None) -> dict[str, str]:
 
 
 def _journal_session(action: str, request: HttpRequest | None, user: Any) -> None:
+    payload = _client(request)
+    reason = getattr(request, "logoff_reason", "") if request is not None else ""
+    if reason:
+        payload["reason"] = reason
     with transaction.atomic():
         record(
             action,
-            actor=f"user:{user.pk}",
+            actor="system" if reason else f"user:{user.pk}",
             object_type="auth.user",
             object_id=str(user.pk),
-            payload=_client(request),
+            payload=payload,
         )
+
+
+@receiver(session_signed_in)
+def on_session_signed_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """Django's log-in signal, which every log-in sends (allauth's, the admin's, a test client's)."""
+    if request is not None and hasattr(request, "session"):
+        mark_session_begun(request.session)
 
 
 @receiver(user_logged_in)

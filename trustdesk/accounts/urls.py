@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("history/", views.history, name="history"),
     path("log-off-everywhere/", views.log_off_everywhere, name="log_off_everywhere"),
+    # in place of allauth's page at the same address (its name, usersessions_list, leads here)
+    path("sessions/", views.open_sessions, name="sessions"),
 ]
 
 portal_urlpatterns = [

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.usersessions.views import ListUserSessionsView
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -28,9 +28,10 @@ from trustdesk.accounts.access import (
     user_has_two_factor,
 )
 from trustdesk.accounts.forms import AccessForm, InstructionForm
-from trustdesk.accounts.middleware import two_factor_requirement
+from trustdesk.accounts.middleware import SESSION_LIMIT_REASON, two_factor_requirement
 from trustdesk.accounts.models import ContentAccessInstruction, Profile
 from trustdesk.journal.models import JournalEntry
+from trustdesk.lib.languages import page_language
 from trustdesk.policy import wording
 from trustdesk.policy.queries import version_for_request
 from trustdesk.registry.models import Organisation, Person
@@ -76,7 +77,7 @@ def history(request: HttpRequest) -> HttpResponse:
         {
             "at": entry.at,
             "action": entry.action,
-            "label": _history_label(entry.action),
+            "label": _history_label(entry.action, (entry.payload or {}).get("reason", "")),
             "reason": (entry.payload or {}).get("reason", ""),
             "ip": (entry.payload or {}).get("ip", ""),
         }
@@ -85,7 +86,9 @@ def history(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/history.html", {"rows": rows})
 
 
-def _history_label(action: str) -> str:
+def _history_label(action: str, reason: str = "") -> str:
+    if action == "accounts.logged_out" and reason == SESSION_LIMIT_REASON:
+        return gettext("Logged off: the session reached its time limit")
     labels = {
         "accounts.logged_in": gettext("Logged in"),
         "accounts.logged_out": gettext("Logged off"),
@@ -96,6 +99,18 @@ def _history_label(action: str) -> str:
         "accounts.sessions_ended": gettext("Logged off everywhere"),
     }
     return labels.get(action, action)
+
+
+class OpenSessions(ListUserSessionsView):
+    """allauth's list of open sessions (``/account/sessions/``), without those past the session limit:
+    they are ended first, each journaled as a log-off."""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        services.do_end_outlived_sessions(self.request.user)
+        return super().get_context_data(**kwargs)
+
+
+open_sessions = OpenSessions.as_view()
 
 
 @require_POST
@@ -144,7 +159,7 @@ def _disclosures(request: HttpRequest, organisation: Organisation) -> list[dict[
     """What was passed on to whom (P0.5, P4.1), named as the policy in effect names it."""
     version = version_for_request(request)
     policy = version.loaded.policy if version is not None else None
-    lang = (translation.get_language() or "en")[:2]
+    lang = page_language()
     rows = []
     for item in organisation.disclosures.select_related("service").order_by("-disclosed_at", "-pk")[
         :DISCLOSURES_SHOWN

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import translation
 
 from trustdesk.consent.cookies import (
     _version,
@@ -13,6 +12,7 @@ from trustdesk.consent.cookies import (
     optional_purposes,
     visitor_choice,
 )
+from trustdesk.lib.languages import page_language
 from trustdesk.policy.schema import Cookie, Policy
 
 
@@ -46,7 +46,7 @@ def cookie_banner(request: HttpRequest) -> dict[str, Any]:
     if version is None:
         return {"cookie_form": None, "cookie_banner": False}
     policy = version.loaded.policy
-    asked = (translation.get_language() or "en").split("-")[0]
+    asked = page_language()
     lang = asked if asked in policy.languages else policy.languages[0]
     choice = visitor_choice(request)
     form = cookie_choices(policy, lang, choice.accepted)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -19,6 +18,7 @@ from trustdesk.consent.cookies import (
     withdraw_refused,
 )
 from trustdesk.consent.models import CookieChoiceKind
+from trustdesk.lib.languages import page_language
 
 
 def _next(request: HttpRequest) -> str:
@@ -58,7 +58,7 @@ def cookie_settings(request: HttpRequest) -> HttpResponse:
         choice,
         selected=request.POST.getlist("purpose"),
         consent_id=current.consent_id,
-        lang=(translation.get_language() or "en").split("-")[0],
+        lang=page_language(),
     )
     response = HttpResponseRedirect(_next(request), status=303)
     policy = version.loaded.policy

@@ -252,6 +252,17 @@ class EntryForm(forms.Form):
         return specifics
 
 
+class PersonLookupForm(forms.Form):
+    """The look-up of the person on the staff entry page (sent by POST: no name or address in a URL)."""
+
+    q = forms.CharField(
+        label=_("Find the person by name or e-mail address"),
+        max_length=254,
+        min_length=2,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+
+
 class SearchForm(forms.Form):
     q = forms.CharField(
         label=_("Name, e-mail address, domain name or IP address"), max_length=253, min_length=2

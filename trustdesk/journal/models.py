@@ -14,6 +14,35 @@ from django.db import models
 from trustdesk.journal.chain import GENESIS
 from trustdesk.lib.datamap import Erasure, Field, ModelMap
 
+#: What a journal payload can hold copies of: the personal values of a registry record that an
+#: entry records as changed (``registry.services``: every category the registry's models declare),
+#: the address and browser of a log-in or log-off (``accounts.signals``), and free text staff or a
+#: person wrote (reasons, notes, the scope of an instruction, search criteria). A test keeps this
+#: list in step with the registry's models.
+PAYLOAD_COPIES: tuple[str, ...] = (
+    "user.behavior",  # a person's tags
+    "user.behavior.purchase_history",  # usage records
+    "user.contact.address",
+    "user.contact.address.city",
+    "user.contact.address.country",
+    "user.contact.address.postal_code",
+    "user.contact.address.street",
+    "user.contact.email",
+    "user.contact.fax_number",
+    "user.contact.organization",
+    "user.contact.phone_number",
+    "user.contact.url",
+    "user.content",
+    "user.demographic.language",
+    "user.device",  # the browser of a log-in
+    "user.device.ip_address",
+    "user.job_title",
+    "user.name",
+    "user.name.first",
+    "user.name.last",
+    "user.unique_id",
+)
+
 #: The primary key of the one JournalHead row.
 HEAD_ID = 1
 
@@ -78,10 +107,15 @@ class JournalEntry(models.Model):
 
     objects = JournalEntryQuerySet.as_manager()
 
-    # Only the payload holds personal data (whatever the recorded change was about); the core
-    # holds references. Erasure goes through services.erase_payloads, which keeps the digest.
+    # Only the payload holds personal data; the core holds references. The payload keeps copies
+    # of what the recorded change was about (PAYLOAD_COPIES), as evidence; the salt is erased with
+    # it, because salt and digest together would let a guess of the erased values be confirmed.
+    # Erasure goes through services.erase_payloads, which keeps the digest.
     data_map: ClassVar[ModelMap] = ModelMap(
-        personal={"payload": Field("user", Erasure.CLEAR), "payload_salt": Field("user", Erasure.CLEAR)},
+        personal={
+            "payload": Field("user", Erasure.CLEAR, copies=PAYLOAD_COPIES),
+            "payload_salt": Field("user", Erasure.CLEAR, copies=PAYLOAD_COPIES),
+        },
         not_personal=(
             "id",
             "seq",

@@ -38,12 +38,25 @@ class Field:
     #: (e.g. 'end_of_fiscal_year_of_invoice'); the policy's purpose on legal_obligation whose retention
     #: runs from that event says until when. Providers name their purposes freely; the event is fixed.
     hold: str = ""
+    #: For a field that keeps copies of values other fields hold (the journal's payload): the
+    #: categories those copies can be of. ``category`` then names what they have in common, and
+    #: ``personal_fields()`` lists the field once for each copied category, so that the policy
+    #: check asks for a purpose covering each of them rather than the whole tree above them.
+    copies: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.erasure is Erasure.HOLD) != bool(self.hold):
             raise ValueError(
                 "a legal hold names the retention event that keeps the value, and only a hold does"
             )
+        outside = [c for c in self.copies if not covers(self.category, c)]
+        if outside:
+            raise ValueError(f"copied categories outside {self.category}: {', '.join(outside)}")
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The categories the field's values are of: its copies, or else its one category."""
+        return self.copies or (self.category,)
 
 
 @dataclass(frozen=True)
@@ -212,10 +225,14 @@ class Entry:
 
 
 def personal_fields() -> Iterator[Entry]:
-    """Every personal field of every model, for the printed map and the generic operations."""
+    """Every personal field of every model, for the printed map and the generic operations.
+
+    A field that keeps copies (``Field.copies``) comes once for each category it copies.
+    """
     for model in all_models():
         mapping = model_map(model)
         if mapping is None:
             continue
         for name, declared in mapping.personal.items():
-            yield Entry(_label(model), name, declared.category, declared.erasure, declared.hold)
+            for category in declared.categories:
+                yield Entry(_label(model), name, category, declared.erasure, declared.hold)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from trustdesk.lib.datamap import Entry, covers, personal_fields
-from trustdesk.policy.lint import Finding, Severity
+from trustdesk.policy.lint import Finding, Severity, cite
 from trustdesk.policy.loader import LoadedPolicy, PathT
 
 
@@ -111,7 +111,7 @@ def check_against_datamap(loaded: LoadedPolicy, entries: Iterable[Entry] | None 
         Finding(
             code=check.code,
             severity=check.severity,
-            article=check.article,
+            article=cite(check.article),
             message=message,
             path=path,
             file=loaded.source.name,

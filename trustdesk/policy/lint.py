@@ -4,23 +4,26 @@ Each rule has a stable code (``TD1xx``), a severity, the article it rests on, an
 reports the place in the file. Rules are plain functions registered in RULES;
 ``docs/lint.md`` lists them. Titles and messages are translatable: a message is written in the
 language active when :func:`lint` runs (English on the command line, the reader's on the console);
-the keys and values of the file in it stay as the file writes them.
+the keys and values of the file in it stay as the file writes them. A finding's article is cited as
+the law is cited in that language (:func:`cite`): ``GDPR Art. 13(1)(c)``, ``AVG art. 13 lid 1 onder c``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import reduce
 
 from django.utils.functional import Promise
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from trustdesk.lib.durations import Duration
+from trustdesk.lib.languages import page_language
 from trustdesk.policy.countries import ADEQUACY, needs_transfer_safeguard
 from trustdesk.policy.loader import LoadedPolicy, PathT, describe, dotted
 from trustdesk.policy.schema import (
@@ -96,6 +99,36 @@ def rule(code: str, severity: Severity, article: str, title: str | Promise) -> C
     return register
 
 
+#: How each language names the laws the rules rest on, and cites an article of them.
+_LAWS = {"nl": {"GDPR": "AVG", "ePrivacy": "e-Privacyrichtlijn"}}
+_ARTICLE_WORD = {"nl": "art."}
+#: A paragraph and a point of an article: ``13(1)(c)``, ``6(1)``.
+_PARAGRAPH = re.compile(r"\b(\d+)\((\d+)\)(?:\(([a-z])\))?")
+
+
+def _dutch_paragraphs(numbers: str) -> str:
+    """``13(1)(c), 30`` as Dutch law cites it: ``13 lid 1 onder c, 30``."""
+    return _PARAGRAPH.sub(lambda m: f"{m[1]} lid {m[2]}" + (f" onder {m[3]}" if m[3] else ""), numbers)
+
+
+def cite(article: str) -> str:
+    """The article of a rule (``GDPR Art. 13(1)(c), 30(1)(c)``, ``ePrivacy Art. 5(3); GDPR Art. 5(1)(c)``)
+    as the active language cites law: unchanged in English; in Dutch ``AVG art. 13 lid 1 onder c, 30 lid
+    1 onder c``. What is not an article of a law (``Acceptable use policy``) is translated."""
+    lang = page_language()
+    laws = _LAWS.get(lang)
+    if laws is None:
+        return article
+    parts = []
+    for part in article.split("; "):
+        law, sep, numbers = part.partition(" Art. ")
+        if sep and law in laws:
+            parts.append(f"{laws[law]} {_ARTICLE_WORD[lang]} {_dutch_paragraphs(numbers)}")
+        else:
+            parts.append(_(part))
+    return "; ".join(parts)
+
+
 def lint(loaded: LoadedPolicy) -> list[Finding]:
     findings: list[Finding] = []
     for item in RULES:
@@ -104,7 +137,7 @@ def lint(loaded: LoadedPolicy) -> list[Finding]:
                 Finding(
                     code=item.code,
                     severity=item.severity,
-                    article=item.article,
+                    article=cite(item.article),
                     message=message,
                     path=path,
                     file=loaded.source.name,
@@ -144,7 +177,7 @@ _NOUNS = {
 def _where(path: PathT) -> str:
     """Where a text stands in the file: :func:`describe` in English; in another language its nouns are
     translated and the keys are written as the file writes them (``legal_basis``, not "legal basis")."""
-    if (get_language() or "en").split("-")[0] == "en":
+    if page_language() == "en":
         return describe(path)
     words: list[str] = []
     index = 0

@@ -16,7 +16,6 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -33,6 +32,7 @@ from trustdesk.accounts.services import user_ref
 from trustdesk.consent.models import ConsentEvent
 from trustdesk.consent.queries import consent_history, current_consents
 from trustdesk.consent.services import ConsentError, consent_purposes, do_give_consent, do_withdraw_consent
+from trustdesk.lib.languages import page_language
 from trustdesk.policy.queries import version_in_effect
 from trustdesk.policy.schema import LegalBasis
 from trustdesk.portal import forms, queries, words
@@ -80,7 +80,9 @@ def _sections(request: HttpRequest) -> frozenset[str]:
 
 
 def _my_data(request: HttpRequest, person: Person) -> list[queries.Group]:
-    return queries.data_by_purpose(person, clock.terms(), _lang(), organisation_sections=_sections(request))
+    return queries.data_by_purpose(
+        person, clock.terms(), page_language(), organisation_sections=_sections(request)
+    )
 
 
 def _address(request: HttpRequest) -> str | None:
@@ -98,10 +100,6 @@ def _person(request: HttpRequest) -> Person:
 
 def _actor(request: HttpRequest) -> Actor:
     return Actor(ref=user_ref(request.user), user=request.user)
-
-
-def _lang() -> str:
-    return (translation.get_language() or "en")[:2]
 
 
 def identity_method(request: HttpRequest) -> str:
@@ -144,7 +142,7 @@ def _open(
             person=person,
             details=details,
             specifics=specifics,
-            language=_lang(),
+            language=page_language(),
         )
         services.do_verify_identity(made, method=method, actor=actor)
         if kind in AT_ONCE:
@@ -224,7 +222,7 @@ def download_my_data(request: HttpRequest) -> HttpResponse:
 
 def _objection_choices() -> list[tuple[str, str]]:
     policy = clock.terms().policy
-    lang = _lang()
+    lang = page_language()
     choices = [(Objection.DIRECT_MARKETING, gettext("All direct marketing"))]
     for key, purpose in policy.purposes.items():
         if is_marketing(purpose) or {LegalBasis.LEGITIMATE_INTERESTS, LegalBasis.PUBLIC_TASK} & set(
@@ -337,7 +335,7 @@ def download(request: HttpRequest, reference: str, download_id: int) -> HttpResp
 def _consent_rows(person: Person) -> list[dict[str, Any]]:
     version = version_in_effect()
     declared = consent_purposes(version) if version is not None else {}
-    lang = _lang()
+    lang = page_language()
     history: dict[str, list[ConsentEvent]] = {}
     for event in consent_history(person):
         history.setdefault(event.purpose, []).append(event)
@@ -380,7 +378,7 @@ def consents(request: HttpRequest) -> HttpResponse:
             }
             try:
                 if action == "give":
-                    do_give_consent(person, purpose, lang=_lang(), **way)
+                    do_give_consent(person, purpose, lang=page_language(), **way)
                     messages.success(request, gettext("Your consent is recorded."))
                 else:
                     do_withdraw_consent(person, purpose, **way)

@@ -1,4 +1,5 @@
-"""The periodic jobs: the retention run, recipient requests, expired downloads, unverified requests.
+"""The periodic jobs: the retention run, recipient requests, expired downloads, unverified requests,
+expired sessions.
 
 ``run_retention`` is what ``trustdesk retention run`` does: under the ``retention`` lock it opens
 and sends the recipient erasure requests that are due (before the sweep, while the identifiers
@@ -72,6 +73,28 @@ def _lapse_unverified(actor: Actor) -> dict[str, Any]:
     return {"lapsed": do_lapse_unverified(actor=actor)}
 
 
+def _clear_sessions(actor: Actor) -> dict[str, Any]:
+    """Delete the sessions past their expiry, and the open-session rows (address, browser) of
+    sessions that no longer exist: nothing of an ended session stays behind."""
+    from allauth.usersessions.models import UserSession
+    from django.contrib.sessions.models import Session
+
+    from trustdesk.journal.services import record
+
+    with transaction.atomic():
+        sessions, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+        rows, _ = UserSession.objects.exclude(session_key__in=Session.objects.values("session_key")).delete()
+        if sessions or rows:
+            record(
+                "accounts.sessions_cleared",
+                actor=actor.ref,
+                object_type="accounts.session",
+                object_id="expired",
+                payload={"sessions": sessions, "open_session_rows": rows},
+            )
+    return {"sessions": sessions, "open_session_rows": rows}
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -92,6 +115,7 @@ JOBS = (
     Job("retention", dt.timedelta(hours=23), _retention, "the retention run"),
     Job("purge_downloads", dt.timedelta(minutes=55), _purge_downloads, "delete expired downloads"),
     Job("lapse_unverified", dt.timedelta(hours=23), _lapse_unverified, "close requests never verified"),
+    Job("clear_sessions", dt.timedelta(minutes=55), _clear_sessions, "delete expired sessions"),
 )
 
 

@@ -1,13 +1,15 @@
 """Ingesting access logs: parse with DuckDB, tokenise the addresses, write Parquet per site and day.
 
 A run reads its sources a chunk at a time; every chunk is parsed by one DuckDB query (the line
-split at its quotes and its pieces checked; the full pattern for lines with escapes), its distinct
-(month, address) pairs are tokenised once under that month's key and given the month's small id
-(``_Month``), joined back, and the chunk's hits go to one staged file per site and day
+split at its quotes and its pieces checked; the full pattern for lines with escapes) on a thread of
+its own while the previous chunk is finished. The chunk's distinct (month, address) pairs are
+tokenised under that month's key (a batch per month) and given the month's small id from the
+month's dictionary, a table of the run's database (``_Run._tokenise``), joined back, and the
+chunk's hits go to one staged file per site and day, sorted and written by a pool of threads
 (``_Writer``; the last day of a chunk waits for the next). At the end each month's index is merged
 with what the run added, and everything is published with a journal entry (by rename in a local
-store, by one upload per file in object storage: ``storage.py``). A run
-either publishes everything or nothing (a source refused as a whole stops it).
+store, by one upload per file in object storage: ``storage.py``). A run either publishes
+everything or nothing (a source refused as a whole stops it).
 
 Every line is accounted for: stored, rejected (kept aside in a CSV file with its line number and
 the reason), blank, or already past the retention window when it arrived (not stored).
@@ -45,7 +47,6 @@ from trustdesk.weblogs.store import (
     Store,
     Window,
     policy,
-    read_index,
     sql_list,
     write_hits,
     write_index,
@@ -57,12 +58,12 @@ SAMPLE_LINES = 200
 SITE = r"[a-z0-9_]([a-z0-9._-]{0,252})"
 #: What DuckDB may hold in memory during an ingest (the final sort spills beyond it).
 INGEST_MEMORY = "2GB"
-#: Addresses remembered per month between chunks before the cache starts again (memory stays bounded).
-TOKEN_CACHE = 2_000_000
-#: Months whose address dictionaries stay in memory between chunks (the others are reloaded).
-MONTHS_IN_MEMORY = 3
 #: Hits of one site and day held back before they are written as a file of their own.
 FILE_ROWS = 1_000_000
+#: Threads writing hits files (pyarrow compresses and writes without holding the interpreter).
+WRITERS = 2
+#: Files queued for the writers before the ingest waits for them (memory stays bounded).
+WRITES_QUEUED = 64
 
 Progress = Callable[[int, int | None, int], None]
 
@@ -137,10 +138,11 @@ class _Run:
         self.parse_con.execute("SET TimeZone = 'UTC'")
         self.prepared = 0
         self.parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="weblogs-parse")
-        self.months: dict[str, _Month] = {}
-        self.tokens_dir = folder / "tokens"
+        # Each month's address dictionary (token -> id, and whether this run gave the id) is a table
+        # of the run's database, which spills to the staging beyond its memory limit.
+        self.month_tables: dict[str, str] = {}
+        self.next_ids: dict[str, int] = {}
         self.days_dir = folder / "days"
-        self.tokens_dir.mkdir()
         self.days_dir.mkdir()
         self.writer = _Writer(store, folder / "hits")
         self.chunk_count = 0
@@ -232,6 +234,7 @@ class _Run:
                 FROM m
             )
             SELECT *, strftime(ts, '%Y-%m') AS month,
+                regexp_extract(request, '{REQUEST}', ['method', 'target', 'protocol']) AS r,
                 CASE
                     WHEN blank THEN NULL
                     WHEN NOT matched THEN 'not a line in the {fmt} format'
@@ -294,7 +297,6 @@ class _Run:
         def kept(policy_field: str, name: str, expression: str, sql_type: str) -> str:
             return f"{expression} AS {name}" if policy_field in self.fields else f"NULL::{sql_type} AS {name}"
 
-        request = f"regexp_extract(request, '{REQUEST}', ['method', 'target', 'protocol'])"
         hits = self.con.sql(
             f"""
             SELECT p.site, p.ts::DATE AS day, p.month AS month, p.ts,
@@ -306,7 +308,7 @@ class _Run:
                 {kept("referrer", "referrer", "nullif(p.referrer, '-')", "VARCHAR")},
                 {kept("user_agent", "user_agent", "nullif(p.user_agent, '-')", "VARCHAR")},
                 {ip_cols}
-            FROM (SELECT *, {request} AS r FROM {name}) p {join}
+            FROM {name} p {join}
             WHERE p.problem IS NULL AND NOT p.blank AND p.ts > $cutoff
             ORDER BY p.site, day, p.ts
             """,  # noqa: S608 (columns and patterns of this module)
@@ -322,9 +324,6 @@ class _Run:
             ).to_arrow_table()
             self.con.unregister("chunk_hits")
             pq.write_table(days, self.days_dir / f"days-{self.chunk_count:06d}.parquet")
-            for state in self.months.values():
-                state.flush(self.tokens_dir, self.chunk_count)
-            self._forget_months({str(m) for m in pc.unique(hits["month"]).to_pylist()})
         self.chunk_count += 1
         self.writer.add(hits)
         self.reject_rows(source, [(int(n), str(reason), str(text)) for n, reason, text in rejects])
@@ -341,43 +340,89 @@ class _Run:
         result.blank += blank
         result.expired += expired
 
-    def _month(self, month: str) -> _Month:
-        state = self.months.get(month)
-        if state is None:
-            state = _Month(month, self.storage, self.keys)
-            state.load(self.store, self.tokens_dir)
-            self.months[month] = state
-        return state
-
-    def _forget_months(self, current: set[str]) -> None:
-        """Drop the address dictionaries of months this chunk did not touch (they are on disk)."""
-        if len(self.months) > MONTHS_IN_MEMORY:
-            for month in [m for m in self.months if m not in current]:
-                del self.months[month]
+    def _month_table(self, month: str) -> str:
+        """The table of a month's address dictionary, first filled from the month's index."""
+        table = self.month_tables.get(month)
+        if table is None:
+            table = f"month_ids_{len(self.month_tables)}"
+            self.con.execute(f"CREATE TEMP TABLE {table} (token BLOB, id INTEGER, new BOOLEAN)")
+            files = self.store.files_in(self.store.index_dir(month))
+            if files:
+                self.con.execute(
+                    f"INSERT INTO {table} SELECT DISTINCT token, id, false FROM read_parquet($files)",  # noqa: S608 (a table of this run)
+                    {"files": self.store.for_duckdb(files)},
+                )
+            row = self.con.execute(f"SELECT coalesce(max(id) + 1, 0) FROM {table}").fetchone()  # noqa: S608
+            self.next_ids[month] = int(row[0]) if row else 0
+            self.month_tables[month] = table
+        return table
 
     def _tokenise(self, pairs: pa.Table) -> None:
-        """The month's id of each of the chunk's distinct (month, address) pairs; None: not an address."""
-        months: list[str] = pairs.column("month").to_pylist()
-        texts: list[str] = pairs.column("ip_text").to_pylist()
-        ids: list[int | None] = []
+        """The month's id of each of the chunk's distinct (month, address) pairs, as the table
+        ``tokens``; a NULL id: not an IP address (or the month's key is destroyed)."""
+        con = self.con
+        months = sorted(str(month) for month in pc.unique(pairs["month"]).to_pylist())
+        self._values(pairs)
+        selects = []
+        params: dict[str, Any] = {}
+        for number, month in enumerate(months):
+            table = self._month_table(month)
+            # An address seen for the first time in its month gets the month's next id (in token order).
+            row = con.execute(
+                f"""
+                INSERT INTO {table}
+                SELECT token, $next + (row_number() OVER (ORDER BY token))::INTEGER - 1, true
+                FROM (SELECT DISTINCT token FROM valued WHERE month = $month AND token IS NOT NULL) v
+                WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.token = v.token)
+                """,  # noqa: S608 (a table of this run)
+                {"month": month, "next": self.next_ids[month]},
+            ).fetchone()
+            self.next_ids[month] += int(row[0]) if row else 0
+            selects.append(
+                f"SELECT v.month, v.ip_text, t.id AS ip_id FROM valued v LEFT JOIN {table} t "  # noqa: S608
+                f"ON t.token = v.token WHERE v.month = $m{number}"
+            )
+            params[f"m{number}"] = month
+        con.execute("CREATE OR REPLACE TEMP TABLE tokens AS " + " UNION ALL ".join(selects), params)
+        con.execute("DROP TABLE valued")
+
+    def _values(self, pairs: pa.Table) -> None:
+        """The value the store keeps of each (month, address) pair (sorted by month), as the table
+        ``valued``; NULL where the text is no IP address or the month's key is destroyed."""
+        months: list[str] = pairs["month"].to_pylist()
+        packed = [pack(text) for text in pairs["ip_text"].to_pylist()]
+        values: list[bytes | None] = [None] * len(packed)
         start = 0
         while start < len(months):
             month = months[start]
             end = start
             while end < len(months) and months[end] == month:
                 end += 1
-            ids.extend(self._month(month).ids(texts[start:end]))
+            positions = [n for n in range(start, end) if packed[n] is not None]
+            valid = [packed[n] for n in positions]
+            tokens: list[bytes] | None
+            if self.storage is IpStorage.HMAC or self.storage is IpStorage.AES_SIV:
+                key = self.keys.get(month, create=True)
+                if key is None:  # destroyed (the month is expired): no token
+                    tokens = None
+                elif self.storage is IpStorage.HMAC:
+                    tokens = key.hmac_tokens(valid)  # type: ignore[arg-type]
+                else:
+                    tokens = [key.siv_token(value) for value in valid]  # type: ignore[arg-type]
+            else:
+                tokens = [stored_value(value, self.storage, None) for value in valid]  # type: ignore[arg-type]
+            if tokens is not None:
+                for n, token in zip(positions, tokens, strict=True):
+                    values[n] = token
             start = end
-        tokens = pa.table(
-            {
-                "month": pa.array(months, pa.string()),
-                "ip_text": pa.array(texts, pa.string()),
-                "ip_id": pa.array(ids, pa.int32()),
-            }
-        )
-        self.con.register("tokens_arrow", tokens)
-        self.con.execute("CREATE OR REPLACE TEMP TABLE tokens AS SELECT * FROM tokens_arrow")
-        self.con.unregister("tokens_arrow")
+        valued = pairs.append_column("token", pa.array(values, pa.binary()))
+        self.con.register("valued_arrow", valued)
+        try:
+            self.con.execute(
+                "CREATE OR REPLACE TEMP TABLE valued AS SELECT month, ip_text, token FROM valued_arrow"
+            )
+        finally:
+            self.con.unregister("valued_arrow")
 
     def publish(self, result: IngestResult) -> tuple[list[tuple[Path, str, str | None]], list[str]]:
         """The staged files and the partition or index folder of the store each goes to (with no new
@@ -402,18 +447,14 @@ class _Run:
         index_dir.mkdir()
         for month in months:
             old = self.store.files_in(self.store.index_dir(month))
-            new_tokens = sorted((self.tokens_dir / f"month={month}").glob("*.parquet"))
-            parts = ["SELECT token, ip_kind, id, NULL::VARCHAR AS site, 0 AS days FROM read_parquet($new)"]
-            params: dict[str, Any] = {
-                "new": [str(f) for f in new_tokens],
-                "days": [str(f) for f in days_files],
-            }
+            table = self.month_tables[month]
+            parts = [
+                f"SELECT token, $kind AS ip_kind, id, NULL::VARCHAR AS site, 0 AS days FROM {table} WHERE new"  # noqa: S608
+            ]
+            params: dict[str, Any] = {"kind": self.storage.value, "days": [str(f) for f in days_files]}
             if old:
                 parts.append("SELECT token, ip_kind, id, site, days FROM read_parquet($old)")
                 params["old"] = self.store.for_duckdb(old)
-            if not new_tokens:
-                parts = parts[1:]
-                del params["new"]
             rows = self.con.sql(
                 f"""
                 WITH entries AS ({" UNION ALL ".join(parts)}),
@@ -444,85 +485,6 @@ class _Parsed:
     pairs: pa.Table | None
 
 
-class _Month:
-    """The address dictionary of one month: the stored value of each address and its small id."""
-
-    def __init__(self, month: str, storage: IpStorage, keys: KeyRing) -> None:
-        self.month = month
-        self.storage = storage
-        self.keys = keys
-        self.by_text: dict[str, int | None] = {}
-        self.by_token: dict[bytes, int] = {}
-        self.next_id = 0
-        self.new: list[tuple[bytes, int]] = []
-
-    def load(self, store: Store, tokens_dir: Path) -> None:
-        """What the store's index and this run's earlier chunks already gave ids to."""
-        tables = [
-            read_index(store.storage, file, ["token", "id"])
-            for file in store.files_in(store.index_dir(self.month))
-        ]
-        tables += [
-            pq.read_table(file, columns=["token", "id"])
-            for file in sorted((tokens_dir / f"month={self.month}").glob("*.parquet"))
-        ]
-        for table in tables:
-            ids = table["id"].to_pylist()
-            self.by_token.update(zip(table["token"].to_pylist(), ids, strict=True))
-            if ids:
-                self.next_id = max(self.next_id, max(ids) + 1)
-
-    def ids(self, texts: list[str]) -> list[int | None]:
-        by_text = self.by_text
-        missing = [text for text in texts if text not in by_text]
-        if missing:
-            packed = [pack(text) for text in missing]
-            valid = [value for value in packed if value is not None]
-            values: list[bytes | None]
-            if self.storage is IpStorage.HMAC or self.storage is IpStorage.AES_SIV:
-                key = self.keys.get(self.month, create=True)
-                if key is None:  # the month's key was destroyed (it is expired): no token, no id
-                    values = [None] * len(valid)
-                elif self.storage is IpStorage.HMAC:
-                    values = list(key.hmac_tokens(valid))
-                else:
-                    values = [key.siv_token(value) for value in valid]
-            else:
-                values = [stored_value(value, self.storage, None) for value in valid]
-            tokens = iter(values)
-            by_token = self.by_token
-            for text, value in zip(missing, packed, strict=True):
-                token = next(tokens) if value is not None else None
-                if token is None:
-                    by_text[text] = None
-                    continue
-                number = by_token.get(token)
-                if number is None:
-                    number = by_token[token] = self.next_id
-                    self.next_id += 1
-                    self.new.append((token, number))
-                by_text[text] = number
-            if len(by_text) > TOKEN_CACHE:
-                by_text.clear()
-        return [by_text[text] for text in texts]
-
-    def flush(self, tokens_dir: Path, number: int) -> None:
-        """Write the ids given since the last flush to the run's staging."""
-        if not self.new:
-            return
-        folder = tokens_dir / f"month={self.month}"
-        folder.mkdir(exist_ok=True)
-        table = pa.table(
-            {
-                "token": pa.array([token for token, _ in self.new], pa.binary()),
-                "ip_kind": pa.array([self.storage.value] * len(self.new), pa.string()),
-                "id": pa.array([n for _, n in self.new], pa.int32()),
-            }
-        )
-        pq.write_table(table, folder / f"tokens-{number:06d}.parquet")
-        self.new = []
-
-
 class _Writer:
     """Hits into one staged file per site and day; a day still going on waits for the next chunk."""
 
@@ -532,6 +494,8 @@ class _Writer:
         self.pending: dict[tuple[str, dt.date], list[pa.Table]] = {}
         self.moves: list[tuple[Path, str, str | None]] = []
         self.partitions: set[tuple[str, dt.date]] = set()
+        self.pool = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="weblogs-write")
+        self.writes: list[Future[int]] = []
 
     def add(self, hits: pa.Table) -> None:
         if hits.num_rows == 0:
@@ -554,19 +518,37 @@ class _Writer:
 
     def _write(self, key: tuple[str, dt.date]) -> None:
         parts = self.pending.pop(key)
-        table = pa.concat_tables(parts).sort_by("ts")
         site, day = key
         folder = self.folder / f"site={site}" / f"day={day.isoformat()}"
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"part-{uuid.uuid4()}.parquet"
-        write_hits(table, target)
+        self.writes.append(self.pool.submit(_sort_and_write, parts, target))
         self.moves.append((target, self.store.partition_dir(site, day), None))
         self.partitions.add(key)
+        if len(self.writes) > WRITES_QUEUED:
+            self._wait(len(self.writes) - WRITES_QUEUED // 2)
+
+    def _wait(self, count: int | None = None) -> None:
+        """Wait for the oldest writes (all of them without ``count``); a failed write stops the run."""
+        done, self.writes = self.writes[:count], self.writes[len(self.writes) if count is None else count :]
+        for write in done:
+            write.result()
 
     def finish(self) -> list[tuple[Path, str, str | None]]:
         for key in list(self.pending):
             self._write(key)
+        self._wait()
         return self.moves
+
+    def close(self) -> None:
+        """Stop the writers (after a failure: the files they were writing are dropped with the staging)."""
+        for write in self.writes:
+            write.cancel()
+        self.pool.shutdown(wait=True)
+
+
+def _sort_and_write(parts: list[pa.Table], target: Path) -> int:
+    return write_hits(pa.concat_tables(parts).sort_by("ts"), target)
 
 
 def ingest(
@@ -600,10 +582,11 @@ def ingest(
             try:
                 for name in sources:
                     _ingest_source(run, Source(name), fmt, result, progress, chunk_bytes)
+                has_rejects = run.close_rejects()
+                moves, replaced = run.publish(result)
             finally:
                 run.parser.shutdown(wait=True)
-            has_rejects = run.close_rejects()
-            moves, replaced = run.publish(result)
+                run.writer.close()
             with transaction.atomic():
                 if has_rejects:
                     rejects_dir = store.reject_dir(window.now.date())

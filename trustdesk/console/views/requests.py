@@ -47,6 +47,7 @@ from trustdesk.console.forms import (
     LiftForm,
     NoteForm,
     ObjectionForm,
+    PersonLookupForm,
     QueueFilterForm,
     RefuseForm,
     VerifyForm,
@@ -472,9 +473,19 @@ def original(request: HttpRequest, reference: str) -> HttpResponse:
 # --- staff entry -----------------------------------------------------------------------------------
 
 
+#: The prefix of the person look-up's fields: a POST that holds them is a look-up, not an entry.
+LOOKUP_PREFIX = "lookup"
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required(*REQUEST_ROLES)
 def entry(request: HttpRequest) -> HttpResponse:
+    """The entry form, and the look-up of the person it is about.
+
+    The look-up is a POST of its own form (with its CSRF token), as the console's search is: names and
+    e-mail addresses never stand in a URL. Its answer is this page with the people found; choosing one
+    leads to ``?person=<id>``, the only thing of the person a URL holds. A query string ``q`` is ignored.
+    """
     chosen: Person | None = None
     person_id = request.POST.get("person") or request.GET.get("person")
     if person_id:
@@ -482,14 +493,16 @@ def entry(request: HttpRequest) -> HttpResponse:
             chosen = get_person_for_staff(int(person_id))
         except ValueError:
             raise Http404("no such person") from None
-    if request.method == "POST":
+    looking_up = request.method == "POST" and f"{LOOKUP_PREFIX}-q" in request.POST
+    entering = request.method == "POST" and not looking_up
+    lookup = PersonLookupForm(request.POST if looking_up else None, prefix=LOOKUP_PREFIX)
+    found = find_people(lookup.cleaned_data["q"].strip()) if lookup.is_valid() else []
+    if entering:
         form = EntryForm(request.POST, request.FILES)
     else:
         form = EntryForm(initial={"person": chosen.pk if chosen else None})
-    query = request.GET.get("q", "").strip()
-    found = find_people(query) if len(query) >= 2 else []
-    status = 200
-    if request.method == "POST":
+    status = 400 if lookup.errors else 200
+    if entering:
         if form.is_valid():
             data = form.cleaned_data
             upload = request.FILES.get("original")
@@ -521,6 +534,13 @@ def entry(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "console/entry.html",
-        {"form": form, "chosen": chosen, "query": query, "found": found, "section": "entry"},
+        {
+            "form": form,
+            "chosen": chosen,
+            "lookup": lookup,
+            "searched": lookup.is_valid(),
+            "found": found,
+            "section": "entry",
+        },
         status=status,
     )

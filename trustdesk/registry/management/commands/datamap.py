@@ -46,5 +46,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 "  ".join(c.ljust(widths[k]) for c, k in zip(cells, headers, strict=True)).rstrip()
             )
+        # A field that keeps copies (the journal's payload) has a row per copied category.
+        fields = len({(row["model"], row["field"]) for row in table})
         models = len({row["model"] for row in table})
-        self.stdout.write(f"{len(table)} personal fields in {models} models")
+        self.stdout.write(f"{fields} personal fields in {models} models")
