@@ -426,6 +426,19 @@ def test_it_leaves_current_files_as_they_are_and_ingest_goes_on_after_it(
     ]
 
 
+def test_an_ingest_into_a_month_of_the_earlier_layout_is_refused_and_stores_nothing(
+    weblogs, store_at, tmp_path, ingest_lines
+):
+    from trustdesk.weblogs.ingest import IngestRefused
+
+    write_earlier_store(store_at, store_at.keys, "hmac", tmp_path / "scratch")
+    before = sorted(store_at.glob("**/*.parquet"))
+    line = vhost("a.example", ip="192.0.2.10", when="20/Nov/2026:10:00:00 +0000", path="/refused")
+    with pytest.raises(IngestRefused, match=r"month=2026-11/.*month index of the earlier layout .*migrate`"):
+        ingest_lines([line])
+    assert sorted(store_at.glob("**/*.parquet")) == before
+
+
 def test_it_merges_the_index_a_month_already_has_in_the_current_layout(
     weblogs, store_at, tmp_path, ingest_lines, officer_actor, operator_actor
 ):

@@ -43,9 +43,11 @@ from trustdesk.weblogs.formats import FAST, FORMATS, REQUEST, STATUS_BYTES, TIME
 from trustdesk.weblogs.keys import KeyRing
 from trustdesk.weblogs.reader import CHUNK_BYTES, Chunk, Source, SourceError, chunks
 from trustdesk.weblogs.store import (
+    EARLIER_INDEX,
     NO_SITE,
     Store,
     Window,
+    columns_of,
     policy,
     sql_list,
     write_hits,
@@ -347,6 +349,9 @@ class _Run:
             table = f"month_ids_{len(self.month_tables)}"
             self.con.execute(f"CREATE TEMP TABLE {table} (token BLOB, id INTEGER, new BOOLEAN)")
             files = self.store.files_in(self.store.index_dir(month))
+            for file in files:
+                if "id" not in columns_of(self.store.storage, file):
+                    raise IngestRefused(file + EARLIER_INDEX)
             if files:
                 self.con.execute(
                     f"INSERT INTO {table} SELECT DISTINCT token, id, false FROM read_parquet($files)",  # noqa: S608 (a table of this run)
