@@ -80,9 +80,19 @@ _ROW_HTML = (
 )
 
 
-def _row(item: Request, today: dt.date, request_url: str | None = None) -> dict[str, Any]:
+def _row(
+    item: Request, today: dt.date, request_url: str | None = None, said: dict[int, str] | None = None
+) -> dict[str, Any]:
     """What one line of the queue shows, ready to print: the template only places ``html``. With
-    ``request_url`` (the request page's URL reversed with :data:`_REFERENCE_MARK`), no reverse per line."""
+    ``request_url`` (the request page's URL reversed with :data:`_REFERENCE_MARK`), no reverse per line;
+    with ``said``, each label is translated once per page (a dict kept for one request, in its language)."""
+    said = {} if said is None else said
+
+    def say(label: str | Promise) -> str:
+        if id(label) not in said:
+            said[id(label)] = str(label)
+        return said[id(label)]
+
     url = (
         request_url.replace(_REFERENCE_MARK, quote(item.reference, safe=RFC3986_SUBDELIMS + "/~:@"))
         if request_url is not None
@@ -104,13 +114,13 @@ def _row(item: Request, today: dt.date, request_url: str | None = None) -> dict[
         row["url"],
         row["reference"],
         row["urgency"].css,
-        row["urgency"].label,
-        row["kind"],
+        say(row["urgency"].label),
+        say(row["kind"]),
         row["status"].css,
-        row["status"].label,
+        say(row["status"].label),
         row["received"],
         row["due"],
-        row["channel"],
+        say(row["channel"]),
     )
     return row
 
@@ -148,13 +158,14 @@ def queue(request: HttpRequest) -> HttpResponse:
         paginator.count = counts.open
     page = paginator.get_page(request.GET.get("page"))
     request_url = reverse("console:request", args=[_REFERENCE_MARK])
+    said: dict[int, str] = {}
     return render(
         request,
         "console/queue.html",
         {
             "form": form,
             "page": page,
-            "rows": [_row(item, today, request_url) for item in page.object_list],
+            "rows": [_row(item, today, request_url, said) for item in page.object_list],
             "counts": counts,
             "filters": _filters(chosen),
             "section": "requests",
