@@ -98,7 +98,26 @@ def test_it_does_not_keep_a_query_with_other_parameters_and_still_answers(publis
     assert len(calls) == 3  # the compile attempt, then built as usual on each call
 
 
-def test_it_builds_as_usual_for_ids_that_are_not_integers(publish) -> None:
+def test_it_builds_as_usual_for_values_it_cannot_stand_in_for(publish) -> None:
+    a = _organisation("a")
+    _invoice(a, "1")
     build = Builds()
-    assert prepared.values_of(Invoice, "test.strings", build, ["1"]) == []  # type: ignore[list-item]
-    assert build.calls == 1
+    assert prepared.values_of(Invoice, "test.strings", build, [str(a.pk)]) == list(build([a.pk]))
+    assert prepared.values_of(Invoice, "test.floats", build, [float(a.pk)]) == list(build([a.pk]))  # type: ignore[list-item]
+    assert build.calls == 2 + 1 + 2  # the string's compile attempt failed (not an id), then built as usual
+
+
+def test_it_reads_strings_and_tuples(publish) -> None:
+    a, b = _organisation("a"), _organisation("b")
+    calls: list[object] = []
+
+    def build(values: Sequence[Any]) -> QuerySet[Any]:
+        calls.append(values)
+        return Organisation.objects.filter(name=values[0]).order_by("pk").values_list("pk", "name")
+
+    for organisation in (a, b, a):
+        assert prepared.values_of(Organisation, "test.by_name", build, [organisation.name]) == [
+            (organisation.pk, organisation.name)
+        ]
+    assert prepared.values_of(Organisation, "test.by_name", build, ["nobody"]) == []
+    assert len(calls) == 1
