@@ -121,3 +121,19 @@ def test_it_reads_strings_and_tuples(publish) -> None:
         ]
     assert prepared.values_of(Organisation, "test.by_name", build, ["nobody"]) == []
     assert len(calls) == 1
+
+
+def test_it_does_not_keep_a_query_whose_lookup_changes_the_string(publish) -> None:
+    a, _ = _organisation("a"), _organisation("100%")
+    calls: list[object] = []
+
+    def build(values: Sequence[Any]) -> QuerySet[Any]:
+        calls.append(values)
+        return Organisation.objects.filter(name__iexact=values[0]).order_by("pk").values_list("pk")
+
+    for _ in range(2):
+        assert prepared.values_of(Organisation, "test.iexact", build, ["A"]) == [(a.pk,)]
+        assert prepared.values_of(Organisation, "test.iexact", build, ["1_0%"]) == []  # escaped as usual
+    # SQLite sends iexact as an escaped LIKE pattern: not kept, built as usual on each call. PostgreSQL
+    # compares UPPER() of the value as it is sent: kept, and the answers are the same.
+    assert len(calls) == (5 if connection.vendor == "sqlite" else 1)

@@ -50,8 +50,13 @@ _compiled: WeakKeyDictionary[BaseDatabaseWrapper, dict[Hashable, _Compiled | Non
 
 
 def _markers(values: Sequence[Value]) -> list[Value]:
+    """Placeholders of the values' kinds. A string placeholder has both cases, the characters a ``LIKE``
+    pattern escapes (``%``, ``_``, ``\\``) and ends that count as white space, so that a field or lookup
+    which changes the value it sends (case, escaping, stripping) changes the placeholder too, and the
+    query is not kept."""
     return [
-        _FIRST_MARKER - n if type(value) is int else f"\x1fprepared-{n}\x1f" for n, value in enumerate(values)
+        _FIRST_MARKER - n if type(value) is int else f"\x1fPrepared%_\\{n}\x1f"
+        for n, value in enumerate(values)
     ]
 
 
