@@ -20,13 +20,16 @@ connections, ``--duration`` seconds), sending the session cookie:
 
 - the customer portal's "my data" page, ``/portal/data/``, as the customer;
 - the staff console's request queue, ``/console/requests/`` (its first page), as the privacy officer;
-- the plain page (anonymous), the reference, measured in the same run.
+- the plain page (anonymous), the reference of the targets, measured in the same run;
+- the account page ``/account/`` as the customer, a second reference measured in the same run: a
+  light product page behind the same sign-in (session, user, role, the policy in effect), so that
+  the ratio to it shows the pages' own cost apart from what every signed-in page pays.
 
-Each of ``--runs`` runs (default 3) measures the three pages one after the other, in an order
-that rotates from run to run, so that a change of load on the machine hits all three alike. It
+Each of ``--runs`` runs (default 3) measures the four pages one after the other, in an order
+that rotates from run to run, so that a change of load on the machine hits all four alike. It
 counts every response that is not a 200 (a benchmark of error pages or redirects to the log-in
 page is worthless) and reports the median requests per second and the median 99th-percentile
-latency, the ratio to the plain page, and whether the targets are met: at least half the plain
+latency, the ratios to the plain page and to the signed-in reference, and whether the targets are met: at least half the plain
 page's throughput and a p99 under 200 ms. Writes JSON (``--json``, default
 benchmarks/results/web.json). Stops by itself after ``--timeout`` seconds (default 900), stops the
 server and removes the data directory (and the PostgreSQL database).
@@ -71,12 +74,14 @@ SETTINGS = "benchmarks.web_settings"
 PLAIN = "/bench/plain/"
 QUEUE = "/console/requests/"
 MY_DATA = "/portal/data/"
+SIGNED_IN = "/account/"
 PASSWORD = "bench-web-" + secrets.token_urlsafe(16)
 CUSTOMER_EMAIL = "bench-customer@example.com"
 OFFICER_EMAIL = "bench-officer@hoster.example"
 #: What each page must show for the benchmark to measure it: the my data page the person's name (see
 #: ``main``), the queue its requests.
 EXPECT_QUEUE = 'href="/console/requests/'
+EXPECT_SIGNED_IN = CUSTOMER_EMAIL
 MIN_RATIO = 0.5
 MAX_P99_MS = 200.0
 ACTOR = "operator:bench"
@@ -312,19 +317,22 @@ def log_in(
     header = f"sessionid={cookies['sessionid']}"
     if "csrftoken" in cookies:
         header += f"; csrftoken={cookies['csrftoken']}"
-    # The page must answer 200 with the cookie alone, without a redirect.
+    return header, {"steps": steps, "check": check_page(base, header, check_path, expect)}
+
+
+def check_page(base: str, header: str, check_path: str, expect: str) -> str:
+    """The page must answer 200 to the session cookie alone, without a redirect, and show ``expect``."""
     plain = urllib.request.build_opener(_NoRedirect)
     with plain.open(
         urllib.request.Request(base + check_path, headers={"Cookie": header}),  # noqa: S310  (http://127.0.0.1)
         timeout=30,
     ) as page:
         if page.status != 200:
-            raise RuntimeError(f"{email}: {check_path} answered {page.status}")
+            raise RuntimeError(f"{check_path} answered {page.status}")
         body = page.read().decode()
     if expect not in body:
-        raise RuntimeError(f"{email}: {check_path} does not show {expect!r}: not the page to measure")
-    check = f"{check_path} 200, {len(body.encode()):,} bytes, {body.count(expect)} times {expect!r}"
-    return header, {"steps": steps, "check": check}
+        raise RuntimeError(f"{check_path} does not show {expect!r}: not the page to measure")
+    return f"{check_path} 200, {len(body.encode()):,} bytes, {body.count(expect)} times {expect!r}"
 
 
 # --- the load --------------------------------------------------------------------------------------
@@ -389,6 +397,7 @@ def measure(
             line.append(f"{name} {figures['rps']:.0f} rps p99 {figures['p99_ms']:.0f} ms")
         print(f"    run {run + 1}: " + ", ".join(line), flush=True)
     plain = per_run["plain"]
+    signed_in = per_run.get("signed_in")
     out: dict[str, Any] = {}
     for name in names:
         rows = per_run[name]
@@ -404,7 +413,15 @@ def measure(
             "bytes_per_response": statistics.median(r["bytes_per_response"] for r in rows),
             "runs": rows,
         }
-        if name != "plain":
+        if name not in ("plain", "signed_in") and signed_in is not None:
+            entry["ratio_to_signed_in"] = rps / statistics.median(s["rps"] for s in signed_in)
+            entry["ratio_to_signed_in_per_run"] = [
+                r["rps"] / s["rps"] for r, s in zip(rows, signed_in, strict=True)
+            ]
+        if name == "signed_in":
+            entry["ratio_to_plain"] = rps / statistics.median(p["rps"] for p in plain)
+            entry["ratio_to_plain_per_run"] = [r["rps"] / p["rps"] for r, p in zip(rows, plain, strict=True)]
+        elif name != "plain":
             ratios = [r["rps"] / p["rps"] for r, p in zip(rows, plain, strict=True)]
             entry["ratio_to_plain"] = rps / statistics.median(p["rps"] for p in plain)
             entry["ratio_to_plain_per_run"] = ratios
@@ -508,13 +525,17 @@ def main(argv: list[str] | None = None) -> int:
         server = start_server(port, os.environ.copy(), workdir / "gunicorn.log")
         expect = html.escape(facts["customer_last_name"])
         customer, customer_login = log_in(base, CUSTOMER_EMAIL, None, MY_DATA, expect)
+        signed_in_check = check_page(base, customer, SIGNED_IN, EXPECT_SIGNED_IN)
         officer, officer_login = log_in(base, OFFICER_EMAIL, secret, QUEUE, EXPECT_QUEUE)
         results["log_in"] = {"customer": customer_login, "privacy_officer": officer_login}
+        results["signed_in_reference"] = signed_in_check
         print(f"  logged in: customer {customer_login['check']}; officer {officer_login['check']}")
+        print(f"  signed-in reference: {signed_in_check}")
         script = workdir / "count.lua"
         script.write_text(WRK_SCRIPT, encoding="utf-8")
         pages: dict[str, tuple[str, str | None]] = {
             "plain": (PLAIN, None),
+            "signed_in": (SIGNED_IN, customer),
             "my_data": (MY_DATA, customer),
             "queue": (QUEUE, officer),
         }
@@ -549,16 +570,17 @@ def print_table(r: dict[str, Any]) -> None:
         return "yes" if met else "NO"
 
     plain = r["pages"]["plain"]
-    rows = [("page", "median rps", "median p99", "plain rps", "ratio", "non-200", "met?")]
+    rows = [("page", "median rps", "median p99", "plain rps", "ratio", "to signed-in", "non-200", "met?")]
     for name, page in r["pages"].items():
-        if name == "plain":
+        if name in ("plain", "signed_in"):
             rows.append(
                 (
                     page["path"],
                     f"{page['median_rps']:.0f}",
                     f"{page['median_p99_ms']:.0f} ms",
+                    "" if name == "plain" else f"{plain['median_rps']:.0f}",
+                    "(reference)" if name == "plain" else f"{page['ratio_to_plain']:.2f} (reference)",
                     "",
-                    "(reference)",
                     str(page["non_200"]),
                     "",
                 )
@@ -571,6 +593,7 @@ def print_table(r: dict[str, Any]) -> None:
                 f"{page['median_p99_ms']:.0f} ms",
                 f"{plain['median_rps']:.0f}",
                 f"{page['ratio_to_plain']:.2f}",
+                f"{page['ratio_to_signed_in']:.2f}" if "ratio_to_signed_in" in page else "",
                 str(page["non_200"]),
                 f"throughput {yes(page['met_throughput'])}, p99 {yes(page['met_p99'])}",
             )

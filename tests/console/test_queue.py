@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from tests.console.conftest import Desk
 from tests.personas import STAFF
@@ -33,6 +34,9 @@ def test_it_lists_open_requests_overdue_first_with_their_urgency(desk: Desk) -> 
     assert rows[fresh.reference]["urgency"].css == "tone tone-green"
     assert '<span class="tone tone-red">overdue</span>' in html
     assert "erasure (Art. 17)" in html
+    for reference, row in rows.items():
+        url = reverse("console:request", args=[reference])
+        assert row["url"] == url and f'<a href="{url}">{reference}</a>' in html
 
 
 def test_it_filters_by_kind_and_status_and_shows_closed_ones_when_asked(desk: Desk) -> None:
@@ -155,6 +159,6 @@ def test_it_runs_the_same_queries_for_a_full_page_as_for_a_few_requests(desk: De
     many = queries_for_queue()
     assert len(client.get("/console/requests/").context["rows"]) == request_views.QUEUE_PAGE_SIZE
     assert many == few
-    # The session, the user, its session row, profile, policy and authenticator; the page count, the
-    # page and the counts.
-    assert many <= 10
+    # The session, the user, its session row, profile, policy and authenticator; the counts (which give
+    # the unfiltered queue's number of requests) and the page.
+    assert many <= 8

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from trustdesk.consent.services import do_give_consent
@@ -465,3 +466,52 @@ def test_it_finds_records_by_date(world: World) -> None:
         if m == "registry.person"
     }
     assert created == set()
+
+
+# --- the live records, with queries compiled once ------------------------------------------------
+
+
+def _built_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        datamap_ops.prepared, "values_of", lambda model, key, build, ids: list(build(list(ids)))
+    )
+
+
+def test_it_reads_the_same_live_records_with_its_compiled_queries_as_built_every_time(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiled = {person.pk: datamap_ops.live_records(person) for person in (world.anna, world.bob)}
+    again = {person.pk: datamap_ops.live_records(person) for person in (world.anna, world.bob)}
+    _built_every_time(monkeypatch)
+    built = {person.pk: datamap_ops.live_records(person) for person in (world.anna, world.bob)}
+    assert compiled == again == built
+    # Every live query was compiled and kept; none fell back to being built on every call.
+    labels = {reach.label for reach in reaches()}
+    kept = [
+        entry
+        for slot, entry in datamap_ops.prepared._compiled[connections["default"]].items()
+        if isinstance(slot, tuple) and isinstance(slot[0], tuple) and slot[0][0] in labels
+    ]
+    assert kept and all(entry is not None for entry in kept)
+    assert compiled[world.anna.pk] != compiled[world.bob.pk]
+    assert {"registry.invoice", "registry.serviceidentifier", "consent.consentevent"} <= set(
+        compiled[world.anna.pk]
+    )
+
+
+def test_it_reads_the_live_records_as_they_are_after_every_change(world: World) -> None:
+    datamap_ops.live_records(world.anna)  # its queries compiled
+    do_update(world.anna, {"city": "Brugge"}, actor=STAFF)
+    do_update(world.company, {"email": "post@jansen.example"}, actor=STAFF)
+    records = datamap_ops.live_records(world.anna)
+    [anna] = records["registry.person"]
+    assert anna["fields"]["city"] == "Brugge"
+    assert "post@jansen.example" in {r["fields"]["email"] for r in records["registry.organisation"]}
+    do_link_person(
+        do_create(Organisation, {"kind": "company", "name": "Derde BV"}, actor=STAFF),
+        world.anna,
+        "user",
+        actor=STAFF,
+    )
+    names = {r["fields"]["name"] for r in datamap_ops.live_records(world.anna)["registry.organisation"]}
+    assert names == {"Anna Peeters", "Bakkerij Jansen BV", "Derde BV"}  # three organisations: another query

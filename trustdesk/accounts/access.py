@@ -18,7 +18,7 @@ invoices     yes      yes       no        no
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -31,6 +31,7 @@ from django.http import Http404, HttpRequest, HttpResponseBase
 from django.utils import timezone
 
 from trustdesk.accounts.models import STAFF_ROLES, Profile
+from trustdesk.lib import prepared
 from trustdesk.registry.models import Organisation, Person, Role
 
 UserLike = AbstractBaseUser | AnonymousUser
@@ -80,7 +81,13 @@ def user_has_two_factor(user: UserLike | None) -> bool:
         return False
     from allauth.mfa.models import Authenticator
 
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    def build(values: Sequence[Any]) -> QuerySet[Any]:
+        return Authenticator.objects.filter(user_id=values[0], type=values[1]).values_list("pk")[:1]
+
+    found = prepared.values_of(
+        Authenticator, "accounts.has_totp", build, [user.pk, str(Authenticator.Type.TOTP)]
+    )
+    return bool(found)
 
 
 def _current_roles(person: Person) -> QuerySet[Role]:

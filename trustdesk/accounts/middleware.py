@@ -9,13 +9,14 @@ only the two-factor pages themselves, log-off and static files stay open.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from allauth.usersessions.internal import usersessionkit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.sessions.backends.base import SessionBase
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
@@ -23,6 +24,7 @@ from django.utils.translation import gettext
 
 from trustdesk.accounts.access import role_of, user_has_two_factor
 from trustdesk.accounts.models import Profile
+from trustdesk.lib import prepared
 
 #: URL names a user without a required authenticator may still reach.
 _SETUP_NAMES = {"account_logout", "account_reauthenticate", "account_login"}
@@ -225,14 +227,17 @@ class SessionActivityMiddleware:
         from allauth.account.adapter import get_adapter
         from allauth.usersessions.models import UserSession
 
-        row = (
-            UserSession.objects.filter(session_key=session_key)
-            .values_list("ip", "user_agent", "last_seen_at")
-            .first()
-        )
-        if row is None:
+        def build(values: Sequence[Any]) -> QuerySet[Any]:
+            return (
+                UserSession.objects.filter(session_key=values[0])
+                .order_by("pk")
+                .values_list("ip", "user_agent", "last_seen_at")[:1]
+            )
+
+        rows = prepared.values_of(UserSession, "accounts.session_activity", build, [session_key])
+        if not rows:
             return True
-        ip, agent, seen = row
+        ip, agent, seen = rows[0]
         length = UserSession._meta.get_field("user_agent").max_length
         return (
             ip != get_adapter().get_client_ip(request)

@@ -14,7 +14,7 @@ and the person is its only person; otherwise only the person's own records are e
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -26,6 +26,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from trustdesk.journal.models import JournalEntry
+from trustdesk.lib import prepared
 from trustdesk.lib.datamap import ModelMap, covers, history_base, model_map
 from trustdesk.registry.models import Organisation, Person, Role
 
@@ -223,14 +224,12 @@ def _gather(person: Person, organisations: list[int], *, history: bool = True) -
         model = reach.model
         pk_name = model._meta.pk.attname
         columns = declared_columns(model, reach.mapping)
-        person_rows = (
-            _fetch(reach.about_person(person), pk_name, columns) if reach.subject == "person" else []
-        )
+        person_rows = _live_about_person(reach, person, pk_name, columns) if reach.subject == "person" else []
         person_ids = {row[pk_name] for row in person_rows}
         org_rows = (
             [
                 row
-                for row in _fetch(reach.about_organisations(organisations), pk_name, columns)
+                for row in _live_about_organisations(reach, organisations, pk_name, columns)
                 if row[pk_name] not in person_ids
             ]
             if _reaches_organisations(reach, organisations)
@@ -292,6 +291,28 @@ def _reaches_organisations(reach: Reach, organisations: list[int]) -> bool:
 
 def _fetch(queryset: QuerySet[Any], pk_name: str, columns: dict[str, str]) -> list[dict[str, Any]]:
     return list(queryset.values(pk_name, *columns.values()).order_by(pk_name))
+
+
+# The live records' queries are the same for every person but for the ids they are about: each is
+# built and compiled once per process and database connection (``trustdesk.lib.prepared``).
+
+
+def _live_about_person(
+    reach: Reach, person: Person, pk_name: str, columns: dict[str, str]
+) -> list[dict[str, Any]]:
+    def build(ids: Sequence[int]) -> QuerySet[Any]:
+        return reach.about_person(Person(pk=ids[0])).values(pk_name, *columns.values()).order_by(pk_name)
+
+    return prepared.values_of(reach.model, (reach.label, "person"), build, [person.pk])
+
+
+def _live_about_organisations(
+    reach: Reach, organisations: list[int], pk_name: str, columns: dict[str, str]
+) -> list[dict[str, Any]]:
+    def build(ids: Sequence[int]) -> QuerySet[Any]:
+        return reach.about_organisations(list(ids)).values(pk_name, *columns.values()).order_by(pk_name)
+
+    return prepared.values_of(reach.model, (reach.label, "organisations"), build, sorted(set(organisations)))
 
 
 def _as_rows(
