@@ -150,6 +150,47 @@ def _dutch_customer(publish, settings, ssl_categories: str = "") -> Organisation
     )
 
 
+@pytest.mark.promise("P4.3")
+def test_a_lapsed_certificates_identifiers_go_while_the_customer_keeps_other_services(
+    publish, settings, webhook
+) -> None:
+    org = _dutch_customer(publish, settings)  # the shipped policy as it is
+    settings.RETENTION_ERASURE_CHANNELS = {"certificate_authority": webhook.url}
+    today = timezone.localdate()
+    hosting = do_create(Service, {"organisation": org, "kind": "web_hosting"}, actor=STAFF)  # runs on
+    site = do_create(
+        ServiceIdentifier, {"service": hosting, "kind": "domain", "value": "bakkerij-jansen.nl"}, actor=STAFF
+    )
+    certificate = do_create(
+        Service,
+        {
+            "organisation": org,
+            "kind": "ssl_certificate",
+            "certificate_type": "ov",
+            "certificate_expires_on": today - dt.timedelta(days=45),
+            "ends_on": today - dt.timedelta(days=45),
+        },
+        actor=STAFF,
+    )
+    identifier = do_create(
+        ServiceIdentifier,
+        {"service": certificate, "kind": "domain", "value": "shop.bakkerij-jansen.nl"},
+        actor=STAFF,
+    )
+    do_record_disclosure(
+        org, "certificate_authority", ["user.contact.address"], actor=STAFF, service=certificate
+    )
+    done = _run("run")
+    assert done["customer_exit"]["sent"] == 1
+    [body] = webhook.bodies  # the request names the certificate's domain before it goes
+    assert body["event"] == "certificate_expiry" and body["domains"] == ["shop.bakkerij-jansen.nl"]
+    identifier.refresh_from_db()
+    site.refresh_from_db()
+    assert identifier.value.startswith(current_key().id + ":")  # 30 days after the certificate ended
+    assert site.value == "bakkerij-jansen.nl"  # the hosting still runs
+    assert Organisation.objects.get(pk=org.pk).name == "Bakkerij Jansen BV"
+
+
 @pytest.mark.promise("P4.2")
 def test_it_has_the_suppliers_delete_the_data_when_the_last_domain_ends_and_tracks_it(
     publish, settings, smtp

@@ -6,9 +6,11 @@ model when one of the purpose's ``data_categories`` covers (hierarchically: ``us
 with a retention gives the record a clock (a record that names a purpose in a ``purpose`` field, such
 as the proof of a consent, serves that purpose too): its period from the start event's day for that record
 (see ``Context.start``). The record is due once every clock has run out and every legal hold on its
-fields has ended: the last one wins. A covering purpose without retention, or a record no purpose
-covers, keeps the record untouched; it is reported instead. Nothing here writes; see
-:mod:`trustdesk.retention.sweep`.
+fields has ended: the last one wins. A service's identifiers (its domain names) that were passed to a
+recipient the policy asks to delete them (``erasure_request``) are also kept until that request is
+opened, so that it can name them (P4.2), however short their own clocks (P4.3). A covering purpose
+without retention, or a record no purpose covers, keeps the record untouched; it is reported
+instead. Nothing here writes; see :mod:`trustdesk.retention.sweep`.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from django.utils import timezone
 from trustdesk.lib.datamap import Erasure, ModelMap
 from trustdesk.policy.schema import Policy, Purpose, RetentionAction, StartEvent
 from trustdesk.registry.datamap_ops import _START_FIELDS, Reach, covers, reaches
-from trustdesk.registry.models import Invoice, Organisation, Role, Service, ServiceIdentifier
+from trustdesk.registry.models import Disclosure, Invoice, Organisation, Role, Service, ServiceIdentifier
 
 
 class RetentionError(Exception):
@@ -140,6 +142,7 @@ class Context:
         self.consent = self._consent()
         self.cases = self._cases()
         self.activity_person, self.activity_org = self._activity()
+        self.exit_holds = self._exit_holds()
 
     # --- what the context reads ----------------------------------------------------------------
 
@@ -213,6 +216,29 @@ class Context:
                     ):
                         note(target, key, value)
         return person, org
+
+    def _exit_holds(self) -> dict[int, list[str]]:
+        """Per service: the recipients it was disclosed to that are to be asked to delete the data
+        (``erasure_request``) and have not been asked since the disclosure."""
+        from trustdesk.retention.models import RecipientErasureRequest
+
+        asking = {key for key, recipient in self.policy.recipients.items() if recipient.erasure_request}
+        if not asking:
+            return {}
+        asked: dict[tuple[int, str], dt.datetime] = {}
+        for org, recipient, created in RecipientErasureRequest.objects.filter(
+            recipient__in=asking
+        ).values_list("organisation_id", "recipient", "created_at"):
+            if (org, recipient) not in asked or created > asked[(org, recipient)]:
+                asked[(org, recipient)] = created
+        holds: dict[int, list[str]] = defaultdict(list)
+        for service, org, recipient, disclosed in Disclosure.objects.filter(
+            recipient__in=asking, service__isnull=False
+        ).values_list("service_id", "organisation_id", "recipient", "disclosed_at"):
+            last = asked.get((org, recipient))
+            if (last is None or last < disclosed) and recipient not in holds[service]:
+                holds[service].append(recipient)
+        return {service: sorted(names) for service, names in holds.items() if names}
 
     # --- the start of a clock --------------------------------------------------------------------
 
@@ -342,6 +368,19 @@ def verdict(context: Context, reach: Reach, row: dict[str, Any]) -> Verdict:
         ends = _add(retention.period.add_to(start)) if isinstance(start, dt.date) else None
         clocks.append(Clock(key, event, start, retention.period.iso(), ends, retention.action))
     clocks.extend(_hold_clocks(context, reach, row))
+    if reach.model is ServiceIdentifier:
+        for recipient in context.exit_holds.get(row["service_id"], []):
+            # Kept for the request that asks the recipient to delete them, which names them.
+            clocks.append(
+                Clock(
+                    f"erasure request to {recipient}",
+                    "erasure_request",
+                    PENDING,
+                    "",
+                    None,
+                    RetentionAction.DELETE,
+                )
+            )
     waiting = [c for c in clocks if c.start == PENDING]
     running = [c for c in clocks if c.ends_on is not None]
     if waiting:
