@@ -229,9 +229,8 @@ def search(
     from django.db import transaction
 
     from trustdesk.journal.services import record
-    from trustdesk.lib.pseudonyms import pseudonymise
     from trustdesk.weblogs.addresses import parse_address
-    from trustdesk.weblogs.services import INVESTIGATION, check_investigator
+    from trustdesk.weblogs.services import INVESTIGATION, check_investigator, journal_criteria
     from trustdesk.weblogs.store import Store, Window, policy
 
     check_investigator(actor)
@@ -262,18 +261,10 @@ def search(
             indexed=bool(store.index_months()),
         )
     rows = [row.asDict() for row in frame.collect()] if frame is not None else []
-    criteria: dict[str, Any] = {}
-    if ip is not None:
-        address = parse_address(ip.strip())
-        criteria["ip"] = pseudonymise(address.compressed if address else ip, kind="ip")
-    if path is not None:
-        criteria["path"] = path
-    if site is not None:
-        criteria["site"] = site
-    if start is not None:
-        criteria["from"] = start.isoformat()
-    if end is not None:
-        criteria["to"] = end.isoformat()
+    address = parse_address(ip.strip()) if ip is not None else None
+    criteria = journal_criteria(
+        ip=address.compressed if address is not None else ip, path=path, site=site, start=start, end=end
+    )
     with transaction.atomic():
         record(
             "weblogs.searched",

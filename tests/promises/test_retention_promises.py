@@ -150,36 +150,42 @@ def _dutch_customer(publish, settings, ssl_categories: str = "") -> Organisation
     )
 
 
+def _lapsed_certificate(org: Organisation, domain: str, label: str = "") -> tuple[Service, ServiceIdentifier]:
+    """An OV certificate for the domain that expired 45 days ago without renewal, disclosed to the
+    certificate authority."""
+    expired = timezone.localdate() - dt.timedelta(days=45)
+    certificate = do_create(
+        Service,
+        {
+            "organisation": org,
+            "kind": "ssl_certificate",
+            "label": label,
+            "certificate_type": "ov",
+            "certificate_expires_on": expired,
+            "ends_on": expired,
+        },
+        actor=STAFF,
+    )
+    identifier = do_create(
+        ServiceIdentifier, {"service": certificate, "kind": "domain", "value": domain}, actor=STAFF
+    )
+    do_record_disclosure(
+        org, "certificate_authority", ["user.contact.address"], actor=STAFF, service=certificate
+    )
+    return certificate, identifier
+
+
 @pytest.mark.promise("P4.3")
 def test_a_lapsed_certificates_identifiers_go_while_the_customer_keeps_other_services(
     publish, settings, webhook
 ) -> None:
     org = _dutch_customer(publish, settings)  # the shipped policy as it is
     settings.RETENTION_ERASURE_CHANNELS = {"certificate_authority": webhook.url}
-    today = timezone.localdate()
     hosting = do_create(Service, {"organisation": org, "kind": "web_hosting"}, actor=STAFF)  # runs on
     site = do_create(
         ServiceIdentifier, {"service": hosting, "kind": "domain", "value": "bakkerij-jansen.nl"}, actor=STAFF
     )
-    certificate = do_create(
-        Service,
-        {
-            "organisation": org,
-            "kind": "ssl_certificate",
-            "certificate_type": "ov",
-            "certificate_expires_on": today - dt.timedelta(days=45),
-            "ends_on": today - dt.timedelta(days=45),
-        },
-        actor=STAFF,
-    )
-    identifier = do_create(
-        ServiceIdentifier,
-        {"service": certificate, "kind": "domain", "value": "shop.bakkerij-jansen.nl"},
-        actor=STAFF,
-    )
-    do_record_disclosure(
-        org, "certificate_authority", ["user.contact.address"], actor=STAFF, service=certificate
-    )
+    certificate, identifier = _lapsed_certificate(org, "shop.bakkerij-jansen.nl")
     done = _run("run")
     assert done["customer_exit"]["sent"] == 1
     [body] = webhook.bodies  # the request names the certificate's domain before it goes
@@ -238,27 +244,7 @@ def test_it_deletes_the_data_and_the_certificate_after_expiry_without_renewal(
 ) -> None:
     org = _dutch_customer(publish, settings, ssl_categories="user.unique_id")
     settings.RETENTION_ERASURE_CHANNELS = {"certificate_authority": webhook.url}
-    today = timezone.localdate()
-    certificate = do_create(
-        Service,
-        {
-            "organisation": org,
-            "kind": "ssl_certificate",
-            "label": "OV bakkerij-jansen.nl",
-            "certificate_type": "ov",
-            "certificate_expires_on": today - dt.timedelta(days=45),
-            "ends_on": today - dt.timedelta(days=45),
-        },
-        actor=STAFF,
-    )
-    identifier = do_create(
-        ServiceIdentifier,
-        {"service": certificate, "kind": "domain", "value": "bakkerij-jansen.nl"},
-        actor=STAFF,
-    )
-    do_record_disclosure(
-        org, "certificate_authority", ["user.contact.address"], actor=STAFF, service=certificate
-    )
+    certificate, identifier = _lapsed_certificate(org, "bakkerij-jansen.nl", label="OV bakkerij-jansen.nl")
     done = _run("run")
     assert done["customer_exit"]["sent"] == 1
     [body] = webhook.bodies

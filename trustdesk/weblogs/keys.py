@@ -56,16 +56,11 @@ class MonthKey:
         return hmac.digest(self.secret[:32], packed, hashlib.sha256)[:HMAC_BYTES]
 
     @cached_property
-    def hmac_pads(self) -> tuple[bytes, bytes]:
-        """The HMAC key's inner and outer padded blocks (RFC 2104): HMAC(K, m) is
-        SHA-256(outer || SHA-256(inner || m)). Secret like the key itself."""
-        key = self.secret[:32].ljust(64, b"\0")  # HMAC pads a key shorter than SHA-256's block
-        return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
-
-    @cached_property
     def _hmac_states(self) -> tuple[Any, Any]:
-        inner, outer = self.hmac_pads
-        return hashlib.sha256(inner), hashlib.sha256(outer)
+        key = self.secret[:32].ljust(64, b"\0")  # HMAC pads a key shorter than SHA-256's block
+        inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+        return inner, outer
 
     def hmac_tokens(self, packed: list[bytes]) -> list[bytes]:
         """``hmac_token`` of many addresses: the keyed hash states are computed once, then copied."""

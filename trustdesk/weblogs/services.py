@@ -430,17 +430,9 @@ def search(
             end=_utc_naive(end),
             limit=limit,
         )
-    criteria: dict[str, Any] = {}
-    if address is not None:
-        criteria["ip"] = pseudonymise(address.compressed, kind="ip")
-    if path is not None:
-        criteria["path"] = path
-    if site is not None:
-        criteria["site"] = site
-    if start is not None:
-        criteria["from"] = start.isoformat()
-    if end is not None:
-        criteria["to"] = end.isoformat()
+    criteria = journal_criteria(
+        ip=address.compressed if address is not None else None, path=path, site=site, start=start, end=end
+    )
     with transaction.atomic():
         entry = record(
             "weblogs.searched",
@@ -456,6 +448,30 @@ def search(
             },
         )
     return SearchResult(hits, files, entry.seq)
+
+
+def journal_criteria(
+    *,
+    ip: str | None,
+    path: str | None,
+    site: str | None,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+) -> dict[str, Any]:
+    """A search's criteria as its journal entry keeps them: the address (its canonical text) only as
+    a keyed pseudonym, the rest as given."""
+    criteria: dict[str, Any] = {}
+    if ip is not None:
+        criteria["ip"] = pseudonymise(ip, kind="ip")
+    if path is not None:
+        criteria["path"] = path
+    if site is not None:
+        criteria["site"] = site
+    if start is not None:
+        criteria["from"] = start.isoformat()
+    if end is not None:
+        criteria["to"] = end.isoformat()
+    return criteria
 
 
 def hits_for_ip(
