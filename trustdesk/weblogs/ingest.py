@@ -367,33 +367,35 @@ class _Run:
         ``tokens``; a NULL id: not an IP address (or the month's key is destroyed)."""
         con = self.con
         months = sorted(str(month) for month in pc.unique(pairs["month"]).to_pylist())
-        self._values(pairs)
-        selects = []
-        params: dict[str, Any] = {}
-        for number, month in enumerate(months):
-            table = self._month_table(month)
-            # An address seen for the first time in its month gets the month's next id (in token order).
-            row = con.execute(
-                f"""
-                INSERT INTO {table}
-                SELECT token, $next + (row_number() OVER (ORDER BY token))::INTEGER - 1, true
-                FROM (SELECT DISTINCT token FROM valued WHERE month = $month AND token IS NOT NULL) v
-                WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.token = v.token)
-                """,  # noqa: S608 (a table of this run)
-                {"month": month, "next": self.next_ids[month]},
-            ).fetchone()
-            self.next_ids[month] += int(row[0]) if row else 0
-            selects.append(
-                f"SELECT v.month, v.ip_text, t.id AS ip_id FROM valued v LEFT JOIN {table} t "  # noqa: S608
-                f"ON t.token = v.token WHERE v.month = $m{number}"
-            )
-            params[f"m{number}"] = month
-        con.execute("CREATE OR REPLACE TEMP TABLE tokens AS " + " UNION ALL ".join(selects), params)
-        con.execute("DROP TABLE valued")
+        con.register("valued", self._values(pairs))
+        try:
+            selects = []
+            params: dict[str, Any] = {}
+            for number, month in enumerate(months):
+                table = self._month_table(month)
+                # An address seen for the first time in its month gets the month's next id (in token order).
+                row = con.execute(
+                    f"""
+                    INSERT INTO {table}
+                    SELECT token, $next + (row_number() OVER (ORDER BY token))::INTEGER - 1, true
+                    FROM (SELECT DISTINCT token FROM valued WHERE month = $month AND token IS NOT NULL) v
+                    WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.token = v.token)
+                    """,  # noqa: S608 (a table of this run)
+                    {"month": month, "next": self.next_ids[month]},
+                ).fetchone()
+                self.next_ids[month] += int(row[0]) if row else 0
+                selects.append(
+                    f"SELECT v.month, v.ip_text, t.id AS ip_id FROM valued v LEFT JOIN {table} t "  # noqa: S608
+                    f"ON t.token = v.token WHERE v.month = $m{number}"
+                )
+                params[f"m{number}"] = month
+            con.execute("CREATE OR REPLACE TEMP TABLE tokens AS " + " UNION ALL ".join(selects), params)
+        finally:
+            con.unregister("valued")
 
-    def _values(self, pairs: pa.Table) -> None:
-        """The value the store keeps of each (month, address) pair (sorted by month), as the table
-        ``valued``; NULL where the text is no IP address or the month's key is destroyed."""
+    def _values(self, pairs: pa.Table) -> pa.Table:
+        """The pairs (sorted by month) with the value the store keeps of each address (``token``);
+        NULL where the text is no IP address or the month's key is destroyed."""
         months: list[str] = pairs["month"].to_pylist()
         packed = [pack(text) for text in pairs["ip_text"].to_pylist()]
         values: list[bytes | None] = [None] * len(packed)
@@ -420,14 +422,7 @@ class _Run:
                 for n, token in zip(positions, tokens, strict=True):
                     values[n] = token
             start = end
-        valued = pairs.append_column("token", pa.array(values, pa.binary()))
-        self.con.register("valued_arrow", valued)
-        try:
-            self.con.execute(
-                "CREATE OR REPLACE TEMP TABLE valued AS SELECT month, ip_text, token FROM valued_arrow"
-            )
-        finally:
-            self.con.unregister("valued_arrow")
+        return pairs.append_column("token", pa.array(values, pa.binary()))
 
     def publish(self, result: IngestResult) -> tuple[list[tuple[Path, str, str | None]], list[str]]:
         """The staged files and the partition or index folder of the store each goes to (with no new
