@@ -185,7 +185,7 @@ def test_a_lapsed_certificates_identifiers_go_while_the_customer_keeps_other_ser
     site = do_create(
         ServiceIdentifier, {"service": hosting, "kind": "domain", "value": "bakkerij-jansen.nl"}, actor=STAFF
     )
-    certificate, identifier = _lapsed_certificate(org, "shop.bakkerij-jansen.nl")
+    _certificate, identifier = _lapsed_certificate(org, "shop.bakkerij-jansen.nl")
     done = _run("run")
     assert done["customer_exit"]["sent"] == 1
     [body] = webhook.bodies  # the request names the certificate's domain before it goes
