@@ -31,7 +31,7 @@ PAYMENT_COUNTRY = """    role: processor
 INVOICE_DATA = ["user.name", "user.contact.address"]
 
 
-def _refused(text: str) -> list[tuple[str, tuple[str, ...]]]:
+def _refused(text: str) -> list[tuple[str, tuple[str | int, ...]]]:
     with pytest.raises(PublishRefused) as refused:
         do_publish_policy(text, "policy.yaml", actor="alice")
     assert PolicyVersion.objects.count() == 0  # nothing of a refused policy is stored
