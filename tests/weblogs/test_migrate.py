@@ -14,6 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from tests.weblogs.conftest import BOTH_STORES, NOW, StoreView, vhost
@@ -379,7 +380,16 @@ def test_the_command_says_when_there_is_nothing_to_migrate(weblogs, store_dirs, 
     assert json.loads(out.getvalue())["nothing_to_migrate"] is True
 
 
-def test_the_command_migrates_and_reports_a_dry_run(weblogs, store_at, tmp_path):
+@pytest.fixture
+def clock_a_day_after_now():
+    """The command reads the real clock: the test runs a day after NOW (the policy is published then
+    too), so that the retention window (from 2024-12-01) and the months inside it are the same
+    whatever day it runs."""
+    with time_machine.travel(NOW + dt.timedelta(days=1), tick=True):
+        yield
+
+
+def test_the_command_migrates_and_reports_a_dry_run(clock_a_day_after_now, weblogs, store_at, tmp_path):
     write_earlier_store(store_at, store_at.keys, "hmac", tmp_path / "scratch")
     out = io.StringIO()
     call_command("weblogs", "migrate", "--dry-run", stdout=out)
@@ -393,7 +403,7 @@ def test_the_command_migrates_and_reports_a_dry_run(weblogs, store_at, tmp_path)
     assert [m["month"] for m in summary["months"]] == ["2024-10", "2024-11", "2026-10", "2026-11"]
     assert summary["months"][2]["migrated"] == 4
     assert "192.0.2" not in out.getvalue()
-    assert_current_layout(store_at, ("2026-10", "2026-11"))  # today 2024-11 is past the window too
+    assert_current_layout(store_at, ("2026-10", "2026-11"))  # 2024-11 is past the window too
 
 
 @BOTH_STORES
