@@ -80,6 +80,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # One answer per request to "which policy version is in effect" (README: policy publish).
+    "trustdesk.policy.middleware.PolicyVersionMiddleware",
     # Outermost after security: it sees every cookie the others set, and drops optional ones without consent.
     "trustdesk.consent.middleware.CookieConsentMiddleware",
     "csp.middleware.CSPMiddleware",

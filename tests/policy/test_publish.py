@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -18,6 +19,7 @@ from tests.conftest import POLICY
 from trustdesk.policy.loader import PolicyError, content_hash
 from trustdesk.policy.models import ImmutableError, PolicyVersion
 from trustdesk.policy.queries import (
+    request_scope,
     upcoming_versions,
     version_for_request,
     version_in_effect,
@@ -186,6 +188,35 @@ def test_it_reads_the_version_in_effect_once_then_only_asks_which_one_it_is() ->
     current = version_in_effect()
     assert current == second and current is not None
     assert current.loaded.policy.security.lockout.attempts == 3
+
+
+def test_it_asks_once_within_a_request_scope_and_again_after_a_publication() -> None:
+    first = do_publish_policy(POLICY, "policy.yaml", actor="alice").version
+    with request_scope():
+        with CaptureQueriesContext(connection) as queries:
+            assert version_in_effect() == first
+            assert version_in_effect() == first
+            assert version_in_effect(timezone.localdate()) == first  # the same day, asked for by date
+        assert len(queries.captured_queries) <= 2  # which version, then (first time) the version itself
+        second = do_publish_policy(CHANGED, "policy.yaml", actor="alice").version
+        assert version_in_effect() == second  # published within the request: asked again
+    with CaptureQueriesContext(connection) as queries:  # outside a request every call asks
+        version_in_effect()
+        version_in_effect()
+    assert len(queries.captured_queries) == 2
+
+
+def test_every_web_request_asks_which_version_is_in_effect_once(client: Any) -> None:
+    do_publish_policy(POLICY, "policy.yaml", actor="alice")
+    client.get("/privacy")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/privacy").status_code == 200
+    # The question "which version is in effect" (the page's upcoming versions are another query).
+    asked = [query for query in queries.captured_queries if '"effective_from" <=' in query["sql"]]
+    assert len(asked) == 1
+    # A version published by another process is seen on the next request.
+    do_publish_policy(CHANGED, "policy.yaml", actor="alice")
+    assert client.get("/privacy").context["version"].number == 2
 
 
 def test_it_looks_the_version_up_once_per_request() -> None:

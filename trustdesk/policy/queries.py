@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import DatabaseError
@@ -25,13 +28,49 @@ _VERSIONS_KEPT = 32
 _KEY_FIELDS = ("pk", "number", "sha256", "effective_from", "published_at", "published_by", "source_name")
 
 
+#: The answers of ``version_in_effect`` within the web request being served (``request_scope``), by
+#: day: the middleware, the page, its context processors and the services it calls ask the database
+#: once. Outside a request (commands, jobs, the tests' direct calls) every call asks.
+_IN_REQUEST: ContextVar[dict[dt.date, PolicyVersion | None] | None] = ContextVar(
+    "trustdesk_policy_versions_in_request", default=None
+)
+
+
+@contextmanager
+def request_scope() -> Iterator[None]:
+    """Within it, which version is in effect on a day is asked once (``PolicyVersionMiddleware``)."""
+    token = _IN_REQUEST.set({})
+    try:
+        yield
+    finally:
+        _IN_REQUEST.reset(token)
+
+
+def forget_versions_in_request() -> None:
+    """A version was published: the rest of the request asks again."""
+    answers = _IN_REQUEST.get()
+    if answers is not None:
+        answers.clear()
+
+
 def version_in_effect(on: dt.date | None = None) -> PolicyVersion | None:
     """The version that applies on a day: the newest one whose effective date has come.
 
     Each call asks the database which version that is (a small indexed query that reads no policy
-    text), so a version published by another process counts at once; the version itself, its text
-    and its loaded policy, come from this process's copy once read."""
+    text), so a version published by another process counts at once, at the latest on the next
+    request (within one request the answer is kept: ``request_scope``); the version itself, its
+    text and its loaded policy, come from this process's copy once read."""
     day = on or today()
+    answers = _IN_REQUEST.get()
+    if answers is not None and day in answers:
+        return answers[day]
+    version = _version_on(day)
+    if answers is not None:
+        answers[day] = version
+    return version
+
+
+def _version_on(day: dt.date) -> PolicyVersion | None:
     key = (
         PolicyVersion.objects.filter(effective_from__lte=day)
         .order_by("-effective_from", "-number")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from trustdesk.policy.lint import Finding, has_errors, lint
 from trustdesk.policy.loader import load_text
 from trustdesk.policy.models import PolicyVersion
-from trustdesk.policy.queries import latest_version
+from trustdesk.policy.queries import forget_versions_in_request, latest_version
 
 
 class PublishRefused(Exception):
@@ -79,4 +79,5 @@ def _store(
         published_by=actor[:200],
         effective_from=effective,
     )
+    forget_versions_in_request()
     return PublishResult(version=version, created=True, findings=findings)
