@@ -7,15 +7,18 @@ browser without checking it belongs to that person (``get_request_for_customer``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.apps import apps
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from trustdesk.lib.datamap import history_base, model_map
+from trustdesk.lib.markup import table_row
 from trustdesk.policy import wording
 from trustdesk.policy.render import statement_context
 from trustdesk.registry import datamap_ops
@@ -69,6 +72,12 @@ class Item:
     value: str
     source: str
 
+    @cached_property
+    def row(self) -> SafeString:
+        """The item as a table row, every value escaped (an item shown under several purposes is
+        written once)."""
+        return table_row((self.record, self.label, self.value, self.source))
+
 
 @dataclass
 class Group:
@@ -78,6 +87,12 @@ class Group:
     name: str
     purpose: dict[str, Any] | None
     items: list[Item] = field(default_factory=list)
+
+    @property
+    def rows(self) -> SafeString:
+        """The group's items as the rows of its table (a page can hold thousands of values: one
+        string each, not a template loop)."""
+        return SafeString("".join(item.row for item in self.items))
 
 
 def _covered(purpose_categories: list[str], category: str) -> bool:
