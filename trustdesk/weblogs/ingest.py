@@ -235,7 +235,7 @@ class _Run:
                        request, status, bytes, referrer, user_agent
                 FROM m
             )
-            SELECT *, strftime(ts, '%Y-%m') AS month,
+            SELECT * EXCLUDE (line), strftime(ts, '%Y-%m') AS month,
                 regexp_extract(request, '{REQUEST}', ['method', 'target', 'protocol']) AS r,
                 CASE
                     WHEN blank THEN NULL
@@ -262,7 +262,7 @@ class _Run:
         ).fetchone() or (0, 0)
         blank, expired = int(counts[0]), int(counts[1])
         rejects = con.execute(
-            f"SELECT n, problem, line FROM {name} WHERE problem IS NOT NULL ORDER BY n"  # noqa: S608 (a table of this run)
+            f"SELECT n, problem FROM {name} WHERE problem IS NOT NULL ORDER BY n"  # noqa: S608 (a table of this run)
         ).fetchall()
         pairs = None
         if "ip_address" in self.fields:
@@ -283,7 +283,7 @@ class _Run:
         if pairs is not None:
             self._tokenise(pairs)
             bad_ip = self.con.execute(
-                "SELECT p.n, 'the client address is not an IP address', p.line "  # noqa: S608 (a table of this run)
+                "SELECT p.n, 'the client address is not an IP address' "  # noqa: S608 (a table of this run)
                 f"FROM {name} p "
                 "JOIN tokens t ON t.month = p.month AND t.ip_text = p.ip_text "
                 "WHERE p.problem IS NULL AND NOT p.blank AND p.ts > $cutoff AND t.ip_id IS NULL ORDER BY p.n",
@@ -328,7 +328,11 @@ class _Run:
             pq.write_table(days, self.days_dir / f"days-{self.chunk_count:06d}.parquet")
         self.chunk_count += 1
         self.writer.add(hits)
-        self.reject_rows(source, [(int(n), str(reason), str(text)) for n, reason, text in rejects])
+        # The table keeps no line (they are copied once, by the parse); a rejected one is read from the chunk.
+        lines = chunk.lines
+        self.reject_rows(
+            source, [(int(n), str(reason), lines[int(n) - chunk.first_line].as_py()) for n, reason in rejects]
+        )
         accounted = stored + len(rejects) + blank + expired
         if accounted != len(chunk):  # every line must be somewhere: never drop one silently
             raise AssertionError(
@@ -548,7 +552,10 @@ class _Writer:
 
 
 def _sort_and_write(parts: list[pa.Table], target: Path) -> int:
-    return write_hits(pa.concat_tables(parts).sort_by("ts"), target)
+    """One file of a site and day, by time: a day from one chunk is in order already (the chunk's
+    hits are sorted by site, day and time); a day across chunks is sorted here."""
+    table = parts[0] if len(parts) == 1 else pa.concat_tables(parts).sort_by("ts")
+    return write_hits(table, target)
 
 
 def ingest(
