@@ -128,10 +128,10 @@ LEGAL_BASIS_EXPLANATIONS: dict[str, dict[LegalBasis, str]] = {
 
 
 def basis_article(basis: LegalBasis, policy: Policy, lang: str) -> str:
-    """'Art. 6(1)(a) GDPR' / 'art. 6, lid 1, onder a, AVG'."""
+    """'Art. 6(1)(a) GDPR' / 'art. 6 lid 1 onder a AVG'."""
     law = law_name(policy, lang)
     if lang == "nl":
-        return f"art. 6, lid 1, onder {basis.letter}, {law}"
+        return f"art. 6 lid 1 onder {basis.letter} {law}"
     return f"{basis.article} {law}"
 
 
@@ -333,7 +333,7 @@ SAFEGUARDS: dict[str, dict[Safeguard, str]] = {
     },
     "nl": {
         Safeguard.ADEQUACY: "een adequaatheidsbesluit (art. 45 {law})",
-        Safeguard.STANDARD_CONTRACTUAL_CLAUSES: "modelcontractbepalingen (art. 46, lid 2, onder c, {law})",
+        Safeguard.STANDARD_CONTRACTUAL_CLAUSES: "modelcontractbepalingen (art. 46 lid 2 onder c {law})",
         Safeguard.BINDING_CORPORATE_RULES: "bindende bedrijfsvoorschriften (art. 47 {law})",
         Safeguard.DEROGATION: "een afwijking voor een specifieke situatie (art. 49 {law})",
     },
