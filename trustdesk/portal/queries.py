@@ -12,7 +12,8 @@ from typing import Any
 
 from django.apps import apps
 from django.http import Http404
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -99,7 +100,12 @@ def _covered(purpose_categories: list[str], category: str) -> bool:
     return any(datamap_ops.covers(broad, category) for broad in purpose_categories)
 
 
-#: The policy's purposes as the statement describes them, per published version and language.
+#: What the page says of each purpose (its legal bases, sources, recipients and retention): the same for
+#: every person, so written once per published version and language.
+TERMS_TEMPLATE = "portal/purpose_terms.html"
+
+#: The policy's purposes as the statement describes them (and ``terms_html``), per published version and
+#: language.
 _PURPOSES: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
 
 
@@ -109,7 +115,11 @@ def _purposes(terms: clock.Terms, lang: str) -> dict[str, dict[str, Any]]:
         if len(_PURPOSES) > 32:
             _PURPOSES.clear()
         context = statement_context(terms.policy, lang, "html")
-        _PURPOSES[key] = {entry["key"]: entry for entry in context["purposes"]}
+        with translation.override(lang):
+            _PURPOSES[key] = {
+                entry["key"]: {**entry, "terms_html": render_to_string(TERMS_TEMPLATE, {"purpose": entry})}
+                for entry in context["purposes"]
+            }
     return _PURPOSES[key]
 
 
