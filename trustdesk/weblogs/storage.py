@@ -635,6 +635,7 @@ class FsspecStorage(Storage):
         self.lease_seconds = LEASE_SECONDS
         self.lease_wait = LEASE_WAIT_SECONDS
         self.lease_poll = LEASE_POLL_SECONDS
+        self.lease_margin = LEASE_MARGIN_SECONDS
         self.lease: WriterLease | None = None  # while this storage holds the writer lease
         #: The lease that the last acquisition took over from a writer that let it expire.
         self.taken_over: LeaseState | None = None
@@ -774,6 +775,17 @@ class FsspecStorage(Storage):
         cursor.execute("SET TimeZone = 'UTC'")
         return cursor
 
+    def writer_lease(self) -> WriterLease:
+        """A writer lease on this store (not yet taken), with this storage's durations."""
+        return WriterLease(
+            self.fs,
+            self.join(self.root, LEASE_PATH),
+            self.url,
+            seconds=self.lease_seconds,
+            poll=self.lease_poll,
+            margin=self.lease_margin,
+        )
+
     @contextmanager
     def lock(self, *, shared: bool = False, wait: float | None = None) -> Iterator[None]:
         """The lock file of this store URL in the local data directory; for a writer in S3 also the lease.
@@ -798,13 +810,7 @@ class FsspecStorage(Storage):
                 )
                 yield
                 return
-            lease = WriterLease(
-                self.fs,
-                self.join(self.root, LEASE_PATH),
-                self.url,
-                seconds=self.lease_seconds,
-                poll=self.lease_poll,
-            )
+            lease = self.writer_lease()
             lease.acquire(self.lease_wait if wait is None else wait)
             self.lease, self.taken_over = lease, lease.taken_over
             try:
