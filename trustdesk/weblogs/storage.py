@@ -10,10 +10,18 @@ to the local staging directory from which files are published whole.
 - An fsspec URL (``s3://bucket/prefix`` with s3fs, ``gs://`` with gcsfs, ``az://`` with adlfs...):
   files are written in a local staging directory and published by one upload each (an S3 PUT,
   single or multipart, makes the object visible whole or not at all); "directories" are key
-  prefixes, which exist while an object has them. An object store has no lock, so the lock is
-  a file in the local data directory, one per store URL: writers on this machine exclude each
-  other; writers on other machines are not seen (run ingest, erasure and expiry of one store
-  from one machine). Listings are read anew under every lock, never from a cache.
+  prefixes, which exist while an object has them. Listings are read anew under every lock, never
+  from a cache.
+
+The lock of a store at a URL is a file in the local data directory, one per store URL: writers on
+this machine exclude each other, and readers (searches) share it. In S3 a writer then also takes
+the store's writer lease, ``<root>/_lock/writer.json`` (``WriterLease``): an object made by a
+conditional PUT (``If-None-Match: *``), renewed by a heartbeat thread (``If-Match`` on its ETag),
+taken over once its holder let it expire (``If-Match`` on the stale ETag: one of two racers
+wins), and deleted by a conditional DELETE; so writers on other machines exclude each other too.
+A writer that lost its lease publishes and removes nothing more (``LeaseLost``). Readers take no
+lease. Other fsspec file systems have no conditional writes here: their lock stays on this
+machine, and every writer lock logs a warning that says so.
 """
 
 from __future__ import annotations
@@ -47,10 +55,12 @@ from django.core.exceptions import ImproperlyConfigured
 LOCAL_PROTOCOLS = ("", "file", "local")
 #: The writer lease of a store in S3: ``<root>/<LEASE_PATH>``.
 LEASE_PATH = "_lock/writer.json"
-#: How long a writer lease lasts unless renewed; the holder renews it every third of that.
-LEASE_SECONDS = 600.0
-#: How long a writer waits for the lease another writer holds before it gives up.
-LEASE_WAIT_SECONDS = 300.0
+#: How long a writer lease lasts unless renewed; the holder renews it every third of that, and
+#: starts no publication once two thirds have passed since its last renewal.
+LEASE_SECONDS = 300.0
+#: How long a writer waits for the lease another writer holds before it gives up: longer than a
+#: lease, so that the lease of a writer that died is taken over within one wait.
+LEASE_WAIT_SECONDS = 360.0
 #: How often a waiting writer looks at the lease again.
 LEASE_POLL_SECONDS = 5.0
 #: Added to a lease's duration before it counts as expired: the server's times are in whole seconds.
@@ -417,6 +427,8 @@ class WriterLease:
             response, data = sync(self.fs.loop, get)
         except FileNotFoundError:
             return None
+        except Exception as exc:
+            raise self._failure(exc, "reading the writer lease") from None
         try:
             holder = json.loads(data)
             if not isinstance(holder, dict):
@@ -553,7 +565,8 @@ class WriterLease:
             )
 
     def release(self) -> None:
-        """Stop the heartbeat and delete the lease if it is still ours."""
+        """Stop the heartbeat and delete the lease if it is still ours; never raises (a lease left
+        behind expires)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
@@ -563,20 +576,24 @@ class WriterLease:
         if etag is None:
             return
         try:
+            self._delete(etag)
+        except Exception as exc:
+            logger.warning("%s: the writer lease could not be released (%s)", self.url, type(exc).__name__)
+
+    def _delete(self, etag: str) -> None:
+        try:
             self.fs.call_s3("delete_object", Bucket=self.bucket, Key=self.key, IfMatch=etag)
         except Exception as exc:
             if _lost_race(exc):
                 logger.warning("%s: the writer lease was not ours any more: left to its holder", self.url)
                 return
             if not _unsupported(exc):
-                logger.warning(
-                    "%s: the writer lease could not be released (%s)", self.url, type(exc).__name__
-                )
-                return
-            # No conditional DELETE here: look, then delete (another writer could take an expired
-            # lease in between; ours was renewed a moment ago, so it is not expired).
+                raise
+            # No conditional DELETE on this service: look, then delete. Between the two another
+            # writer could take over an expired lease; ours is not expired unless it was lost (then
+            # it is left to expire), since it was renewed less than a third of its time ago.
             state = self.read()
-            if state is None or state.etag != etag:
+            if self.lost or state is None or state.etag != etag:
                 logger.warning("%s: the writer lease was not ours any more: left to its holder", self.url)
                 return
             with suppress(FileNotFoundError):

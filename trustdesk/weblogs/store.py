@@ -10,9 +10,10 @@ it as it is)::
     <root>/_migrating/month=<YYYY-MM>.json                     a month being converted by ``migrate.py``
     <root>/_staging/<id>/                                      work in progress of one writer (local)
     <root>/.lock                                               writers take it exclusively (local)
+    <root>/_lock/writer.json                                   the writer lease (S3: writers of all machines)
 
 For an fsspec URL the staging directory and the lock are local instead, in
-``TRUSTDESK_WEBLOGS_WORK_DIR/<digest of the URL>/``.
+``TRUSTDESK_WEBLOGS_WORK_DIR/<digest of the URL>/``; in S3 writers take the lease too.
 
 A hits file holds the columns of ``HITS`` sorted by time; ``ip_id`` is a small integer that the
 month's index maps to the stored value of the address (``token``: the HMAC or AES-SIV token, the
