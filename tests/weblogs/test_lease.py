@@ -226,6 +226,18 @@ def test_an_ingest_that_loses_its_lease_stores_nothing(
     assert not JournalEntry.objects.filter(action="weblogs.ingested").exists()
 
 
+def test_a_writer_that_could_not_renew_in_time_counts_its_lease_as_lost(machine, s3_env, bucket_url):
+    lease = storage_of(machine("a", seconds=0.6)).writer_lease()
+    lease.acquire(wait=0)
+    lease.ensure()
+    lease._stop.set()  # no renewal comes (as when the object store cannot be reached)
+    time.sleep(0.5)  # more than two thirds of the lease
+    with pytest.raises(WeblogsError, match="lost the store's writer lease"):
+        lease.ensure()
+    lease.release()  # still its own object: removed
+    assert lease_object(s3_env, bucket_url) is None
+
+
 def test_release_removes_only_its_own_lease(machine, s3_env, bucket_url):
     store = machine("a")
     with store.lock():

@@ -611,6 +611,14 @@ class WriterLease:
         return WeblogsError(f"{self.url}: {doing} failed ({type(exc).__name__})")
 
 
+def _is_s3(fs: Any) -> bool:
+    try:
+        from s3fs import S3FileSystem
+    except ImportError:
+        return False
+    return isinstance(fs, S3FileSystem)
+
+
 class FsspecStorage(Storage):
     """Any fsspec file system; the lock and the staging directory are local, in ``work_dir``."""
 
@@ -648,7 +656,7 @@ class FsspecStorage(Storage):
         self._arrow: pafs.PyFileSystem | None = None
         self._checked = False
         #: Whether writers on other machines are excluded: S3 (s3fs) has conditional writes.
-        self.leases = type(fs).__name__ == "S3FileSystem" and hasattr(fs, "call_s3")
+        self.leases = _is_s3(fs)
         self.lease_seconds = LEASE_SECONDS
         self.lease_wait = LEASE_WAIT_SECONDS
         self.lease_poll = LEASE_POLL_SECONDS
