@@ -172,13 +172,13 @@ def test_of_two_writers_racing_for_a_stale_lease_one_wins(machine, s3_env, bucke
 
 
 def test_the_heartbeat_keeps_a_short_lease_for_a_long_writer(machine, s3_env, bucket_url, tmp_path):
-    first, second = machine("a", seconds=1.0), machine("b")
+    first, second = machine("a", seconds=1.5), machine("b")
     started = time.monotonic()
     with first.lock():
         # more than twice the lease's duration
-        with pytest.raises(WeblogsError, match="another writer holds"), second.lock(wait=2.5):
+        with pytest.raises(WeblogsError, match="another writer holds"), second.lock(wait=3.2):
             pytest.fail("the lease was taken while its holder renewed it")
-        assert time.monotonic() - started > 2.5
+        assert time.monotonic() - started > 3.2
         source = tmp_path / "part-1.parquet"
         source.write_bytes(b"PAR1 whole file")
         [published] = first.publish_all([(source, first.join("site=a.example", "day=2026-11-30"), None)])
@@ -187,7 +187,7 @@ def test_the_heartbeat_keeps_a_short_lease_for_a_long_writer(machine, s3_env, bu
 
 
 def test_a_writer_whose_lease_was_taken_publishes_nothing(machine, s3_env, bucket_url, tmp_path, caplog):
-    store = machine("a", seconds=0.6)  # renewed every 0.2 s
+    store = machine("a", seconds=0.9)  # renewed every 0.3 s
     folder = store.join("site=a.example", "day=2026-11-30")
     files = []
     for number in (1, 2):
@@ -195,7 +195,7 @@ def test_a_writer_whose_lease_was_taken_publishes_nothing(machine, s3_env, bucke
         files[-1].write_bytes(b"PAR1 whole file")
     with store.lock():
         write_lease(s3_env, bucket_url)  # another writer holds it now
-        time.sleep(0.5)  # a renewal comes and is refused
+        time.sleep(0.7)  # a renewal comes and is refused
         assert "the writer lease was lost: another writer holds it now" in caplog.text
         with pytest.raises(WeblogsError, match="lost the store's writer lease") as refused:
             store.publish_all([(file, folder, None) for file in files])
@@ -210,13 +210,13 @@ def test_a_writer_whose_lease_was_taken_publishes_nothing(machine, s3_env, bucke
 def test_an_ingest_that_loses_its_lease_stores_nothing(
     weblogs, bucket_url, s3_env, ingest_lines, monkeypatch, caplog
 ):
-    monkeypatch.setattr(storage_module, "LEASE_SECONDS", 0.6)
+    monkeypatch.setattr(storage_module, "LEASE_SECONDS", 0.9)
 
     def steal(*_args: Any) -> None:
         if lease_object(s3_env, bucket_url) is not None and "stolen" not in steal.__dict__:
             steal.__dict__["stolen"] = True
             write_lease(s3_env, bucket_url)
-            time.sleep(0.5)
+            time.sleep(0.7)  # a renewal comes and is refused
 
     with pytest.raises(WeblogsError, match="lost the store's writer lease"):
         ingest_lines([vhost(), vhost(ip="192.0.2.11")], progress=steal)
@@ -227,11 +227,11 @@ def test_an_ingest_that_loses_its_lease_stores_nothing(
 
 
 def test_a_writer_that_could_not_renew_in_time_counts_its_lease_as_lost(machine, s3_env, bucket_url):
-    lease = storage_of(machine("a", seconds=0.6)).writer_lease()
+    lease = storage_of(machine("a", seconds=1.5)).writer_lease()
     lease.acquire(wait=0)
     lease.ensure()
     lease._stop.set()  # no renewal comes (as when the object store cannot be reached)
-    time.sleep(0.5)  # more than two thirds of the lease
+    time.sleep(1.2)  # more than two thirds of the lease
     with pytest.raises(WeblogsError, match="lost the store's writer lease"):
         lease.ensure()
     lease.release()  # still its own object: removed

@@ -620,7 +620,8 @@ def _is_s3(fs: Any) -> bool:
 
 
 class FsspecStorage(Storage):
-    """Any fsspec file system; the lock and the staging directory are local, in ``work_dir``."""
+    """Any fsspec file system; the lock and the staging directory are local, in ``work_dir``; in S3 a
+    writer also holds the store's writer lease (``lease``) while it has the lock."""
 
     local = False
 
