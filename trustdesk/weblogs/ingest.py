@@ -582,7 +582,7 @@ def ingest(
     clean_site = _clean_site(site) if site is not None else None
     started = time.monotonic()
     result = IngestResult(ingest_id=uuid.uuid4().hex[:16], sources=list(sources))
-    with store.lock():
+    with store.lock(actor=actor):
         store.clear_stale_staging()
         with store.staging() as folder:
             run = _Run(store, section, window, folder, clean_site)

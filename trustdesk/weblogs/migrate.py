@@ -385,7 +385,7 @@ def migrate(
 def migrate_store(store: Store, window: Window, *, actor: Actor, dry_run: bool = False) -> MigrationResult:
     """``migrate`` with the retention window given: under the writer lock, month by month."""
     result = MigrationResult(cutoff=window.cutoff, dry_run=dry_run)
-    with store.lock():
+    with store.lock(actor=actor):
         if not dry_run:
             store.clear_stale_staging()
         by_month: dict[str, list[tuple[str, dt.date, str]]] = {}

@@ -574,7 +574,7 @@ def erase_ip(address: str, *, actor: Actor, reason: str, store: Store | None = N
     parsed = _address(address)
     store = store or Store()
     result = EraseResult()
-    with store.lock(), store.staging() as staging:
+    with store.lock(actor=actor), store.staging() as staging:
         months = [month for month, _folder in store.index_months()]
         values, found = _token_locations(store, parsed, months, networks=True)
         ids: dict[tuple[str, dt.date], set[int]] = {}
@@ -677,7 +677,7 @@ def expire(
     store = store or Store()
     window = Window.at(section.retention, now)
     result = ExpiryResult(cutoff=window.cutoff, retention=section.retention.iso(), dry_run=dry_run)
-    with store.lock(), store.staging() as staging:
+    with store.lock(actor=actor), store.staging() as staging:
         days: set[str] = set()
         for _site, day, folder in store.partitions(end=window.cutoff.date()):
             files = store.files_in(folder)

@@ -10,9 +10,10 @@ it as it is)::
     <root>/_migrating/month=<YYYY-MM>.json                     a month being converted by ``migrate.py``
     <root>/_staging/<id>/                                      work in progress of one writer (local)
     <root>/.lock                                               writers take it exclusively (local)
+    <root>/_lock/writer.json                                   the writer lease (S3: writers of all machines)
 
 For an fsspec URL the staging directory and the lock are local instead, in
-``TRUSTDESK_WEBLOGS_WORK_DIR/<digest of the URL>/``.
+``TRUSTDESK_WEBLOGS_WORK_DIR/<digest of the URL>/``; in S3 writers take the lease too.
 
 A hits file holds the columns of ``HITS`` sorted by time; ``ip_id`` is a small integer that the
 month's index maps to the stored value of the address (``token``: the HMAC or AES-SIV token, the
@@ -33,7 +34,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
@@ -42,12 +43,17 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 
+from trustdesk.journal.services import record
 from trustdesk.lib.durations import Duration
 from trustdesk.policy.queries import version_in_effect
 from trustdesk.policy.schema import WebLogs
 from trustdesk.weblogs.keys import KeyRing
 from trustdesk.weblogs.storage import Storage, WeblogsError, open_storage
+
+if TYPE_CHECKING:
+    from trustdesk.registry.services import Actor
 
 __all__ = ["Store", "WeblogsError", "Window", "policy"]
 
@@ -192,9 +198,25 @@ class Store:
     # --- locking and scratch space ------------------------------------------------------------
 
     @contextmanager
-    def lock(self, *, shared: bool = False) -> Iterator[None]:
-        """Writers exclude each other and readers; readers share."""
-        with self.storage.lock(shared=shared):
+    def lock(
+        self, *, shared: bool = False, wait: float | None = None, actor: Actor | None = None
+    ) -> Iterator[None]:
+        """Writers exclude each other and readers; readers share.
+
+        In S3 a writer also takes the store's writer lease, waiting up to ``wait`` seconds for a
+        writer on another machine; a lease taken over from a writer that let it expire is
+        journaled (``weblogs.lease_taken_over``) in the name of ``actor``.
+        """
+        with self.storage.lock(shared=shared, wait=wait):
+            stale = getattr(self.storage, "taken_over", None)
+            if stale is not None and not shared and actor is not None:
+                with transaction.atomic():
+                    record(
+                        "weblogs.lease_taken_over",
+                        actor=actor.ref,
+                        object_type="weblogs.store",
+                        payload={"store": self.url, "previous": stale.summary()},
+                    )
             yield
 
     @contextmanager
