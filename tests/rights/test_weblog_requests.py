@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import re
 from pathlib import Path
@@ -77,3 +78,46 @@ def test_it_erases_the_log_lines_of_the_addresses_given(logs, people, commit, of
     assert request.events.get(action="fulfilled").journal_seq
     remaining = search(actor=officer_actor, reason="check", site="anna-blog.example").hits
     assert [hit.path for hit in remaining] == ["/someone/else"]
+
+
+def test_an_erasure_waits_a_while_for_a_busy_store_then_stays_open(
+    logs, people, commit, officer_actor, settings, monkeypatch
+) -> None:
+    from trustdesk.rights.fulfil import erasure
+    from trustdesk.rights.models import Status
+
+    monkeypatch.setattr(erasure, "WEBLOGS_WAIT_SECONDS", 0.5)
+    with commit():
+        request = services.do_open_request(
+            "erasure",
+            channel="email",
+            actor=STAFF,
+            person=people.anna,
+            language="en",
+            specifics={"ip_addresses": ["192.0.2.10"]},
+        )
+        services.do_verify_identity(request, method="staff", actor=STAFF)
+    # Another writer (an ingest of a large file, say) holds the store's lock.
+    busy = (Path(settings.WEBLOGS_URL) / ".lock").open("a")
+    fcntl.flock(busy, fcntl.LOCK_EX)
+    try:
+        with pytest.raises(services.RequestError) as refused:
+            do_fulfil(request, actor=STAFF, confirmed=True)
+    finally:
+        fcntl.flock(busy, fcntl.LOCK_UN)
+        busy.close()
+    message = str(refused.value)
+    assert "the web server logs could not be erased now" in message
+    assert "waited 0.5 s" in message and "192.0.2" not in message
+    request.refresh_from_db()
+    assert request.status == Status.IN_PROGRESS  # nothing of the erasure took effect
+    people.anna.refresh_from_db()
+    assert people.anna.email == "anna@example.be"
+    hits = search(actor=officer_actor, reason="check", ip="192.0.2.10").hits
+    assert len(hits) == 2
+    # Once the store is free, the same request is fulfilled.
+    with commit():
+        do_fulfil(request, actor=STAFF, confirmed=True)
+    request.refresh_from_db()
+    assert request.status == Status.FULFILLED
+    assert search(actor=officer_actor, reason="check", ip="192.0.2.10").hits == []

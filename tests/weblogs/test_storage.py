@@ -174,3 +174,26 @@ def test_it_works_on_a_file_system_of_paths_too(weblogs, store_dirs, settings, i
     assert (later.partitions, later.index_months) == (1, ["2026-11"])
     assert memory.glob(f"{root}/**/*.parquet") == []
     memory.rm(root.rsplit("/", 1)[0], recursive=True)
+
+
+def test_a_writer_with_a_limited_wait_gives_up_on_a_busy_local_store(store_dirs):
+    import time
+
+    root, _keys = store_dirs
+    store = Store()
+    with store.lock():  # the store's directory and lock file exist
+        pass
+    busy = (root / ".lock").open("a")
+    fcntl.flock(busy, fcntl.LOCK_EX)  # another process writing (its own open file)
+    try:
+        started = time.monotonic()
+        with pytest.raises(WeblogsError) as refused, store.lock(wait=0.4):
+            raise AssertionError("the lock was taken while another writer held it")
+        assert time.monotonic() - started >= 0.4  # it waited before it gave up
+        assert "another process on this machine is writing the store" in str(refused.value)
+        assert "waited 0.4 s" in str(refused.value)
+    finally:
+        fcntl.flock(busy, fcntl.LOCK_UN)
+        busy.close()
+    with store.lock(wait=0.4):  # free again: taken at once
+        pass

@@ -564,17 +564,20 @@ def _erase_from_rejects(store: Store, address: Address, staging: Path) -> int:
     return removed
 
 
-def erase_ip(address: str, *, actor: Actor, reason: str, store: Store | None = None) -> EraseResult:
+def erase_ip(
+    address: str, *, actor: Actor, reason: str, store: Store | None = None, wait: float | None = None
+) -> EraseResult:
     """Remove every hit of an address (under truncate: of its network) by rewriting the files that hold it.
 
     The month indexes tell which partitions to rewrite; the index and the rejected lines are cleaned
-    too. Journaled with the counts and the address as a keyed pseudonym.
+    too. Journaled with the counts and the address as a keyed pseudonym. ``wait``: the most seconds
+    to wait for another writer of the store (an ingest, expiry), then a refusal (WeblogsError).
     """
     text = _reason(reason)
     parsed = _address(address)
     store = store or Store()
     result = EraseResult()
-    with store.lock(actor=actor), store.staging() as staging:
+    with store.lock(actor=actor, wait=wait), store.staging() as staging:
         months = [month for month, _folder in store.index_months()]
         values, found = _token_locations(store, parsed, months, networks=True)
         ids: dict[tuple[str, dt.date], set[int]] = {}

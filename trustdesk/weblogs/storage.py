@@ -216,11 +216,32 @@ class Storage:
         return done
 
 
-def _flock(path: Path, *, shared: bool) -> Any:
+#: How often a writer with a limited wait tries the local lock again.
+FLOCK_POLL_SECONDS = 0.2
+
+
+def _flock(path: Path, *, shared: bool, wait: float | None = None, store: str = "") -> Any:
+    """The lock file, locked shared or exclusive; without ``wait`` as long as it takes, with it at most
+    that many seconds, then a refusal that says the store is busy."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     handle = path.open("a")
-    fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
-    return handle
+    mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+    if wait is None:
+        fcntl.flock(handle, mode)
+        return handle
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(handle, mode | fcntl.LOCK_NB)
+            return handle
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                handle.close()
+                raise WeblogsError(
+                    f"{store or path.parent}: another process on this machine is writing the store "
+                    f"(an ingest, an erasure or expiry); waited {wait:g} s: try again once it is done"
+                ) from None
+            time.sleep(FLOCK_POLL_SECONDS)
 
 
 class LocalStorage(Storage):
@@ -270,9 +291,9 @@ class LocalStorage(Storage):
     @contextmanager
     def lock(self, *, shared: bool = False, wait: float | None = None) -> Iterator[None]:
         """Writers exclude each other and readers; readers share (``flock``: every machine that mounts
-        the directory must honour it)."""
+        the directory must honour it); ``wait``: at most that many seconds, then a refusal."""
         self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handle = _flock(self.path / ".lock", shared=shared)
+        handle = _flock(self.path / ".lock", shared=shared, wait=wait, store=str(self.path))
         try:
             yield
         finally:
@@ -818,10 +839,11 @@ class FsspecStorage(Storage):
 
         Readers share the local lock only. A writer takes the local lock (writers on this machine
         queue there), then the store's writer lease (``WriterLease``: writers on other machines),
-        waiting up to ``wait`` seconds (``lease_wait``) for it. On a file system without
+        waiting up to ``wait`` seconds in all (for the lease: ``lease_wait`` without it). On a file system without
         conditional writes the lease is not taken and a warning says so.
         """
-        handle = _flock(self.work_dir / ".lock", shared=shared)
+        started = time.monotonic()
+        handle = _flock(self.work_dir / ".lock", shared=shared, wait=wait, store=self.url)
         try:
             self.fs.invalidate_cache()  # another process may have written since the last listing
             self.check()
@@ -837,7 +859,7 @@ class FsspecStorage(Storage):
                 yield
                 return
             lease = self.writer_lease()
-            lease.acquire(self.lease_wait if wait is None else wait)
+            lease.acquire(self.lease_wait if wait is None else max(0.0, wait - (time.monotonic() - started)))
             self.lease, self.taken_over = lease, lease.taken_over
             try:
                 self.fs.invalidate_cache()  # a writer on another machine may have written while we waited

@@ -203,8 +203,9 @@ class Store:
     ) -> Iterator[None]:
         """Writers exclude each other and readers; readers share.
 
-        In S3 a writer also takes the store's writer lease, waiting up to ``wait`` seconds for a
-        writer on another machine; a lease taken over from a writer that let it expire is
+        ``wait``: the most seconds to wait for another writer (without it, as long as it takes on
+        this machine). In S3 a writer also takes the store's writer lease, within the same ``wait``
+        for a writer on another machine; a lease taken over from a writer that let it expire is
         journaled (``weblogs.lease_taken_over``) in the name of ``actor``.
         """
         with self.storage.lock(shared=shared, wait=wait):

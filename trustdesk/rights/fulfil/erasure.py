@@ -76,6 +76,11 @@ def do_confirm_erasure(request: Request, *, actor: Actor) -> Request:
     return fulfil_erasure(request, actor=actor, confirmed=True)
 
 
+#: How long an erasure (a web request, usually) waits for another writer of the web-log store, such
+#: as an ingest of a large file, before it gives up and the request stays open.
+WEBLOGS_WAIT_SECONDS = 20.0
+
+
 def _erase_weblogs(request: Request, *, actor: Actor) -> int:
     """Remove the web server log lines of the IP addresses the person gave; returns how many went."""
     from trustdesk.rights.fulfil.access import ip_addresses
@@ -84,9 +89,23 @@ def _erase_weblogs(request: Request, *, actor: Actor) -> int:
     if not addresses or clock.terms().policy.web_logs is None:
         return 0
     from trustdesk.weblogs import services as weblogs
+    from trustdesk.weblogs.storage import WeblogsError
 
     reason = f"erasure request {request.reference}"
-    return sum(weblogs.erase_ip(address, actor=actor, reason=reason).hits for address in addresses)
+    try:
+        return sum(
+            weblogs.erase_ip(address, actor=actor, reason=reason, wait=WEBLOGS_WAIT_SECONDS).hits
+            for address in addresses
+        )
+    except WeblogsError as exc:
+        # The transaction around the erasure is undone: the request stays open, to be fulfilled again.
+        raise RequestError(
+            gettext(
+                "the web server logs could not be erased now, so the request is not fulfilled yet: "
+                "%(problem)s"
+            )
+            % {"problem": exc}
+        ) from None
 
 
 def ledger_pseudonyms(person: Person) -> tuple[str, dict[str, str]]:
