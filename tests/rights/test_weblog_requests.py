@@ -44,7 +44,8 @@ def logs(settings, tmp_path: Path, publish, people) -> Path:
     return log
 
 
-def _fulfil(kind: str, person, commit):
+def _verified(kind: str, person, commit, address: str = "::ffff:192.0.2.10"):
+    """A request that gives an IP address, with the person's identity checked by staff."""
     with commit():
         request = services.do_open_request(
             kind,
@@ -52,9 +53,15 @@ def _fulfil(kind: str, person, commit):
             actor=STAFF,
             person=person,
             language="en",
-            specifics={"ip_addresses": ["::ffff:192.0.2.10"]},
+            specifics={"ip_addresses": [address]},
         )
         services.do_verify_identity(request, method="staff", actor=STAFF)
+    return request
+
+
+def _fulfil(kind: str, person, commit):
+    request = _verified(kind, person, commit)
+    with commit():
         do_fulfil(request, actor=STAFF, confirmed=True)
     request.refresh_from_db()
     return request
@@ -87,16 +94,7 @@ def test_an_erasure_waits_a_while_for_a_busy_store_then_stays_open(
     from trustdesk.rights.models import Status
 
     monkeypatch.setattr(erasure, "WEBLOGS_WAIT_SECONDS", 0.5)
-    with commit():
-        request = services.do_open_request(
-            "erasure",
-            channel="email",
-            actor=STAFF,
-            person=people.anna,
-            language="en",
-            specifics={"ip_addresses": ["192.0.2.10"]},
-        )
-        services.do_verify_identity(request, method="staff", actor=STAFF)
+    request = _verified("erasure", people.anna, commit, "192.0.2.10")
     # Another writer (an ingest of a large file, say) holds the store's lock.
     busy = (Path(settings.WEBLOGS_URL) / ".lock").open("a")
     fcntl.flock(busy, fcntl.LOCK_EX)
