@@ -33,7 +33,7 @@ class Profile(models.Model):
         null=True,
         blank=True,
         related_name="account",
-        help_text="The registry person of a customer's account; empty for staff",
+        help_text=_("The registry person of a customer's account; empty for staff"),
         verbose_name=_("person"),
     )
     role = models.CharField(max_length=20, choices=Role.choices, verbose_name=_("role"))
@@ -46,6 +46,8 @@ class Profile(models.Model):
     )
 
     class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
         constraints = [
             models.CheckConstraint(
                 condition=Q(role="customer", person__isnull=False)
@@ -74,7 +76,10 @@ class LoginLock(models.Model):
     """
 
     key = models.CharField(
-        max_length=80, unique=True, help_text="Keyed pseudonym of the e-mail address", verbose_name=_("key")
+        max_length=80,
+        unique=True,
+        help_text=_("Keyed pseudonym of the e-mail address"),
+        verbose_name=_("key"),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -98,6 +103,10 @@ class LoginLock(models.Model):
         subject_path="user",
     )
 
+    class Meta:
+        verbose_name = _("log-in lock")
+        verbose_name_plural = _("log-in locks")
+
     def __str__(self) -> str:
         return f"login lock {self.pk}"
 
@@ -115,6 +124,8 @@ class ThrottleHit(models.Model):
     )
 
     class Meta:
+        verbose_name = _("throttle hit")
+        verbose_name_plural = _("throttle hits")
         indexes = [models.Index(fields=["scope", "key", "at"])]
 
     def __str__(self) -> str:
@@ -145,7 +156,7 @@ class ContentAccessInstruction(models.Model):
         verbose_name=_("given by"),
     )
     scope = models.TextField(
-        help_text="What may be looked at and why, in the customer's words", verbose_name=_("scope")
+        help_text=_("What may be looked at and why, in the customer's words"), verbose_name=_("scope")
     )
     valid_from = models.DateTimeField(verbose_name=_("valid from"))
     valid_until = models.DateTimeField(verbose_name=_("valid until"))
@@ -173,6 +184,8 @@ class ContentAccessInstruction(models.Model):
     )
 
     class Meta:
+        verbose_name = _("content access instruction")
+        verbose_name_plural = _("content access instructions")
         constraints = [
             models.CheckConstraint(
                 condition=Q(valid_until__gt=models.F("valid_from")),
@@ -197,10 +210,10 @@ class ContentAccess(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
     )
-    what = models.TextField(help_text="What was looked at", verbose_name=_("what"))
+    what = models.TextField(help_text=_("What was looked at"), verbose_name=_("what"))
     at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
     journal_seq = models.PositiveBigIntegerField(
-        help_text="The journal entry that records it", verbose_name=_("journal entry")
+        help_text=_("The journal entry that records it"), verbose_name=_("journal entry")
     )
 
     data_map = ModelMap(
@@ -208,6 +221,10 @@ class ContentAccess(models.Model):
         not_personal=("id", "instruction", "actor", "at", "journal_seq"),
         subject_path="instruction__organisation",
     )
+
+    class Meta:
+        verbose_name = _("content access")
+        verbose_name_plural = _("content accesses")
 
     def __str__(self) -> str:
         return f"content access {self.pk}"

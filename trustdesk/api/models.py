@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from trustdesk.lib.datamap import Erasure, Field, ModelMap
 
@@ -28,9 +29,9 @@ class Scope(models.TextChoices):
 
 
 class ApiToken(models.Model):
-    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'WHMCS sync'")
-    prefix = models.CharField(max_length=8, unique=True, help_text="The token's first 8 characters")
-    token_hash = models.CharField(max_length=64, help_text="SHA-256 of the token, hexadecimal")
+    name = models.CharField(max_length=100, help_text=_("What the token is for, e.g. 'WHMCS sync'"))
+    prefix = models.CharField(max_length=8, unique=True, help_text=_("The token's first 8 characters"))
+    token_hash = models.CharField(max_length=64, help_text=_("SHA-256 of the token, hexadecimal"))
     scopes = models.JSONField(default=list)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -55,7 +56,8 @@ class ApiToken(models.Model):
     )
 
     class Meta:
-        verbose_name = "API token"
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
 
     def __str__(self) -> str:
         return f"API token {self.prefix}"

@@ -54,7 +54,9 @@ class ConsentEvent(models.Model):
         Person, on_delete=models.PROTECT, related_name="consent_events", verbose_name=_("person")
     )
     purpose = models.CharField(
-        max_length=100, help_text="The key of a purpose of the policy on consent", verbose_name=_("purpose")
+        max_length=100,
+        help_text=_("The key of a purpose of the policy on consent"),
+        verbose_name=_("purpose"),
     )
     kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
     at = models.DateTimeField(verbose_name=_("when"))
@@ -62,30 +64,32 @@ class ConsentEvent(models.Model):
         PolicyVersion, on_delete=models.PROTECT, related_name="+", verbose_name=_("policy version")
     )
     text = models.TextField(
-        help_text="The exact text the person agreed to (for a withdrawal: the one withdrawn)",
+        help_text=_("The exact text the person agreed to (for a withdrawal: the one withdrawn)"),
         verbose_name=_("text"),
     )
     text_sha256 = models.CharField(
-        max_length=64, help_text="SHA-256 of the text, UTF-8", verbose_name=_("SHA-256 of the text")
+        max_length=64, help_text=_("SHA-256 of the text, UTF-8"), verbose_name=_("SHA-256 of the text")
     )
-    lang = models.CharField(max_length=10, help_text="The language of the text", verbose_name=_("language"))
+    lang = models.CharField(
+        max_length=10, help_text=_("The language of the text"), verbose_name=_("language")
+    )
     channel = models.CharField(max_length=20, choices=Channel.choices, verbose_name=_("channel"))
     method = models.CharField(max_length=10, choices=Method.choices, verbose_name=_("method"))
     recorded_by = models.CharField(
         max_length=100,
-        help_text="Who recorded it: a reference such as user:42 or operator:root",
+        help_text=_("Who recorded it: a reference such as user:42 or operator:root"),
         verbose_name=_("recorded by"),
     )
     evidence = models.CharField(
         max_length=300,
         blank=True,
-        help_text="A reference to the evidence, such as a message id",
+        help_text=_("A reference to the evidence, such as a message id"),
         verbose_name=_("evidence"),
     )
     ip_pseudonym = models.CharField(
         max_length=100,
         blank=True,
-        help_text="The keyed pseudonym of the IP address it came from",
+        help_text=_("The keyed pseudonym of the IP address it came from"),
         verbose_name=_("IP address pseudonym"),
     )
 
@@ -117,6 +121,8 @@ class ConsentEvent(models.Model):
     )
 
     class Meta:
+        verbose_name = _("consent event")
+        verbose_name_plural = _("consent events")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["person", "purpose", "at"], name="consent_person_purpose_at")]
 
@@ -149,7 +155,7 @@ class CookieChoice(models.Model):
     """
 
     consent_id = models.CharField(
-        max_length=32, help_text="The random identifier in the choice cookie", verbose_name=_("consent ID")
+        max_length=32, help_text=_("The random identifier in the choice cookie"), verbose_name=_("consent ID")
     )
     at = models.DateTimeField(verbose_name=_("when"))
     policy_version = models.ForeignKey(
@@ -158,14 +164,14 @@ class CookieChoice(models.Model):
     choice = models.CharField(max_length=10, choices=CookieChoiceKind.choices, verbose_name=_("choice"))
     offered = models.JSONField(
         default=list,
-        help_text="The purposes with optional cookies the visitor was asked about",
+        help_text=_("The purposes with optional cookies the visitor was asked about"),
         verbose_name=_("offered"),
     )
     accepted = models.JSONField(
-        default=list, help_text="The purposes the visitor accepted cookies for", verbose_name=_("accepted")
+        default=list, help_text=_("The purposes the visitor accepted cookies for"), verbose_name=_("accepted")
     )
     lang = models.CharField(
-        max_length=10, help_text="The language the choice was offered in", verbose_name=_("language")
+        max_length=10, help_text=_("The language the choice was offered in"), verbose_name=_("language")
     )
 
     # The consent id is random, made for this choice alone and linked to nothing else Trustdesk holds
@@ -176,6 +182,8 @@ class CookieChoice(models.Model):
     )
 
     class Meta:
+        verbose_name = _("cookie choice")
+        verbose_name_plural = _("cookie choices")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["consent_id", "at"], name="cookiechoice_consent_at")]
 

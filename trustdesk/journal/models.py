@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, NoReturn
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from trustdesk.journal.chain import GENESIS
 from trustdesk.lib.datamap import Erasure, Field, ModelMap
@@ -87,20 +88,20 @@ class JournalEntryQuerySet(models.QuerySet["JournalEntry"]):
 
 
 class JournalEntry(models.Model):
-    seq = models.PositiveBigIntegerField(unique=True, help_text="1, 2, 3, ... without gaps")
-    at = models.DateTimeField(help_text="When the entry was recorded (UTC)")
+    seq = models.PositiveBigIntegerField(unique=True, help_text=_("1, 2, 3, ... without gaps"))
+    at = models.DateTimeField(help_text=_("When the entry was recorded (UTC)"))
     actor = models.CharField(
-        max_length=100, help_text="Who acted, as a reference: user:42, operator:root, api-token:7, system"
+        max_length=100, help_text=_("Who acted, as a reference: user:42, operator:root, api-token:7, system")
     )
-    action = models.CharField(max_length=100, help_text="What happened: registry.person.created")
-    object_type = models.CharField(max_length=100, blank=True, help_text="registry.person")
-    object_id = models.CharField(max_length=200, blank=True, help_text="A reference, never a name")
-    payload = models.JSONField(null=True, blank=True, help_text="Personal details; erasable")
+    action = models.CharField(max_length=100, help_text=_("What happened: registry.person.created"))
+    object_type = models.CharField(max_length=100, blank=True, help_text=_("registry.person"))
+    object_id = models.CharField(max_length=200, blank=True, help_text=_("A reference, never a name"))
+    payload = models.JSONField(null=True, blank=True, help_text=_("Personal details; erasable"))
     payload_salt = models.CharField(  # noqa: DJ001  (NULL once erased, like the payload)
-        max_length=32, null=True, blank=True, help_text="16 random bytes as hex, erased with the payload"
+        max_length=32, null=True, blank=True, help_text=_("16 random bytes as hex, erased with the payload")
     )
     payload_digest = models.CharField(
-        max_length=64, blank=True, help_text="SHA-256 of salt and payload; empty when there was none"
+        max_length=64, blank=True, help_text=_("SHA-256 of salt and payload; empty when there was none")
     )
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
@@ -134,8 +135,9 @@ class JournalEntry(models.Model):
     _recording: bool = False
 
     class Meta:
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal entries")
         ordering = ["seq"]
-        verbose_name_plural = "journal entries"
         indexes = [
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["action"]),
@@ -167,12 +169,13 @@ class JournalHead(models.Model):
 
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS)
-    at = models.DateTimeField(null=True, blank=True, help_text="The last entry's time")
+    at = models.DateTimeField(null=True, blank=True, help_text=_("The last entry's time"))
 
     data_map: ClassVar[ModelMap] = ModelMap(personal={}, not_personal=("id", "seq", "hash", "at"))
 
     class Meta:
-        verbose_name = "journal head"
+        verbose_name = _("journal head")
+        verbose_name_plural = _("journal heads")
 
     def __str__(self) -> str:
         return f"journal head at entry {self.seq}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from trustdesk.lib.datamap import Erasure, Field, ModelMap
 from trustdesk.policy.loader import LoadedPolicy, load_cached
@@ -16,16 +17,16 @@ class ImmutableError(Exception):
 
 class PolicyVersion(models.Model):
     number = models.PositiveIntegerField(
-        unique=True, help_text="1 for the first published version, then 2, 3, ..."
+        unique=True, help_text=_("1 for the first published version, then 2, 3, ...")
     )
-    sha256 = models.CharField(max_length=64, help_text="SHA-256 of the policy file's text")
-    text = models.TextField(help_text="The policy file exactly as published")
-    source_name = models.CharField(max_length=500, help_text="The file it was published from")
+    sha256 = models.CharField(max_length=64, help_text=_("SHA-256 of the policy file's text"))
+    text = models.TextField(help_text=_("The policy file exactly as published"))
+    source_name = models.CharField(max_length=500, help_text=_("The file it was published from"))
     published_at = models.DateTimeField()
     published_by = models.CharField(
-        max_length=200, help_text="Who published it: a user or the operator account"
+        max_length=200, help_text=_("Who published it: a user or the operator account")
     )
-    effective_from = models.DateField(help_text="The day this version takes effect")
+    effective_from = models.DateField(help_text=_("The day this version takes effect"))
 
     data_map = ModelMap(
         personal={"published_by": Field("user.account.username", Erasure.PSEUDONYMISE)},
@@ -33,6 +34,8 @@ class PolicyVersion(models.Model):
     )
 
     class Meta:
+        verbose_name = _("policy version")
+        verbose_name_plural = _("policy versions")
         ordering = ["-number"]
         get_latest_by = "number"
         indexes = [models.Index(fields=["effective_from", "number"])]

@@ -47,7 +47,7 @@ class RegistryModel(models.Model):
         unique=True,
         null=True,
         blank=True,
-        help_text="The billing system's identifier",
+        help_text=_("The billing system's identifier"),
         verbose_name=_("billing system reference"),
     )
     source_kind = models.CharField(
@@ -59,7 +59,7 @@ class RegistryModel(models.Model):
     source_name = models.CharField(
         max_length=200,
         blank=True,
-        help_text="The named third party or public register the data came from",
+        help_text=_("The named third party or public register the data came from"),
         verbose_name=_("source name"),
     )
     channel = models.CharField(max_length=20, choices=Channel.choices, blank=True, verbose_name=_("channel"))
@@ -143,6 +143,10 @@ class Organisation(RegistryModel):
         subject_path="",
     )
 
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
     def __str__(self) -> str:
         return f"organisation {self.pk}"
 
@@ -198,6 +202,10 @@ class Person(RegistryModel):
         subject_path="",
     )
 
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
     def __str__(self) -> str:
         return f"person {self.pk}"
 
@@ -229,6 +237,8 @@ class Role(RegistryModel):
     )
 
     class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
         constraints = [
             models.UniqueConstraint(fields=["organisation", "person", "kind"], name="registry_role_unique"),
         ]
@@ -282,6 +292,10 @@ class Service(RegistryModel):
         subject_path="organisation",
     )
 
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+
     def __str__(self) -> str:
         return f"service {self.pk}"
 
@@ -309,6 +323,10 @@ class ServiceIdentifier(RegistryModel):
         subject_path="service__organisation",
     )
 
+    class Meta:
+        verbose_name = _("service identifier")
+        verbose_name_plural = _("service identifiers")
+
     def __str__(self) -> str:
         return f"service identifier {self.pk}"
 
@@ -320,7 +338,7 @@ class Invoice(RegistryModel):
     number = models.CharField(max_length=50, verbose_name=_("number"))
     issued_on = models.DateField(verbose_name=_("issued on"))
     fiscal_year_end = models.DateField(
-        help_text="The end of the fiscal year the invoice belongs to", verbose_name=_("fiscal year end")
+        help_text=_("The end of the fiscal year the invoice belongs to"), verbose_name=_("fiscal year end")
     )
     currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
     total = models.DecimalField(max_digits=14, decimal_places=2, verbose_name=_("total"))
@@ -351,6 +369,8 @@ class Invoice(RegistryModel):
     )
 
     class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
         constraints = [models.UniqueConstraint(fields=["number"], name="registry_invoice_number_unique")]
 
     def __str__(self) -> str:
@@ -374,6 +394,10 @@ class InvoiceLine(models.Model):
         not_personal=("id", "invoice", "service", "description", "quantity", "unit_price"),
         subject_path="invoice__organisation",
     )
+
+    class Meta:
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
 
     def __str__(self) -> str:
         return f"invoice line {self.pk}"
@@ -411,6 +435,10 @@ class UsageRecord(RegistryModel):
         not_personal=(*PROVENANCE, "service", "metric", "period_start", "period_end"),
         subject_path="service__organisation",
     )
+
+    class Meta:
+        verbose_name = _("usage record")
+        verbose_name_plural = _("usage records")
 
     def __str__(self) -> str:
         return f"usage record {self.pk}"
@@ -455,6 +483,10 @@ class Interaction(RegistryModel):
         subject_path="person",
     )
 
+    class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+
     def __str__(self) -> str:
         return f"interaction {self.pk}"
 
@@ -474,14 +506,14 @@ class Disclosure(RegistryModel):
         Organisation, on_delete=models.CASCADE, related_name="disclosures", verbose_name=_("organisation")
     )
     recipient = models.CharField(
-        max_length=63, help_text="The recipient's key in the policy", verbose_name=_("recipient")
+        max_length=63, help_text=_("The recipient's key in the policy"), verbose_name=_("recipient")
     )
     disclosed_at = models.DateTimeField(verbose_name=_("disclosed at"))
     categories = models.JSONField(
-        default=list, help_text="The data categories passed on", verbose_name=_("categories")
+        default=list, help_text=_("The data categories passed on"), verbose_name=_("categories")
     )
     public = models.BooleanField(
-        default=False, help_text="The recipient publishes it (WHOIS)", verbose_name=_("public")
+        default=False, help_text=_("The recipient publishes it (WHOIS)"), verbose_name=_("public")
     )
 
     history = HistoricalRecords()
@@ -498,6 +530,10 @@ class Disclosure(RegistryModel):
         ),
         subject_path="organisation",
     )
+
+    class Meta:
+        verbose_name = _("disclosure")
+        verbose_name_plural = _("disclosures")
 
     def __str__(self) -> str:
         return f"disclosure {self.pk}"

@@ -20,18 +20,21 @@ from trustdesk.registry.models import Organisation
 
 class JobLock(models.Model):
     name = models.CharField(
-        max_length=50, primary_key=True, help_text="The job the lock guards", verbose_name=_("name")
+        max_length=50, primary_key=True, help_text=_("The job the lock guards"), verbose_name=_("name")
     )
     holder = models.CharField(
-        max_length=64, blank=True, help_text="A random token of the run holding it", verbose_name=_("holder")
+        max_length=64,
+        blank=True,
+        help_text=_("A random token of the run holding it"),
+        verbose_name=_("holder"),
     )
     pid = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("process ID"))
     host = models.CharField(
-        max_length=255, blank=True, help_text="The machine the holder runs on", verbose_name=_("host")
+        max_length=255, blank=True, help_text=_("The machine the holder runs on"), verbose_name=_("host")
     )
     acquired_at = models.DateTimeField(null=True, blank=True, verbose_name=_("acquired at"))
     heartbeat_at = models.DateTimeField(
-        null=True, blank=True, help_text="The holder's last sign of life", verbose_name=_("heartbeat at")
+        null=True, blank=True, help_text=_("The holder's last sign of life"), verbose_name=_("heartbeat at")
     )
     #: For a periodic job: when it last finished without error (``trustdesk run-periodic``).
     finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
@@ -40,6 +43,10 @@ class JobLock(models.Model):
         personal={},
         not_personal=("name", "holder", "pid", "host", "acquired_at", "heartbeat_at", "finished_at"),
     )
+
+    class Meta:
+        verbose_name = _("job lock")
+        verbose_name_plural = _("job locks")
 
     def __str__(self) -> str:
         return f"lock {self.name}"
@@ -68,13 +75,15 @@ class RecipientErasureRequest(models.Model):
         verbose_name=_("organisation"),
     )
     recipient = models.CharField(
-        max_length=63, help_text="The recipient's key in the policy", verbose_name=_("recipient")
+        max_length=63, help_text=_("The recipient's key in the policy"), verbose_name=_("recipient")
     )
     event = models.CharField(
-        max_length=40, help_text="The policy's erasure_request event that happened", verbose_name=_("event")
+        max_length=40,
+        help_text=_("The policy's erasure_request event that happened"),
+        verbose_name=_("event"),
     )
     event_on = models.DateField(
-        help_text="The day the event happened (the last domain ended, ...)", verbose_name=_("event on")
+        help_text=_("The day the event happened (the last domain ended, ...)"), verbose_name=_("event on")
     )
     channel = models.CharField(max_length=10, choices=ErasureChannel.choices, verbose_name=_("channel"))
     status = models.CharField(
@@ -84,23 +93,23 @@ class RecipientErasureRequest(models.Model):
     #: the request and each reminder, cleared once the recipient confirms.
     identifiers = models.JSONField(default=dict, blank=True, verbose_name=_("identifiers"))
     disclosures = models.PositiveIntegerField(
-        default=0, help_text="How many disclosures it covers", verbose_name=_("disclosures")
+        default=0, help_text=_("How many disclosures it covers"), verbose_name=_("disclosures")
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
     last_sent_at = models.DateTimeField(
-        null=True, blank=True, help_text="The request or the last reminder", verbose_name=_("last sent at")
+        null=True, blank=True, help_text=_("The request or the last reminder"), verbose_name=_("last sent at")
     )
     reminders = models.PositiveIntegerField(default=0, verbose_name=_("reminders"))
     attempts = models.PositiveIntegerField(
-        default=0, help_text="Deliveries tried, failed ones included", verbose_name=_("attempts")
+        default=0, help_text=_("Deliveries tried, failed ones included"), verbose_name=_("attempts")
     )
     last_error = models.CharField(
-        max_length=200, blank=True, help_text="Why the last delivery failed", verbose_name=_("last error")
+        max_length=200, blank=True, help_text=_("Why the last delivery failed"), verbose_name=_("last error")
     )
     confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("confirmed at"))
     confirmed_by = models.CharField(
-        max_length=100, blank=True, help_text="A reference: operator:NAME", verbose_name=_("confirmed by")
+        max_length=100, blank=True, help_text=_("A reference: operator:NAME"), verbose_name=_("confirmed by")
     )
     confirmation_note = models.CharField(max_length=300, blank=True, verbose_name=_("confirmation note"))
 
@@ -131,6 +140,8 @@ class RecipientErasureRequest(models.Model):
     )
 
     class Meta:
+        verbose_name = _("recipient erasure request")
+        verbose_name_plural = _("recipient erasure requests")
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "recipient"], name="retention_erasure_request_unique"

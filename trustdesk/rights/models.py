@@ -72,7 +72,7 @@ class Request(models.Model):
     reference = models.CharField(
         max_length=20,
         unique=True,
-        help_text="The case number the person is given",
+        help_text=_("The case number the person is given"),
         verbose_name=_("reference"),
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
@@ -89,11 +89,11 @@ class Request(models.Model):
         verbose_name=_("person"),
     )
     email = models.EmailField(
-        blank=True, help_text="The address the answer goes to", verbose_name=_("e-mail address")
+        blank=True, help_text=_("The address the answer goes to"), verbose_name=_("e-mail address")
     )
     language = models.CharField(max_length=2, default="en", verbose_name=_("language"))
     details = models.TextField(
-        blank=True, help_text="What the person asked, in their words", verbose_name=_("details")
+        blank=True, help_text=_("What the person asked, in their words"), verbose_name=_("details")
     )
     #: Rectification: {"field": "new value"}; objection and consent withdrawal: {"purposes": [...]};
     #: portability: {"send_to": "address"}.
@@ -101,18 +101,22 @@ class Request(models.Model):
     original = models.FileField(
         upload_to="requests/originals/",
         blank=True,
-        help_text="The letter or e-mail as received",
+        help_text=_("The letter or e-mail as received"),
         verbose_name=_("original"),
     )
     received_at = models.DateTimeField(verbose_name=_("received at"))
     received_on = models.DateField(
-        help_text="The day of receipt in the controller's time zone", verbose_name=_("received on")
+        help_text=_("The day of receipt in the controller's time zone"), verbose_name=_("received on")
     )
     due_on = models.DateField(
-        help_text="When the answer is due: one month, pauses and extension counted", verbose_name=_("due on")
+        help_text=_("When the answer is due: one month, pauses and extension counted"),
+        verbose_name=_("due on"),
     )
     extended_by = models.CharField(
-        max_length=20, blank=True, help_text="An ISO-8601 duration, e.g. P2M", verbose_name=_("extended by")
+        max_length=20,
+        blank=True,
+        help_text=_("An ISO-8601 duration, e.g. P2M"),
+        verbose_name=_("extended by"),
     )
     extension_reason = models.TextField(blank=True, verbose_name=_("extension reason"))
     identity_method = models.CharField(
@@ -124,11 +128,11 @@ class Request(models.Model):
         max_length=30, choices=RefusalGround.choices, blank=True, verbose_name=_("refusal ground")
     )
     answer = models.TextField(
-        blank=True, help_text="What the person was told when the request closed", verbose_name=_("answer")
+        blank=True, help_text=_("What the person was told when the request closed"), verbose_name=_("answer")
     )
     closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
     created_by = models.CharField(
-        max_length=100, help_text="Who entered it: a reference", verbose_name=_("created by")
+        max_length=100, help_text=_("Who entered it: a reference"), verbose_name=_("created by")
     )
 
     data_map: ClassVar[ModelMap] = ModelMap(
@@ -163,6 +167,8 @@ class Request(models.Model):
     )
 
     class Meta:
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
         ordering = ["due_on", "received_at"]
         indexes = [models.Index(fields=["status", "due_on"])]
 
@@ -195,6 +201,8 @@ class Event(models.Model):
     )
 
     class Meta:
+        verbose_name = _("request event")
+        verbose_name_plural = _("request events")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -216,6 +224,10 @@ class Pause(models.Model):
         not_personal=("id", "request", "started_on", "ended_on", "reason"),
         subject_path="request__person",
     )
+
+    class Meta:
+        verbose_name = _("pause")
+        verbose_name_plural = _("pauses")
 
     def __str__(self) -> str:
         return f"pause {self.pk} of request {self.request_id}"
@@ -239,6 +251,10 @@ class Verification(models.Model):
         subject_path="request__person",
     )
 
+    class Meta:
+        verbose_name = _("verification")
+        verbose_name_plural = _("verifications")
+
     def __str__(self) -> str:
         return f"verification {self.pk} of request {self.request_id}"
 
@@ -257,7 +273,7 @@ class Download(models.Model):
     )
     format = models.CharField(max_length=20, choices=Format.choices, verbose_name=_("format"))
     path = models.CharField(
-        max_length=300, help_text="Where the file is, inside the data directory", verbose_name=_("path")
+        max_length=300, help_text=_("Where the file is, inside the data directory"), verbose_name=_("path")
     )
     sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256"))
     size = models.PositiveBigIntegerField(verbose_name=_("size"))
@@ -286,6 +302,8 @@ class Download(models.Model):
     )
 
     class Meta:
+        verbose_name = _("download")
+        verbose_name_plural = _("downloads")
         indexes = [models.Index(fields=["deleted_at", "expires_at"])]
 
     def __str__(self) -> str:
@@ -314,6 +332,10 @@ class Restriction(models.Model):
         subject_path="person",
     )
 
+    class Meta:
+        verbose_name = _("restriction")
+        verbose_name_plural = _("restrictions")
+
     def __str__(self) -> str:
         return f"restriction {self.pk}"
 
@@ -336,7 +358,9 @@ class Objection(models.Model):
         Request, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("request")
     )
     purpose = models.CharField(
-        max_length=63, help_text="A purpose key of the policy, or direct_marketing", verbose_name=_("purpose")
+        max_length=63,
+        help_text=_("A purpose key of the policy, or direct_marketing"),
+        verbose_name=_("purpose"),
     )
     decision = models.CharField(
         max_length=10, choices=Decision.choices, default=Decision.PENDING, verbose_name=_("decision")
@@ -350,6 +374,10 @@ class Objection(models.Model):
         not_personal=("id", "person", "request", "purpose", "decision", "decided_at", "decided_by"),
         subject_path="person",
     )
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
 
     def __str__(self) -> str:
         return f"objection {self.pk}"
@@ -384,7 +412,8 @@ class ErasureLedgerEntry(models.Model):
     )
 
     class Meta:
-        verbose_name_plural = "erasure ledger entries"
+        verbose_name = _("erasure ledger entry")
+        verbose_name_plural = _("erasure ledger entries")
 
     def __str__(self) -> str:
         return f"erasure ledger entry {self.pk}"
