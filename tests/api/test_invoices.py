@@ -128,3 +128,10 @@ def test_it_answers_404_for_an_unknown_reference(api: Api) -> None:
     response = api.get("/invoices/NOPE")
     assert response.status_code == 404
     assert response.json() == {"errors": {"external_ref": "no invoice has this reference"}}
+
+
+def test_its_messages_are_english_for_a_client_that_asks_for_dutch(api: Api) -> None:
+    headers = {**(api.token.header if api.token else {}), "Accept-Language": "nl"}
+    response = api.client.get("/api/invoices/NOPE", headers=headers)
+    assert response.status_code == 404
+    assert response.json() == {"errors": {"external_ref": "no invoice has this reference"}}

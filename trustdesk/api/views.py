@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Field as DjangoField
 from django.db.models import Model
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from ninja import Path, Query, Router, Status
 
 from trustdesk.api.auth import TokenAuth
@@ -84,17 +84,24 @@ def _actor(request: HttpRequest) -> Actor:
     return Actor(ref=token.actor_ref)
 
 
+def _name(model: type[Model]) -> str:
+    """The model's name in the API's language, English (its messages are English whatever the client's
+    language)."""
+    with translation.override("en"):
+        return str(model._meta.verbose_name)
+
+
 def _get(model: type[M], external_ref: str) -> M:
     found = model._default_manager.filter(external_ref=external_ref).first()
     if found is None:
-        raise Refused({"external_ref": f"no {model._meta.verbose_name} has this reference"}, status=404)
+        raise Refused({"external_ref": f"no {_name(model)} has this reference"}, status=404)
     return found
 
 
 def _by_ref(model: type[M], external_ref: str, key: str) -> M:
     found = model._default_manager.filter(external_ref=external_ref).first()
     if found is None:
-        raise Refused({key: f"no {model._meta.verbose_name} has this reference"})
+        raise Refused({key: f"no {_name(model)} has this reference"})
     return found
 
 
@@ -118,7 +125,7 @@ def _prepare(model: type[Model], data: dict[str, Any], *, creating: bool) -> dic
         key = f"{field.name}_ref" if field.is_relation else field.name
         value = prepared.get(field.name)
         if creating and value in (None, ""):
-            errors[key] = f"required to create a new {model._meta.verbose_name}"
+            errors[key] = f"required to create a new {_name(model)}"
         elif not creating and field.name in prepared and value in (None, ""):
             errors[key] = "may not be empty"
     if errors:
