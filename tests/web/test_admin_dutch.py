@@ -45,7 +45,7 @@ def test_it_names_every_model_of_the_admin_in_dutch() -> None:
     assert any(model._meta.app_label == "registry" for model in registered)
     untranslated = sorted(m._meta.label_lower for m in registered if _translated(m) and _same_in_both(m))
     assert untranslated == []
-    assert _names(apps.get_model("journal.JournalEntry"), "nl") == ("journaalregel", "journaalregels")
+    assert _names(apps.get_model("journal.JournalEntry"), "nl") == ("logboekregel", "logboekregels")
     assert _names(apps.get_model("rights.Request"), "nl") == ("verzoek", "verzoeken")
 
 
@@ -87,8 +87,8 @@ def test_it_gives_every_help_text_of_the_project_in_dutch() -> None:
     assert same == []
 
 
-@pytest.mark.django_db
-def test_it_shows_the_dutch_model_names_on_the_admin_index() -> None:
+def _dutch_admin_index() -> str:
+    """The admin's index page as a superuser whose browser asks for Dutch."""
     user = User.objects.create_superuser("beheerder", "beheerder@provider.example", "a long password 123")
     client = Client()
     client.force_login(user)
@@ -96,6 +96,12 @@ def test_it_shows_the_dutch_model_names_on_the_admin_index() -> None:
     assert response.status_code == 200
     page = response.content.decode()
     assert '<html lang="nl"' in page
+    return page
+
+
+@pytest.mark.django_db
+def test_it_shows_the_dutch_model_names_on_the_admin_index() -> None:
+    page = _dutch_admin_index()
     missing, english = [], []
     for model in admin.site._registry:
         with translation.override("nl"):
@@ -109,4 +115,24 @@ def test_it_shows_the_dutch_model_names_on_the_admin_index() -> None:
                 english.append(name)
     assert missing == []
     assert english == []
-    assert ">Journaalregels<" in page and ">Personen<" in page
+    assert ">Logboekregels<" in page and ">Personen<" in page
+
+
+@pytest.mark.django_db
+def test_the_admin_index_names_the_apps_in_dutch() -> None:
+    from django.apps import apps as registry
+
+    page = _dutch_admin_index()
+    for config in registry.get_app_configs():
+        if not config.name.startswith("trustdesk.") or not any(
+            model in admin.site._registry for model in config.get_models()
+        ):
+            continue
+        with translation.override("nl"):
+            dutch = str(config.verbose_name)
+        with translation.override("en"):
+            english = str(config.verbose_name)
+        assert f">{dutch}<" in page, config.label
+        if dutch != english:
+            assert f">{english}<" not in page, config.label
+    assert ">Register<" in page and ">Verzoeken van betrokkenen<" in page

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.apps import apps
 from django.utils import formats, translation
+from django.utils.translation import gettext
 
 from trustdesk.lib.datamap import history_base, model_map
 from trustdesk.policy import wording
@@ -143,9 +144,10 @@ def _section_name(model_label: str, model: Any, lang: str) -> str:
     if model is None:
         return model_label
     base = history_base(model)
-    if base is not None:
-        return f"earlier versions of {base._meta.verbose_name_plural}"
-    return str(model._meta.verbose_name_plural)
+    with translation.override(lang):  # the report's language, whatever the reader's
+        if base is not None:
+            return gettext("earlier versions of %(records)s") % {"records": base._meta.verbose_name_plural}
+        return str(model._meta.verbose_name_plural)
 
 
 def readable_records(collected: Mapping[str, Any], policy: Policy, lang: str) -> list[dict[str, Any]]:
