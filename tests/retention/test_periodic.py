@@ -112,6 +112,7 @@ def test_it_deletes_expired_sessions_and_what_allauth_kept_of_them(db) -> None:
     from django.contrib.auth import get_user_model
     from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
+    from django.test import Client
     from django.utils import timezone
 
     from trustdesk.journal.models import JournalEntry
@@ -120,19 +121,35 @@ def test_it_deletes_expired_sessions_and_what_allauth_kept_of_them(db) -> None:
     keys = []
     for expires in (timezone.now() - dt.timedelta(minutes=1), timezone.now() + dt.timedelta(hours=1)):
         store = SessionStore()
-        store["marker"] = 1
+        store["_auth_user_id"] = str(user.pk)  # signed in
         store.create()
         Session.objects.filter(session_key=store.session_key).update(expire_date=expires)
         UserSession.objects.create(
             user=user, session_key=store.session_key, ip="192.0.2.7", user_agent="Browser/1.0"
         )
         keys.append(store.session_key)
+    visitor = SessionStore()  # a visitor's expired session (nobody signed in)
+    visitor["marker"] = 1
+    visitor.create()
+    Session.objects.filter(session_key=visitor.session_key).update(
+        expire_date=timezone.now() - dt.timedelta(days=1)
+    )
     result = run_periodic(actor=Actor.system(), force=True, only=["clear_sessions"])
-    assert result.ran["clear_sessions"] == {"sessions": 1, "open_session_rows": 1}
+    assert result.ran["clear_sessions"] == {"sessions": 2, "signed_in": 1, "open_session_rows": 1}
     assert list(Session.objects.values_list("session_key", flat=True)) == [keys[1]]
     assert list(UserSession.objects.values_list("session_key", flat=True)) == [keys[1]]
     entry = JournalEntry.objects.get(action="accounts.sessions_cleared")
-    assert entry.payload == {"sessions": 1, "open_session_rows": 1}
+    assert entry.payload == {"sessions": 2, "signed_in": 1, "open_session_rows": 1}
+    # The signed-in session that expired unseen is the user's log-off at the session's time limit.
+    [logged_off] = JournalEntry.objects.filter(action="accounts.logged_out")
+    assert (logged_off.object_type, logged_off.object_id) == ("auth.user", str(user.pk))
+    assert logged_off.payload["reason"] == "session_limit" and logged_off.payload["ended_by"] == "expiry"
+    assert "192.0.2" not in json.dumps(logged_off.payload)
+    client = Client()
+    client.force_login(user)
+    history = client.get("/account/history/").content.decode()
+    assert "Logged off: the session reached its time limit" in history
     again = run_periodic(actor=Actor.system(), force=True, only=["clear_sessions"])
-    assert again.ran["clear_sessions"] == {"sessions": 0, "open_session_rows": 0}
+    assert again.ran["clear_sessions"] == {"sessions": 0, "signed_in": 0, "open_session_rows": 0}
     assert JournalEntry.objects.filter(action="accounts.sessions_cleared").count() == 1
+    assert JournalEntry.objects.filter(action="accounts.logged_out").count() == 1

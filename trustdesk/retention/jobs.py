@@ -75,14 +75,38 @@ def _lapse_unverified(actor: Actor) -> dict[str, Any]:
 
 def _clear_sessions(actor: Actor) -> dict[str, Any]:
     """Delete the sessions past their expiry, and the open-session rows (address, browser) of
-    sessions that no longer exist: nothing of an ended session stays behind."""
+    sessions that no longer exist: nothing of an ended session stays behind.
+
+    A signed-in session that expired without another request (so without the log-off that
+    ``SessionLimitMiddleware`` journals) is journaled here as the person's log-off at its time limit,
+    so that their log-in history shows how every session ended."""
     from allauth.usersessions.models import UserSession
+    from django.contrib.auth import SESSION_KEY
     from django.contrib.sessions.models import Session
 
+    from trustdesk.accounts.middleware import SESSION_LIMIT_REASON
     from trustdesk.journal.services import record
 
     with transaction.atomic():
-        sessions, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+        expired = Session.objects.filter(expire_date__lt=timezone.now())
+        logged_off = 0
+        for session in expired.only("session_key", "session_data", "expire_date").iterator():
+            user_id = session.get_decoded().get(SESSION_KEY)  # {} for data that does not verify
+            if user_id is None:
+                continue  # a visitor's session: nobody was signed in
+            record(
+                "accounts.logged_out",
+                actor=actor.ref,
+                object_type="auth.user",
+                object_id=str(user_id),
+                payload={
+                    "reason": SESSION_LIMIT_REASON,
+                    "ended_by": "expiry",
+                    "expired_at": session.expire_date.isoformat(),
+                },
+            )
+            logged_off += 1
+        sessions, _ = expired.delete()
         rows, _ = UserSession.objects.exclude(session_key__in=Session.objects.values("session_key")).delete()
         if sessions or rows:
             record(
@@ -90,9 +114,9 @@ def _clear_sessions(actor: Actor) -> dict[str, Any]:
                 actor=actor.ref,
                 object_type="accounts.session",
                 object_id="expired",
-                payload={"sessions": sessions, "open_session_rows": rows},
+                payload={"sessions": sessions, "signed_in": logged_off, "open_session_rows": rows},
             )
-    return {"sessions": sessions, "open_session_rows": rows}
+    return {"sessions": sessions, "signed_in": logged_off, "open_session_rows": rows}
 
 
 @dataclass(frozen=True)
