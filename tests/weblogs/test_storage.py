@@ -197,3 +197,35 @@ def test_a_writer_with_a_limited_wait_gives_up_on_a_busy_local_store(store_dirs)
         busy.close()
     with store.lock(wait=0.4):  # free again: taken at once
         pass
+
+
+def test_on_a_file_system_a_file_is_uploaded_aside_then_renamed_into_place(
+    weblogs, store_dirs, settings, ingest_lines, monkeypatch
+):
+    import uuid
+
+    import fsspec
+    from fsspec.implementations.memory import MemoryFileSystem
+
+    from trustdesk.weblogs.storage import UPLOADS_DIR
+
+    root = f"/trustdesk-test-{uuid.uuid4().hex[:8]}/weblogs"
+    settings.WEBLOGS_URL = f"memory://{root}"
+    memory = fsspec.filesystem("memory")
+    moves: list[tuple[str, str]] = []
+    real_mv = MemoryFileSystem.mv
+
+    def mv(self: MemoryFileSystem, path1: str, path2: str, **kwargs: object) -> None:  # recorded, then done
+        moves.append((path1, path2))
+        real_mv(self, path1, path2, **kwargs)
+
+    monkeypatch.setattr(MemoryFileSystem, "mv", mv)
+    # A file left by a writer that died in the middle of an upload.
+    memory.pipe_file(f"{root}/{UPLOADS_DIR}/0123-part-stale.parquet", b"half a file")
+    ingest_lines([vhost(path="/a")])
+    assert moves, "nothing was renamed into place"
+    for source, target in moves:
+        assert f"/{UPLOADS_DIR}/" in source and f"/{UPLOADS_DIR}/" not in target
+    assert memory.glob(f"{root}/{UPLOADS_DIR}/*") == []  # the stale upload went, and nothing is left
+    assert len(memory.glob(f"{root}/site=shop.example.com/day=2026-11-30/*.parquet")) == 1
+    memory.rm(root.rsplit("/", 1)[0], recursive=True)

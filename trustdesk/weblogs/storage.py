@@ -53,6 +53,9 @@ import pyarrow.fs as pafs
 from django.core.exceptions import ImproperlyConfigured
 
 LOCAL_PROTOCOLS = ("", "file", "local")
+#: On an fsspec file system that is not an object store (sftp, smb...): where a file is uploaded
+#: before it is renamed into place (``<root>/<UPLOADS_DIR>/``).
+UPLOADS_DIR = "_uploads"
 #: The writer lease of a store in S3: ``<root>/<LEASE_PATH>``.
 LEASE_PATH = "_lock/writer.json"
 #: How long a writer lease lasts unless renewed; the holder renews it every third of that, and
@@ -775,15 +778,35 @@ class FsspecStorage(Storage):
         self._ensure_lease()
         target = self.join(folder, name or source.name)
         try:
-            if not self.buckets:
+            if self.buckets:
+                # One PUT (or multipart upload): an object store shows it whole or not at all.
+                self.fs.put_file(str(source), target)
+            else:
+                # A file system (sftp, smb...) shows an upload while it is written: the file goes to
+                # the store's uploads folder first, which no reader looks in, and is then renamed into
+                # place (on sftp a POSIX rename: whole or not at all).
                 self.fs.makedirs(folder, exist_ok=True)
-            self.fs.put_file(
-                str(source), target
-            )  # one PUT (or multipart upload): visible whole or not at all
+                uploads = self.join(self.root, UPLOADS_DIR)
+                self.fs.makedirs(uploads, exist_ok=True)
+                partial = self.join(uploads, f"{uuid.uuid4().hex}-{name or source.name}")
+                self.fs.put_file(str(source), partial)
+                self.fs.mv(partial, target)
         except Exception as exc:
             raise self._fail(exc, "publishing a file") from None
         source.unlink()
         return target
+
+    def clear_stale_staging(self) -> None:
+        """Remove what a writer that died left behind (the local staging, and on a file system the
+        uploads it had not renamed into place); call with the exclusive lock held."""
+        super().clear_stale_staging()
+        if not self.buckets:
+            uploads = self.join(self.root, UPLOADS_DIR)
+            try:
+                if self.fs.exists(uploads):
+                    self.fs.rm(uploads, recursive=True)
+            except Exception as exc:
+                raise self._fail(exc, "removing unfinished uploads") from None
 
     def remove(self, path: str) -> None:
         self._ensure_lease()

@@ -11,6 +11,7 @@ it as it is)::
     <root>/_staging/<id>/                                      work in progress of one writer (local)
     <root>/.lock                                               writers take it exclusively (local)
     <root>/_lock/writer.json                                   the writer lease (S3: writers of all machines)
+    <root>/_uploads/<uuid>-<name>                              a file being uploaded (sftp, smb...: then renamed)
 
 For an fsspec URL the staging directory and the lock are local instead, in
 ``TRUSTDESK_WEBLOGS_WORK_DIR/<digest of the URL>/``; in S3 writers take the lease too.
