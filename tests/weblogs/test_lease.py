@@ -20,7 +20,7 @@ import pytest
 from tests.weblogs.conftest import s3_filesystem, vhost
 from trustdesk.journal.models import JournalEntry
 from trustdesk.weblogs import storage as storage_module
-from trustdesk.weblogs.storage import LEASE_PATH, FsspecStorage, LeaseState
+from trustdesk.weblogs.storage import LEASE_PATH, FsspecStorage, LeaseState, StoreBusy
 from trustdesk.weblogs.store import Store, WeblogsError
 
 pytestmark = pytest.mark.django_db
@@ -115,6 +115,10 @@ def test_a_writer_that_waited_long_enough_names_the_holder(machine, s3_env, buck
     assert held["owner"] not in message
     for secret in ("trustdesk-test", "trustdesk-test-secret"):
         assert secret not in message and secret not in caplog.text
+    # What a page words its own message from: who holds the store, and how long this writer waited.
+    busy = refused.value
+    assert isinstance(busy, StoreBusy) and busy.waited == 0.3
+    assert busy.holder is not None and busy.holder.startswith(f"host {socket.gethostname()}, process")
 
 
 def test_a_stale_lease_is_taken_over_and_journaled(

@@ -80,6 +80,18 @@ class LeaseLost(WeblogsError):
     """This writer no longer holds the store's writer lease: it must write nothing more."""
 
 
+class StoreBusy(WeblogsError):
+    """Another writer kept the store for longer than this writer would wait. ``waited``: the seconds
+    waited; ``holder``: who holds the store's writer lease on another machine (host, process, since,
+    until), None for a writer on this machine. The message is English (the command line's); a page
+    words it from these."""
+
+    def __init__(self, message: str, *, waited: float, holder: str | None = None) -> None:
+        super().__init__(message)
+        self.waited = waited
+        self.holder = holder
+
+
 def redact(url: str) -> str:
     """The URL without a user name, password or query (where some file systems carry secrets)."""
     parts = urllib.parse.urlsplit(url)
@@ -240,9 +252,10 @@ def _flock(path: Path, *, shared: bool, wait: float | None = None, store: str = 
         except BlockingIOError:
             if time.monotonic() >= deadline:
                 handle.close()
-                raise WeblogsError(
+                raise StoreBusy(
                     f"{store or path.parent}: another process on this machine is writing the store "
-                    f"(an ingest, an erasure or expiry); waited {wait:g} s: try again once it is done"
+                    f"(an ingest, an erasure or expiry); waited {wait:g} s: try again once it is done",
+                    waited=wait,
                 ) from None
             time.sleep(FLOCK_POLL_SECONDS)
 
@@ -532,9 +545,11 @@ class WriterLease:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 logger.warning("%s: gave up waiting for the writer lease (%s)", self.url, holder.describe())
-                raise WeblogsError(
+                raise StoreBusy(
                     f"{self.url}: another writer holds the store's writer lease ({holder.describe()}); "
-                    f"waited {wait:g} s: try again once it is done, or once its lease has expired"
+                    f"waited {wait:g} s: try again once it is done, or once its lease has expired",
+                    waited=wait,
+                    holder=holder.describe(),
                 )
             if not waiting:
                 logger.info("%s: waiting for the writer lease (%s)", self.url, holder.describe())
@@ -867,6 +882,7 @@ class FsspecStorage(Storage):
         """
         started = time.monotonic()
         handle = _flock(self.work_dir / ".lock", shared=shared, wait=wait, store=self.url)
+        waited = time.monotonic() - started  # for the lock of this machine (what is left is the lease's)
         try:
             self.fs.invalidate_cache()  # another process may have written since the last listing
             self.check()
@@ -882,7 +898,7 @@ class FsspecStorage(Storage):
                 yield
                 return
             lease = self.writer_lease()
-            lease.acquire(self.lease_wait if wait is None else max(0.0, wait - (time.monotonic() - started)))
+            lease.acquire(self.lease_wait if wait is None else max(0.0, round(wait - waited, 1)))
             self.lease, self.taken_over = lease, lease.taken_over
             try:
                 self.fs.invalidate_cache()  # a writer on another machine may have written while we waited

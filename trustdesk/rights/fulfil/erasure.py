@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from trustdesk.lib import mail
 from trustdesk.registry import datamap_ops
@@ -79,6 +79,9 @@ def do_confirm_erasure(request: Request, *, actor: Actor) -> Request:
 #: How long an erasure (a web request, usually) waits for another writer of the web-log store, such
 #: as an ingest of a large file, before it gives up and the request stays open.
 WEBLOGS_WAIT_SECONDS = 20.0
+_NOT_ERASED = gettext_lazy(
+    "the web server logs could not be erased now, so the request is not fulfilled yet: %(problem)s"
+)
 
 
 def _erase_weblogs(request: Request, *, actor: Actor) -> int:
@@ -89,23 +92,30 @@ def _erase_weblogs(request: Request, *, actor: Actor) -> int:
     if not addresses or clock.terms().policy.web_logs is None:
         return 0
     from trustdesk.weblogs import services as weblogs
-    from trustdesk.weblogs.storage import WeblogsError
+    from trustdesk.weblogs.storage import StoreBusy, WeblogsError
 
     reason = f"erasure request {request.reference}"
+    # On failure the transaction around the erasure is undone: the request stays open, to be
+    # fulfilled again.
     try:
         return sum(
             weblogs.erase_ip(address, actor=actor, reason=reason, wait=WEBLOGS_WAIT_SECONDS).hits
             for address in addresses
         )
+    except StoreBusy as exc:
+        if exc.holder is None:
+            problem = gettext(
+                "another task on this server (an ingest or expiry of the logs) kept the log store busy "
+                "for %(seconds)s seconds; try again in a few minutes"
+            ) % {"seconds": f"{exc.waited:g}"}
+        else:
+            problem = gettext(
+                "another server (%(holder)s) kept the log store busy for %(seconds)s seconds; try again "
+                "in a few minutes"
+            ) % {"seconds": f"{exc.waited:g}", "holder": exc.holder}
+        raise RequestError(_NOT_ERASED % {"problem": problem}) from None
     except WeblogsError as exc:
-        # The transaction around the erasure is undone: the request stays open, to be fulfilled again.
-        raise RequestError(
-            gettext(
-                "the web server logs could not be erased now, so the request is not fulfilled yet: "
-                "%(problem)s"
-            )
-            % {"problem": exc}
-        ) from None
+        raise RequestError(_NOT_ERASED % {"problem": exc}) from None
 
 
 def ledger_pseudonyms(person: Person) -> tuple[str, dict[str, str]]:
