@@ -129,6 +129,9 @@ class Storage:
     url: str  # for messages: never with credentials
     root: str
     local: bool
+    #: The lease that this storage's last writer lock took over from a writer that let it expire
+    #: (stores in S3 only; ``Store.lock`` journals it).
+    taken_over: LeaseState | None = None
 
     def join(self, *parts: str) -> str:
         return posixpath.join(*parts)
@@ -178,8 +181,9 @@ class Storage:
 
     @contextmanager
     def lock(self, *, shared: bool = False, wait: float | None = None) -> Iterator[None]:
-        """Writers exclude each other and readers; readers share. ``wait``: the most seconds a writer
-        waits for a writer on another machine (object storage only)."""
+        """Writers exclude each other and readers; readers share. ``wait``: the most seconds to wait
+        for another writer (on this machine, and in S3 on another one); without it, as long as it takes
+        on this machine."""
         raise NotImplementedError
         yield  # pragma: no cover
 
@@ -702,8 +706,7 @@ class FsspecStorage(Storage):
         self.lease_poll = LEASE_POLL_SECONDS
         self.lease_margin = LEASE_MARGIN_SECONDS
         self.lease: WriterLease | None = None  # while this storage holds the writer lease
-        #: The lease that the last acquisition took over from a writer that let it expire.
-        self.taken_over: LeaseState | None = None
+        self.taken_over = None
 
     def _fail(self, exc: BaseException, doing: str) -> WeblogsError:
         """A message that names the store and the kind of failure, never a credential."""

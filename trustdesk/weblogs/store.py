@@ -210,7 +210,7 @@ class Store:
         journaled (``weblogs.lease_taken_over``) in the name of ``actor``.
         """
         with self.storage.lock(shared=shared, wait=wait):
-            stale = getattr(self.storage, "taken_over", None)
+            stale = self.storage.taken_over
             if stale is not None and not shared and actor is not None:
                 with transaction.atomic():
                     record(
