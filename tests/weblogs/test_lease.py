@@ -176,13 +176,14 @@ def test_of_two_writers_racing_for_a_stale_lease_one_wins(machine, s3_env, bucke
 
 
 def test_the_heartbeat_keeps_a_short_lease_for_a_long_writer(machine, s3_env, bucket_url, tmp_path):
-    first, second = machine("a", seconds=1.5), machine("b")
+    # A lease of 3 s (renewed every second: a renewal may take up to 2 s on a loaded machine).
+    first, second = machine("a", seconds=3), machine("b")
     started = time.monotonic()
     with first.lock():
         # more than twice the lease's duration
-        with pytest.raises(WeblogsError, match="another writer holds"), second.lock(wait=3.2):
+        with pytest.raises(WeblogsError, match="another writer holds"), second.lock(wait=6.5):
             pytest.fail("the lease was taken while its holder renewed it")
-        assert time.monotonic() - started > 3.2
+        assert time.monotonic() - started > 6.5
         source = tmp_path / "part-1.parquet"
         source.write_bytes(b"PAR1 whole file")
         [published] = first.publish_all([(source, first.join("site=a.example", "day=2026-11-30"), None)])
@@ -231,11 +232,13 @@ def test_an_ingest_that_loses_its_lease_stores_nothing(
 
 
 def test_a_writer_that_could_not_renew_in_time_counts_its_lease_as_lost(machine, s3_env, bucket_url):
-    lease = storage_of(machine("a", seconds=1.5)).writer_lease()
+    # Long enough that a slow first request to the server does not use it up (good for 4 s after its
+    # PUT was sent), short enough to wait out.
+    lease = storage_of(machine("a", seconds=6)).writer_lease()
     lease.acquire(wait=0)
     lease.ensure()
     lease._stop.set()  # no renewal comes (as when the object store cannot be reached)
-    time.sleep(1.2)  # more than two thirds of the lease
+    time.sleep(4.2)  # more than two thirds of the lease
     with pytest.raises(WeblogsError, match="lost the store's writer lease"):
         lease.ensure()
     lease.release()  # still its own object: removed
