@@ -169,6 +169,42 @@ def test_it_survives_hostile_lines(weblogs, store_dirs, tmp_path, operator_actor
     assert reject[1] == "9"
 
 
+@pytest.mark.parametrize("chunk_bytes", [300, 1 << 20])  # the line across reads, or within one
+def test_it_rejects_a_line_longer_than_the_limit_and_keeps_its_start(
+    weblogs, store_dirs, tmp_path, operator_actor, chunk_bytes
+):
+    long_line = vhost(path="/" + "x" * 5000)
+    path = tmp_path / "long.log"
+    path.write_text(
+        "\n".join([vhost(path="/before"), long_line, vhost(path="/after")]) + "\n", encoding="utf-8"
+    )
+    result = ingest([str(path)], actor=operator_actor, now=NOW, chunk_bytes=chunk_bytes, max_line=1000)
+    assert (result.lines, result.stored, result.rejected) == (3, 2, 1)
+    [reject] = _rejects(result)
+    assert reject[1:3] == ["2", "the line is longer than 1,000 bytes (the first 1,000 are kept here)"]
+    assert reject[3] == long_line[:1000]
+    assert sorted(r["path"] for r in stored_rows(store_dirs[0])) == ["/after", "/before"]
+
+
+def test_a_line_without_end_is_never_held_whole(weblogs, store_dirs, tmp_path, operator_actor):
+    from trustdesk.weblogs import reader
+
+    path = tmp_path / "endless.log"
+    with path.open("wb") as handle:
+        handle.write((vhost(path="/first") + "\n").encode())
+        for _ in range(64):  # 4 MiB without a newline, read 64 KiB at a time
+            handle.write(b"y" * 65536)
+    seen = []
+    for chunk in reader.chunks(path.open("rb"), size=65536, max_line=1 << 20):
+        seen.append((len(chunk.block), chunk.long_line[1] if chunk.long_line else None))
+    assert seen == [(len(vhost(path="/first")) + 1, None), (0, 4 * 1024 * 1024)]
+    result = ingest([str(path)], actor=operator_actor, now=NOW, chunk_bytes=65536, max_line=1 << 20)
+    assert (result.lines, result.stored, result.rejected) == (2, 1, 1)
+    [reject] = _rejects(result)
+    assert reject[3] == "y" * 65536  # its first 64 KiB
+    assert reject[2] == "the line is longer than 1,048,576 bytes (the first 65,536 are kept here)"
+
+
 def test_it_gives_one_token_to_every_form_of_an_address(weblogs, store_dirs, ingest_lines):
     ingest_lines(
         [
@@ -377,14 +413,6 @@ def test_it_keeps_one_index_file_a_month_with_stable_ids(weblogs, store_dirs, in
     assert (
         "ip" not in pq.read_schema(next((store_dirs[0] / "site=shop.example.com").rglob("*.parquet"))).names
     )
-
-
-def test_the_batched_hmac_is_the_hmac(store_dirs):
-    ring = KeyRing(store_dirs[1])
-    key = ring.get("2026-11", create=True)
-    assert key is not None
-    values = [bytes([192, 0, 2, n]) for n in range(5)] + [bytes(16), b"\xff" * 16]
-    assert key.hmac_tokens(values) == [key.hmac_token(value) for value in values]
 
 
 def test_a_month_keeps_its_ids_when_it_comes_back_chunks_later(weblogs, store_dirs, ingest_lines):

@@ -8,7 +8,10 @@
 
 Quoted fields may hold escaped quotes and backslashes (``\\"``, ``\\\\``), as Apache and nginx write
 them; they are kept as logged. The identity (``%l``) and the authenticated user (``%u``) are never
-kept. The patterns are RE2 (DuckDB) and Python ``re`` alike.
+kept. The patterns define the formats: the compiled parser (``_fastlog.c``) accepts exactly what
+they accept read as RE2 reads them (``\\S``: anything but tab, newline, form feed, carriage return
+and space), which ``tests/weblogs/test_fastlog.py`` checks; ``detect`` uses them with Python's
+``re`` on a sample of lines.
 """
 
 from __future__ import annotations
@@ -34,22 +37,9 @@ FORMATS: dict[str, tuple[str, list[str]]] = {
 #: The order in which ``auto`` tries them: the most specific first.
 AUTO_ORDER = ("vhost_combined", "combined", "common")
 CHOICES = ("auto", *FORMATS)
-#: The time as Apache and nginx write it: 10/Oct/2000:13:55:36 -0700.
-TIME_FORMAT = "%d/%b/%Y:%H:%M:%S %z"
-#: The request line split into method, target and protocol.
+#: The request line split into method, target and protocol; a request that is not in this form
+#: is kept whole as the path.
 REQUEST = r"^([A-Za-z]+) (\S+) (HTTP/[0-9.]+)$"
-
-#: The fast path for lines without a backslash (so without escaped quotes): split at the quotes
-#: and check the pieces, which is exactly what the pattern accepts for such lines and many times
-#: faster than extracting groups with it. format -> (pattern of the piece before the first quote
-#: and its group names, the number of pieces at least, whether more may follow).
-FAST: dict[str, tuple[str, list[str], int, bool]] = {
-    "vhost_combined": (r"^(\S+) (\S+) \S+ \S+ \[([^\]]+)\] $", ["vhost", "ip", "ts"], 7, True),
-    "combined": (r"^(\S+) \S+ \S+ \[([^\]]+)\] $", ["ip", "ts"], 7, True),
-    "common": (r"^(\S+) \S+ \S+ \[([^\]]+)\] $", ["ip", "ts"], 3, False),
-}
-#: The piece between the request and the referrer (or the end): status and size.
-STATUS_BYTES = r"^ (\d{3}) (\d+|-)( ?)\r?\n?$"
 
 _COMPILED = {name: re.compile(pattern) for name, (pattern, _groups) in FORMATS.items()}
 

@@ -1,15 +1,14 @@
-"""Ingesting access logs: parse with DuckDB, tokenise the addresses, write Parquet per site and day.
+"""Ingesting access logs: parse in C, give addresses their month ids, write Parquet per site and day.
 
-A run reads its sources a chunk at a time; every chunk is parsed by one DuckDB query (the line
-split at its quotes and its pieces checked; the full pattern for lines with escapes) on a thread of
-its own while the previous chunk is finished. The chunk's distinct (month, address) pairs are
-tokenised under that month's key (a batch per month) and given the month's small id from the
-month's dictionary, a table of the run's database (``_Run._tokenise``), joined back, and the
-chunk's hits go to one staged file per site and day, sorted and written by a pool of threads
-(``_Writer``; the last day of a chunk waits for the next). At the end each month's index is merged
-with what the run added, and everything is published with a journal entry (by rename in a local
-store, by one upload per file in object storage: ``storage.py``). A run either publishes
-everything or nothing (a source refused as a whole stops it).
+A run reads its sources a chunk at a time. A thread of its own reads each chunk (whole lines, no
+copy) and parses it with the compiled parser (``fastlog.py``, ``_fastlog.c``, which releases the
+interpreter lock), while the previous chunk is finished: its addresses are given their id in their
+month (``fastlog.Addresses``: each (month, site, address) of the run once, its token computed once
+under the month's key, HMAC in C), and its hits go to one staged file per site and day, written by
+a pool of threads (``_Writer``; the last day of a chunk waits for the next). At the end each
+month's index is merged with what the run added, and everything is published with a journal entry
+(by rename in a local store, by one upload per file in object storage: ``storage.py``). A run
+either publishes everything or nothing (a source refused as a whole stops it).
 
 Every line is accounted for: stored, rejected (kept aside in a CSV file with its line number and
 the reason), blank, or already past the retention window when it arrived (not stored).
@@ -22,7 +21,7 @@ import datetime as dt
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,24 +30,35 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from django.db import transaction
 
 from trustdesk.journal.services import record
 from trustdesk.policy.schema import IpStorage, WebLogs
 from trustdesk.registry.services import Actor
+from trustdesk.weblogs import fastlog
 from trustdesk.weblogs.addresses import pack, stored_value
-from trustdesk.weblogs.formats import FAST, FORMATS, REQUEST, STATUS_BYTES, TIME_FORMAT, detect
+from trustdesk.weblogs.fastlog import Kind, Parsed
+from trustdesk.weblogs.formats import FORMATS, detect
 from trustdesk.weblogs.keys import KeyRing
-from trustdesk.weblogs.reader import CHUNK_BYTES, Chunk, Source, SourceError, chunks
+from trustdesk.weblogs.reader import (
+    CHUNK_BYTES,
+    MAX_LINE_BYTES,
+    Chunk,
+    Source,
+    SourceError,
+    as_text,
+    chunks,
+    long_line_kept,
+)
 from trustdesk.weblogs.store import (
+    COLUMNS,
     EARLIER_INDEX,
     NO_SITE,
     Store,
     Window,
     columns_of,
     policy,
+    read_index,
     sql_list,
     write_hits,
     write_index,
@@ -58,7 +68,7 @@ from trustdesk.weblogs.store import (
 SAMPLE_LINES = 200
 #: A site name: a host name as the web server logs it (lower case; digits for an address).
 SITE = r"[a-z0-9_]([a-z0-9._-]{0,252})"
-#: What DuckDB may hold in memory during an ingest (the final sort spills beyond it).
+#: What DuckDB may hold in memory while it merges the month indexes (it spills beyond it).
 INGEST_MEMORY = "2GB"
 #: Hits of one site and day held back before they are written as a file of their own.
 FILE_ROWS = 1_000_000
@@ -68,6 +78,30 @@ WRITERS = 2
 WRITES_QUEUED = 64
 
 Progress = Callable[[int, int | None, int], None]
+
+#: Why a line of each rejected kind was not stored.
+REASONS = {
+    Kind.TIME: "the time is not a valid date and time",
+    Kind.SITE: "the virtual host is not a domain name",
+}
+BAD_ADDRESS = "the client address is not an IP address"
+
+
+def _reason(kind: int, fmt: str, max_line: int) -> str:
+    if kind == Kind.LONG:
+        return _too_long(max_line)
+    return REASONS.get(Kind(kind), f"not a line in the {fmt} format")
+
+
+def _too_long(max_line: int) -> str:
+    return (
+        f"the line is longer than {max_line:,} bytes (the first {long_line_kept(max_line):,} are kept here)"
+    )
+
+
+def _kept(parsed: Parsed, line: int, start: int, end: int, max_line: int) -> int:
+    """Where the rejects' copy of a line ends: the line, or the start of an over-long one."""
+    return min(end, start + long_line_kept(max_line)) if parsed.kinds[line] == Kind.LONG else end
 
 
 class IngestRefused(Exception):
@@ -118,39 +152,57 @@ def _clean_site(site: str) -> str:
 
 class _Run:
     def __init__(
-        self, store: Store, section: WebLogs, window: Window, folder: Path, site: str | None
+        self,
+        store: Store,
+        section: WebLogs,
+        window: Window,
+        folder: Path,
+        site: str | None,
+        max_line: int = MAX_LINE_BYTES,
     ) -> None:
         self.store = store
         self.section = section
         self.window = window
+        self.cutoff = int(window.cutoff.replace(tzinfo=dt.UTC).timestamp())  # hits at or before it expired
         self.folder = folder
         self.site = site
+        self.max_line = max_line
         self.fields = set(section.fields)
+        self.keep_ip = "ip_address" in self.fields
         self.storage = IpStorage(section.ip_storage)
         self.keys: KeyRing = store.keys
-        # A database of its own: the settings below (where to spill, how many files) are the
-        # database's, not the cursor's, and the spill directory goes with the run's staging.
-        self.con = duckdb.connect(":memory:")
-        self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute(f"SET memory_limit = '{INGEST_MEMORY}'")  # beyond it DuckDB spills to the staging
-        self.con.execute("SET temp_directory = " + sql_list([folder / "tmp"])[1:-1])
-        self.con.execute("SET preserve_insertion_order = false")
-        store.storage.register(self.con)  # the month indexes are read from the store
-        self.parse_con = self.con.cursor()
-        self.parse_con.execute("SET TimeZone = 'UTC'")
-        self.prepared = 0
-        self.parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="weblogs-parse")
-        # Each month's address dictionary (token -> id, and whether this run gave the id) is a table
-        # of the run's database, which spills to the staging beyond its memory limit.
-        self.month_tables: dict[str, str] = {}
-        self.next_ids: dict[str, int] = {}
-        self.days_dir = folder / "days"
-        self.days_dir.mkdir()
+        self.reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="weblogs-parse")
+        self.addresses = fastlog.Addresses()
+        self.months: set[int] = set()  # yyyymm of the months whose index is loaded
+        self.site_codes: dict[str, int] = {}  # the run's code of each site
+        self.site_names: list[str] = []
         self.writer = _Writer(store, folder / "hits")
-        self.chunk_count = 0
+        self.indexes: dict[int, _Staged] = {}  # month (yyyymm) -> its new index, being written
+        self.index_db: duckdb.DuckDBPyConnection | None = None  # merges with earlier month indexes
         self.rejects_path = folder / "rejects.csv"
         self._rejects_handle: Any = None
         self._rejects: Any = None
+
+    def parser(self, fmt: str) -> fastlog.Parser:
+        if "domain" not in self.fields:
+            site: str | None = NO_SITE
+        elif self.site is not None:
+            site = self.site
+        elif fmt == "vhost_combined":
+            site = None  # each line's virtual host
+        else:
+            raise IngestRefused("a format without the virtual host needs --site")
+        return fastlog.Parser(fastlog.FORMAT_CODES[fmt], site, fastlog.keep_bits(self.fields))
+
+    def parse(self, parser: fastlog.Parser, chunk: Chunk) -> Parsed:
+        """Parse a chunk (on the reading thread); bytes that are not UTF-8 are escaped first."""
+        parsed = fastlog.parse(parser, chunk.block, self.cutoff, self.max_line)
+        if parsed is None:
+            chunk.block = as_text(bytes(chunk.block))
+            parsed = fastlog.parse(parser, chunk.block, self.cutoff, self.max_line)
+            if parsed is None:  # escaped, it is UTF-8
+                raise AssertionError("an escaped block is not UTF-8")
+        return parsed
 
     def reject_rows(self, source: str, rows: list[tuple[int, str, str]]) -> None:
         if not rows:
@@ -159,7 +211,7 @@ class _Run:
             self._rejects_handle = self.rejects_path.open("w", encoding="utf-8", newline="")
             self._rejects = csv.writer(self._rejects_handle)
             self._rejects.writerow(["source", "line", "reason", "text"])
-        for number, reason, text in rows:
+        for number, reason, text in sorted(rows):
             self._rejects.writerow([source, number, reason, text.rstrip("\r\n")])
 
     def close_rejects(self) -> bool:
@@ -168,325 +220,370 @@ class _Run:
             return True
         return False
 
-    def _site_expr(self, names: list[str]) -> str:
-        if "domain" not in self.fields:
-            return f"'{NO_SITE}'"
-        if self.site is not None:
-            return f"'{self.site}'"
-        if "vhost" not in names:
-            raise IngestRefused("a format without the virtual host needs --site")
-        return r"rtrim(regexp_replace(lower(vhost), ':[0-9]+$', ''), '.')"
+    def _sites(self, names: list[str], codes: np.ndarray) -> np.ndarray:
+        """The parser's site codes as the run's (the run may read several sources)."""
+        for name in names:
+            if name not in self.site_codes:
+                self.site_codes[name] = len(self.site_names)
+                self.site_names.append(name)
+        table = np.array([self.site_codes[name] for name in names], dtype=np.int32)
+        if len(table) and np.array_equal(table, np.arange(len(table), dtype=np.int32)):
+            return codes
+        return table[codes]
 
-    def prepare(self, fmt: str, chunk: Chunk) -> _Parsed:
-        """Parse a chunk into a table of its own (on the run's second connection: while the previous
-        chunk is tokenised and written, the next one is parsed)."""
-        con = self.parse_con
-        name = f"parsed_{self.prepared}"
-        self.prepared += 1
-        pattern, names = FORMATS[fmt]
-        table = pa.table(
-            {
-                "n": pa.array(np.arange(chunk.first_line, chunk.first_line + len(chunk), dtype=np.int64)),
-                "line": chunk.lines,
-            }
-        )
-        con.register("chunk", table)
-        head, head_names, _pieces, combined = FAST[fmt]
-        slow_vhost = "g.vhost" if "vhost" in names else "NULL"
-        fast_vhost = "h.vhost" if "vhost" in head_names else "NULL"
-        if combined:
-            # ... "request" status bytes "referrer" "agent"[ anything]: pieces 2 to 6, then the tail.
-            fast_ok = (
-                "len(parts) >= 7 AND sb.status <> '' AND sb.sep = ' ' AND parts[5] = ' ' "
-                "AND ((len(parts) = 7 AND parts[7] IN ('', E'\\n', E'\\r\\n')) OR starts_with(parts[7], ' '))"
+    def finish(self, source: str, fmt: str, chunk: Chunk, parsed: Parsed, result: IngestResult) -> None:
+        """Give the chunk's addresses their ids, hand its hits to the writers, count its lines."""
+        counts = parsed.counts()
+        blank, expired = int(counts[Kind.BLANK]), int(counts[Kind.EXPIRED])
+        first = chunk.first_line
+        rejects = [
+            (
+                first + line,
+                _reason(parsed.kinds[line], fmt, self.max_line),
+                chunk.text(start, _kept(parsed, line, start, end, self.max_line)),
             )
-            fast_tail = "parts[4] AS referrer, parts[6] AS user_agent"
-            slow_tail = "g.referrer AS referrer, g.user_agent AS user_agent"
-        else:
-            fast_ok = "len(parts) = 3 AND sb.status <> '' AND sb.sep = ''"
-            fast_tail = "NULL::VARCHAR AS referrer, NULL::VARCHAR AS user_agent"
-            slow_tail = fast_tail
-        con.execute(
-            f"""
-            CREATE OR REPLACE TABLE {name} AS
-            WITH b AS (SELECT n, line, contains(line, '\\') AS escaped FROM chunk),
-            fast AS (
-                SELECT n, line, parts,
-                       regexp_extract(parts[1], $head, $head_names) AS h,
-                       regexp_extract(coalesce(parts[3], ''), $status_bytes, ['status', 'bytes', 'sep']) AS sb
-                FROM (SELECT n, line, string_split(line, '"') AS parts FROM b WHERE NOT escaped)
-            ),
-            slow AS (
-                SELECT n, line, regexp_extract(line, $pattern, $names) AS g FROM b WHERE escaped
-            ),
-            m AS (
-                SELECT n, line, h.ts <> '' AND {fast_ok} AS matched, h.ip AS ip_text, {fast_vhost} AS vhost,
-                       h.ts AS ts_text, parts[2] AS request, sb.status AS status, sb.bytes AS bytes, {fast_tail}
-                FROM fast
-                UNION ALL
-                SELECT n, line, g.ts <> '' AS matched, g.ip, {slow_vhost}, g.ts, g.request, g.status, g.bytes,
-                       {slow_tail}
-                FROM slow
-            ),
-            p AS (
-                SELECT n, line, matched, NOT matched AND regexp_full_match(line, '[\\r\\n\\t ]*') AS blank,
-                       ip_text, {self._site_expr(names)} AS site,
-                       try_strptime(ts_text, '{TIME_FORMAT}')::TIMESTAMP AS ts,
-                       request, status, bytes, referrer, user_agent
-                FROM m
-            )
-            SELECT * EXCLUDE (line), strftime(ts, '%Y-%m') AS month,
-                regexp_extract(request, '{REQUEST}', ['method', 'target', 'protocol']) AS r,
-                CASE
-                    WHEN blank THEN NULL
-                    WHEN NOT matched THEN 'not a line in the {fmt} format'
-                    WHEN ts IS NULL THEN 'the time is not a valid date and time'
-                    WHEN NOT regexp_full_match(site, '{SITE}|-') THEN 'the virtual host is not a domain name'
-                END AS problem
-            FROM p
-            """,  # noqa: S608 (patterns and names of this module; the site is checked against SITE)
-            {
-                "pattern": pattern,
-                "names": names,
-                "head": head,
-                "head_names": head_names,
-                "status_bytes": STATUS_BYTES,
-            },
-        )
-        con.unregister("chunk")
-        cutoff = self.window.cutoff
-        counts = con.execute(
-            "SELECT count(*) FILTER (WHERE blank), count(*) FILTER (WHERE problem IS NULL AND NOT blank "  # noqa: S608 (a table of this run)
-            f"AND ts <= $cutoff) FROM {name}",
-            {"cutoff": cutoff},
-        ).fetchone() or (0, 0)
-        blank, expired = int(counts[0]), int(counts[1])
-        rejects = con.execute(
-            f"SELECT n, problem FROM {name} WHERE problem IS NOT NULL ORDER BY n"  # noqa: S608 (a table of this run)
-        ).fetchall()
-        pairs = None
-        if "ip_address" in self.fields:
-            pairs = con.sql(
-                f"SELECT month, ip_text FROM {name} WHERE problem IS NULL AND NOT blank AND ts > $cutoff "  # noqa: S608
-                "GROUP BY ALL ORDER BY month",
-                params={"cutoff": cutoff},
-            ).to_arrow_table()
-        return _Parsed(name, blank, expired, rejects, pairs)
-
-    def finish(self, source: str, chunk: Chunk, parsed: _Parsed, result: IngestResult) -> None:
-        """Tokenise, write and count a parsed chunk."""
-        name = parsed.table
-        cutoff = self.window.cutoff
-        blank, expired, rejects = parsed.blank, parsed.expired, parsed.rejects
-        pairs = parsed.pairs  # there are pairs when the policy keeps the address
-        keep_ip = pairs is not None
-        if pairs is not None:
-            self._tokenise(pairs)
-            bad_ip = self.con.execute(
-                "SELECT p.n, 'the client address is not an IP address' "  # noqa: S608 (a table of this run)
-                f"FROM {name} p "
-                "JOIN tokens t ON t.month = p.month AND t.ip_text = p.ip_text "
-                "WHERE p.problem IS NULL AND NOT p.blank AND p.ts > $cutoff AND t.ip_id IS NULL ORDER BY p.n",
-                {"cutoff": cutoff},
-            ).fetchall()
-            rejects = sorted(rejects + bad_ip)
-            join = "JOIN tokens t ON t.month = p.month AND t.ip_text = p.ip_text AND t.ip_id IS NOT NULL"
-            ip_cols = "t.ip_id AS ip_id"
-        else:
-            join = ""
-            ip_cols = "NULL::INTEGER AS ip_id"
-
-        def kept(policy_field: str, name: str, expression: str, sql_type: str) -> str:
-            return f"{expression} AS {name}" if policy_field in self.fields else f"NULL::{sql_type} AS {name}"
-
-        hits = self.con.sql(
-            f"""
-            SELECT p.site, p.ts::DATE AS day, p.month AS month, p.ts,
-                {kept("path", "method", "nullif(r.method, '')", "VARCHAR")},
-                {kept("path", "path", "CASE WHEN r.target <> '' THEN r.target ELSE p.request END", "VARCHAR")},
-                {kept("path", "protocol", "nullif(r.protocol, '')", "VARCHAR")},
-                {kept("status", "status", "p.status::SMALLINT", "SMALLINT")},
-                {kept("bytes", "bytes", "try_cast(nullif(p.bytes, '-') AS BIGINT)", "BIGINT")},
-                {kept("referrer", "referrer", "nullif(p.referrer, '-')", "VARCHAR")},
-                {kept("user_agent", "user_agent", "nullif(p.user_agent, '-')", "VARCHAR")},
-                {ip_cols}
-            FROM {name} p {join}
-            WHERE p.problem IS NULL AND NOT p.blank AND p.ts > $cutoff
-            ORDER BY p.site, day, p.ts
-            """,  # noqa: S608 (columns and patterns of this module)
-            params={"cutoff": cutoff},
-        ).to_arrow_table()
-        stored = hits.num_rows
-        if keep_ip and stored:
-            # Which days of its month each address was seen on, per site: the index's bitmaps.
-            self.con.register("chunk_hits", hits)
-            days = self.con.sql(
-                "SELECT month, site, ip_id, bit_or((1 << (day(day) - 1))::INTEGER) AS days "
-                "FROM chunk_hits GROUP BY ALL"
-            ).to_arrow_table()
-            self.con.unregister("chunk_hits")
-            pq.write_table(days, self.days_dir / f"days-{self.chunk_count:06d}.parquet")
-        self.chunk_count += 1
-        self.writer.add(hits)
-        # The table keeps no line (they are copied once, by the parse); a rejected one is read from the chunk.
-        lines = chunk.lines
-        self.reject_rows(
-            source, [(int(n), str(reason), lines[int(n) - chunk.first_line].as_py()) for n, reason in rejects]
-        )
+            for line, start, end in parsed.rejects.tolist()
+        ]
+        lines = parsed.lines
+        if chunk.long_line is not None:
+            head, _length = chunk.long_line
+            lines = 1
+            rejects.append((first, _too_long(self.max_line), as_text(head).decode("utf-8", "replace")))
+        sites = self._sites(parsed.sites, parsed.site)
+        keep = None
+        ids = None
+        if self.keep_ip and parsed.rows:
+            ids, bad = self._ids(chunk, parsed, sites)
+            if len(bad):
+                rejects.extend(
+                    (first + int(parsed.line[row]), BAD_ADDRESS, self._line(chunk, parsed, int(row)))
+                    for row in bad
+                )
+                keep = np.ones(parsed.rows, dtype=bool)
+                keep[bad] = False
+        stored = self._hand_over(parsed, sites, ids, keep)
+        if parsed.rows:
+            self.stage_indexes(before=int(parsed.month.min()))  # the months the log has left
+        self.reject_rows(source, rejects)
         accounted = stored + len(rejects) + blank + expired
-        if accounted != len(chunk):  # every line must be somewhere: never drop one silently
+        if accounted != lines:  # every line must be somewhere: never drop one silently
             raise AssertionError(
-                f"{source}: lines {chunk.first_line:,}-{chunk.first_line + len(chunk) - 1:,}: "
-                f"{len(chunk):,} lines read but {accounted:,} accounted for"
+                f"{source}: lines {first:,}-{first + lines - 1:,}: {lines:,} lines read but {accounted:,} accounted for"
             )
-        self.con.execute(f"DROP TABLE {name}")
-        result.lines += len(chunk)
+        result.lines += lines
         result.stored += stored
         result.rejected += len(rejects)
         result.blank += blank
         result.expired += expired
 
-    def _month_table(self, month: str) -> str:
-        """The table of a month's address dictionary, first filled from the month's index."""
-        table = self.month_tables.get(month)
-        if table is None:
-            table = f"month_ids_{len(self.month_tables)}"
-            self.con.execute(f"CREATE TEMP TABLE {table} (token BLOB, id INTEGER, new BOOLEAN)")
-            files = self.store.files_in(self.store.index_dir(month))
-            for file in files:
-                if "id" not in columns_of(self.store.storage, file):
-                    raise IngestRefused(file + EARLIER_INDEX)
-            if files:
-                self.con.execute(
-                    f"INSERT INTO {table} SELECT DISTINCT token, id, false FROM read_parquet($files)",  # noqa: S608 (a table of this run)
-                    {"files": self.store.for_duckdb(files)},
-                )
-            row = self.con.execute(f"SELECT coalesce(max(id) + 1, 0) FROM {table}").fetchone()  # noqa: S608
-            self.next_ids[month] = int(row[0]) if row else 0
-            self.month_tables[month] = table
-        return table
+    @staticmethod
+    def _line(chunk: Chunk, parsed: Parsed, row: int) -> str:
+        """The text of a row's line (a rejected address is rare: the line's bounds are found here)."""
+        block = chunk.block
+        at = int(parsed.fallback[parsed.fallback[:, 0] == row][0, 1]) if len(parsed.fallback) else 0
+        start = bytes(block[:at]).rfind(b"\n") + 1
+        end = bytes(block[at:]).find(b"\n")
+        return chunk.text(start, len(block) if end < 0 else at + end + 1)
 
-    def _tokenise(self, pairs: pa.Table) -> None:
-        """The month's id of each of the chunk's distinct (month, address) pairs, as the table
-        ``tokens``; a NULL id: not an IP address (or the month's key is destroyed)."""
-        con = self.con
-        months = sorted(str(month) for month in pc.unique(pairs["month"]).to_pylist())
-        con.register("valued", self._values(pairs))
-        try:
-            selects = []
-            params: dict[str, Any] = {}
-            for number, month in enumerate(months):
-                table = self._month_table(month)
-                # An address seen for the first time in its month gets the month's next id (in token order).
-                row = con.execute(
-                    f"""
-                    INSERT INTO {table}
-                    SELECT token, $next + (row_number() OVER (ORDER BY token))::INTEGER - 1, true
-                    FROM (SELECT DISTINCT token FROM valued WHERE month = $month AND token IS NOT NULL) v
-                    WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.token = v.token)
-                    """,  # noqa: S608 (a table of this run)
-                    {"month": month, "next": self.next_ids[month]},
-                ).fetchone()
-                self.next_ids[month] += int(row[0]) if row else 0
-                selects.append(
-                    f"SELECT v.month, v.ip_text, t.id AS ip_id FROM valued v LEFT JOIN {table} t "  # noqa: S608
-                    f"ON t.token = v.token WHERE v.month = $m{number}"
-                )
-                params[f"m{number}"] = month
-            con.execute("CREATE OR REPLACE TEMP TABLE tokens AS " + " UNION ALL ".join(selects), params)
-        finally:
-            con.unregister("valued")
+    def _ids(self, chunk: Chunk, parsed: Parsed, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The month id of each row's address, and the rows whose text is no address (or whose
+        month's key is destroyed)."""
+        family, ip = parsed.family, parsed.ip
+        unread = np.empty(0, dtype=np.int64)
+        if len(parsed.fallback):  # forms inet_pton does not read: brackets, a zone...
+            family, ip = family.copy(), ip.copy()
+            missing = []
+            for row, start, end in parsed.fallback.tolist():
+                packed = pack(chunk.text(start, end))
+                if packed is None:
+                    missing.append(row)
+                    continue
+                ip[row, : len(packed)] = np.frombuffer(packed, dtype=np.uint8)
+                family[row] = 4 if len(packed) == 4 else 6
+            unread = np.array(missing, dtype=np.int64)
+        months = parsed.month
+        low, high = int(months.min()), int(months.max())
+        for month in [low] if low == high else np.unique(months).tolist():
+            if month not in self.months:
+                self._load_month(int(month))
+        slots, first_new = self.addresses.intern(months, sites, family, ip, parsed.mday)
+        self._tokenise(first_new)
+        ids = np.frombuffer(self.addresses.ids(slots), dtype=np.int32)
+        bad = np.flatnonzero(ids < 0)
+        return ids, bad if len(bad) else unread
 
-    def _values(self, pairs: pa.Table) -> pa.Table:
-        """The pairs (sorted by month) with the value the store keeps of each address (``token``);
-        NULL where the text is no IP address or the month's key is destroyed."""
-        months: list[str] = pairs["month"].to_pylist()
-        packed = [pack(text) for text in pairs["ip_text"].to_pylist()]
-        values: list[bytes | None] = [None] * len(packed)
-        start = 0
-        while start < len(months):
-            month = months[start]
-            end = start
-            while end < len(months) and months[end] == month:
-                end += 1
-            positions = [n for n in range(start, end) if packed[n] is not None]
-            valid = [packed[n] for n in positions]
-            tokens: list[bytes] | None
-            if self.storage is IpStorage.HMAC or self.storage is IpStorage.AES_SIV:
-                key = self.keys.get(month, create=True)
-                if key is None:  # destroyed (the month is expired): no token
-                    tokens = None
-                elif self.storage is IpStorage.HMAC:
-                    tokens = key.hmac_tokens(valid)  # type: ignore[arg-type]
-                else:
-                    tokens = [key.siv_token(value) for value in valid]  # type: ignore[arg-type]
-            else:
-                tokens = [stored_value(value, self.storage, None) for value in valid]  # type: ignore[arg-type]
-            if tokens is not None:
-                for n, token in zip(positions, tokens, strict=True):
-                    values[n] = token
-            start = end
-        return pairs.append_column("token", pa.array(values, pa.binary()))
+    def _load_month(self, month: int) -> None:
+        """The ids a month's index already gives, so that they stay the same."""
+        name = f"{month // 100:04d}-{month % 100:02d}"
+        files = self.store.files_in(self.store.index_dir(name))
+        for file in files:
+            if "id" not in columns_of(self.store.storage, file):
+                raise IngestRefused(file + EARLIER_INDEX)
+        if files:
+            index = pa.concat_tables(
+                [read_index(self.store.storage, file, ["token", "id"]) for file in files]
+            )
+            tokens = index["token"].combine_chunks().cast(pa.large_binary())
+            _validity, offsets, data = tokens.buffers()
+            start = tokens.offset
+            self.addresses.load(
+                month,
+                data if data is not None else b"",
+                np.frombuffer(offsets, dtype=np.int64)[start : start + len(tokens) + 1].tobytes(),
+                index["id"].to_numpy().astype(np.int32).tobytes(),
+            )
+        self.months.add(month)
+
+    def _tokenise(self, first: int) -> None:
+        """Tokens, then ids, for the addresses the run sees for the first time (from slot ``first``)."""
+        months_raw, families_raw, ips_raw = self.addresses.pending(first)
+        if not months_raw:
+            return
+        months = np.frombuffer(months_raw, dtype=np.int32)
+        keyed = self.storage in (IpStorage.HMAC, IpStorage.AES_SIV)
+        keys = {}
+        if keyed:
+            for month in np.unique(months).tolist():
+                keys[month] = self.keys.get(f"{month // 100:04d}-{month % 100:02d}", create=True)
+        if self.storage is IpStorage.HMAC:
+            tokens, has = self.addresses.hmac(
+                first, {month: None if key is None else key.hmac_key for month, key in keys.items()}
+            )
+            given = np.frombuffer(has, dtype=np.uint8) == 1
+            if not given.all():  # a destroyed month's key: those addresses get no token
+                tokens = np.frombuffer(tokens, dtype=np.uint8).reshape(-1, 16)[given].tobytes()
+            self.addresses.resolve(first, tokens, np.where(given, 16, -1).astype(np.int32).tobytes(), False)
+            return
+        families = np.frombuffer(families_raw, dtype=np.uint8)
+        ips = np.frombuffer(ips_raw, dtype=np.uint8).reshape(-1, 16)
+        values: list[bytes] = []
+        sizes = np.empty(len(months), dtype=np.int32)
+        for n, (month, family) in enumerate(zip(months.tolist(), families.tolist(), strict=True)):
+            packed = ips[n, : 4 if family == 4 else 16].tobytes()
+            key = keys.get(month)
+            if keyed and key is None:  # destroyed (the month is expired): no token
+                sizes[n] = -1
+                continue
+            value = stored_value(packed, self.storage, key)
+            values.append(value)
+            sizes[n] = len(value)
+        # Truncated to a network, different addresses may have one stored value: one id for it.
+        self.addresses.resolve(first, b"".join(values), sizes.tobytes(), self.storage is IpStorage.TRUNCATE)
+
+    def _hand_over(
+        self, parsed: Parsed, sites: np.ndarray, ids: np.ndarray | None, keep: np.ndarray | None
+    ) -> int:
+        """The chunk's hits, in site, day and time order, to the writers; the number stored."""
+        rows = parsed.rows
+        if not rows:
+            return 0
+        fields = self.fields
+        columns: dict[str, Any] = {
+            "ts": pa.array(parsed.ts * 1000, pa.timestamp("ms")),
+            **{
+                name: parsed.strings[name]
+                for name in ("method", "path", "protocol", "referrer", "user_agent")
+            },
+            "status": pa.array(parsed.status) if "status" in fields else pa.nulls(rows, pa.int16()),
+            "bytes": pa.array(parsed.size, mask=parsed.size < 0)
+            if "bytes" in fields
+            else pa.nulls(rows, pa.int64()),
+            "ip_id": pa.array(ids) if ids is not None else pa.nulls(rows, pa.int32()),
+        }
+        table = pa.table({name: columns[name] for name in COLUMNS})
+        ts, day = parsed.ts, parsed.day
+        if keep is not None:
+            table, sites, ts, day = table.filter(pa.array(keep)), sites[keep], ts[keep], day[keep]
+        if not table.num_rows:
+            return 0
+        order = _order(sites, ts)
+        if order is not None:
+            table, sites, day = table.take(pa.array(order)), sites[order], day[order]
+        self.writer.add(table, sites, day, self.site_names)
+        return table.num_rows
+
+    def stage_indexes(self, before: int | None = None) -> None:
+        """Start writing the index of each month before ``before`` (yyyymm; all without it) that
+        has none staged yet, on the writers' threads. Logs come in time order, so a month the
+        ingest has moved past is usually done; one that changes after all is written again."""
+        if not self.keep_ip:
+            return
+        for month, changes in self.addresses.months().items():
+            if (before is not None and month >= before) or month in self.indexes:
+                continue
+            name = f"{month // 100:04d}-{month % 100:02d}"
+            old = self.store.files_in(self.store.index_dir(name))
+            seen, added = self._month(month)  # read here: Addresses is the main thread's only
+            if not seen.num_rows:
+                continue
+            target = self.folder / "index" / f"part-{uuid.uuid4()}.parquet"
+            job = self.writer.pool.submit(self._write_index, target, added, seen, old)
+            self.indexes[month] = _Staged(changes, target, self.store.index_dir(name), old, job)
+
+    def _write_index(self, target: Path, added: pa.Table, seen: pa.Table, old: list[str]) -> None:
+        if old:
+            if self.index_db is None:
+                raise AssertionError("the index database is opened before a merge is staged")
+            rows = _merge_index(self.index_db.cursor(), self.store, added, seen, old)
+        else:  # every id of the month is new: the i-th name added has id i
+            rows = _fresh_index(added, seen)
+        target.parent.mkdir(exist_ok=True)
+        write_index(rows, target)
+
+    def _month(self, month: int) -> tuple[pa.Table, pa.Table]:
+        """What the run saw in a month (site, id, days) and the names it added (token, ip_kind, id)."""
+        if self.index_db is None and self.store.files_in(
+            self.store.index_dir(f"{month // 100:04d}-{month % 100:02d}")
+        ):
+            self.index_db = duckdb.connect(":memory:")
+            self.index_db.execute(f"SET memory_limit = '{INGEST_MEMORY}'")  # beyond it DuckDB spills
+            self.index_db.execute("SET temp_directory = " + sql_list([self.folder / "tmp"])[1:-1])
+            self.store.storage.register(self.index_db)  # earlier month indexes are read from the store
+        _months, sites, ids, days = (
+            np.frombuffer(part, dtype=np.int32) for part in self.addresses.seen(month)
+        )
+        seen = pa.table(
+            {
+                "site": pa.DictionaryArray.from_arrays(
+                    pa.array(sites), pa.array(self.site_names, pa.string())
+                ),
+                "id": pa.array(ids),
+                "days": pa.array(days),
+            }
+        )
+        _added_months, added_raw, tokens, offsets = self.addresses.added(month)
+        count = len(added_raw) // 4
+        added = pa.table(
+            {
+                "token": pa.Array.from_buffers(
+                    pa.large_binary(), count, [None, pa.py_buffer(offsets), pa.py_buffer(tokens)]
+                ),
+                "ip_kind": pa.DictionaryArray.from_arrays(
+                    pa.array(np.zeros(count, dtype=np.int32)), pa.array([self.storage.value])
+                ),
+                "id": pa.array(np.frombuffer(added_raw, dtype=np.int32)),
+            }
+        )
+        return seen, added
 
     def publish(self, result: IngestResult) -> tuple[list[tuple[Path, str, str | None]], list[str]]:
         """The staged files and the partition or index folder of the store each goes to (with no new
         name), and the files of the store they replace."""
+        changes = self.addresses.months() if self.keep_ip else {}
+        for month, staged in list(self.indexes.items()):
+            if changes.get(month) != staged.changes:  # the month changed after all: again
+                staged.job.result()
+                staged.target.unlink(missing_ok=True)
+                del self.indexes[month]
+        self.stage_indexes()
         moves = self.writer.finish()
         replaced: list[str] = []
         for site, day in self.writer.partitions:
             result.sites.add(site)
             result.days.add(day)
-        days_files = sorted(self.days_dir.glob("*.parquet"))
-        if "ip_address" not in self.fields or not moves or not days_files:
-            return moves, replaced
-        months = sorted(
-            {
-                row[0]
-                for row in self.con.execute(
-                    "SELECT DISTINCT month FROM read_parquet($files)", {"files": [str(f) for f in days_files]}
-                ).fetchall()
-            }
-        )
-        index_dir = self.folder / "index"
-        index_dir.mkdir()
-        for month in months:
-            old = self.store.files_in(self.store.index_dir(month))
-            table = self.month_tables[month]
-            parts = [
-                f"SELECT token, $kind AS ip_kind, id, NULL::VARCHAR AS site, 0 AS days FROM {table} WHERE new"  # noqa: S608
-            ]
-            params: dict[str, Any] = {"kind": self.storage.value, "days": [str(f) for f in days_files]}
-            if old:
-                parts.append("SELECT token, ip_kind, id, site, days FROM read_parquet($old)")
-                params["old"] = self.store.for_duckdb(old)
-            rows = self.con.sql(
-                f"""
-                WITH entries AS ({" UNION ALL ".join(parts)}),
-                names AS (SELECT DISTINCT token, ip_kind, id FROM entries),
-                seen AS (
-                    SELECT id, site, days FROM entries WHERE site IS NOT NULL
-                    UNION ALL
-                    SELECT ip_id, site, days FROM read_parquet($days) WHERE month = $month
-                )
-                SELECT n.token, n.ip_kind, n.id, s.site, bit_or(s.days) AS days
-                FROM seen s JOIN names n USING (id) GROUP BY ALL
-                """,  # noqa: S608 (fixed parts of this module)
-                params={**params, "month": month},
-            ).to_arrow_table()
-            target = index_dir / f"part-{uuid.uuid4()}.parquet"
-            write_index(rows, target)
-            moves.append((target, self.store.index_dir(month), None))
-            replaced.extend(old)
+        for month in sorted(self.indexes):
+            staged = self.indexes[month]
+            staged.job.result()
+            if moves:
+                moves.append((staged.target, staged.folder, None))
+                replaced.extend(staged.old)
         return moves, replaced
+
+    def close(self) -> None:
+        """Stop the threads (after a failure: what they were writing is dropped with the staging)."""
+        self.reader.shutdown(wait=True)
+        self.writer.close()
+        if self.index_db is not None:
+            self.index_db.close()
 
 
 @dataclass
-class _Parsed:
-    table: str
-    blank: int
-    expired: int
-    rejects: list[Any]
-    pairs: pa.Table | None
+class _Staged:
+    """A month's index being written before the end of the run."""
+
+    changes: int  # Addresses.months() when it was started
+    target: Path
+    folder: str
+    old: list[str]  # the files of the store it replaces
+    job: Future[None]
+
+
+def _fresh_index(names: pa.Table, seen: pa.Table) -> pa.Table:
+    """A month's index when it had none: each seen (site, id) with the id's name."""
+    if not np.array_equal(names["id"].to_numpy(), np.arange(names.num_rows, dtype=np.int32)):
+        raise AssertionError("a new month's ids are not 0, 1, 2...")  # Addresses gives them so
+    seen = _one_row_per_site_and_id(seen)
+    ids = pa.array(seen["id"].to_numpy())
+    return pa.table(
+        {
+            "token": names["token"].take(ids),
+            "ip_kind": names["ip_kind"].take(ids),
+            "id": seen["id"],
+            "site": seen["site"],
+            "days": seen["days"],
+        }
+    )
+
+
+def _one_row_per_site_and_id(seen: pa.Table) -> pa.Table:
+    """Where addresses share their id (truncated to one network), their days in one row."""
+    site = seen["site"].combine_chunks()
+    key = site.indices.to_numpy().astype(np.int64) << 32 | seen["id"].to_numpy().astype(np.int64)
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    if not np.any(ordered[1:] == ordered[:-1]):
+        return seen
+    starts = np.concatenate(([0], np.flatnonzero(ordered[1:] != ordered[:-1]) + 1))
+    days = np.bitwise_or.reduceat(seen["days"].to_numpy()[order], starts)
+    first = order[starts]
+    return pa.table(
+        {"site": site.take(pa.array(first)), "id": seen["id"].take(pa.array(first)), "days": pa.array(days)}
+    )
+
+
+def _order(sites: np.ndarray, ts: np.ndarray) -> np.ndarray | None:
+    """The order of a chunk's rows by site, then time (so by day), or None when they are in it."""
+    if len(ts) < 2:
+        return None
+    if sites[0] == sites[-1] and not np.any(sites != sites[0]):
+        if not np.any(ts[1:] < ts[:-1]):
+            return None
+        return np.argsort(ts, kind="stable")
+    key = sites.astype(np.int64) << 40 | (ts - ts.min())
+    if not np.any(key[1:] < key[:-1]):
+        return None
+    return np.argsort(key, kind="stable")
+
+
+def _merge_index(
+    con: duckdb.DuckDBPyConnection, store: Store, added: pa.Table, seen: pa.Table, old: list[str]
+) -> pa.Table:
+    """A month's index: its earlier rows with the ids, sites and days this run added."""
+    con.register("added", added)
+    con.register("seen_now", seen)
+    try:
+        parts = ["SELECT token, ip_kind, id, NULL::VARCHAR AS site, 0 AS days FROM added"]
+        params: dict[str, Any] = {}
+        if old:
+            parts.append("SELECT token, ip_kind, id, site, days FROM read_parquet($old)")
+            params["old"] = store.for_duckdb(old)
+        return con.sql(
+            f"""
+            WITH entries AS ({" UNION ALL ".join(parts)}),
+            names AS (SELECT DISTINCT token, ip_kind, id FROM entries),
+            seen AS (
+                SELECT id, site, days FROM entries WHERE site IS NOT NULL
+                UNION ALL
+                SELECT id, site, days FROM seen_now
+            )
+            SELECT n.token, n.ip_kind, n.id, s.site, bit_or(s.days) AS days
+            FROM seen s JOIN names n USING (id) GROUP BY ALL
+            """,  # noqa: S608 (fixed parts of this module)
+            params=params,
+        ).to_arrow_table()
+    finally:
+        con.unregister("added")
+        con.unregister("seen_now")
 
 
 class _Writer:
@@ -495,40 +592,37 @@ class _Writer:
     def __init__(self, store: Store, folder: Path) -> None:
         self.store = store
         self.folder = folder
-        self.pending: dict[tuple[str, dt.date], list[pa.Table]] = {}
+        self.pending: dict[tuple[str, int], list[pa.Table]] = {}
         self.moves: list[tuple[Path, str, str | None]] = []
         self.partitions: set[tuple[str, dt.date]] = set()
+        self.folder.mkdir()
         self.pool = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="weblogs-write")
         self.writes: list[Future[int]] = []
 
-    def add(self, hits: pa.Table) -> None:
+    def add(self, hits: pa.Table, sites: np.ndarray, days: np.ndarray, names: list[str]) -> None:
+        """Hits in site, day and time order, with the site code and the day (since 1970) of each."""
         if hits.num_rows == 0:
             return
-        sites = pc.dictionary_encode(hits["site"]).combine_chunks()
-        days = hits["day"].combine_chunks().cast(pa.int32()).to_numpy()
-        keys = sites.indices.to_numpy().astype(np.int64) * 1_000_000 + days
-        starts = np.concatenate(([0], np.flatnonzero(np.diff(keys)) + 1))
-        ends = np.append(starts[1:], len(keys))
-        names = sites.dictionary.to_pylist()
-        codes = sites.indices.to_numpy()
+        starts = np.flatnonzero((np.diff(days) != 0) | (np.diff(sites) != 0)) + 1
+        starts = np.concatenate(([0], starts))
+        ends = np.append(starts[1:], len(days))
         last_day = int(days.max())
         for first, stop in zip(starts.tolist(), ends.tolist(), strict=True):
-            key = (str(names[codes[first]]), dt.date(1970, 1, 1) + dt.timedelta(days=int(days[first])))
+            key = (names[int(sites[first])], int(days[first]))
             self.pending.setdefault(key, []).append(hits.slice(first, stop - first))
         for key in list(self.pending):
             rows = sum(part.num_rows for part in self.pending[key])
-            if (key[1] - dt.date(1970, 1, 1)).days < last_day or rows >= FILE_ROWS:
+            if key[1] < last_day or rows >= FILE_ROWS:
                 self._write(key)
 
-    def _write(self, key: tuple[str, dt.date]) -> None:
+    def _write(self, key: tuple[str, int]) -> None:
         parts = self.pending.pop(key)
-        site, day = key
-        folder = self.folder / f"site={site}" / f"day={day.isoformat()}"
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"part-{uuid.uuid4()}.parquet"
+        site, number = key
+        day = dt.date(1970, 1, 1) + dt.timedelta(days=number)
+        target = self.folder / f"part-{uuid.uuid4()}.parquet"  # one folder: no directory a file
         self.writes.append(self.pool.submit(_sort_and_write, parts, target))
         self.moves.append((target, self.store.partition_dir(site, day), None))
-        self.partitions.add(key)
+        self.partitions.add((site, day))
         if len(self.writes) > WRITES_QUEUED:
             self._wait(len(self.writes) - WRITES_QUEUED // 2)
 
@@ -553,7 +647,7 @@ class _Writer:
 
 def _sort_and_write(parts: list[pa.Table], target: Path) -> int:
     """One file of a site and day, by time: a day from one chunk is in order already (the chunk's
-    hits are sorted by site, day and time); a day across chunks is sorted here."""
+    hits are sorted by site and time); a day across chunks is sorted here."""
     table = parts[0] if len(parts) == 1 else pa.concat_tables(parts).sort_by("ts")
     return write_hits(table, target)
 
@@ -568,6 +662,7 @@ def ingest(
     progress: Progress | None = None,
     store: Store | None = None,
     chunk_bytes: int = CHUNK_BYTES,
+    max_line: int = MAX_LINE_BYTES,
 ) -> IngestResult:
     """Read access logs into the store under the policy in effect; journal what was stored."""
     if fmt != "auto" and fmt not in FORMATS:
@@ -585,15 +680,14 @@ def ingest(
     with store.lock(actor=actor):
         store.clear_stale_staging()
         with store.staging() as folder:
-            run = _Run(store, section, window, folder, clean_site)
+            run = _Run(store, section, window, folder, clean_site, max_line)
             try:
                 for name in sources:
                     _ingest_source(run, Source(name), fmt, result, progress, chunk_bytes)
                 has_rejects = run.close_rejects()
                 moves, replaced = run.publish(result)
             finally:
-                run.parser.shutdown(wait=True)
-                run.writer.close()
+                run.close()
             with transaction.atomic():
                 if has_rejects:
                     rejects_dir = store.reject_dir(window.now.date())
@@ -633,48 +727,71 @@ def _ingest_source(
         stream = source.open()
     except SourceError as exc:
         raise IngestRefused(str(exc)) from None
+    running: Future[tuple[Chunk, Parsed] | None] | None = None
     try:
-        chosen = None if fmt == "auto" else fmt
 
         def tick() -> None:
             if progress is not None:
                 progress(source.position(), source.size, result.lines)
 
-        pending: tuple[Chunk, Future[_Parsed]] | None = None
+        reading = chunks(stream, size=chunk_bytes, max_line=run.max_line, read_hook=tick)
         try:
-            for chunk in chunks(stream, size=chunk_bytes, read_hook=tick):
-                if chosen is None:
-                    sample = [line for line in chunk.lines.slice(0, SAMPLE_LINES).to_pylist() if line.strip()]
-                    chosen = detect(sample)
-                    if chosen is None:
-                        raise IngestRefused(
-                            f"{source.label}: lines {chunk.first_line:,} to "
-                            f"{chunk.first_line + min(len(chunk), SAMPLE_LINES) - 1:,} are in none of the "
-                            f"formats {', '.join(FORMATS)}: give --format"
-                        )
-                if chosen != "vhost_combined" and run.site is None and "domain" in run.fields:
-                    raise IngestRefused(
-                        f"{source.label} is in the {chosen} format, which names no site: give --site DOMAIN"
-                    )
-                result.formats[source.label] = chosen
-                parsing = run.parser.submit(run.prepare, chosen, chunk)
-                if pending is not None:
-                    run.finish(source.label, pending[0], pending[1].result(), result)
-                pending = (chunk, parsing)
-            if pending is not None:
-                run.finish(source.label, pending[0], pending[1].result(), result)
-                pending = None
+            held = _head(reading)
+            chosen = fmt if fmt != "auto" else _detect(source, held)
+            if chosen is None:
+                return  # an empty source
+            if chosen != "vhost_combined" and run.site is None and "domain" in run.fields:
+                raise IngestRefused(
+                    f"{source.label} is in the {chosen} format, which names no site: give --site DOMAIN"
+                )
+            result.formats[source.label] = chosen
+            parser = run.parser(chosen)
+            queue = iter(held)
+
+            def read_and_parse(chunk: Chunk | None) -> tuple[Chunk, Parsed] | None:
+                """On the reading thread: the next chunk (read here once the held ones are done), parsed."""
+                chunk = chunk or next(reading, None)
+                return None if chunk is None else (chunk, run.parse(parser, chunk))
+
+            running = run.reader.submit(read_and_parse, next(queue, None))
+            while (item := running.result()) is not None:
+                running = run.reader.submit(read_and_parse, next(queue, None))
+                run.finish(source.label, chosen, item[0], item[1], result)
+            running = None
         except SourceError as exc:
             raise IngestRefused(f"{source.label}: {exc}") from None
-        except duckdb.IOException as exc:
-            # DuckDB's message may quote a value of the log: name only the kind of failure.
-            raise IngestRefused(
-                f"{source.label}: the store could not be written (DuckDB {type(exc).__name__})"
-            ) from None
-        if chosen is not None:
-            result.formats[source.label] = chosen
     finally:
-        if pending is not None:
-            pending[1].cancel()
-            wait([pending[1]])
+        if running is not None:
+            running.cancel()
+            wait([running])
         source.close()
+
+
+def _head(reading: Iterator[Chunk]) -> list[Chunk]:
+    """The source's first chunks, up to the first that holds lines of a normal length."""
+    held: list[Chunk] = []
+    for chunk in reading:
+        held.append(chunk)
+        if chunk.long_line is None:
+            break
+    return held
+
+
+def _detect(source: Source, held: list[Chunk]) -> str | None:
+    """The format of a source from its first lines (None when it has none); refused when in none."""
+    chunk = next((c for c in held if c.long_line is None), None)
+    if chunk is None:
+        if held:
+            raise IngestRefused(
+                f"{source.label}: no line of a normal length to recognise its format by: give --format"
+            )
+        return None
+    sample = [line for line in chunk.head(SAMPLE_LINES) if line.strip()]
+    chosen = detect(sample)
+    if chosen is None:
+        raise IngestRefused(
+            f"{source.label}: lines {chunk.first_line:,} to "
+            f"{chunk.first_line + min(len(chunk), SAMPLE_LINES) - 1:,} are in none of the "
+            f"formats {', '.join(FORMATS)}: give --format"
+        )
+    return chosen

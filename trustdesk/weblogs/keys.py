@@ -18,7 +18,6 @@ import secrets
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
@@ -53,27 +52,12 @@ class MonthKey:
 
     def hmac_token(self, packed: bytes) -> bytes:
         """The keyed, irreversible token of a packed address (4 or 16 bytes)."""
-        return hmac.digest(self.secret[:32], packed, hashlib.sha256)[:HMAC_BYTES]
+        return hmac.digest(self.hmac_key, packed, hashlib.sha256)[:HMAC_BYTES]
 
-    @cached_property
-    def _hmac_states(self) -> tuple[Any, Any]:
-        key = self.secret[:32].ljust(64, b"\0")  # HMAC pads a key shorter than SHA-256's block
-        inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
-        outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
-        return inner, outer
-
-    def hmac_tokens(self, packed: list[bytes]) -> list[bytes]:
-        """``hmac_token`` of many addresses: the keyed hash states are computed once, then copied."""
-        inner, outer = self._hmac_states
-        tokens: list[bytes] = []
-        append = tokens.append
-        for value in packed:
-            first = inner.copy()
-            first.update(value)
-            second = outer.copy()
-            second.update(first.digest())
-            append(second.digest()[:HMAC_BYTES])
-        return tokens
+    @property
+    def hmac_key(self) -> bytes:
+        """The 32 bytes that key the HMAC tokens (the compiled ingest computes them too)."""
+        return self.secret[:32]
 
     def siv_token(self, packed: bytes) -> bytes:
         """The deterministic encryption of a packed address: the same address gives the same token."""

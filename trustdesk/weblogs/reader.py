@@ -1,8 +1,10 @@
 """Reading log files in chunks of whole lines: plain or gzip, from a file or standard input.
 
-Nothing holds a whole file: a chunk is about ``CHUNK_BYTES`` of whole lines (a single longer line
-makes a longer chunk). Bytes that are not UTF-8 are kept as ``\\xNN`` escapes, as nginx writes
-them, so that every line reaches the parser and nothing is lost on the way.
+Nothing holds a whole file: a chunk is about ``CHUNK_BYTES`` of whole lines, read into a buffer
+of its own without copying. A line longer than ``MAX_LINE_BYTES`` is never held whole either: it
+becomes a chunk of its own that keeps only its first bytes (``long_line_kept``), and the ingest
+rejects it with its number. Bytes that are not UTF-8 are kept as ``\\xNN`` escapes, as nginx writes
+them (``as_text``), so that every line reaches the parser and nothing is lost on the way.
 """
 
 from __future__ import annotations
@@ -15,10 +17,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-import numpy as np
-import pyarrow as pa
-
 CHUNK_BYTES = 32 * 1024 * 1024
+#: The longest line read: a longer one is rejected, and only its start is kept with the rejects.
+MAX_LINE_BYTES = 16 * 1024 * 1024
+#: How much of an over-long line the rejects keep (at most the limit itself).
+LONG_LINE_KEPT = 64 * 1024
+
+
+def long_line_kept(max_line: int) -> int:
+    """The bytes of an over-long line that are kept with the rejects."""
+    return min(LONG_LINE_KEPT, max_line)
+
+
+#: How much of a chunk its first lines are read from (to recognise the format).
+HEAD_BYTES = 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -29,10 +41,22 @@ class SourceError(Exception):
 @dataclass
 class Chunk:
     first_line: int  # the number (from 1) of the chunk's first line in its source
-    lines: pa.StringArray  # each line with its line ending, if it had one
+    block: bytes | memoryview  # whole lines, each with its line ending if it had one
+    lines: int  # how many
+    #: An over-long line (the chunk's only line; ``block`` is empty): its first bytes and its length.
+    long_line: tuple[bytes, int] | None = None
 
     def __len__(self) -> int:
-        return len(self.lines)
+        return self.lines
+
+    def text(self, start: int, end: int) -> str:
+        """The text of ``block[start:end]`` (a line of it, say)."""
+        return as_text(bytes(self.block[start:end])).decode("utf-8")
+
+    def head(self, count: int) -> list[str]:
+        """The chunk's first lines (at most ``count``, from its first MiB), as text."""
+        sample = as_text(bytes(self.block[:HEAD_BYTES]))
+        return [line.decode("utf-8") for line in sample.split(b"\n", count)[:count] if line]
 
 
 class Source:
@@ -76,7 +100,8 @@ class Source:
             self._raw.close()
 
 
-def _as_text(block: bytes) -> bytes:
+def as_text(block: bytes) -> bytes:
+    """The block as UTF-8: bytes that are not become ``\\xNN`` escapes."""
     try:
         block.decode("utf-8")
     except UnicodeDecodeError:
@@ -84,41 +109,69 @@ def _as_text(block: bytes) -> bytes:
     return block
 
 
-def _array(block: bytes) -> pa.StringArray:
-    data = np.frombuffer(block, dtype=np.uint8)
-    ends = np.flatnonzero(data == 10) + 1
-    if not len(ends) or ends[-1] != len(block):
-        ends = np.append(ends, len(block))
-    offsets = np.empty(len(ends) + 1, dtype=np.int64)
-    offsets[0] = 0
-    offsets[1:] = ends
-    array = pa.LargeStringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(block))
-    return array
+def _fill(stream: BinaryIO, view: memoryview) -> int:
+    """Read into the view until it is full or the stream ends; the bytes read."""
+    done = 0
+    while done < len(view):
+        count = stream.readinto(view[done:])  # type: ignore[attr-defined]
+        if not count:
+            break
+        done += count
+    return done
 
 
 def chunks(
-    stream: BinaryIO, *, size: int = CHUNK_BYTES, read_hook: Callable[[], None] | None = None
+    stream: BinaryIO,
+    *,
+    size: int = CHUNK_BYTES,
+    max_line: int = MAX_LINE_BYTES,
+    read_hook: Callable[[], None] | None = None,
 ) -> Iterator[Chunk]:
-    """The stream's lines, a chunk at a time, numbered from 1."""
+    """The stream's lines, a chunk at a time, numbered from 1.
+
+    A line that is still going on after ``max_line`` bytes is skipped to its end without being held
+    and comes as a chunk of its own (``long_line``); the parser rejects shorter lines over the
+    limit that a read happened to hold whole, so that the limit does not depend on where reads end.
+    """
     carry = b""
     line = 1
+    skipping: tuple[bytes, int] | None = None  # inside an over-long line: its start and length so far
     while True:
+        buffer = bytearray(len(carry) + size)
+        buffer[: len(carry)] = carry
         try:
-            block = stream.read(size)
-        except (OSError, EOFError) as exc:
+            count = _fill(stream, memoryview(buffer)[len(carry) :])
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
             raise SourceError(f"cannot be read after line {line - 1:,} ({exc})") from None
         if read_hook is not None:
             read_hook()
-        if not block:
-            if carry:
-                yield Chunk(line, _array(_as_text(carry)))
+        total = len(carry) + count
+        if not count:
+            if skipping is not None:
+                yield Chunk(line, b"", 1, skipping)
+            elif carry:
+                yield Chunk(line, carry, 1)
             return
-        cut = block.rfind(b"\n")
-        if cut < 0:
-            carry += block
+        start = 0
+        if skipping is not None:
+            found = buffer.find(b"\n", 0, total)
+            if found < 0:
+                skipping = (skipping[0], skipping[1] + total)
+                carry = b""
+                continue
+            yield Chunk(line, b"", 1, (skipping[0], skipping[1] + found + 1))
+            line += 1
+            skipping = None
+            start = found + 1
+        cut = buffer.rfind(b"\n", start, total)
+        if cut < 0:  # no line ends in what was read: the line goes on
+            if total - start > max_line:
+                skipping = (bytes(buffer[start : start + long_line_kept(max_line)]), total - start)
+                carry = b""
+            else:
+                carry = bytes(buffer[start:total])
             continue
-        whole = carry + block[: cut + 1]
-        carry = block[cut + 1 :]
-        chunk = Chunk(line, _array(_as_text(whole)))
-        line += len(chunk)
-        yield chunk
+        lines = buffer.count(b"\n", start, cut + 1)
+        carry = bytes(buffer[cut + 1 : total])
+        yield Chunk(line, memoryview(buffer)[start : cut + 1], lines)
+        line += lines

@@ -90,8 +90,22 @@ INDEX = pa.schema(
         ("days", pa.int32()),
     ]
 )
-#: zstd's level for the store's files (its default is 3; 9 saves a tenth for little time).
-ZSTD_LEVEL = 9
+#: zstd's level for the hits files: its default. With sorted dictionaries level 9 saves under a
+#: tenth of a byte a line and costs twice the time (docs/benchmarks.md).
+ZSTD_LEVEL = 3
+#: How each column of a hits file is compressed: the method and the protocol (a few values,
+#: run-length encoded) are as small without it, and a compressor costs its set-up in every file.
+HITS_COMPRESSION = {
+    "ts": "zstd",
+    "method": "none",
+    "path": "zstd",
+    "protocol": "none",
+    "status": "zstd",
+    "bytes": "zstd",
+    "referrer": "zstd",
+    "user_agent": "zstd",
+    "ip_id": "zstd",
+}
 #: Rows in a row group of an index file: a look-up of one token reads one such group.
 INDEX_ROW_GROUP = 2048
 #: The partition columns of a hits file, from its path (``site=<site>/day=<YYYY-MM-DD>``).
@@ -334,15 +348,22 @@ class Store:
 def write_hits(table: pa.Table, target: Path) -> int:
     """Write hits (sorted by time) as one Parquet file; returns the rows written.
 
-    Strings dictionary-encoded, the times delta-encoded, the numbers split by byte, zstd at a
-    higher level than its default (the files are small): a line costs about 13 bytes.
+    Strings dictionary-encoded with the file's dictionary sorted (similar paths side by side
+    compress better), the times delta-encoded, the numbers split by byte, zstd: a line costs about
+    12 bytes. A string column may come dictionary-encoded already, with its dictionary sorted (the
+    ingest's): the file then keeps the values it uses, without encoding the column again.
     """
-    table = table.select(list(COLUMNS)).cast(HITS)
+    columns = [
+        _file_dictionary(table[name])
+        if name in DICTIONARY_COLUMNS
+        else table[name].cast(HITS.field(name).type)
+        for name in COLUMNS
+    ]
     pq.write_table(
-        table,
+        pa.table(columns, names=list(COLUMNS)),
         target,
-        compression="zstd",
-        compression_level=ZSTD_LEVEL,
+        compression=HITS_COMPRESSION,
+        compression_level={name: ZSTD_LEVEL for name, codec in HITS_COMPRESSION.items() if codec == "zstd"},
         use_dictionary=["method", "path", "protocol", "status", "referrer", "user_agent"],
         column_encoding={
             "ts": "DELTA_BINARY_PACKED",
@@ -350,8 +371,40 @@ def write_hits(table: pa.Table, target: Path) -> int:
             "ip_id": "BYTE_STREAM_SPLIT",
         },
         write_statistics=["ts", "ip_id"],
+        store_schema=False,  # read back as HITS says, not as the dictionaries they were written from
     )
     return table.num_rows
+
+
+def _file_dictionary(column: pa.ChunkedArray) -> pa.DictionaryArray:
+    """A string column as one file stores it: dictionary-encoded, its dictionary sorted and holding
+    only the values the file uses."""
+    if pa.types.is_dictionary(column.type) and column.num_chunks == 1:
+        array = column.chunk(0)
+        values = array.dictionary
+        if len(values) < 2 or pc.all(pc.less(values[:-1], values[1:])).as_py():
+            indices = pc.fill_null(array.indices, -1).to_numpy(zero_copy_only=False)
+            used = np.zeros(len(values) + 1, dtype=bool)
+            used[indices] = True  # a row without a value marks the extra last place
+            used = used[:-1]
+            position = np.append(np.cumsum(used, dtype=np.int32) - 1, np.int32(-1))
+            indices = position[indices]
+            return pa.DictionaryArray.from_arrays(
+                pa.array(indices, mask=indices < 0), values.take(pa.array(np.flatnonzero(used)))
+            )
+    return _sorted_dictionary(column.cast(pa.string()))
+
+
+def _sorted_dictionary(column: pa.ChunkedArray) -> pa.DictionaryArray:
+    """A string column dictionary-encoded, its dictionary in sorted order."""
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    values = encoded.dictionary
+    if len(values) < 2:
+        return encoded
+    order = pc.sort_indices(values).to_numpy()
+    position = np.empty(len(order), dtype=np.int32)
+    position[order] = np.arange(len(order), dtype=np.int32)
+    return pa.DictionaryArray.from_arrays(pc.take(pa.array(position), encoded.indices), values.take(order))
 
 
 #: The string columns of a hits file, read as dictionaries (as they are stored: no decoding).
@@ -407,7 +460,9 @@ def write_index(table: pa.Table, target: Path) -> int:
     The file's metadata names the kinds of value it holds (``ip_kinds``), so that a look-up
     computes and seeks only those.
     """
-    table = table.select(INDEX.names).cast(INDEX).sort_by([("token", "ascending"), ("site", "ascending")])
+    table = table.select(INDEX.names).cast(INDEX)
+    order = _index_order(table)
+    table = table.take(pa.array(order)) if order is not None else table.sort_by(INDEX_ORDER)
     kinds = ",".join(sorted(str(kind) for kind in pc.unique(table["ip_kind"]).to_pylist()))
     pq.write_table(
         table.replace_schema_metadata({b"ip_kinds": kinds.encode("ascii")}),
@@ -419,6 +474,36 @@ def write_index(table: pa.Table, target: Path) -> int:
         write_statistics=["token"],
     )
     return table.num_rows
+
+
+#: The order of an index file's rows.
+INDEX_ORDER = [("token", "ascending"), ("site", "ascending")]
+
+
+def _index_order(table: pa.Table) -> np.ndarray | None:
+    """``INDEX_ORDER`` computed with numpy when every token has 16 bytes (HMAC): their first 8 bytes
+    decide unless two rows share them (one address on several sites), then all 16 and the site.
+    None: sort with ``INDEX_ORDER``."""
+    tokens = table["token"].combine_chunks()
+    rows = len(tokens)
+    if rows < 2 or tokens.null_count or pc.max(pc.binary_length(tokens)).as_py() != 16:
+        return None
+    if pc.min(pc.binary_length(tokens)).as_py() != 16:
+        return None
+    offsets = np.frombuffer(tokens.buffers()[1], dtype=np.int32)
+    start = int(offsets[tokens.offset])
+    words = np.frombuffer(tokens.buffers()[2], dtype=">u8", count=2 * rows, offset=start).reshape(rows, 2)
+    high = words[:, 0].astype(np.uint64)
+    order = np.argsort(high, kind="stable")
+    ordered = high[order]
+    if not np.any(ordered[1:] == ordered[:-1]):
+        return order
+    sites = pc.dictionary_encode(table["site"].combine_chunks())
+    site_rank = np.empty(len(sites.dictionary) + 1, dtype=np.int64)
+    site_rank[pc.sort_indices(sites.dictionary).to_numpy()] = np.arange(len(sites.dictionary))
+    site_rank[-1] = -1  # no site sorts first, as a null does not: such rows do not occur
+    codes = pc.fill_null(sites.indices, -1).to_numpy(zero_copy_only=False)
+    return np.lexsort((site_rank[codes], words[:, 1].astype(np.uint64), high))
 
 
 def read_index(storage: Storage, target: str, columns: list[str] | None = None) -> pa.Table:
