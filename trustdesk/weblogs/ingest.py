@@ -255,9 +255,10 @@ class _Run:
         if self.keep_ip and parsed.rows:
             ids, bad = self._ids(chunk, parsed, sites)
             if len(bad):
+                numbers = parsed.line[bad].tolist()
                 rejects.extend(
-                    (first + int(parsed.line[row]), BAD_ADDRESS, self._line(chunk, parsed, int(row)))
-                    for row in bad
+                    (first + number, BAD_ADDRESS, text)
+                    for number, text in zip(numbers, self._lines(chunk, numbers), strict=True)
                 )
                 keep = np.ones(parsed.rows, dtype=bool)
                 keep[bad] = False
@@ -277,30 +278,25 @@ class _Run:
         result.expired += expired
 
     @staticmethod
-    def _line(chunk: Chunk, parsed: Parsed, row: int) -> str:
-        """The text of a row's line (a rejected address is rare: the line's bounds are found here)."""
-        block = chunk.block
-        at = int(parsed.fallback[parsed.fallback[:, 0] == row][0, 1]) if len(parsed.fallback) else 0
-        start = bytes(block[:at]).rfind(b"\n") + 1
-        end = bytes(block[at:]).find(b"\n")
-        return chunk.text(start, len(block) if end < 0 else at + end + 1)
+    def _lines(chunk: Chunk, numbers: list[int]) -> list[str]:
+        """The text of some lines of a chunk (by their number in it, from 0): for the rare rejects
+        found after parsing, the chunk's line ends are looked up again."""
+        ends = np.flatnonzero(np.frombuffer(chunk.block, dtype=np.uint8) == 10) + 1
+        starts = np.concatenate(([0], ends))
+        ends = np.append(ends, len(chunk.block))
+        return [chunk.text(int(starts[n]), int(ends[n])) for n in numbers]
 
     def _ids(self, chunk: Chunk, parsed: Parsed, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The month id of each row's address, and the rows whose text is no address (or whose
         month's key is destroyed)."""
         family, ip = parsed.family, parsed.ip
-        unread = np.empty(0, dtype=np.int64)
-        if len(parsed.fallback):  # forms inet_pton does not read: brackets, a zone...
+        if len(parsed.fallback):  # forms inet_pton does not read (brackets, a zone): Python's reading
             family, ip = family.copy(), ip.copy()
-            missing = []
             for row, start, end in parsed.fallback.tolist():
                 packed = pack(chunk.text(start, end))
-                if packed is None:
-                    missing.append(row)
-                    continue
-                ip[row, : len(packed)] = np.frombuffer(packed, dtype=np.uint8)
-                family[row] = 4 if len(packed) == 4 else 6
-            unread = np.array(missing, dtype=np.int64)
+                if packed is not None:  # otherwise the row has no slot, so no id: rejected
+                    ip[row, : len(packed)] = np.frombuffer(packed, dtype=np.uint8)
+                    family[row] = 4 if len(packed) == 4 else 6
         months = parsed.month
         low, high = int(months.min()), int(months.max())
         for month in [low] if low == high else np.unique(months).tolist():
@@ -309,8 +305,7 @@ class _Run:
         slots, first_new = self.addresses.intern(months, sites, family, ip, parsed.mday)
         self._tokenise(first_new)
         ids = np.frombuffer(self.addresses.ids(slots), dtype=np.int32)
-        bad = np.flatnonzero(ids < 0)
-        return ids, bad if len(bad) else unread
+        return ids, np.flatnonzero(ids < 0)
 
     def _load_month(self, month: int) -> None:
         """The ids a month's index already gives, so that they stay the same."""
