@@ -205,6 +205,12 @@ HOSTILE = [
     combined(ip="host.example.net"),
     combined(ip=""),
     combined(ip="a" * 100),
+    combined(ip="192.0.2.7\x00x"),  # a NUL byte: no address, for C or for Python
+    combined(ip="2001:db8::1\x00"),
+    combined(ip="255.255.255.256"),
+    combined(ip="1.2.3.4.5"),
+    combined(ip="01.2.3.4"),
+    combined(ip="0.0.0.0"),
     combined(when="31/Nov/2026:10:00:00 +0000"),
     combined(when="29/Feb/2024:10:00:00 +0000"),
     combined(when="29/Feb/2026:10:00:00 +0000"),
@@ -360,6 +366,18 @@ def test_a_megabyte_path_is_read_whole():
     path = "/" + "a" * 1_000_000
     _parsed, rows = parsed_rows("combined", [combined(request=f"GET {path} HTTP/1.1")])
     assert rows[0]["path"] == path
+
+
+def test_a_wrong_line_count_is_refused():
+    parser = Parser(FORMAT_CODES["combined"], "example.com", keep_bits(ALL_FIELDS))
+    block = (combined() + combined()).encode()
+    for lines in (1, 3):
+        with pytest.raises(ValueError, match="another number of lines"):
+            parse(parser, block, 0, MAX_LINE, lines)
+    with pytest.raises(ValueError, match="cannot hold that many lines"):
+        parse(parser, b"x", 0, MAX_LINE, 2)
+    parsed = parse(parser, block, 0, MAX_LINE, 2)
+    assert parsed is not None and parsed.rows == 2
 
 
 def test_a_parser_refuses_bad_arguments():

@@ -45,7 +45,11 @@ typedef struct {
 
 typedef struct {
     span_t vhost, ip, ts, request, status, size, referrer, agent;
+    int ts_ok;        /* the time is valid: its moment is in ts_value */
+    int64_t ts_value; /* seconds since 1970, UTC */
 } fields_t;
+
+static const uint8_t *time_prefix(const uint8_t *p, const uint8_t *end, int64_t *out);
 
 /* RE2's \s: tab, newline, form feed, carriage return, space. */
 static const uint8_t SPACE[256] = {['\t'] = 1, ['\n'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1};
@@ -108,8 +112,18 @@ static int match_line(int fmt, const uint8_t *p, const uint8_t *end, fields_t *f
     if (!take_token(&p, end, NULL) || !take_token(&p, end, NULL)) return 0; /* identity, user */
     if (!take_char(&p, end, '[')) return 0;
     const uint8_t *ts = p;
-    while (p < end && *p != ']') p++;
-    if (p == ts || p >= end) return 0;
+    /* [^\]]+ then ]: a valid time holds no ']', so where one is read whole and a ']' follows, that
+     * is the first ']'; otherwise look for it, and the time is not valid */
+    const uint8_t *after = time_prefix(p, end, &f->ts_value);
+    if (after && after < end && *after == ']') {
+        f->ts_ok = 1;
+        p = after;
+    } else {
+        const uint8_t *bracket = memchr(p, ']', (size_t)(end - p));
+        if (!bracket || bracket == ts) return 0;
+        f->ts_ok = 0;
+        p = bracket;
+    }
     f->ts.p = ts;
     f->ts.n = p - ts;
     p++;
@@ -194,25 +208,25 @@ static void civil_from_days(int64_t z, int64_t *y, int *m, int *d) {
     *y = yoe + era * 400 + (*m <= 2);
 }
 
-/* The moment as seconds since 1970 (UTC); 0 when the text is no valid time. */
-static int parse_time(span_t s, int64_t *out) {
-    const uint8_t *p = s.p, *end = s.p + s.n;
+/* Read a time from p: the position just after it, with its moment as seconds since 1970 (UTC);
+ * NULL when no valid time starts there. */
+static const uint8_t *time_prefix(const uint8_t *p, const uint8_t *end, int64_t *out) {
     int day, month = 0, year, hour, minute, second, tz_h, tz_m = 0;
-    if (!digits(&p, end, 1, 2, &day) || !take_char(&p, end, '/')) return 0;
-    if (end - p < 4) return 0;
+    if (!digits(&p, end, 1, 2, &day) || !take_char(&p, end, '/')) return NULL;
+    if (end - p < 4) return NULL;
     for (int i = 0; i < 12; i++) {
         if ((p[0] | 0x20) == MONTHS[i][0] && (p[1] | 0x20) == MONTHS[i][1] && (p[2] | 0x20) == MONTHS[i][2]) {
             month = i + 1;
             break;
         }
     }
-    if (!month) return 0;
+    if (!month) return NULL;
     p += 3;
-    if (!take_char(&p, end, '/') || !digits(&p, end, 4, 4, &year) || !take_char(&p, end, ':')) return 0;
-    if (!digits(&p, end, 1, 2, &hour) || !take_char(&p, end, ':')) return 0;
-    if (!digits(&p, end, 1, 2, &minute) || !take_char(&p, end, ':')) return 0;
-    if (!digits(&p, end, 1, 2, &second) || !take_char(&p, end, ' ')) return 0;
-    if (p >= end || (*p != '+' && *p != '-')) return 0;
+    if (!take_char(&p, end, '/') || !digits(&p, end, 4, 4, &year) || !take_char(&p, end, ':')) return NULL;
+    if (!digits(&p, end, 1, 2, &hour) || !take_char(&p, end, ':')) return NULL;
+    if (!digits(&p, end, 1, 2, &minute) || !take_char(&p, end, ':')) return NULL;
+    if (!digits(&p, end, 1, 2, &second) || !take_char(&p, end, ' ')) return NULL;
+    if (p >= end || (*p != '+' && *p != '-')) return NULL;
     int sign = *p == '-' ? -1 : 1;
     p++;
     const uint8_t *zone = p;
@@ -223,29 +237,45 @@ static int parse_time(span_t s, int64_t *out) {
         tz_m = (zone[2] - '0') * 10 + (zone[3] - '0');
     } else if (zone_digits == 2) { /* +HH or +HH:MM */
         tz_h = (zone[0] - '0') * 10 + (zone[1] - '0');
-        if (p < end && (!take_char(&p, end, ':') || !digits(&p, end, 2, 2, &tz_m))) return 0;
+        if (p < end && *p == ':') {
+            p++;
+            if (!digits(&p, end, 2, 2, &tz_m)) return NULL;
+        }
     } else {
-        return 0;
+        return NULL;
     }
-    if (p != end) return 0;
-    if (year < 1 || day < 1 || day > days_in(year, month) || hour > 23 || minute > 59 || second > 59) return 0;
-    if (tz_h > 23 || tz_m > 59) return 0;
+    if (year < 1 || day < 1 || day > days_in(year, month) || hour > 23 || minute > 59 || second > 59) return NULL;
+    if (tz_h > 23 || tz_m > 59) return NULL;
     int64_t seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
     *out = seconds - sign * (tz_h * 3600 + tz_m * 60);
-    return 1;
+    return p;
 }
 
 /* ---------------------------------------------------------------------------------------------
  * Addresses: inet_pton's strict forms here; anything else (brackets, a zone) is left to Python.
  * family: 4 (IPv4, also an IPv4-mapped IPv6 address), 6, or 0 (for Python to decide).
  */
+/* A dotted quad as inet_pton reads it: four decimal parts of 0 to 255, no leading zero. */
+static int parse_ipv4(span_t s, uint8_t out[4]) {
+    const uint8_t *p = s.p, *end = s.p + s.n;
+    for (int part = 0; part < 4; part++) {
+        if (part && !take_char(&p, end, '.')) return 0;
+        const uint8_t *start = p;
+        int value = 0;
+        while (p < end && is_digit(*p) && p - start < 3) value = value * 10 + (*p++ - '0');
+        if (p == start || (p < end && is_digit(*p)) || (p - start > 1 && *start == '0') || value > 255) return 0;
+        out[part] = (uint8_t)value;
+    }
+    return p == end;
+}
+
 static uint8_t parse_ip(span_t s, uint8_t ip[16]) {
-    char text[IP_TEXT_MAX + 1];
     memset(ip, 0, 16);
-    if (s.n > IP_TEXT_MAX) return 0;
+    if (parse_ipv4(s, ip)) return 4;
+    if (s.n > IP_TEXT_MAX || !memchr(s.p, ':', (size_t)s.n) || memchr(s.p, 0, (size_t)s.n)) return 0;
+    char text[IP_TEXT_MAX + 1];
     memcpy(text, s.p, (size_t)s.n);
     text[s.n] = 0;
-    if (inet_pton(AF_INET, text, ip) == 1) return 4;
     uint8_t six[16];
     if (inet_pton(AF_INET6, text, six) != 1) return 0;
     static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -484,10 +514,11 @@ typedef struct {
     table_t table;
 } column_t;
 
-static inline void put(column_t *c, Py_ssize_t row, const uint8_t *p, Py_ssize_t n, int valid) {
+/* The row's value (or none); -1 when there is no memory for a bigger table. */
+static inline int put(column_t *c, Py_ssize_t row, const uint8_t *p, Py_ssize_t n, int valid) {
     if (!valid) {
         c->codes[row] = -1;
-        return;
+        return 0;
     }
     uint64_t h = hash_bytes(p, n, 0);
     uint64_t i = h & c->table.mask;
@@ -498,11 +529,11 @@ static inline void put(column_t *c, Py_ssize_t row, const uint8_t *p, Py_ssize_t
         int64_t start = c->offsets[code];
         if (c->hashes[code] == h && c->offsets[code + 1] - start == n && memcmp(c->data + start, p, (size_t)n) == 0) {
             c->codes[row] = code;
-            return;
+            return 0;
         }
         i = (i + 1) & c->table.mask;
     }
-    /* a new value: the table has twice as many cells as the block has rows, so it never fills */
+    /* a new value (the table starts small, so that it stays in the cache, and grows) */
     int32_t code = c->count++;
     if (n) memcpy(c->data + c->used, p, (size_t)n);
     c->used += n;
@@ -510,6 +541,18 @@ static inline void put(column_t *c, Py_ssize_t row, const uint8_t *p, Py_ssize_t
     c->hashes[code] = h;
     c->table.cells[i] = (uint32_t)code + 1;
     c->codes[row] = code;
+    if ((uint64_t)c->count * 2 > c->table.mask + 1) {
+        table_t bigger;
+        if (table_init(&bigger, (c->table.mask + 1) * 4) < 0) return -1;
+        for (int32_t value = 0; value < c->count; value++) {
+            uint64_t at = c->hashes[value] & bigger.mask;
+            while (bigger.cells[at]) at = (at + 1) & bigger.mask;
+            bigger.cells[at] = (uint32_t)value + 1;
+        }
+        table_free(&c->table);
+        c->table = bigger;
+    }
+    return 0;
 }
 
 /* A bytes object of a size to be shrunk later, or NULL with MemoryError. */
@@ -539,16 +582,16 @@ enum {
 };
 
 PyDoc_STRVAR(Parser_parse_doc,
-             "parse(block, cutoff, max_line) -> tuple\n\n"
-             "Parse a block of whole lines; lines at or before cutoff (seconds since 1970, UTC) are "
+             "parse(block, cutoff, max_line, lines) -> tuple\n\n"
+             "Parse a block of whole lines (as many as lines says); lines at or before cutoff (seconds since 1970, UTC) are "
              "counted as expired, lines longer than max_line bytes rejected. See "
              "trustdesk.weblogs.fastlog for what the tuple holds.");
 
 static PyObject *Parser_parse(Parser *self, PyObject *args) {
     Py_buffer view;
     long long cutoff;
-    Py_ssize_t max_line;
-    if (!PyArg_ParseTuple(args, "y*Ln", &view, &cutoff, &max_line)) return NULL;
+    Py_ssize_t max_line, lines;
+    if (!PyArg_ParseTuple(args, "y*Lnn", &view, &cutoff, &max_line, &lines)) return NULL;
     const uint8_t *block = view.buf;
     Py_ssize_t size = view.len;
     PyObject *out[N_OUT] = {0};
@@ -560,18 +603,11 @@ static PyObject *Parser_parse(Parser *self, PyObject *args) {
         PyBuffer_Release(&view);
         return NULL;
     }
-    int utf8 = valid_utf8(block, size);
-    if (!utf8) {
-        PyBuffer_Release(&view);
-        return Py_BuildValue("(nOn()[])", (Py_ssize_t)0, Py_False, (Py_ssize_t)0);
-    }
     /* Lines: every newline ends one; bytes after the last newline are one more. */
-    Py_ssize_t lines = 0;
-    for (const uint8_t *p = block, *end = block + size; p < end;) {
-        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
-        lines++;
-        if (!nl) break;
-        p = nl + 1;
+    if (lines < 0 || lines > size) {
+        PyErr_SetString(PyExc_ValueError, "a block of that size cannot hold that many lines");
+        PyBuffer_Release(&view);
+        return NULL;
     }
     Py_ssize_t rows_cap = lines;
     out[O_KINDS] = buffer(lines);
@@ -611,8 +647,6 @@ static PyObject *Parser_parse(Parser *self, PyObject *args) {
     uint8_t *family_out = data_of(out[O_FAMILY]);
     uint8_t *ip_out = data_of(out[O_IP]);
     int64_t *fallback = (int64_t *)data_of(out[O_FALLBACK]);
-    uint64_t cells = 2;
-    while (cells < (uint64_t)rows_cap * 2) cells *= 2;
     for (int c = 0; c < N_COLS; c++) {
         cols[c].codes = (int32_t *)data_of(out[O_STRINGS + 3 * c]);
         cols[c].offsets = (int64_t *)data_of(out[O_STRINGS + 3 * c + 1]);
@@ -620,22 +654,34 @@ static PyObject *Parser_parse(Parser *self, PyObject *args) {
         cols[c].offsets[0] = 0;
         if (!keeps[c]) continue; /* every row -1: no table */
         cols[c].hashes = PyMem_RawMalloc(sizeof(uint64_t) * (size_t)(rows_cap ? rows_cap : 1));
-        if (!cols[c].hashes || table_init(&cols[c].table, cells) < 0) {
+        if (!cols[c].hashes || table_init(&cols[c].table, 1024) < 0) {
             PyErr_NoMemory();
             goto done;
         }
     }
     Py_ssize_t rows = 0, rejected = 0, fallbacks = 0, sites_before = self->site_count;
-    int failed = 0;
+    int failed = 0, no_memory = 0, utf8 = 1, miscounted = 0;
+    int64_t last_day = INT64_MIN;
+    int32_t last_month = 0;
+    uint8_t last_mday = 0;
     self->busy = 1;
     Py_BEGIN_ALLOW_THREADS;
     uint8_t site_text[SITE_MAX + 1];
     const uint8_t *p = block, *end = block + size;
-    for (Py_ssize_t line = 0; line < lines; line++) {
+    for (Py_ssize_t line = 0; line < lines && !failed && !no_memory; line++) {
+        if (p >= end) { /* fewer lines than the caller counted */
+            miscounted = 1;
+            break;
+        }
         const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
         const uint8_t *stop = nl ? nl + 1 : end;
+        if (!valid_utf8(p, stop - p)) { /* checked line by line, while the line is in the cache */
+            utf8 = 0;
+            break;
+        }
         fields_t f;
-        memset(&f, 0, sizeof f);
+        f.referrer.p = f.agent.p = p; /* the common format has neither */
+        f.referrer.n = f.agent.n = 0;
         int kind = K_STORED;
         int64_t ts = 0;
         int32_t code = 0;
@@ -643,7 +689,7 @@ static PyObject *Parser_parse(Parser *self, PyObject *args) {
             kind = K_LONG;
         } else if (!match_line(self->fmt, p, stop, &f)) {
             kind = is_blank(p, stop) ? K_BLANK : K_FORMAT;
-        } else if (!parse_time(f.ts, &ts)) {
+        } else if (!f.ts_ok) {
             kind = K_TIME;
         } else if (self->site_from_vhost) {
             Py_ssize_t n = clean_site(f.vhost, site_text);
@@ -653,6 +699,7 @@ static PyObject *Parser_parse(Parser *self, PyObject *args) {
                 if (n) failed = failed || self->site_count >= self->site_cap;
             }
         }
+        if (kind == K_STORED) ts = f.ts_value;
         if (kind == K_STORED && ts <= cutoff) kind = K_EXPIRED;
         kinds[line] = (uint8_t)kind;
         if (kind != K_STORED) {
@@ -669,12 +716,17 @@ static PyObject *Parser_parse(Parser *self, PyObject *args) {
         line_of[row] = (int32_t)line;
         ts_out[row] = ts;
         int64_t day = ts >= 0 ? ts / 86400 : -((-ts + 86399) / 86400);
-        int64_t y;
-        int m, d;
-        civil_from_days(day, &y, &m, &d);
+        if (day != last_day) { /* lines come in time order: the date changes rarely */
+            int64_t y;
+            int m, d;
+            civil_from_days(day, &y, &m, &d);
+            last_day = day;
+            last_month = (int32_t)(y * 100 + m);
+            last_mday = (uint8_t)d;
+        }
         day_out[row] = (int32_t)day;
-        month_out[row] = (int32_t)(y * 100 + m);
-        mday_out[row] = (uint8_t)d;
+        month_out[row] = last_month;
+        mday_out[row] = last_mday;
         site_out[row] = code;
         status_out[row] = (int16_t)((f.status.p[0] - '0') * 100 + (f.status.p[1] - '0') * 10 + (f.status.p[2] - '0'));
         int64_t bytes = -1;
@@ -700,39 +752,54 @@ static PyObject *Parser_parse(Parser *self, PyObject *args) {
             fallback[3 * fallbacks + 2] = f.ip.p + f.ip.n - block;
             fallbacks++;
         }
+        int stored = 0;
         if (keeps[COL_PATH]) {
             span_t method, target, protocol;
             if (split_request(f.request, &method, &target, &protocol)) {
-                put(&cols[COL_METHOD], row, method.p, method.n, 1);
-                put(&cols[COL_PATH], row, target.p, target.n, 1);
-                put(&cols[COL_PROTOCOL], row, protocol.p, protocol.n, 1);
+                stored |= put(&cols[COL_METHOD], row, method.p, method.n, 1);
+                stored |= put(&cols[COL_PATH], row, target.p, target.n, 1);
+                stored |= put(&cols[COL_PROTOCOL], row, protocol.p, protocol.n, 1);
             } else {
-                put(&cols[COL_METHOD], row, NULL, 0, 0);
-                put(&cols[COL_PATH], row, f.request.p, f.request.n, 1);
-                put(&cols[COL_PROTOCOL], row, NULL, 0, 0);
+                stored |= put(&cols[COL_METHOD], row, NULL, 0, 0);
+                stored |= put(&cols[COL_PATH], row, f.request.p, f.request.n, 1);
+                stored |= put(&cols[COL_PROTOCOL], row, NULL, 0, 0);
             }
         } else {
-            for (int c = COL_METHOD; c <= COL_PROTOCOL; c++) put(&cols[c], row, NULL, 0, 0);
+            for (int c = COL_METHOD; c <= COL_PROTOCOL; c++) stored |= put(&cols[c], row, NULL, 0, 0);
         }
         int ref_ok = keeps[COL_REFERRER] && !(f.referrer.n == 1 && f.referrer.p[0] == '-');
-        put(&cols[COL_REFERRER], row, f.referrer.p, f.referrer.n, ref_ok);
+        stored |= put(&cols[COL_REFERRER], row, f.referrer.p, f.referrer.n, ref_ok);
         int agent_ok = keeps[COL_AGENT] && !(f.agent.n == 1 && f.agent.p[0] == '-');
-        put(&cols[COL_AGENT], row, f.agent.p, f.agent.n, agent_ok);
+        stored |= put(&cols[COL_AGENT], row, f.agent.p, f.agent.n, agent_ok);
+        if (stored < 0) no_memory = 1;
         p = stop;
     }
+    if (utf8 && !failed && !no_memory && p != end) miscounted = 1; /* more lines than counted */
     Py_END_ALLOW_THREADS;
     self->busy = 0;
-    if (failed) {
-        PyErr_SetString(PyExc_OverflowError, "more than a million sites in one ingest");
-        goto done;
-    }
-    for (Py_ssize_t code = sites_before; code < self->site_count; code++) {
+    for (Py_ssize_t code = sites_before; code < self->site_count; code++) { /* the names of new codes */
         PyObject *name = PyUnicode_FromStringAndSize(self->site_names[code], self->site_lens[code]);
         if (!name || PyList_Append(self->sites, name) < 0) {
             Py_XDECREF(name);
             goto done;
         }
         Py_DECREF(name);
+    }
+    if (miscounted) {
+        PyErr_SetString(PyExc_ValueError, "the block holds another number of lines than given");
+        goto done;
+    }
+    if (no_memory) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (failed) {
+        PyErr_SetString(PyExc_OverflowError, "more than a million sites in one ingest");
+        goto done;
+    }
+    if (!utf8) { /* nothing of it is kept: the caller escapes the block and parses it again */
+        result = Py_BuildValue("(nOn()[])", (Py_ssize_t)0, Py_False, (Py_ssize_t)0);
+        goto done;
     }
     if (shrink(&out[O_REJECTS], rejected * 3 * 8) < 0 || shrink(&out[O_LINE], rows * 4) < 0 ||
         shrink(&out[O_TS], rows * 8) < 0 || shrink(&out[O_DAY], rows * 4) < 0 ||

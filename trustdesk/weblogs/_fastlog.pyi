@@ -11,7 +11,7 @@ Buffer: TypeAlias = _Buffer | np.ndarray[Any, Any]
 class Parser:
     def __init__(self, fmt: int, site: str | None, keep: int) -> None: ...
     def parse(
-        self, block: Buffer, cutoff: int, max_line: int
+        self, block: Buffer, cutoff: int, max_line: int, lines: int
     ) -> tuple[int, bool, int, tuple[bytes, ...], list[str]]: ...
 
 class Addresses:

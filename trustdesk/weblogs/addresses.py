@@ -26,6 +26,8 @@ def pack(text: str) -> bytes | None:
     The packed form is what tokens are computed from: it is canonical by construction, so every
     written form of one address (``::FFFF:192.0.2.1``, ``2001:DB8:0::1``) gives one token.
     """
+    if "\0" in text:  # a NUL byte in a log's address field: no address (inet_pton refuses to look)
+        return None
     try:
         return socket.inet_pton(socket.AF_INET, text)  # strict dotted quad, as ipaddress reads it
     except OSError:

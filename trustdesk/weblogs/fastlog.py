@@ -99,9 +99,20 @@ def _strings(codes: bytes, offsets: bytes, data: bytes) -> pa.DictionaryArray:
     return pa.DictionaryArray.from_arrays(pa.array(indices, mask=nulls if nulls.any() else None), values)
 
 
-def parse(parser: Parser, block: bytes | memoryview, cutoff: int, max_line: int) -> Parsed | None:
-    """Parse a block of whole lines; None when it is not UTF-8 (the caller escapes it first)."""
-    lines, utf8, rows, out, sites = parser.parse(block, cutoff, max_line)
+def count_lines(block: bytes | memoryview) -> int:
+    """The lines of a block: one for each newline, and one for bytes after the last."""
+    data = bytes(block) if isinstance(block, memoryview) else block
+    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+
+
+def parse(
+    parser: Parser, block: bytes | memoryview, cutoff: int, max_line: int, lines: int | None = None
+) -> Parsed | None:
+    """Parse a block of whole lines (``lines`` of them: the reader counts them while it reads);
+    None when it is not UTF-8 (the caller escapes it first)."""
+    if lines is None:
+        lines = count_lines(block)
+    lines, utf8, rows, out, sites = parser.parse(block, cutoff, max_line, lines)
     if not utf8:
         return None
     (kinds, rejects, line, ts, day, month, mday, site, status, size, family, ip, fallback, *strings) = out

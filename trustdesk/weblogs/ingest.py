@@ -196,10 +196,11 @@ class _Run:
 
     def parse(self, parser: fastlog.Parser, chunk: Chunk) -> Parsed:
         """Parse a chunk (on the reading thread); bytes that are not UTF-8 are escaped first."""
-        parsed = fastlog.parse(parser, chunk.block, self.cutoff, self.max_line)
+        lines = 0 if chunk.long_line is not None else chunk.lines  # an over-long line has no block
+        parsed = fastlog.parse(parser, chunk.block, self.cutoff, self.max_line, lines)
         if parsed is None:
             chunk.block = as_text(bytes(chunk.block))
-            parsed = fastlog.parse(parser, chunk.block, self.cutoff, self.max_line)
+            parsed = fastlog.parse(parser, chunk.block, self.cutoff, self.max_line, lines)
             if parsed is None:  # escaped, it is UTF-8
                 raise AssertionError("an escaped block is not UTF-8")
         return parsed
