@@ -409,6 +409,11 @@ class _Run:
                 continue
             name = f"{month // 100:04d}-{month % 100:02d}"
             old = self.store.files_in(self.store.index_dir(name))
+            if old and self.index_db is None:  # a merge with the month's index as it is
+                self.index_db = duckdb.connect(":memory:")
+                self.index_db.execute(f"SET memory_limit = '{INGEST_MEMORY}'")  # beyond it DuckDB spills
+                self.index_db.execute("SET temp_directory = " + sql_list([self.folder / "tmp"])[1:-1])
+                self.store.storage.register(self.index_db)  # it reads the indexes from the store
             seen, added = self._month(month)  # read here: Addresses is the main thread's only
             if not seen.num_rows:
                 continue
@@ -428,13 +433,6 @@ class _Run:
 
     def _month(self, month: int) -> tuple[pa.Table, pa.Table]:
         """What the run saw in a month (site, id, days) and the names it added (token, ip_kind, id)."""
-        if self.index_db is None and self.store.files_in(
-            self.store.index_dir(f"{month // 100:04d}-{month % 100:02d}")
-        ):
-            self.index_db = duckdb.connect(":memory:")
-            self.index_db.execute(f"SET memory_limit = '{INGEST_MEMORY}'")  # beyond it DuckDB spills
-            self.index_db.execute("SET temp_directory = " + sql_list([self.folder / "tmp"])[1:-1])
-            self.store.storage.register(self.index_db)  # earlier month indexes are read from the store
         _months, sites, ids, days = (
             np.frombuffer(part, dtype=np.int32) for part in self.addresses.seen(month)
         )
