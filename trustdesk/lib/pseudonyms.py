@@ -20,7 +20,6 @@ import base64
 import hashlib
 import hmac
 import ipaddress
-import os
 import re
 import secrets
 import unicodedata
@@ -30,6 +29,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from trustdesk.lib import durable
 from trustdesk.lib.env import env_file
 
 KEY_BYTES = 32
@@ -109,17 +109,8 @@ def _read(path: Path) -> bytes:
 
 
 def _write_new(number: int) -> Key:
-    folder = keys_dir()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = folder / f"pseudonym-p{number}.key"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return Key(f"p{number}", _read(path))  # another process wrote it first
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(secrets.token_bytes(KEY_BYTES))
-        handle.flush()
-        os.fsync(handle.fileno())
+    path = keys_dir() / f"pseudonym-p{number}.key"
+    durable.create_exclusive(path, secrets.token_bytes(KEY_BYTES))  # or another process's, whole
     return Key(f"p{number}", _read(path))
 
 
@@ -183,13 +174,7 @@ def destroy_key(key_id: str) -> None:
         if (folder / f"pseudonym-{key_id}.destroyed").exists():
             return
         raise PseudonymKeyError(f"there is no pseudonym key {key_id!r}")
-    tombstone = folder / f"pseudonym-{key_id}.destroyed"
-    tombstone.touch(mode=0o600)
-    with path.open("r+b") as handle:
-        handle.write(b"\0" * max(KEY_BYTES, path.stat().st_size))
-        handle.flush()
-        os.fsync(handle.fileno())
-    path.unlink()
+    durable.shred(path, tombstone=folder / f"pseudonym-{key_id}.destroyed")
 
 
 def canonical(value: str, kind: str) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-import os
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -21,6 +20,8 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
+
+from trustdesk.lib import durable
 
 KEY_BYTES = 96
 HMAC_BYTES = 16  # 128 bits of HMAC-SHA-256: collisions are out of reach, and the store stays small
@@ -115,16 +116,9 @@ class KeyRing:
 
     def _write(self, path: Path) -> bytes:
         try:
-            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return self._read(path)  # another process wrote it first
+            durable.create_exclusive(path, secrets.token_bytes(KEY_BYTES))  # or another process's, whole
         except OSError as exc:
             raise WeblogKeyError(f"{path}: cannot be written ({exc.strerror})") from None
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(secrets.token_bytes(KEY_BYTES))
-            handle.flush()
-            os.fsync(handle.fileno())
         return self._read(path)
 
     def months(self) -> list[str]:
@@ -137,16 +131,7 @@ class KeyRing:
         """Overwrite and remove a month's key; True if there was one."""
         path = self._path(month)
         self._cache.pop(month, None)
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        (self.folder / f"weblog-{month}.destroyed").touch(mode=0o600)
-        if not path.exists():
-            return False
-        with path.open("r+b") as handle:
-            handle.write(b"\0" * max(KEY_BYTES, path.stat().st_size))
-            handle.flush()
-            os.fsync(handle.fileno())
-        path.unlink()
-        return True
+        return durable.shred(path, tombstone=self.folder / f"weblog-{month}.destroyed")
 
 
 def destroyed_months(folder: Path) -> list[str]:

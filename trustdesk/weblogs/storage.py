@@ -52,6 +52,8 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 from django.core.exceptions import ImproperlyConfigured
 
+from trustdesk.lib import durable
+
 LOCAL_PROTOCOLS = ("", "file", "local")
 #: On an fsspec file system that is not an object store (sftp, smb...): where a file is uploaded
 #: before it is renamed into place (``<root>/<UPLOADS_DIR>/``).
@@ -296,17 +298,23 @@ class LocalStorage(Storage):
         return path  # pyarrow opens (and closes) the local file itself
 
     def publish(self, source: Path, folder: str, name: str | None = None) -> str:
-        target = Path(folder)
-        target.mkdir(parents=True, exist_ok=True, mode=0o700)
-        destination = target / (name or source.name)
-        source.replace(destination)
+        """Durably: the file's contents on disk before its name is, the changed directories after (a
+        crash leaves the old file or the new one whole, never a name without its contents)."""
+        durable.sync(source)
+        touched: set[Path] = set()
+        destination = Path(folder) / (name or source.name)
+        durable.move_into(source, destination, touched)
+        durable.sync_all(sorted(touched))
         return str(destination)
 
     def remove(self, path: str) -> None:
         Path(path).unlink()
+        durable.sync(Path(path).parent)  # gone for good: a crash does not bring it back
 
     def remove_tree(self, path: str) -> None:
         shutil.rmtree(path, ignore_errors=True)
+        if Path(path).parent.is_dir():
+            durable.sync(Path(path).parent)
 
     @contextmanager
     def lock(self, *, shared: bool = False, wait: float | None = None) -> Iterator[None]:
