@@ -40,7 +40,7 @@ def test_create_exclusive_writes_once_and_leaves_no_temporary_file(tmp_path: Pat
     assert tmp_path.stat().st_ino in synced_dirs  # and so is the new directory "keys"
 
 
-def _create_and_read(path: str, data: bytes, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def _create_and_read(path: str, data: bytes, queue: multiprocessing.Queue) -> None:
     created = durable.create_exclusive(Path(path), data)
     queue.put((created, Path(path).read_bytes()))
 
@@ -49,7 +49,7 @@ def test_processes_creating_one_file_at_once_all_read_the_one_whole_version(tmp_
     context = multiprocessing.get_context("fork")
     for attempt in range(5):
         path = tmp_path / f"race-{attempt}.key"
-        queue: multiprocessing.Queue = context.Queue()  # type: ignore[type-arg]
+        queue: multiprocessing.Queue = context.Queue()
         workers = [
             context.Process(target=_create_and_read, args=(str(path), bytes([n]) * 4096, queue))
             for n in range(6)
@@ -98,9 +98,9 @@ def test_a_local_store_syncs_each_file_before_its_rename_and_the_directories_aft
     done = storage.publish_all([(source, str(folder), name) for source, folder, name in files])
     assert (old / "day.parquet").read_bytes() == b"new 0"
     assert len(done) == 3 and all(Path(path).exists() for path in done)
-    for inode, (_, folder, _) in zip(inodes, files, strict=True):
+    for inode, (_, target, _) in zip(inodes, files, strict=True):
         synced = fsyncs.index((inode, False))
-        assert synced < fsyncs.index((folder.stat().st_ino, True)), folder  # contents first, then the name
+        assert synced < fsyncs.index((target.stat().st_ino, True)), target  # contents first, then the name
     dirs = {inode for inode, is_dir in fsyncs if is_dir}
     for folder in ("hits/site=a", "hits", "hits/site=b", "hits/site=b/day=1", "index", ""):
         assert (tmp_path / "store" / folder).stat().st_ino in dirs, folder
