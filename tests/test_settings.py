@@ -136,6 +136,25 @@ def test_it_creates_the_data_dir_with_database_and_key(tmp_path: Path) -> None:
     assert (data / "secret_key").is_file()
 
 
+@pytest.mark.parametrize("by_url", [False, True], ids=["data-dir", "sqlite-url"])
+def test_an_sqlite_database_is_written_ahead_and_kept_open_between_requests(
+    tmp_path: Path, by_url: bool
+) -> None:
+    code = (
+        "from django.conf import settings; from django.db import connection; "
+        "c = connection.cursor(); c.execute('PRAGMA journal_mode'); "
+        "d = settings.DATABASES['default']; "
+        "print(c.fetchone()[0], d['CONN_MAX_AGE'], d['OPTIONS']['transaction_mode'], d['OPTIONS']['timeout'])"
+    )
+    extra = {"DATABASE_URL": f"sqlite:///{tmp_path / 'by-url.sqlite3'}"} if by_url else {}
+    result = _trustdesk(
+        "shell", "--no-imports", "-c", code, TRUSTDESK_DATA_DIR=str(tmp_path / "data"), **extra
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["wal", "60", "IMMEDIATE", "20"]
+    assert (tmp_path / ("by-url.sqlite3" if by_url else "data/trustdesk.sqlite3")).is_file()
+
+
 def test_it_keeps_debug_off_unless_asked(tmp_path: Path) -> None:
     code = "from django.conf import settings; print(settings.DEBUG)"
     result = _trustdesk("shell", "--verbosity", "0", "-c", code, TRUSTDESK_DATA_DIR=str(tmp_path))

@@ -123,24 +123,32 @@ TEMPLATES = [
 ]
 
 
+#: SQLite, the embedded database: write transactions take the write lock when they begin (no
+#: deadlock between two that read first), a writer waits up to 20 s for another, and the journal is
+#: written ahead (WAL: readers never wait for a writer, so two web workers and a periodic job share
+#: the file). A worker keeps its connection for a minute instead of opening one per request.
+#: Back up the file with SQLite's backup (``sqlite3 trustdesk.sqlite3 ".backup copy.sqlite3"``), not
+#: by copying it: the latest transactions may still be in ``trustdesk.sqlite3-wal`` beside it.
+SQLITE_OPTIONS = {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+DATABASE_CONN_MAX_AGE = 60
+
+
 def _database() -> dict[str, object]:
     url = env_str("DATABASE_URL")
     if not url:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(DATA_DIR / "trustdesk.sqlite3"),
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
-        }
+        url = "sqlite:///" + str(DATA_DIR / "trustdesk.sqlite3")
     if not url.startswith(("postgres://", "postgresql://", "sqlite://")):
         raise ImproperlyConfigured(
             "DATABASE_URL must start with postgresql:// (production) or sqlite:// (embedded); "
             f"got a URL with the scheme {url.split(':', 1)[0]!r}."
         )
     try:
-        config = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+        config = dict(dj_database_url.parse(url, conn_max_age=DATABASE_CONN_MAX_AGE, conn_health_checks=True))
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL cannot be read: {exc}") from None
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     return config
 
 
