@@ -148,7 +148,8 @@ def _database() -> dict[str, object]:
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL cannot be read: {exc}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
+        given = config.get("OPTIONS")
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **(given if isinstance(given, dict) else {})}
     return config
 
 

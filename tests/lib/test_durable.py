@@ -101,9 +101,24 @@ def test_a_local_store_syncs_each_file_before_its_rename_and_the_directories_aft
     for inode, (_, target, _) in zip(inodes, files, strict=True):
         synced = fsyncs.index((inode, False))
         assert synced < fsyncs.index((target.stat().st_ino, True)), target  # contents first, then the name
-    dirs = {inode for inode, is_dir in fsyncs if is_dir}
+    synced_files = [n for n, (inode, is_dir) in enumerate(fsyncs) if not is_dir and inode in inodes]
+    assert len(synced_files) == 3
+    assert max(synced_files) < min(n for n, (_, is_dir) in enumerate(fsyncs) if is_dir)  # all files first
+    dirs = [inode for inode, is_dir in fsyncs if is_dir]
+    assert len(dirs) == len(set(dirs))  # each directory once
     for folder in ("hits/site=a", "hits", "hits/site=b", "hits/site=b/day=1", "index", ""):
         assert (tmp_path / "store" / folder).stat().st_ino in dirs, folder
+
+    fsyncs.clear()
+    source = staging / "one.parquet"
+    source.write_bytes(b"one")
+    inode = source.stat().st_ino
+    storage.publish(source, str(tmp_path / "store" / "hits" / "site=c"))
+    site_c, hits = (
+        (tmp_path / "store" / "hits" / "site=c").stat().st_ino,
+        (tmp_path / "store" / "hits").stat().st_ino,
+    )
+    assert fsyncs[0] == (inode, False) and set(fsyncs[1:]) == {(site_c, True), (hits, True)}
 
     fsyncs.clear()
     storage.remove(done[2])

@@ -27,6 +27,7 @@ from trustdesk.weblogs.fastlog import (
     Kind,
     Parser,
     keep_bits,
+    newlines,
     parse,
 )
 from trustdesk.weblogs.formats import FORMATS
@@ -457,6 +458,18 @@ def test_generated_lines_are_read_as_the_patterns_read_them(fmt, data):
     lines = data.draw(st.lists(mangled(fmt), min_size=1, max_size=8))
     lines = [line if line.endswith("\n") else line + "\n" for line in lines[:-1]] + lines[-1:]
     check_against_reference(fmt, lines, site=None if fmt == "vhost_combined" else "example.com")
+
+
+@settings(max_examples=300, deadline=None)
+@given(block=st.binary(max_size=300), start=st.integers(-5, 310), end=st.integers(-5, 310))
+def test_newlines_counts_and_finds_the_last_one_as_bytes_do(block, start, end):
+    clipped = max(start, 0), min(end, len(block))
+    expected = (
+        (block.count(b"\n", *clipped), block.rfind(b"\n", *clipped)) if clipped[0] < clipped[1] else (0, -1)
+    )
+    assert newlines(block, start, end) == expected
+    assert newlines(bytearray(block), start, end) == expected
+    assert newlines(memoryview(b"\n" + block)[1:], start, end) == expected  # a view counts from its own start
 
 
 @settings(max_examples=300, deadline=None)

@@ -1652,9 +1652,41 @@ static PyTypeObject AddressesType = {
 /* ---------------------------------------------------------------------------------------------
  * The module
  */
+PyDoc_STRVAR(newlines_doc,
+             "newlines(buffer, start, end) -> (count, last): the newlines in buffer[start:end] and the\n"
+             "position of the last one (-1 without one); start and end are clipped to the buffer.");
+
+static PyObject *newlines(PyObject *Py_UNUSED(module), PyObject *args) {
+    Py_buffer view;
+    Py_ssize_t start, end;
+    if (!PyArg_ParseTuple(args, "y*nn", &view, &start, &end)) return NULL;
+    if (start < 0) start = 0;
+    if (end > view.len) end = view.len;
+    Py_ssize_t count = 0, last = -1;
+    if (start < end) {
+        const uint8_t *data = view.buf;
+        Py_BEGIN_ALLOW_THREADS;
+        const uint8_t *at = data + start, *stop = data + end;
+        while ((at = memchr(at, '\n', (size_t)(stop - at))) != NULL) {
+            count++;
+            last = at - data;
+            at++;
+        }
+        Py_END_ALLOW_THREADS;
+    }
+    PyBuffer_Release(&view);
+    return Py_BuildValue("nn", count, last);
+}
+
+static PyMethodDef module_methods[] = {
+    {"newlines", newlines, METH_VARARGS, newlines_doc},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "trustdesk.weblogs._fastlog",
-    "The web-log ingest's parser and address dictionary in C (see trustdesk.weblogs.fastlog).", -1, NULL,
+    "The web-log ingest's parser and address dictionary in C (see trustdesk.weblogs.fastlog).", -1,
+    module_methods,
 };
 
 PyMODINIT_FUNC PyInit__fastlog(void) {

@@ -8,6 +8,8 @@ from typing_extensions import Buffer as _Buffer
 # Anything with the buffer protocol; numpy declares it for Python 3.12 and newer only.
 Buffer: TypeAlias = _Buffer | np.ndarray[Any, Any]
 
+def newlines(buffer: Buffer, start: int, end: int) -> tuple[int, int]: ...
+
 class Parser:
     def __init__(self, fmt: int, site: str | None, keep: int) -> None: ...
     def parse(

@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from trustdesk.weblogs._fastlog import Addresses, Parser
+from trustdesk.weblogs._fastlog import Addresses, Parser, newlines
 
 __all__ = ["COLUMNS", "FORMAT_CODES", "Addresses", "Kind", "Parsed", "Parser", "parse"]
 
@@ -101,8 +101,8 @@ def _strings(codes: bytes, offsets: bytes, data: bytes) -> pa.DictionaryArray:
 
 def count_lines(block: bytes | memoryview) -> int:
     """The lines of a block: one for each newline, and one for bytes after the last."""
-    data = bytes(block) if isinstance(block, memoryview) else block
-    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    count, last = newlines(block, 0, len(block))
+    return count + (1 if last != len(block) - 1 else 0)
 
 
 def parse(

@@ -33,6 +33,7 @@ import pyarrow as pa
 from django.db import transaction
 
 from trustdesk.journal.services import record
+from trustdesk.lib import durable
 from trustdesk.policy.schema import IpStorage, WebLogs
 from trustdesk.registry.services import Actor
 from trustdesk.weblogs import fastlog
@@ -430,6 +431,8 @@ class _Run:
             rows = _fresh_index(added, seen)
         target.parent.mkdir(exist_ok=True)
         write_index(rows, target)
+        if self.writer.sync:
+            durable.sync(target)
 
     def _month(self, month: int) -> tuple[pa.Table, pa.Table]:
         """What the run saw in a month (site, id, days) and the names it added (token, ip_kind, id)."""
@@ -592,6 +595,9 @@ class _Writer:
         self.folder.mkdir()
         self.pool = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="weblogs-write")
         self.writes: list[Future[int]] = []
+        #: In a directory store, each file goes to disk as soon as it is written, while the run goes
+        #: on, instead of all together when they are published (LocalStorage.publish_all).
+        self.sync = store.storage.local
 
     def add(self, hits: pa.Table, sites: np.ndarray, days: np.ndarray, names: list[str]) -> None:
         """Hits in site, day and time order, with the site code and the day (since 1970) of each."""
@@ -614,7 +620,7 @@ class _Writer:
         site, number = key
         day = dt.date(1970, 1, 1) + dt.timedelta(days=number)
         target = self.folder / f"part-{uuid.uuid4()}.parquet"  # one folder: no directory a file
-        self.writes.append(self.pool.submit(_sort_and_write, parts, target))
+        self.writes.append(self.pool.submit(_sort_and_write, parts, target, self.sync))
         self.moves.append((target, self.store.partition_dir(site, day), None))
         self.partitions.add((site, day))
         if len(self.writes) > WRITES_QUEUED:
@@ -639,11 +645,14 @@ class _Writer:
         self.pool.shutdown(wait=True)
 
 
-def _sort_and_write(parts: list[pa.Table], target: Path) -> int:
+def _sort_and_write(parts: list[pa.Table], target: Path, sync: bool) -> int:
     """One file of a site and day, by time: a day from one chunk is in order already (the chunk's
     hits are sorted by site and time); a day across chunks is sorted here."""
     table = parts[0] if len(parts) == 1 else pa.concat_tables(parts).sort_by("ts")
-    return write_hits(table, target)
+    written = write_hits(table, target)
+    if sync:
+        durable.sync(target)
+    return written
 
 
 def ingest(

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from trustdesk.weblogs._fastlog import newlines
+
 CHUNK_BYTES = 32 * 1024 * 1024
 #: The longest line read: a longer one is rejected, and only its start is kept with the rejects.
 MAX_LINE_BYTES = 16 * 1024 * 1024
@@ -163,7 +165,7 @@ def chunks(
             line += 1
             skipping = None
             start = found + 1
-        cut = buffer.rfind(b"\n", start, total)
+        lines, cut = newlines(buffer, start, total)  # in C, without the interpreter lock
         if cut < 0:  # no line ends in what was read: the line goes on
             if total - start > max_line:
                 skipping = (bytes(buffer[start : start + long_line_kept(max_line)]), total - start)
@@ -171,7 +173,6 @@ def chunks(
             else:
                 carry = bytes(buffer[start:total])
             continue
-        lines = buffer.count(b"\n", start, cut + 1)
         carry = bytes(buffer[cut + 1 : total])
         yield Chunk(line, memoryview(buffer)[start : cut + 1], lines)
         line += lines
