@@ -10,6 +10,9 @@ import stat
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from tests.weblogs.conftest import BOTH_STORES, NOW, combined, stored_rows, vhost
 from trustdesk.journal.models import JournalEntry
@@ -428,3 +431,33 @@ def test_a_month_keeps_its_ids_when_it_comes_back_chunks_later(weblogs, store_di
     assert (row["id"], row["days"]) == (0, 1 << 1 | 1 << 19)
     june = [r for r in stored_rows(store_dirs[0]) if r["day"].month == 6]
     assert [r["path"] for r in june] == ["/Jun", "/late"] and june[0]["ip"] == june[1]["ip"] == row["token"]
+
+
+@hypothesis_settings(max_examples=150, deadline=None)
+@given(
+    lines=st.lists(
+        st.one_of(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")), st.just(b"x" * 300)),
+        max_size=30,
+    ),
+    ending=st.booleans(),
+    size=st.integers(16, 128),
+)
+def test_reused_read_buffers_give_the_same_chunks(lines, ending, size):
+    """Chunks read into reused buffers (each given back once read, as the ingest does) are those of
+    fresh buffers: carried line starts, over-long lines and the last line without an end included."""
+    from trustdesk.weblogs import reader
+
+    data = b"\n".join(lines) + (b"\n" if ending and lines else b"")
+
+    def read(buffers: reader.Buffers | None) -> list[tuple[int, bytes, int, tuple[bytes, int] | None]]:
+        seen = []
+        for chunk in reader.chunks(io.BytesIO(data), size=size, max_line=100, buffers=buffers):
+            seen.append((chunk.first_line, bytes(chunk.block), chunk.lines, chunk.long_line))
+            if buffers is not None:
+                buffers.give(chunk)
+                assert chunk.block == b"" and chunk.buffer is None
+        return seen
+
+    buffers = reader.Buffers(size, spare=64)
+    assert read(buffers) == read(None)
+    assert len(buffers._free) <= 2  # the same one or two buffers, again and again

@@ -44,6 +44,7 @@ from trustdesk.weblogs.keys import KeyRing
 from trustdesk.weblogs.reader import (
     CHUNK_BYTES,
     MAX_LINE_BYTES,
+    Buffers,
     Chunk,
     Source,
     SourceError,
@@ -737,7 +738,8 @@ def _ingest_source(
             if progress is not None:
                 progress(source.position(), source.size, result.lines)
 
-        reading = chunks(stream, size=chunk_bytes, max_line=run.max_line, read_hook=tick)
+        buffers = Buffers(chunk_bytes)
+        reading = chunks(stream, size=chunk_bytes, max_line=run.max_line, read_hook=tick, buffers=buffers)
         try:
             held = _head(reading)
             chosen = fmt if fmt != "auto" else _detect(source, held)
@@ -760,6 +762,7 @@ def _ingest_source(
             while (item := running.result()) is not None:
                 running = run.reader.submit(read_and_parse, next(queue, None))
                 run.finish(source.label, chosen, item[0], item[1], result)
+                buffers.give(item[0])  # finish keeps nothing of the block: the next reads reuse it
             running = None
         except SourceError as exc:
             raise IngestRefused(f"{source.label}: {exc}") from None

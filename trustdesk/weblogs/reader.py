@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import io
 import sys
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,8 @@ class Chunk:
     lines: int  # how many
     #: An over-long line (the chunk's only line; ``block`` is empty): its first bytes and its length.
     long_line: tuple[bytes, int] | None = None
+    #: The read buffer ``block`` lies in, to be handed back (``Buffers.give``) once the chunk is done.
+    buffer: bytearray | None = None
 
     def __len__(self) -> int:
         return self.lines
@@ -122,33 +125,66 @@ def _fill(stream: BinaryIO, view: memoryview) -> int:
     return done
 
 
+class Buffers:
+    """Read buffers that the reader takes and its consumer gives back once done with a chunk, so that
+    each chunk is read into memory used before instead of new memory, which the kernel must map and
+    zero page by page (a buffer is larger than what ``malloc`` keeps for reuse). The consumer may
+    give from another thread; a chunk it never gives back costs only the reuse of its buffer."""
+
+    def __init__(self, size: int, spare: int = LONG_LINE_KEPT) -> None:
+        self.capacity = size + spare  # room for the start of a line carried over from the last read
+        self._free: deque[bytearray] = deque()  # append and pop are atomic
+
+    def take(self, needed: int) -> bytearray:
+        if needed <= self.capacity:
+            try:
+                return self._free.pop()
+            except IndexError:
+                return bytearray(self.capacity)
+        return bytearray(needed)  # a long line carried over: once, not reused
+
+    def give(self, chunk: Chunk) -> None:
+        """The chunk is done with: its buffer is reused by a later read (its block reads empty)."""
+        buffer, chunk.buffer, chunk.block = chunk.buffer, None, b""
+        if buffer is not None:
+            self.put_back(buffer)
+
+    def put_back(self, buffer: bytearray) -> None:
+        if len(buffer) == self.capacity:
+            self._free.append(buffer)
+
+
 def chunks(
     stream: BinaryIO,
     *,
     size: int = CHUNK_BYTES,
     max_line: int = MAX_LINE_BYTES,
     read_hook: Callable[[], None] | None = None,
+    buffers: Buffers | None = None,
 ) -> Iterator[Chunk]:
     """The stream's lines, a chunk at a time, numbered from 1.
 
     A line that is still going on after ``max_line`` bytes is skipped to its end without being held
     and comes as a chunk of its own (``long_line``); the parser rejects shorter lines over the
     limit that a read happened to hold whole, so that the limit does not depend on where reads end.
+    With ``buffers``, each chunk is read into a buffer taken from it (see ``Buffers``).
     """
     carry = b""
     line = 1
     skipping: tuple[bytes, int] | None = None  # inside an over-long line: its start and length so far
     while True:
-        buffer = bytearray(len(carry) + size)
+        buffer = buffers.take(len(carry) + size) if buffers is not None else bytearray(len(carry) + size)
         buffer[: len(carry)] = carry
         try:
-            count = _fill(stream, memoryview(buffer)[len(carry) :])
+            count = _fill(stream, memoryview(buffer)[len(carry) : len(carry) + size])
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             raise SourceError(f"cannot be read after line {line - 1:,} ({exc})") from None
         if read_hook is not None:
             read_hook()
         total = len(carry) + count
         if not count:
+            if buffers is not None:
+                buffers.put_back(buffer)
             if skipping is not None:
                 yield Chunk(line, b"", 1, skipping)
             elif carry:
@@ -160,6 +196,8 @@ def chunks(
             if found < 0:
                 skipping = (skipping[0], skipping[1] + total)
                 carry = b""
+                if buffers is not None:
+                    buffers.put_back(buffer)
                 continue
             yield Chunk(line, b"", 1, (skipping[0], skipping[1] + found + 1))
             line += 1
@@ -172,7 +210,9 @@ def chunks(
                 carry = b""
             else:
                 carry = bytes(buffer[start:total])
+            if buffers is not None:
+                buffers.put_back(buffer)
             continue
         carry = bytes(buffer[cut + 1 : total])
-        yield Chunk(line, memoryview(buffer)[start : cut + 1], lines)
+        yield Chunk(line, memoryview(buffer)[start : cut + 1], lines, buffer=buffer)
         line += lines
