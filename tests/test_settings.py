@@ -147,12 +147,11 @@ def test_an_sqlite_database_is_written_ahead_and_kept_open_between_requests(
         "print(c.fetchone()[0], d['CONN_MAX_AGE'], d['OPTIONS']['transaction_mode'], d['OPTIONS']['timeout'])"
     )
     extra = {"DATABASE_URL": f"sqlite:///{tmp_path / 'by-url.sqlite3'}"} if by_url else {}
-    result = _trustdesk(
-        "shell", "--no-imports", "-c", code, TRUSTDESK_DATA_DIR=str(tmp_path / "data"), **extra
-    )
+    data = tmp_path / "data #1 %20?"  # read as a path, never as a URL
+    result = _trustdesk("shell", "--no-imports", "-c", code, TRUSTDESK_DATA_DIR=str(data), **extra)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["wal", "60", "IMMEDIATE", "20"]
-    assert (tmp_path / ("by-url.sqlite3" if by_url else "data/trustdesk.sqlite3")).is_file()
+    assert (tmp_path / "by-url.sqlite3" if by_url else data / "trustdesk.sqlite3").is_file()
 
 
 def test_it_keeps_debug_off_unless_asked(tmp_path: Path) -> None:

@@ -135,9 +135,15 @@ DATABASE_CONN_MAX_AGE = 60
 
 def _database() -> dict[str, object]:
     url = env_str("DATABASE_URL")
-    if not url:
+    if not url:  # the path as it is: a URL would misread "#", "?" or "%" in it
         DATA_DIR.mkdir(parents=True, exist_ok=True)
-        url = "sqlite:///" + str(DATA_DIR / "trustdesk.sqlite3")
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "trustdesk.sqlite3"),
+            "OPTIONS": dict(SQLITE_OPTIONS),
+            "CONN_MAX_AGE": DATABASE_CONN_MAX_AGE,
+            "CONN_HEALTH_CHECKS": True,
+        }
     if not url.startswith(("postgres://", "postgresql://", "sqlite://")):
         raise ImproperlyConfigured(
             "DATABASE_URL must start with postgresql:// (production) or sqlite:// (embedded); "
