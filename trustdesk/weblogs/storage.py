@@ -212,6 +212,9 @@ class Storage:
     def _ensure_lease(self) -> None:
         """Refuse (LeaseLost) once the writer lease this storage holds is lost; locally, nothing to do."""
 
+    def _before_publishing(self, files: list[tuple[Path, str, str | None]]) -> None:
+        """What a storage does with a run's files before the first is published."""
+
     def _take_back(self, paths: list[str]) -> None:
         """Remove the files a failed run published (its own new files, also under a lost lease)."""
         for path in paths:
@@ -223,6 +226,7 @@ class Storage:
         done: list[str] = []
         try:
             self._ensure_lease()  # before anything: a writer that lost its lease publishes nothing
+            self._before_publishing(files)
             for source, folder, name in files:
                 done.append(self.publish(source, folder, name))
         except LeaseLost as exc:
@@ -305,9 +309,8 @@ class LocalStorage(Storage):
         """Durably: the file's contents on disk before its name is, the changed directories after (a
         crash leaves the old file or the new one whole, never a name without its contents)."""
         destination = Path(folder) / (name or source.name)
-        if (
-            self._renamed_in is not None
-        ):  # within publish_all, which synced the file and syncs the directories
+        if self._renamed_in is not None:
+            # Within publish_all, which synced the file already and syncs the directories at its end.
             durable.move_into(source, destination, self._renamed_in)
             return str(destination)
         durable.sync(source)
@@ -316,11 +319,13 @@ class LocalStorage(Storage):
         durable.sync_all(sorted(touched))
         return str(destination)
 
+    def _before_publishing(self, files: list[tuple[Path, str, str | None]]) -> None:
+        durable.sync_all([source for source, _, _ in files], threads=SYNC_THREADS)
+
     def publish_all(self, files: list[tuple[Path, str, str | None]]) -> list[str]:
         """As one publication, but durably in three steps: every file's contents on disk (several at
         once), then the renames, then each changed directory once (on a journaling file system the
         first of those commits every rename at once)."""
-        durable.sync_all([source for source, _, _ in files], threads=SYNC_THREADS)
         self._renamed_in = set()
         try:
             return super().publish_all(files)
