@@ -214,6 +214,8 @@ SESSION_COOKIE_AGE = 60 * 60 * 8
 # follows ?lang= and the browser's Accept-Language); messages are kept in the session, never in a
 # cookie, because a message may name the visitor's e-mail address.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Django's database sessions, with the read of every request compiled once (trustdesk/accounts/sessions.py).
+SESSION_ENGINE = "trustdesk.accounts.sessions"
 CSRF_COOKIE_AGE = SESSION_COOKIE_AGE
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SECURE_SSL_REDIRECT = HTTPS

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import router
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.utils import timezone
@@ -46,9 +47,32 @@ SECTIONS: dict[str, frozenset[str]] = {
 }
 
 
+#: The profile's columns, in the order ``Model.from_db`` takes them.
+_PROFILE_COLUMNS = tuple(field.attname for field in Profile._meta.concrete_fields)
+#: The relation from a user to its profile (``user.profile``), whose cache ``_load_profile`` fills.
+_PROFILE_OF_USER = Profile._meta.get_field("user").remote_field
+
+
+def _profile_by_user(values: Sequence[Any]) -> QuerySet[Any]:
+    return Profile.objects.filter(user_id=values[0]).values_list(*_PROFILE_COLUMNS)
+
+
+def _load_profile(user: AbstractBaseUser) -> None:
+    """Read the user's profile (or that there is none) once, into the cache that ``user.profile`` reads:
+    the query runs on every signed-in request, so it is built and compiled once (``lib.prepared``)."""
+    rows = prepared.values_of(Profile, "accounts.profile", _profile_by_user, [user.pk])
+    profile = None
+    if rows:
+        profile = Profile.from_db(router.db_for_read(Profile), _PROFILE_COLUMNS, rows[0])
+        Profile._meta.get_field("user").set_cached_value(profile, user)
+    _PROFILE_OF_USER.set_cached_value(user, profile)
+
+
 def _profile(user: UserLike | None) -> Profile | None:
     if user is None or not user.is_authenticated or not user.is_active:
         return None
+    if user.pk is not None and not _PROFILE_OF_USER.is_cached(user):
+        _load_profile(user)
     try:
         return cast(Profile, getattr(user, "profile"))  # noqa: B009  (not on AbstractBaseUser)
     except Profile.DoesNotExist:
