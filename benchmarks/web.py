@@ -21,12 +21,15 @@ connections, ``--duration`` seconds), sending the session cookie:
 - the customer portal's "my data" page, ``/portal/data/``, as the customer;
 - the staff console's request queue, ``/console/requests/`` (its first page), as the privacy officer;
 - the plain page (anonymous), the reference of the targets, measured in the same run;
+- the same plain page behind the log-in (``/bench/plain-signed-in/`` as the customer), the floor of
+  every signed-in page: what the middleware does for a signed-in request and nothing else, so that
+  its ratio to the plain page is the most any signed-in page can reach;
 - the account page ``/account/`` as the customer, a second reference measured in the same run: a
   light product page behind the same sign-in (session, user, role, the policy in effect), so that
   the ratio to it shows the pages' own cost apart from what every signed-in page pays.
 
-Each of ``--runs`` runs (default 3) measures the four pages one after the other, in an order
-that rotates from run to run, so that a change of load on the machine hits all four alike. It
+Each of ``--runs`` runs (default 3) measures the five pages one after the other, in an order
+that rotates from run to run, so that a change of load on the machine hits all five alike. It
 counts every response that is not a 200 (a benchmark of error pages or redirects to the log-in
 page is worthless) and reports the median requests per second and the median 99th-percentile
 latency, the ratios to the plain page and to the signed-in reference, and whether the targets are met: at least half the plain
@@ -72,6 +75,7 @@ from benchmarks import registry as registry_bench  # noqa: E402  (after the path
 POLICY = ROOT / "examples" / "policies" / "dutch-hosting-nl.yaml"
 SETTINGS = "benchmarks.web_settings"
 PLAIN = "/bench/plain/"
+PLAIN_SIGNED_IN = "/bench/plain-signed-in/"
 QUEUE = "/console/requests/"
 MY_DATA = "/portal/data/"
 SIGNED_IN = "/account/"
@@ -82,6 +86,9 @@ OFFICER_EMAIL = "bench-officer@hoster.example"
 #: ``main``), the queue its requests.
 EXPECT_QUEUE = 'href="/console/requests/'
 EXPECT_SIGNED_IN = CUSTOMER_EMAIL
+EXPECT_PLAIN_SIGNED_IN = "Plain page, signed in"
+#: The pages measured only as references: no target of their own.
+REFERENCES = ("plain", "plain_signed_in", "signed_in")
 MIN_RATIO = 0.5
 MAX_P99_MS = 200.0
 ACTOR = "operator:bench"
@@ -413,12 +420,12 @@ def measure(
             "bytes_per_response": statistics.median(r["bytes_per_response"] for r in rows),
             "runs": rows,
         }
-        if name not in ("plain", "signed_in") and signed_in is not None:
+        if name not in REFERENCES and signed_in is not None:
             entry["ratio_to_signed_in"] = rps / statistics.median(s["rps"] for s in signed_in)
             entry["ratio_to_signed_in_per_run"] = [
                 r["rps"] / s["rps"] for r, s in zip(rows, signed_in, strict=True)
             ]
-        if name == "signed_in":
+        if name in ("signed_in", "plain_signed_in"):
             entry["ratio_to_plain"] = rps / statistics.median(p["rps"] for p in plain)
             entry["ratio_to_plain_per_run"] = [r["rps"] / p["rps"] for r, p in zip(rows, plain, strict=True)]
         elif name != "plain":
@@ -526,15 +533,18 @@ def main(argv: list[str] | None = None) -> int:
         expect = html.escape(facts["customer_last_name"])
         customer, customer_login = log_in(base, CUSTOMER_EMAIL, None, MY_DATA, expect)
         signed_in_check = check_page(base, customer, SIGNED_IN, EXPECT_SIGNED_IN)
+        floor_check = check_page(base, customer, PLAIN_SIGNED_IN, EXPECT_PLAIN_SIGNED_IN)
         officer, officer_login = log_in(base, OFFICER_EMAIL, secret, QUEUE, EXPECT_QUEUE)
         results["log_in"] = {"customer": customer_login, "privacy_officer": officer_login}
         results["signed_in_reference"] = signed_in_check
+        results["signed_in_floor"] = floor_check
         print(f"  logged in: customer {customer_login['check']}; officer {officer_login['check']}")
-        print(f"  signed-in reference: {signed_in_check}")
+        print(f"  signed-in references: {signed_in_check}; {floor_check}")
         script = workdir / "count.lua"
         script.write_text(WRK_SCRIPT, encoding="utf-8")
         pages: dict[str, tuple[str, str | None]] = {
             "plain": (PLAIN, None),
+            "plain_signed_in": (PLAIN_SIGNED_IN, customer),
             "signed_in": (SIGNED_IN, customer),
             "my_data": (MY_DATA, customer),
             "queue": (QUEUE, officer),
@@ -572,7 +582,7 @@ def print_table(r: dict[str, Any]) -> None:
     plain = r["pages"]["plain"]
     rows = [("page", "median rps", "median p99", "plain rps", "ratio", "to signed-in", "non-200", "met?")]
     for name, page in r["pages"].items():
-        if name in ("plain", "signed_in"):
+        if name in REFERENCES:
             rows.append(
                 (
                     page["path"],
