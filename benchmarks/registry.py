@@ -47,6 +47,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -383,7 +384,7 @@ def build(organisations: int, seed: int) -> dict[str, int]:
             services = insert(Service, services, changed(("label",)))
             identifiers, disclosures = [], []
             for svc in services:
-                at = dt.datetime.combine(svc.starts_on, dt.time(12), dt.UTC)
+                at = dt.datetime.combine(svc.starts_on or today, dt.time(12), dt.UTC)  # every one has a start
                 if svc.kind == "domain":
                     identifiers.append(
                         ServiceIdentifier(
@@ -549,8 +550,8 @@ def measure_collect(runs: int, per_run: int, seed: int) -> dict[str, Any]:
     for _ in range(runs):
         times, refs = [], []
         for pk in rng.sample(pks, min(per_run, len(pks))):
-            ref_s, person = timed(lambda pk=pk: Person.objects.get(pk=pk))
-            took, found = timed(lambda person=person: collect(person))
+            ref_s, person = timed(partial(Person.objects.get, pk=pk))
+            took, found = timed(partial(collect, person))
             times.append(took)
             refs.append(ref_s)
             records.append(sum(len(rows) for rows in found.get("records", {}).values()))
@@ -626,7 +627,7 @@ def measure_import(runs: int, count: int, workdir: Path) -> dict[str, Any]:
         took: float | None = None
         if has_imports:
             try:
-                took, _ = timed(lambda rows=rows: import_through_command(rows, workdir))
+                took, _ = timed(partial(import_through_command, rows, workdir))
             except Exception as exc:  # the path is being written; report it and fall back
                 notes.append(f"run {run + 1}: the import command failed ({type(exc).__name__}: {exc})")
             imported = Organisation.objects.filter(external_ref__startswith=f"imp{run}-").count()
@@ -639,13 +640,13 @@ def measure_import(runs: int, count: int, workdir: Path) -> dict[str, Any]:
                     "do_upsert in batches of 1,000 (the import command did not import the file)",
                 )
         if took is None:
-            took, _ = timed(lambda rows=rows: import_through_upsert(rows))
+            took, _ = timed(partial(import_through_upsert, rows))
         rates.append(count / took)
         bare = [
             Organisation(**(row | {"external_ref": f"bulk-{row['external_ref']}"}))
             for row in import_rows(f"ref{run}", count)
         ]
-        ref_s, _ = timed(lambda bare=bare: Organisation.objects.bulk_create(bare, batch_size=1000))
+        ref_s, _ = timed(partial(Organisation.objects.bulk_create, bare, batch_size=1000))
         refs.append(count / ref_s)
         print(f"    run {run + 1}: {rates[-1]:,.0f} rows/s (bulk_create {refs[-1]:,.0f} rows/s)", flush=True)
     median, ref = statistics.median(rates), statistics.median(refs)

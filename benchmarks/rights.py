@@ -49,7 +49,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -164,7 +165,7 @@ def check(kind: str, request: Any, person_pk: int) -> dict[str, Any]:
         if entry is None or entry.person_id_at_erasure != person_pk:
             raise RuntimeError(f"erasure request {request.reference} wrote no ledger entry")
         event = request.events.filter(action="fulfilled").first()
-        journal_payload = {}
+        journal_payload: dict[str, Any] = {}
         if event is not None and event.journal_seq:
             from trustdesk.journal.models import JournalEntry
 
@@ -211,8 +212,8 @@ def measure(runs: int, pool: list[int]) -> dict[str, Any]:
         line = []
         for kind in ("access", "erasure"):
             pk = pool.pop()
-            get_s, person = timed(lambda pk=pk: Person.objects.get(pk=pk))
-            collect_s, _ = timed(lambda person=person: datamap_ops.collect(person))
+            get_s, person = timed(partial(Person.objects.get, pk=pk))
+            collect_s, _ = timed(partial(datamap_ops.collect, person))
             took, steps, request = fulfil_one(kind, person)
             bucket = data[kind]
             bucket["total"].append(took)
@@ -264,7 +265,7 @@ class QueryLog:
         self.seconds = 0.0
         self.by_statement: Counter[str] = Counter()
         self.by_table: Counter[str] = Counter()
-        self.table_seconds: Counter[str] = Counter()
+        self.table_seconds: defaultdict[str, float] = defaultdict(float)
 
     def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         start = time.perf_counter()
