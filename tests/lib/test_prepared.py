@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 
 from trustdesk.lib import prepared
-from trustdesk.registry.models import Invoice, Organisation
+from trustdesk.registry.models import Disclosure, Invoice, Organisation
 from trustdesk.registry.services import Actor, do_create, do_create_invoice, do_update
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +105,35 @@ def test_it_builds_as_usual_for_values_it_cannot_stand_in_for(publish) -> None:
     assert prepared.values_of(Invoice, "test.strings", build, [str(a.pk)]) == list(build([a.pk]))
     assert prepared.values_of(Invoice, "test.floats", build, [float(a.pk)]) == list(build([a.pk]))  # type: ignore[list-item]
     assert build.calls == 2 + 1 + 2  # the string's compile attempt failed (not an id), then built as usual
+
+
+def test_it_converts_times_json_and_nulls_as_the_queryset_does(publish) -> None:
+    a = _organisation("a")
+    when = dt.datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=dt.UTC)
+    for categories in (["user.name", "user.contact.email"], [], {"nested": [1, None, "x"]}):
+        do_create(
+            Disclosure,
+            {"organisation": a, "recipient": "registry", "disclosed_at": when, "categories": categories},
+            actor=STAFF,
+        )
+
+    def build(ids: Sequence[Any]) -> QuerySet[Any]:
+        return (
+            Disclosure.objects.filter(organisation=ids[0])
+            .values("id", "disclosed_at", "categories", "service_id", "public", "created_at")
+            .order_by("id")
+        )
+
+    for _ in range(2):  # compiled by the first call, then run from what was kept
+        got = prepared.values_of(Disclosure, "test.disclosures", build, [a.pk])
+        assert got == list(build([a.pk]))
+        assert [row["categories"] for row in got] == [
+            ["user.name", "user.contact.email"],
+            [],
+            {"nested": [1, None, "x"]},
+        ]
+        assert all(row["disclosed_at"] == when and row["service_id"] is None for row in got)
+        assert all(row["public"] is False for row in got)
 
 
 def test_it_reads_strings_and_tuples(publish) -> None:

@@ -5,9 +5,10 @@ and columns chosen, the SQL written. For a query that runs on every request and 
 never changes, only the values it compares with (ids, a session key), that work can be done once.
 :func:`values_of` builds the queryset with placeholder values (integers no primary key has, strings
 no key or name has), compiles it, checks that the SQL's parameters are exactly those placeholders,
-and keeps the SQL with the position of each value. Later calls send that SQL with the real values
-and turn the rows into dicts or tuples through the same compiler's converters, so dates, decimals
-and JSON come back as ``values()`` and ``values_list()`` give them.
+and keeps the SQL with the position of each value, and the converters the compiler chose for its
+columns. Later calls send that SQL with the real values and turn the rows into dicts or tuples
+through those converters, so dates, decimals and JSON come back as ``values()`` and
+``values_list()`` give them.
 
 What is kept is per database connection (the converters belong to it) and per key and number of
 values; nothing of any result is kept. A query whose parameters are not only the placeholders (a
@@ -44,6 +45,25 @@ class _Compiled:
     slots: tuple[int, ...]
     #: The names of the columns (``values()``), or None for tuples (``values_list()``).
     names: tuple[str, ...] | None
+    #: Per column that needs them, its position, the functions that turn the database's value into the
+    #: field's, and the column (``SQLCompiler.get_converters``: what ``results_iter`` would look up per run).
+    converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
+
+    def rows(self, fetched: list[Any]) -> list[tuple[Any, ...]]:
+        """The fetched rows with every value converted, as ``results_iter(tuple_expected=True)`` gives them."""
+        if not self.converters:
+            return [tuple(row) for row in fetched]
+        connection = self.compiler.connection
+        done = []
+        for fetched_row in fetched:
+            row = list(fetched_row)
+            for position, functions, column in self.converters:
+                value = row[position]
+                for function in functions:
+                    value = function(value, column, connection)
+                row[position] = value
+            done.append(tuple(row))
+        return done
 
 
 _compiled: WeakKeyDictionary[BaseDatabaseWrapper, dict[Hashable, _Compiled | None]] = WeakKeyDictionary()
@@ -78,13 +98,20 @@ def _compile(queryset: QuerySet[Any], markers: list[Value]) -> _Compiled | None:
         return None
     if compiler.has_extra_select or any(str(marker) in sql for marker in markers):
         return None
+    columns = [selected[0] for selected in compiler.select[: compiler.col_count]]
+    if compiler.has_composite_fields(columns):  # composite keys come back as nested tuples: not kept
+        return None
+    converters = tuple(
+        (position, tuple(functions), column)
+        for position, (functions, column) in compiler.get_converters(columns).items()
+    )
     slots = []
     for param in params:
         found = [n for n, marker in enumerate(markers) if type(param) is type(marker) and param == marker]
         if len(found) != 1:
             return None
         slots.append(found[0])
-    return _Compiled(compiler, sql, tuple(slots), names)
+    return _Compiled(compiler, sql, tuple(slots), names, converters)
 
 
 def _run(
@@ -114,7 +141,7 @@ def _run(
     with connection.cursor() as cursor:
         cursor.execute(compiled.sql, [values[n] for n in compiled.slots])
         rows = cursor.fetchall()
-    return compiled, list(compiled.compiler.results_iter(results=[rows], tuple_expected=True))
+    return compiled, compiled.rows(rows)
 
 
 def values_of(
