@@ -69,7 +69,9 @@ def test_it_names_the_field_of_bad_input_and_stores_nothing(people) -> None:
     )
     assert response.status_code == 400
     page = response.content.decode()
-    assert 'id="email-error"' in page and 'id="details-error"' in page and 'id="ip_addresses-error"' in page
+    for name in ("email", "details", "ip_addresses"):  # each error is there and its field refers to it
+        assert f'id="id_{name}_error"' in page
+        assert re.search(rf'<[^>]+aria-describedby="[^"]*\bid_{name}_error\b[^"]*"[^>]*id="id_{name}"', page)
     assert "Address 2 is not an IP address." in page
     assert "4111" not in page.split("<textarea")[0]
     assert Request.objects.count() == 0
