@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "trustdesk.consent.middleware.CookieConsentMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything stores the browser's name (sessions, the journal): no NUL character in it.
+    "trustdesk.web.middleware.UserAgentMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -98,6 +100,8 @@ MIDDLEWARE = [
     # allauth's session tracking, written every few minutes instead of on every request (docs/accounts.md).
     "trustdesk.accounts.middleware.SessionActivityMiddleware",
     "trustdesk.accounts.middleware.TwoFactorMiddleware",
+    # An address of the admin with a NUL character: refused before the admin sends it to the database.
+    "trustdesk.web.middleware.AdminAddressMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

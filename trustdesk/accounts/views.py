@@ -202,7 +202,7 @@ CONSOLE_ROLES = (Profile.Role.PRIVACY_OFFICER, Profile.Role.SUPPORT, Profile.Rol
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required(*CONSOLE_ROLES)
 def instruction_new(request: HttpRequest) -> HttpResponse:
-    form = InstructionForm(request.POST or None)
+    form = InstructionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         organisation = Organisation.objects.filter(pk=data["organisation"]).first()
@@ -229,14 +229,16 @@ def instruction_new(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, gettext("The instruction is recorded."))
                 return HttpResponseRedirect(reverse("console:instruction", args=[item.pk]))
-    return render(request, "accounts/instruction_new.html", {"form": form})
+    return render(
+        request, "accounts/instruction_new.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required(*CONSOLE_ROLES)
 def instruction(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(ContentAccessInstruction.objects.select_related("organisation"), pk=pk)
-    form = AccessForm(request.POST or None)
+    form = AccessForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.do_record_content_access(item, actor=request.user, what=form.cleaned_data["what"])
@@ -249,4 +251,5 @@ def instruction(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "accounts/instruction.html",
         {"instruction": item, "accesses": item.accesses.order_by("-at"), "form": form},
+        status=400 if form.errors else 200,
     )

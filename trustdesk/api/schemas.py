@@ -62,19 +62,35 @@ def _currency(value: str) -> str:
     return value
 
 
-Str10 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10)]
-Str20 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)]
-Str50 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)]
-Str100 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
-Str200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Str253 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=253)]
-Str300 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True)]  # bounded by the 1 MB body limit
-Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)]
-Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_url)]
-Country = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2), AfterValidator(_country)]
-Currency = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True), AfterValidator(_currency)]
-Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+def _text(value: str) -> str:
+    """Text without a NUL character, which PostgreSQL can neither store nor look up (a 500 otherwise)."""
+    if "\x00" in value:
+        raise ValueError("may not contain a NUL character")
+    return value
+
+
+_NO_NUL = AfterValidator(_text)
+#: Every text the API reads, in a body, a path or a query string, is refused with a NUL character.
+Text = Annotated[str, _NO_NUL]
+Str10 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10), _NO_NUL]
+Str20 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), _NO_NUL]
+Str50 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50), _NO_NUL]
+Str100 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), _NO_NUL]
+Str200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), _NO_NUL]
+Str253 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=253), _NO_NUL]
+Str300 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), _NO_NUL]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True), _NO_NUL]  # bounded by the 1 MB body limit
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=254), _NO_NUL, AfterValidator(_email)
+]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), _NO_NUL, AfterValidator(_url)]
+Country = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2), _NO_NUL, AfterValidator(_country)
+]
+Currency = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True), _NO_NUL, AfterValidator(_currency)
+]
+Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), _NO_NUL]
 
 
 class ErrorOut(Schema):

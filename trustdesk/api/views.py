@@ -27,6 +27,7 @@ from trustdesk.api.schemas import (
     RoleIn,
     ServiceIn,
     ServiceOut,
+    Text,
     normalise_identifier,
 )
 from trustdesk.lib.cards import CARD_MESSAGE, contains_card_number
@@ -149,7 +150,7 @@ def _exists(model: type[Model], external_ref: str) -> bool:
     tags=["organisations"],
     summary="Read an organisation",
 )
-def get_organisation(request: HttpRequest, external_ref: str = ExternalRef) -> Organisation:
+def get_organisation(request: HttpRequest, external_ref: Text = ExternalRef) -> Organisation:
     return _get(Organisation, external_ref)
 
 
@@ -163,8 +164,8 @@ def get_organisation(request: HttpRequest, external_ref: str = ExternalRef) -> O
 def put_organisation(
     request: HttpRequest,
     payload: OrganisationIn,
-    external_ref: str = ExternalRef,
-    purpose: str | None = Purpose,
+    external_ref: Text = ExternalRef,
+    purpose: Text | None = Purpose,
 ) -> Status[Organisation]:
     creating = not _exists(Organisation, external_ref)
     data = _prepare(Organisation, payload.model_dump(exclude_unset=True), creating=creating)
@@ -184,7 +185,7 @@ def put_organisation(
     tags=["people"],
     summary="Read a person with their roles",
 )
-def get_person(request: HttpRequest, external_ref: str = ExternalRef) -> Person:
+def get_person(request: HttpRequest, external_ref: Text = ExternalRef) -> Person:
     return _get(Person, external_ref)
 
 
@@ -196,7 +197,7 @@ def get_person(request: HttpRequest, external_ref: str = ExternalRef) -> Person:
     summary="Create (201) or update (200) a person and their roles",
 )
 def put_person(
-    request: HttpRequest, payload: PersonIn, external_ref: str = ExternalRef, purpose: str | None = Purpose
+    request: HttpRequest, payload: PersonIn, external_ref: Text = ExternalRef, purpose: Text | None = Purpose
 ) -> Status[Person]:
     creating = not _exists(Person, external_ref)
     fields = payload.model_dump(exclude_unset=True, exclude={"roles"})
@@ -252,7 +253,7 @@ def _sync_roles(person: Person, roles: list[tuple[Organisation, RoleIn]], *, act
     tags=["services"],
     summary="Read a service with its identifiers",
 )
-def get_service(request: HttpRequest, external_ref: str = ExternalRef) -> Service:
+def get_service(request: HttpRequest, external_ref: Text = ExternalRef) -> Service:
     return _get(Service, external_ref)
 
 
@@ -264,7 +265,7 @@ def get_service(request: HttpRequest, external_ref: str = ExternalRef) -> Servic
     summary="Create (201) or update (200) a service and its identifiers",
 )
 def put_service(
-    request: HttpRequest, payload: ServiceIn, external_ref: str = ExternalRef, purpose: str | None = Purpose
+    request: HttpRequest, payload: ServiceIn, external_ref: Text = ExternalRef, purpose: Text | None = Purpose
 ) -> Status[Service]:
     creating = not _exists(Service, external_ref)
     fields = payload.model_dump(exclude_unset=True, exclude={"identifiers", "organisation_ref"})
@@ -347,7 +348,7 @@ def _sync_identifiers(service: Service, identifiers: list[dict[str, Any]], *, ac
     tags=["invoices"],
     summary="Read an invoice with its lines",
 )
-def get_invoice(request: HttpRequest, external_ref: str = ExternalRef) -> Invoice:
+def get_invoice(request: HttpRequest, external_ref: Text = ExternalRef) -> Invoice:
     return _get(Invoice, external_ref)
 
 
@@ -359,7 +360,7 @@ def get_invoice(request: HttpRequest, external_ref: str = ExternalRef) -> Invoic
     summary="Create (201) or update (200) an invoice; its lines are set when it is created",
 )
 def put_invoice(
-    request: HttpRequest, payload: InvoiceIn, external_ref: str = ExternalRef, purpose: str | None = Purpose
+    request: HttpRequest, payload: InvoiceIn, external_ref: Text = ExternalRef, purpose: Text | None = Purpose
 ) -> Status[Invoice]:
     existing = Invoice.objects.filter(external_ref=external_ref).first()
     fields = payload.model_dump(exclude_unset=True, exclude={"lines", "organisation_ref"})

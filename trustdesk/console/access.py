@@ -27,6 +27,7 @@ from django.http import Http404
 from trustdesk.accounts.models import Profile
 from trustdesk.registry.models import Organisation, Person
 from trustdesk.rights.models import Request
+from trustdesk.rights.queries import is_reference
 
 SUPPORT = Profile.Role.SUPPORT
 PRIVACY_OFFICER = Profile.Role.PRIVACY_OFFICER
@@ -47,7 +48,10 @@ WEBLOG_ROLES: tuple[str, ...] = (PRIVACY_OFFICER,)
 
 def get_request_for_staff(reference: str) -> Request:
     """The request with this case number, or 404."""
-    found = Request.objects.select_related("person").filter(reference=reference.strip().upper()).first()
+    reference = reference.strip().upper()
+    if not is_reference(reference):
+        raise Http404("no such request")
+    found = Request.objects.select_related("person").filter(reference=reference).first()
     if found is None:
         raise Http404("no such request")
     return found

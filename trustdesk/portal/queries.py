@@ -27,6 +27,7 @@ from trustdesk.registry.models import Person
 from trustdesk.rights import clock
 from trustdesk.rights.fulfil.readable import _section_name, _value
 from trustdesk.rights.models import Download, Request
+from trustdesk.rights.queries import is_reference
 
 #: How the page names the kinds of record; others are named as the access report names them.
 RECORDS: dict[str, Promise] = {
@@ -193,6 +194,8 @@ def requests_of(person: Person) -> list[Request]:
 
 def get_request_for_customer(person: Person, reference: str) -> Request:
     """The person's request with this case number, or 404 (also for a request about anybody else)."""
+    if not is_reference(reference):
+        raise Http404("no such request")
     found = Request.objects.filter(person=person, reference=reference).first()
     if found is None:
         raise Http404("no such request")

@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from trustdesk.lib.datamap import history_base
@@ -45,8 +47,8 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
 }
 
 
-class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
-    """List, detail and history, nothing else."""
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    """List and detail, nothing else."""
 
     actions = None
     list_per_page = 50
@@ -64,6 +66,19 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
         return [f.name for f in self.model._meta.concrete_fields]
 
 
+class ReadOnlyHistoryAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+    """List, detail and the history copies, nothing else."""
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        # django-simple-history looks the history up by the id as it stands in the address: one that is no
+        # id of the model ('abc' for a number) raised ValueError, a 500. It names no record: 404.
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            raise Http404("no such record") from None
+        return super().history_view(request, object_id, extra_context)
+
+
 def _register() -> None:
     for model in sorted(SEARCH, key=lambda m: m._meta.model_name or ""):
         if history_base(model) is not None or admin.site.is_registered(model):
@@ -76,7 +91,13 @@ def _register() -> None:
             "list_filter": filters,
             "__module__": __name__,
         }
-        admin_class = type(f"{model.__name__}Admin", (ReadOnlyHistoryAdmin,), options)
+        # A model without history copies (invoice lines, usage records) has the admin's own history page.
+        base = (
+            ReadOnlyHistoryAdmin
+            if hasattr(model._meta, "simple_history_manager_attribute")
+            else ReadOnlyAdmin
+        )
+        admin_class = type(f"{model.__name__}Admin", (base,), options)
         admin.site.register(model, admin_class)
 
 

@@ -16,12 +16,13 @@ from pydantic import Field
 
 from trustdesk.api.auth import TokenAuth
 from trustdesk.api.models import ApiToken, Scope
-from trustdesk.api.schemas import ErrorOut
+from trustdesk.api.schemas import ErrorOut, Text
 from trustdesk.registry.models import Person
 from trustdesk.registry.services import Actor, IntakeError
 from trustdesk.rights import services
 from trustdesk.rights.clock import NoPolicy, terms
 from trustdesk.rights.models import Channel, IdentityMethod, Kind, Request
+from trustdesk.rights.queries import is_reference
 
 router = Router(tags=["requests"])
 
@@ -39,19 +40,19 @@ _ERRORS: dict[int, Any] = {
 
 class RequestIn(Schema):
     kind: Literal[tuple(Kind.values)]  # type: ignore[valid-type]
-    person_ref: str | None = Field(None, max_length=100, description="The person's external_ref, when known")
-    email: str | None = Field(
+    person_ref: Text | None = Field(None, max_length=100, description="The person's external_ref, when known")
+    email: Text | None = Field(
         None, max_length=254, description="Where the answer goes (the person's by default)"
     )
-    details: str = Field("", max_length=5000)
+    details: Text = Field("", max_length=5000)
     language: Literal["en", "nl"] | None = None
     identity: Literal["session", "two_factor"] | None = Field(
         None, description="How the caller knows the person; omit it and the person confirms by e-mail"
     )
-    changes: dict[str, str] | None = Field(None, description="rectification: field -> right value")
-    purposes: list[str] | None = Field(None, description="objection or consent withdrawal: purpose keys")
-    ip_addresses: list[str] | None = Field(None, description="access or erasure of web server log lines")
-    send_to: str | None = Field(None, max_length=254, description="portability: the other party's address")
+    changes: dict[Text, Text] | None = Field(None, description="rectification: field -> right value")
+    purposes: list[Text] | None = Field(None, description="objection or consent withdrawal: purpose keys")
+    ip_addresses: list[Text] | None = Field(None, description="access or erasure of web server log lines")
+    send_to: Text | None = Field(None, max_length=254, description="portability: the other party's address")
 
 
 class RequestOut(Schema):
@@ -136,7 +137,7 @@ def open_request(request: HttpRequest, body: RequestIn) -> Status:
 
 @router.get("/{reference}", auth=READ, response={200: RequestOut, **_ERRORS}, summary="A request's state")
 def get_request(request: HttpRequest, reference: str) -> RequestOut:
-    found = Request.objects.filter(reference=reference.upper()).first()
+    found = Request.objects.filter(reference=reference.upper()).first() if is_reference(reference) else None
     if found is None:
         raise _refused({"reference": "no request has this reference"}, 404)
     return _out(found)

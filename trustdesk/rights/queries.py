@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from trustdesk.rights.models import Request, Status
+
+#: What a case number is made of (``R-2026-7KQ4MX``): letters, digits and hyphens, as many as its column holds.
+_REFERENCE = re.compile(rf"[A-Za-z0-9-]{{1,{Request._meta.get_field('reference').max_length}}}")
+
+
+def is_reference(text: str) -> bool:
+    """Whether the text can be a case number. Any other text (a mistyped or forged address) names no request
+    and is not looked up: PostgreSQL refuses a NUL character in a query with an error, a 500 answer."""
+    return bool(_REFERENCE.fullmatch(text))
 
 
 def queue_queryset(

@@ -31,7 +31,7 @@ EMAIL_WINDOW = dt.timedelta(days=1)
 @never_cache
 @require_http_methods(["GET", "POST"])
 def request_form(request: HttpRequest) -> HttpResponse:
-    form = PublicRequestForm(request.POST or None)
+    form = PublicRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             # Per client address, and per e-mail address so that nobody floods a mailbox with links.

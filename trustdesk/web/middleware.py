@@ -1,0 +1,69 @@
+"""What a request carries that code outside Trustdesk's would send to the database as it stands.
+
+PostgreSQL refuses a NUL character in text, in a value to store as in a value to look up, with an error:
+a 500 answer. Trustdesk's pages and the API check the values they read (a case number, a token, every
+field of a form or a body); these two cover the browser's name, which allauth and the journal store, and
+the addresses of the Django admin, which looks up what they name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.translation import gettext
+
+
+class UserAgentMiddleware:
+    """Drops NUL characters from the User-Agent header. The browser's name is stored with each signed-in
+    session (allauth's) and in the journal's log-in and log-off entries. gunicorn refuses such a header
+    with 400; another server may pass it on."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        agent = request.META.get("HTTP_USER_AGENT")
+        if isinstance(agent, str) and "\x00" in agent:
+            request.META["HTTP_USER_AGENT"] = agent.replace("\x00", "")
+        return self.get_response(request)
+
+
+class AdminAddressMiddleware:
+    """Refuses an address of the admin with a NUL character: 400, with a sentence that says why.
+
+    The admin looks up what its address names as it stands: the filters of a list (``?kind=...``) and a
+    record's id in the path (the name of a job lock). No search, filter or record of the admin holds a NUL
+    character."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
+        match = request.resolver_match
+        if match is None or match.app_name != "admin" or not _has_nul(request):
+            return None
+        return HttpResponseBadRequest(
+            gettext(
+                "The address contains a NUL character, which no search, filter or record of the admin can hold."
+            ),
+            content_type="text/plain; charset=utf-8",
+        )
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    if "\x00" in request.path_info:
+        return True
+    return any(
+        "\x00" in name or any("\x00" in value for value in values) for name, values in request.GET.lists()
+    )
