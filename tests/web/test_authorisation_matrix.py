@@ -161,12 +161,11 @@ def _answer(response) -> str:
     return str(response.status_code)
 
 
-@pytest.fixture
-def world(personas: Personas, publish, data_dir):
+def record_instruction(personas: Personas):
+    """Olga's instruction to look at the mail logs of Bakkerij Jansen for a day, recorded by Sam."""
     from trustdesk.accounts.services import do_record_instruction
 
-    publish(POLICY.replace("attempts: 5", "attempts: 4"))  # a second version, for the comparison page
-    instruction = do_record_instruction(
+    return do_record_instruction(
         organisation=personas.bakkerij,
         given_by=personas.olga.profile.person,
         scope="the mail logs",
@@ -175,6 +174,12 @@ def world(personas: Personas, publish, data_dir):
         channel="email",
         recorded_by=personas.sam,
     )
+
+
+@pytest.fixture
+def world(personas: Personas, publish, data_dir):
+    publish(POLICY.replace("attempts: 5", "attempts: 4"))  # a second version, for the comparison page
+    instruction = record_instruction(personas)
     visitors = {
         "anon": None,
         "outsider": personas.otto,

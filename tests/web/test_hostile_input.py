@@ -29,7 +29,6 @@ stored before is still there and unchanged (the moments of a visit aside), and t
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
 import json
@@ -43,12 +42,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Model
 from django.test import Client, override_settings
-from django.utils import timezone
 
 from tests.accounts.personas import PASSWORD, Personas, make_personas
 from tests.api.conftest import INVOICE, ORGANISATION, PERSON, SERVICE
 from tests.conftest import POLICY
-from tests.web.test_authorisation_matrix import COLUMNS, MATRIX, _request_with_a_file
+from tests.web.test_authorisation_matrix import COLUMNS, MATRIX, _request_with_a_file, record_instruction
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +78,6 @@ def world(
     an organisation and a service made through the API, and an API token of every scope: made once, in a
     transaction rolled back after the module; each test runs in a savepoint of it (pytest-django's ``db``).
     The throttles are wide open, so that every case reaches its form."""
-    from trustdesk.accounts.services import do_record_instruction
     from trustdesk.api.models import Scope
     from trustdesk.api.services import do_create_token
     from trustdesk.lib import pseudonyms
@@ -112,15 +109,7 @@ def world(
             for user in (personas.olga, personas.pia):
                 user.set_password(PASSWORD)
                 user.save(update_fields=["password"])
-            instruction = do_record_instruction(
-                organisation=personas.bakkerij,
-                given_by=personas.olga.profile.person,
-                scope="the mail logs",
-                valid_from=timezone.now(),
-                valid_until=timezone.now() + dt.timedelta(days=1),
-                channel="email",
-                recorded_by=personas.sam,
-            )
+            instruction = record_instruction(personas)
             request, download = _request_with_a_file(personas)
             _token, plaintext = do_create_token("sync", Scope.values, actor=Actor.operator("test"))
             api = Client(headers={"Authorization": f"Bearer {plaintext}"})
