@@ -161,11 +161,13 @@ def _answer(response) -> str:
     return str(response.status_code)
 
 
-def record_instruction(personas: Personas):
-    """Olga's instruction to look at the mail logs of Bakkerij Jansen for a day, recorded by Sam."""
+def path_ids(personas: Personas) -> dict[str, object]:
+    """Makes what the matrix's paths name besides the personas (Olga's instruction to look at the mail
+    logs of Bakkerij Jansen for a day, recorded by Sam; a request with a file to download) and returns
+    the values of the paths' placeholders."""
     from trustdesk.accounts.services import do_record_instruction
 
-    return do_record_instruction(
+    instruction = do_record_instruction(
         organisation=personas.bakkerij,
         given_by=personas.olga.profile.person,
         scope="the mail logs",
@@ -174,12 +176,21 @@ def record_instruction(personas: Personas):
         channel="email",
         recorded_by=personas.sam,
     )
+    request, download = _request_with_a_file(personas)
+    return {
+        "bakkerij": personas.bakkerij.pk,
+        "instruction": instruction.pk,
+        "request": request.reference,
+        "file": download.pk,
+        "download": download.pk,
+        "person": personas.olga.profile.person.pk,
+    }
 
 
 @pytest.fixture
 def world(personas: Personas, publish, data_dir):
     publish(POLICY.replace("attempts: 5", "attempts: 4"))  # a second version, for the comparison page
-    instruction = record_instruction(personas)
+    ids = path_ids(personas)
     visitors = {
         "anon": None,
         "outsider": personas.otto,
@@ -191,15 +202,6 @@ def world(personas: Personas, publish, data_dir):
         "privacy": personas.pia,
         "abuse": personas.abe,
         "admin": personas.ada,
-    }
-    request, download = _request_with_a_file(personas)
-    ids = {
-        "bakkerij": personas.bakkerij.pk,
-        "instruction": instruction.pk,
-        "request": request.reference,
-        "file": download.pk,
-        "download": download.pk,
-        "person": personas.olga.profile.person.pk,
     }
     return visitors, ids
 

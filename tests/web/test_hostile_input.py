@@ -46,7 +46,7 @@ from django.test import Client, override_settings
 from tests.accounts.personas import PASSWORD, Personas, make_personas
 from tests.api.conftest import INVOICE, ORGANISATION, PERSON, SERVICE
 from tests.conftest import POLICY
-from tests.web.test_authorisation_matrix import COLUMNS, MATRIX, _request_with_a_file, record_instruction
+from tests.web.test_authorisation_matrix import COLUMNS, MATRIX, path_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -109,20 +109,11 @@ def world(
             for user in (personas.olga, personas.pia):
                 user.set_password(PASSWORD)
                 user.save(update_fields=["password"])
-            instruction = record_instruction(personas)
-            request, download = _request_with_a_file(personas)
             _token, plaintext = do_create_token("sync", Scope.values, actor=Actor.operator("test"))
             api = Client(headers={"Authorization": f"Bearer {plaintext}"})
             for path, body in (("/api/organisations/ORG-1", ORGANISATION), ("/api/services/SVC-1", SERVICE)):
                 assert api.put(path, json.dumps(body), content_type=JSON).status_code == 201
-            ids = {
-                "bakkerij": personas.bakkerij.pk,
-                "instruction": instruction.pk,
-                "request": request.reference,
-                "file": download.pk,
-                "download": download.pk,
-                "person": personas.olga.profile.person.pk,
-            }
+            ids = path_ids(personas)
             cookies = {}
             handler = api.handler
             for role in ROLES:
