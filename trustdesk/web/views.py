@@ -1,12 +1,50 @@
-"""The public front page."""
+"""The public front page, and the page of a request Django could not accept (400)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import (
+    BadRequest,
+    DisallowedHost,
+    DisallowedRedirect,
+    RequestDataTooBig,
+    SuspiciousMultipartForm,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.template import loader
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html")
+
+
+#: What the 400 page says was wrong, by the kind of exception; checked in this order (subclasses first).
+BAD_REQUEST_REASONS = (
+    (DisallowedHost, _("This site does not answer to the host name in the address you used.")),
+    (DisallowedRedirect, _("The address you used is too long to be sent on to another page.")),
+    (RequestDataTooBig, _("What was sent is larger than this site accepts.")),
+    (
+        (TooManyFieldsSent, TooManyFilesSent),
+        _("What was sent holds more fields or files than this site accepts."),
+    ),
+    ((SuspiciousMultipartForm, MultiPartParserError), _("The form's data could not be read.")),
+    (BadRequest, _("The request could not be read.")),
+)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 400 page (``handler400``): in the visitor's language, naming what was wrong by the kind of
+    error, never with the error's own text (it can hold what was sent). Rendered without the request: its
+    host may be what is wrong, and the context processors would ask for it again."""
+    reason = _("The request could not be read.")
+    for kinds, said in BAD_REQUEST_REASONS:
+        if isinstance(exception, kinds):
+            reason = said
+            break
+    return HttpResponseBadRequest(loader.get_template("400.html").render({"reason": reason}))
