@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.core.exceptions import (
-    BadRequest,
     DisallowedHost,
     DisallowedRedirect,
     RequestDataTooBig,
@@ -34,17 +33,16 @@ BAD_REQUEST_REASONS = (
         _("What was sent holds more fields or files than this site accepts."),
     ),
     ((SuspiciousMultipartForm, MultiPartParserError), _("The form's data could not be read.")),
-    (BadRequest, _("The request could not be read.")),
 )
+#: What it says of any other bad request.
+BAD_REQUEST_OTHERWISE = _("The request could not be read.")
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """The 400 page (``handler400``): in the visitor's language, naming what was wrong by the kind of
     error, never with the error's own text (it can hold what was sent). Rendered without the request: its
     host may be what is wrong, and the context processors would ask for it again."""
-    reason = _("The request could not be read.")
-    for kinds, said in BAD_REQUEST_REASONS:
-        if isinstance(exception, kinds):
-            reason = said
-            break
+    reason = next(
+        (said for kinds, said in BAD_REQUEST_REASONS if isinstance(exception, kinds)), BAD_REQUEST_OTHERWISE
+    )
     return HttpResponseBadRequest(loader.get_template("400.html").render({"reason": reason}))
