@@ -63,3 +63,15 @@ def test_it_serves_the_documentation_page(client) -> None:
     response = client.get("/api/docs")
     assert response.status_code == 200
     assert b"/api/openapi.json" in response.content
+
+
+def test_the_schema_is_built_once_per_process_and_is_the_same_as_a_fresh_one(client) -> None:
+    from ninja.openapi.schema import get_schema
+
+    from trustdesk.api.api import api
+
+    first = client.get("/api/openapi.json").json()
+    assert api.get_openapi_schema(path_prefix="/api/") is api.get_openapi_schema(path_prefix="/api/")
+    assert client.get("/api/openapi.json").json() == first
+    fresh = json.loads(json.dumps(get_schema(api=api, path_prefix="/api/"), default=str))
+    assert first == fresh
