@@ -78,9 +78,16 @@ class Personas:
         return {"sam": self.sam, "pia": self.pia, "abe": self.abe, "ada": self.ada}
 
 
-@functools.cache
 def password_hash() -> str:
-    """PASSWORD hashed once with argon2: every persona has it, without hashing it for each."""
+    """PASSWORD hashed once per set of hashers in effect (argon2, or MD5 where a test makes checks cheap):
+    every persona has it, without hashing it for each. A hash made under other hashers would not verify."""
+    from django.conf import settings
+
+    return _hashed_with(tuple(settings.PASSWORD_HASHERS))
+
+
+@functools.cache
+def _hashed_with(hashers: tuple[str, ...]) -> str:
     from django.contrib.auth.hashers import make_password
 
     return make_password(PASSWORD)

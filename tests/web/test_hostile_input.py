@@ -106,9 +106,6 @@ def world(
             do_publish_policy(POLICY, "policy.yaml", actor="test")
             do_publish_policy(POLICY.replace("attempts: 5", "attempts: 4"), "policy.yaml", actor="test")
             personas = make_personas()
-            for user in (personas.olga, personas.pia):
-                user.set_password(PASSWORD)
-                user.save(update_fields=["password"])
             _token, plaintext = do_create_token("sync", Scope.values, actor=Actor.operator("test"))
             api = Client(headers={"Authorization": f"Bearer {plaintext}"})
             for path, body in (("/api/organisations/ORG-1", ORGANISATION), ("/api/services/SVC-1", SERVICE)):
