@@ -24,21 +24,6 @@ def editable_fields() -> list[str]:
     return [f.name for f in Person._meta.concrete_fields if f.name in declared and f.name not in NOT_EDITABLE]
 
 
-class Described:
-    """Ties each field's help text and errors to its input (aria-describedby), for screen readers."""
-
-    def full_clean(self) -> None:
-        super().full_clean()  # type: ignore[misc]
-        form: Any = self
-        for name in list(form.errors):
-            if name not in form.fields:
-                continue
-            bound = form[name]
-            ids = [f"{bound.auto_id}_helptext"] if form.fields[name].help_text else []
-            ids.append(f"{bound.auto_id}_error")
-            form.fields[name].widget.attrs["aria-describedby"] = " ".join(ids)
-
-
 LABELS = {
     "first_name": _("First name"),
     "last_name": _("Last name"),
@@ -55,7 +40,7 @@ LABELS = {
 }
 
 
-class CorrectionForm(Described, forms.ModelForm):
+class CorrectionForm(forms.ModelForm):
     """Validated as the registry validates a person (card numbers refused); never saved by itself: the
     changes go through a rectification request, so that the old values are kept."""
 
@@ -113,7 +98,7 @@ def _no_card(text: str) -> str:
     return text
 
 
-class DetailsMixin(Described, forms.Form):
+class DetailsMixin(forms.Form):
     details = forms.CharField(
         label=_("Details (optional)"),
         required=False,
