@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
@@ -121,6 +122,20 @@ def test_it_refuses_a_purpose_the_policy_does_not_have(api: Api, starter_policy:
     response = api.put("/people/PER-1?purpose=astrology", PERSON)
     assert response.status_code == 422
     assert response.json() == {"errors": {"purpose": "the policy in effect has no purpose 'astrology'"}}
+
+
+@pytest.mark.parametrize(
+    "sent", ["Anna <anna@klant.example>", "x" * 5000, "<script>alert(1)</script>", "Newsletter"]
+)
+def test_it_refuses_a_purpose_not_written_as_a_key_without_repeating_it(
+    api: Api, starter_policy: Any, sent: str
+) -> None:
+    response = api.put(f"/people/PER-1?{urlencode({'purpose': sent})}", PERSON)
+    assert response.status_code == 422
+    reason = response.json()["errors"]["purpose"]
+    assert reason.startswith("a purpose is named by its key in the policy")
+    assert sent not in response.content.decode() and "anna" not in response.content.decode()
+    assert not Person.objects.filter(external_ref="PER-1").exists()
 
 
 def test_it_reads_a_person(api: Api, organisation: dict[str, Any]) -> None:

@@ -37,8 +37,13 @@ _KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def is_key(value: str) -> bool:
+    """Whether the text is written as the policy's keys are (``newsletter``, ``domain_registry``)."""
+    return _KEY.match(value) is not None
+
+
 def _key(value: str) -> str:
-    if not _KEY.match(value):
+    if not is_key(value):
         raise ValueError(
             f"{value[:40]!r} is not a valid key: use lower-case letters, digits and underscores, "
             "starting with a letter (for example 'newsletter' or 'domain_registry')"

@@ -104,11 +104,19 @@ def _values(instance: models.Model) -> dict[str, Any]:
 def required_categories(purpose_key: str) -> list[str]:
     """The categories the policy in effect makes mandatory for a purpose (P2.3)."""
     from trustdesk.policy.queries import version_in_effect
+    from trustdesk.policy.schema import is_key
 
     version = version_in_effect()
     if version is None:
         raise IntakeError({"purpose": "no policy is in effect, so no purpose can be named"})
     purpose = version.loaded.policy.purposes.get(purpose_key)
+    if purpose is None and not is_key(purpose_key):
+        # Not repeated: it can be anything a caller sent, of any length.
+        raise IntakeError(
+            {
+                "purpose": "a purpose is named by its key in the policy: lower-case letters, digits and underscores"
+            }
+        )
     if purpose is None:
         raise IntakeError({"purpose": f"the policy in effect has no purpose '{purpose_key}'"})
     return list(purpose.required_categories)
