@@ -313,6 +313,16 @@ def test_it_refuses_an_unknown_purpose(tmp_path, starter_policy):
     assert result["refused"] == "--purpose: the policy in effect has no purpose 'nope'"
 
 
+def test_it_refuses_a_purpose_not_written_as_a_key_without_repeating_it(tmp_path, starter_policy):
+    sent = "Anna Jansen <anna@klant.example>"
+    result = run_json("organisations", orgs_csv(tmp_path, ORG_ROW.format(n=1)), "--purpose", sent, expect=2)
+    assert result["refused"] == (
+        "--purpose: a purpose is named by its key in the policy: lower-case letters, digits and underscores"
+    )
+    assert "anna" not in json.dumps(result).lower()
+    assert not Organisation.objects.exists()
+
+
 def test_it_reports_a_duplicate_reference_with_its_first_row(tmp_path):
     path = orgs_csv(
         tmp_path, ORG_ROW.format(n=1), ORG_ROW.format(n=2), ORG_ROW.format(n=1).replace("Company", "Firm")
