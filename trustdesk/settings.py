@@ -334,6 +334,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"client_faults": {"()": "trustdesk.lib.logfilters.ClientFaults"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_faults"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("TRUSTDESK_LOG_LEVEL", "INFO") or "INFO"},
 }

@@ -3,6 +3,8 @@ language, naming what was wrong without repeating what was sent."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from django.http import HttpRequest, HttpResponse
 from django.test import Client
@@ -91,3 +93,38 @@ def test_an_error_on_our_side_gets_a_page_in_the_visitors_language_without_the_e
     assert f"<h1>{said}</h1>" in page
     assert SECRET not in page and "RuntimeError" not in page
     assert any(record.levelname == "ERROR" and record.name == "django.request" for record in caplog.records)
+
+
+def test_a_refused_host_name_is_logged_as_a_warning_without_a_traceback(client: Client) -> None:
+    import io
+    import logging
+
+    from trustdesk.lib.logfilters import ClientFaults
+
+    (console,) = [
+        h for h in logging.getLogger().handlers if any(isinstance(f, ClientFaults) for f in h.filters)
+    ]
+    stream = io.StringIO()
+    previous = console.setStream(stream)  # type: ignore[attr-defined]
+    try:
+        assert client.get("/privacy", headers={"Host": "scanner.example"}).status_code == 400
+    finally:
+        console.setStream(previous)  # type: ignore[attr-defined]
+    logged = stream.getvalue()
+    assert "WARNING django.security.DisallowedHost Invalid HTTP_HOST header: 'scanner.example'" in logged
+    assert "ERROR" not in logged and "Traceback" not in logged
+
+
+def test_an_error_on_our_side_keeps_its_level_and_traceback() -> None:
+    import logging
+
+    from trustdesk.lib.logfilters import ClientFaults
+
+    try:
+        raise RuntimeError("a bug")
+    except RuntimeError:
+        record = logging.getLogger("django.request").makeRecord(
+            "django.request", logging.ERROR, __file__, 1, "Internal Server Error: /boom/", (), sys.exc_info()
+        )
+    assert ClientFaults().filter(record)
+    assert record.levelname == "ERROR" and record.exc_info is not None
