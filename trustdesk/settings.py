@@ -334,9 +334,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"client_faults": {"()": "trustdesk.lib.logfilters.ClientFaults"}},
+    "filters": {
+        "client_faults": {"()": "trustdesk.lib.logfilters.ClientFaults"},
+        "database_error_details": {"()": "trustdesk.lib.logfilters.DatabaseErrorDetails"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_faults"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_faults", "database_error_details"],
+        }
     },
     "root": {"handlers": ["console"], "level": env_str("TRUSTDESK_LOG_LEVEL", "INFO") or "INFO"},
 }
