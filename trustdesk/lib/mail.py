@@ -4,7 +4,9 @@
 ``<name>.<lang>.txt`` (``name`` is a template path such as ``rights/email/acknowledged``) and
 the HTML part from ``email/base.html`` around the same text, then sends the message when the
 current transaction commits, so that nothing is announced that was rolled back. Addresses are
-never logged; a failure to send is logged with the template's name only, and raised.
+never logged; a failure to send is logged with the template's name and the kind of failure (the
+exception's class and the SMTP reply codes), and raised as :class:`MailNotSent`, which says the same:
+an SMTP server's refusal quotes the addresses it refused, so its text goes nowhere.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
+import smtplib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -22,6 +25,23 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 log = logging.getLogger(__name__)
+
+
+class MailNotSent(Exception):
+    """The SMTP server refused a message or could not be reached; names the template and the kind of
+    failure, never an address."""
+
+
+def failure(exc: BaseException) -> str:
+    """The kind of a failure to send: the exception's class and the SMTP reply codes, no text of the server's
+    (which quotes the addresses it refused)."""
+    codes: set[int] = set()
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = {code for code, _reply in exc.recipients.values()}
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        codes = {exc.smtp_code}
+    return type(exc).__name__ + (" " + ", ".join(str(code) for code in sorted(codes)) if codes else "")
+
 
 _quiet: contextvars.ContextVar[bool] = contextvars.ContextVar("trustdesk_mail_quiet", default=False)
 
@@ -66,8 +86,9 @@ def send(
     def _deliver() -> None:
         try:
             message.send()
-        except Exception:
-            log.exception("the e-mail %s could not be sent", name)
-            raise
+        except Exception as exc:
+            why = failure(exc)
+            log.error("the e-mail %s could not be sent (%s)", name, why)
+            raise MailNotSent(f"the e-mail {name} could not be sent ({why})") from None
 
     transaction.on_commit(_deliver, robust=False)

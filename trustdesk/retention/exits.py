@@ -283,8 +283,8 @@ def _email(request: RecipientErasureRequest, policy: Policy, address: str, body:
     try:
         message.send()
     except Exception as exc:  # the SMTP server refused or could not be reached
-        log.warning("recipient erasure request %s could not be e-mailed (%s)", request.pk, type(exc).__name__)
-        return f"the e-mail could not be sent ({type(exc).__name__})"
+        log.warning("recipient erasure request %s could not be e-mailed (%s)", request.pk, mail.failure(exc))
+        return f"the e-mail could not be sent ({mail.failure(exc)})"
     return ""
 
 

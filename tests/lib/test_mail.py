@@ -1,0 +1,90 @@
+"""A message the SMTP server refuses: the failure is logged and raised with the template's name and
+the kind of failure, never with the address, which a server's refusal quotes."""
+
+from __future__ import annotations
+
+import io
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.db import transaction
+
+from tests.lib.test_logfilters import logged
+from tests.smtp import _free_port
+from trustdesk.lib import mail
+
+ADDRESS = "anna.peeters@example.be"
+TEMPLATE = "rights/email/acknowledged"
+
+
+class Refusing:
+    """An SMTP server that refuses every recipient, quoting the address as real servers do."""
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+
+
+@pytest.fixture
+def refusing(settings: Any) -> Iterator[None]:
+    port = _free_port()
+    controller = Controller(Refusing(), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        yield
+    finally:
+        controller.stop()
+
+
+def _context() -> dict[str, Any]:
+    from trustdesk.rights.models import Request
+
+    request = Request(reference="R-2026-0001", kind="access", email=ADDRESS)
+    return {"request": request, "controller": None, "due_on": None, "site_url": "https://privacy.example"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_recipient_is_logged_and_raised_without_the_address(
+    refusing: None, logged: io.StringIO, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.raises(mail.MailNotSent) as raised, transaction.atomic():
+        mail.send(TEMPLATE, to=ADDRESS, lang="en", context=_context())
+    assert str(raised.value) == f"the e-mail {TEMPLATE} could not be sent (SMTPRecipientsRefused 550)"
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
+    assert f"the e-mail {TEMPLATE} could not be sent (SMTPRecipientsRefused 550)" in logged.getvalue()
+    everything = logged.getvalue() + caplog.text + str(raised.value)
+    assert ADDRESS not in everything and "anna" not in everything
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_server_that_cannot_be_reached_is_named_by_the_kind_of_failure(settings: Any) -> None:
+    with socket.socket() as closed:  # a port with nothing listening
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    with pytest.raises(mail.MailNotSent, match=r"\(ConnectionRefusedError\)$"), transaction.atomic():
+        mail.send(TEMPLATE, to=ADDRESS, lang="en", context=_context())  # sent when the block commits
+
+
+def test_the_kind_of_failure_has_the_reply_codes_and_no_reply_text() -> None:
+    import smtplib
+
+    refused = smtplib.SMTPRecipientsRefused(
+        {ADDRESS: (550, b"<anna> unknown"), "b@x.example": (451, b"later")}
+    )
+    assert mail.failure(refused) == "SMTPRecipientsRefused 451, 550"
+    assert mail.failure(smtplib.SMTPSenderRefused(553, b"<anna> no", ADDRESS)) == "SMTPSenderRefused 553"
+    assert mail.failure(TimeoutError()) == "TimeoutError"
+
+
+__all__ = ["logged"]
