@@ -63,3 +63,28 @@ def smtp(settings: Any) -> Iterator[Mailbox]:
         yield box
     finally:
         controller.stop()
+
+
+class Refusing:
+    """An SMTP server that refuses every recipient, quoting the address as real servers do."""
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+
+
+@pytest.fixture
+def refusing(settings: Any) -> Iterator[None]:
+    """Start an SMTP server that refuses every recipient and point Django's e-mail at it."""
+    port = _free_port()
+    controller = Controller(Refusing(), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        yield
+    finally:
+        controller.stop()

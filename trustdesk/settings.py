@@ -102,6 +102,8 @@ MIDDLEWARE = [
     "trustdesk.accounts.middleware.TwoFactorMiddleware",
     # An address of the admin with a NUL character: refused before the admin sends it to the database.
     "trustdesk.web.middleware.AdminAddressMiddleware",
+    # An e-mail that could not be sent once its action was stored: a page that says so (503).
+    "trustdesk.web.middleware.MailNotSentMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

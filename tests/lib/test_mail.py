@@ -5,43 +5,17 @@ from __future__ import annotations
 
 import io
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import transaction
 
 from tests.lib.test_logfilters import logged
-from tests.smtp import _free_port
+from tests.smtp import refusing
 from trustdesk.lib import mail
 
 ADDRESS = "anna.peeters@example.be"
 TEMPLATE = "rights/email/acknowledged"
-
-
-class Refusing:
-    """An SMTP server that refuses every recipient, quoting the address as real servers do."""
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
-    ) -> str:
-        return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
-
-
-@pytest.fixture
-def refusing(settings: Any) -> Iterator[None]:
-    port = _free_port()
-    controller = Controller(Refusing(), hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    try:
-        yield
-    finally:
-        controller.stop()
 
 
 def _context() -> dict[str, Any]:
@@ -87,4 +61,4 @@ def test_the_kind_of_failure_has_the_reply_codes_and_no_reply_text() -> None:
     assert mail.failure(TimeoutError()) == "TimeoutError"
 
 
-__all__ = ["logged"]
+__all__ = ["logged", "refusing"]

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from tests.personas import STAFF
+from tests.smtp import refusing
 from trustdesk.api.services import do_create_token
 from trustdesk.registry.services import do_update
 from trustdesk.rights.models import Request, Status
@@ -77,3 +78,21 @@ def test_it_asks_for_confirmation_when_a_session_is_less_than_the_policy_asks(pe
     post, _ = _client("requests:write")
     assert post({"kind": "access", "person_ref": "C1042", "identity": "session"}).status_code == 201
     assert Request.objects.get().status == Status.AWAITING_IDENTITY  # the policy asks for two-factor
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_says_the_request_is_stored_when_its_e_mail_cannot_be_sent(people, refusing) -> None:
+    post, _ = _client("requests:write")
+    response = post({"kind": "erasure", "email": "anna@example.be"})
+    assert response.status_code == 503
+    assert response.json() == {
+        "errors": {
+            "request": "the change is stored, but its e-mail could not be sent; the failure is logged. "
+            "Do not send it again: read it back instead"
+        }
+    }
+    assert Request.objects.get().status == Status.AWAITING_IDENTITY
+    assert "anna" not in response.content.decode()
+
+
+__all__ = ["refusing"]

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.test import Client
 
+from tests.smtp import refusing
 from trustdesk.rights.models import Request, Status
 
 pytestmark = pytest.mark.django_db
@@ -98,3 +99,26 @@ def test_it_throttles_per_address_without_storing_the_address(people, smtp, comm
     assert Request.objects.count() == 3 and len(smtp.to("anna@example.be")) == 3
     assert "anna@example.be" not in repr(list(ThrottleHit.objects.values()))
     assert "127.0.0.1" not in repr(list(ThrottleHit.objects.values()))
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [("en", "The e-mail could not be sent"), ("nl", "De e-mail kon niet worden verstuurd")],
+)
+def test_it_says_the_request_is_stored_when_its_e_mail_cannot_be_sent(
+    people, refusing, language: str, title: str
+) -> None:
+    response = Client().post(
+        "/privacy/request",
+        {"kind": "access", "email": "anna@example.be", "details": ""},
+        headers={"Accept-Language": language},
+    )
+    page = response.content.decode()
+    assert response.status_code == 503
+    assert f"<h1>{title}</h1>" in page
+    assert "anna" not in page
+    assert Request.objects.get(email="anna@example.be").status == Status.AWAITING_IDENTITY
+
+
+__all__ = ["refusing"]

@@ -14,6 +14,7 @@ from ninja.openapi.schema import OpenAPISchema
 
 from trustdesk.api.auth import BodyTooLarge, MissingScope
 from trustdesk.api.views import Refused, router
+from trustdesk.lib.mail import MailNotSent
 from trustdesk.rights.api import router as requests_router
 
 DESCRIPTION = """\
@@ -148,3 +149,16 @@ def on_conflict(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _errors(request, {"request": "not found"}, 404)
+
+
+@api.exception_handler(MailNotSent)
+def on_mail_not_sent(request: HttpRequest, exc: MailNotSent) -> HttpResponse:
+    # The change is stored (e-mail goes when it commits); only the message to the person is missing.
+    return _errors(
+        request,
+        {
+            "request": "the change is stored, but its e-mail could not be sent; the failure is logged. "
+            "Do not send it again: read it back instead"
+        },
+        503,
+    )

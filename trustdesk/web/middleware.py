@@ -1,4 +1,5 @@
-"""What a request carries that code outside Trustdesk's would send to the database as it stands.
+"""Middleware of the web layer: what a request carries that code outside Trustdesk's would send to the
+database as it stands, and the page for an e-mail that could not be sent.
 
 PostgreSQL refuses a NUL character in text, in a value to store as in a value to look up, with an error:
 a 500 answer. Trustdesk's pages and the API check the values they read (a case number, a token, every
@@ -12,7 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
 from django.utils.translation import gettext
+
+from trustdesk.lib.mail import MailNotSent
 
 
 class UserAgentMiddleware:
@@ -67,3 +71,23 @@ def _has_nul(request: HttpRequest) -> bool:
     return any(
         "\x00" in name or any("\x00" in value for value in values) for name, values in request.GET.lists()
     )
+
+
+class MailNotSentMiddleware:
+    """Answers 503 with a page that says what happened when the e-mail of an action could not be sent.
+
+    E-mail is sent when the action's transaction commits (``trustdesk.lib.mail``), so what the person did
+    is stored by then; without this page they would see the general error page and might do it again.
+    The failure is logged by ``trustdesk.lib.mail`` (the template and the kind of failure, no address).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, MailNotSent):
+            return None
+        return render(request, "web/mail_not_sent.html", status=503)
