@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from tests.smtp import refusing
 from trustdesk.rights.models import Request
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +85,16 @@ def test_it_says_what_is_wrong_in_one_line_with_status_2(people) -> None:
 def test_it_refuses_without_a_policy(db) -> None:
     _, err, status = _run("new", "--type", "access", "--email", "anna@example.be")
     assert status == 2 and "no policy is in effect" in err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_says_the_request_is_recorded_when_its_e_mail_cannot_be_sent(people, refusing) -> None:
+    _, err, status = _run("new", "--type", "access", "--email", "anna@example.be", "--channel", "letter")
+    assert status == 2
+    assert err.strip().startswith("trustdesk request: done and recorded, but the e-mail rights/email/")
+    assert err.strip().endswith("could not be sent (SMTPRecipientsRefused 550); tell the person another way")
+    assert "anna" not in err
+    assert Request.objects.get().email == "anna@example.be"
+
+
+__all__ = ["refusing"]

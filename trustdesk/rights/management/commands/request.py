@@ -16,6 +16,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from trustdesk.lib.mail import MailNotSent
 from trustdesk.registry.models import Person
 from trustdesk.registry.services import Actor, IntakeError
 from trustdesk.rights import clock
@@ -138,6 +139,8 @@ class Command(BaseCommand):
             getattr(self, "_" + options["action"].replace("-", "_"))(options)
         except (Failure, clock.NoPolicy) as exc:
             self._fail(str(exc))
+        except MailNotSent as exc:  # sent when the change commits: the change is stored
+            self._fail(f"done and recorded, but {exc}; tell the person another way")
         except IntakeError as exc:
             self._fail(
                 "; ".join(f"{field}: {', '.join(messages)}" for field, messages in exc.message_dict.items())
