@@ -23,12 +23,14 @@ def logged() -> Iterator[io.StringIO]:
     (console,) = [
         h for h in logging.getLogger().handlers if any(isinstance(f, DatabaseErrorDetails) for f in h.filters)
     ]
+    # Swapped without StreamHandler.setStream, which flushes the stream it replaces: under pytest that is
+    # a capture file that may be closed by now.
     stream = io.StringIO()
-    previous = console.setStream(stream)  # type: ignore[attr-defined]
+    previous, console.stream = console.stream, stream  # type: ignore[attr-defined]
     try:
         yield stream
     finally:
-        console.setStream(previous)  # type: ignore[attr-defined]
+        console.stream = previous  # type: ignore[attr-defined]
 
 
 @pytest.mark.django_db
