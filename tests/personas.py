@@ -117,3 +117,12 @@ def officer_actor(db):
         "pia.officer@hostwerk.example", role=Profile.Role.PRIVACY_OFFICER, verified=True, actor="test"
     )
     return Actor(ref=user_ref(user), user=user)
+
+
+def fetch_download(client, path: str):
+    """A download by its e-mailed link, as a person fetches it: the page that offers the file (which sends
+    nothing), then its button (a POST) for the file."""
+    offer = client.get(path)
+    assert offer.status_code == 200, offer.status_code
+    assert 'method="post"' in offer.content.decode() and offer.get("Content-Disposition") is None
+    return client.post(path)

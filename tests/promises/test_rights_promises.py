@@ -11,7 +11,7 @@ import re
 import pytest
 from django.test import Client
 
-from tests.personas import STAFF
+from tests.personas import STAFF, fetch_download
 from trustdesk.lib.pseudonyms import canonical, current_key
 from trustdesk.registry.models import Person, Service
 from trustdesk.registry.services import do_update
@@ -44,7 +44,7 @@ def test_it_lets_a_person_see_their_data_and_ask_for_a_correction_at_any_time(pe
     assert request.status == Status.IN_PROGRESS
     with commit():
         do_fulfil(request, actor=STAFF)
-    report = client.get(_links(smtp, "anna@example.be")[0]).getvalue().decode()
+    report = fetch_download(client, _links(smtp, "anna@example.be")[0]).getvalue().decode()
     assert "Peeters" in report and "anna@example.be" in report
     correction = _public(
         client, smtp, commit, "rectification", "anna@example.be", details="My name is Peeters-Claes"

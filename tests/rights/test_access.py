@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from tests.personas import STAFF
+from tests.personas import STAFF, fetch_download
 from trustdesk.journal.models import JournalEntry
 from trustdesk.registry.services import do_update
 from trustdesk.rights import services
@@ -45,7 +45,7 @@ def test_it_gives_everything_about_the_person_with_the_information_of_article_15
     assert request.status == Status.FULFILLED
     report_path, json_path = _links(smtp.text(smtp.to("anna@example.be")[-1]))
     client = Client()
-    report = client.get(report_path)
+    report = fetch_download(client, report_path)
     assert report.status_code == 200
     assert report["Content-Disposition"].startswith("attachment;")
     html = report.getvalue().decode()
@@ -54,7 +54,7 @@ def test_it_gives_everything_about_the_person_with_the_information_of_article_15
     # Art. 15(1): purposes, bases, recipients, retention, rights and the authority, from the policy.
     for expected in ("Invoicing", "Newsletter", "seven years", "supervisory authority"):
         assert expected in html
-    data = json.loads(client.get(json_path).getvalue())
+    data = json.loads(fetch_download(client, json_path).getvalue())
     assert data["person"] == people.anna.pk
     assert "registry.historicalperson" in data["records"]
     assert "journal.journalentry" in data["records"]
@@ -98,13 +98,13 @@ def test_it_exports_the_data_provided_as_json_and_csv(people, smtp, commit) -> N
     request = _fulfilled("portability", people.anna, commit)
     json_path, csv_path = _links(smtp.text(smtp.to("anna@example.be")[-1]))
     client = Client()
-    data = json.loads(client.get(json_path).getvalue())["data"]
+    data = json.loads(fetch_download(client, json_path).getvalue())["data"]
     # Under the test policy only the e-mail address is processed on consent or contract (the
     # newsletter); names and addresses serve invoicing, a legal obligation: not portable.
     person = data["registry.person"][0]
     assert person == {"id": people.anna.pk, "email": "anna@example.be"}
     assert "registry.historicalperson" not in data and "journal.journalentry" not in data
-    archive = zipfile.ZipFile(io.BytesIO(client.get(csv_path).getvalue()))
+    archive = zipfile.ZipFile(io.BytesIO(fetch_download(client, csv_path).getvalue()))
     assert "registry-person.csv" in archive.namelist()
     assert "anna@example.be" in archive.read("registry-person.csv").decode()
     assert request.status == Status.FULFILLED
@@ -132,6 +132,33 @@ def test_it_includes_consents_and_earlier_requests_in_the_access_report(people, 
     _fulfilled("access", people.anna, commit)
     request = _fulfilled("access", people.anna, commit)
     json_path = _links(smtp.text(smtp.to("anna@example.be")[-1]))[1]
-    records = json.loads(Client().get(json_path).getvalue())["records"]
+    records = json.loads(fetch_download(Client(), json_path).getvalue())["records"]
     assert records["consent.consentevent"][0]["fields"]["purpose"] == "newsletter"
     assert len(records["rights.request"]) == 2 and request.pk in {r["pk"] for r in records["rights.request"]}
+
+
+def test_opening_a_download_link_sends_nothing_and_journals_nothing(people, smtp, commit) -> None:
+    """A mail scanner or a link preview opens the link: it gets the page with the button, not the file."""
+    _fulfilled("access", people.anna, commit)
+    report_path = _links(smtp.text(smtp.to("anna@example.be")[-1]))[0]
+    for method in ("get", "head"):
+        offer = getattr(Client(), method)(report_path)
+        assert offer.status_code == 200 and offer.get("Content-Disposition") is None
+        assert offer["Cache-Control"].startswith("max-age=0") or "no-cache" in offer["Cache-Control"]
+    page = Client().get(report_path).content.decode()
+    assert "Readable report (HTML)" in page and "Anna" not in page and "Peeters" not in page
+    assert not JournalEntry.objects.filter(action="rights.request.downloaded").exists()
+    assert Download.objects.get(format="report_html").times_downloaded == 0
+    assert Client().post(report_path)["Content-Disposition"].startswith("attachment;")
+    assert JournalEntry.objects.filter(action="rights.request.downloaded").count() == 1
+
+
+def test_an_unknown_or_expired_download_link_answers_410_to_get_and_post(
+    travel, people, smtp, commit
+) -> None:
+    _fulfilled("access", people.anna, commit)
+    report_path = _links(smtp.text(smtp.to("anna@example.be")[-1]))[0]
+    assert Client().post("/privacy/download/not-a-token").status_code == 410
+    travel.move_to(dt.datetime(2026, 1, 12, 9, 1, tzinfo=dt.UTC))
+    assert Client().post(report_path).status_code == 410
+    assert Client().get(report_path).status_code == 410

@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone, translation
 
-from tests.personas import STAFF
+from tests.personas import STAFF, fetch_download
 from tests.weblogs.conftest import combined, weblogs_policy
 from trustdesk.rights import services
 from trustdesk.rights.fulfil import do_fulfil
@@ -73,9 +73,9 @@ def test_it_includes_the_log_lines_of_the_addresses_given(logs, people, smtp, co
         r"https://privacy\.hostwerk\.example(/privacy/download/\S+)",
         smtp.text(smtp.to("anna@example.be")[-1]),
     )
-    data = json.loads(Client().get(links[1]).getvalue())
+    data = json.loads(fetch_download(Client(), links[1]).getvalue())
     assert sorted(hit["path"] for hit in data["web_server_logs"]) == ["/anna/about", "/anna/blog"]
-    report = Client().get(links[0]).getvalue().decode()
+    report = fetch_download(Client(), links[0]).getvalue().decode()
     assert "/anna/blog" in report and "/someone/else" not in report
 
 

@@ -13,7 +13,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBas
 from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods
 
 from trustdesk.accounts import throttle
 from trustdesk.registry.services import Actor, IntakeError
@@ -78,15 +78,30 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def download(request: HttpRequest, token: str) -> HttpResponseBase:
-    from trustdesk.rights.fulfil import do_download
+    """GET shows the file on offer with a button; only the POST sends it, journaled as a download. A mail
+    scanner or a link preview that opens the link receives no personal data, and the journal counts only
+    the downloads a person asked for."""
+    from trustdesk.rights.fulfil import do_download, download_by_link
 
     try:
-        item, content = do_download(token, actor=Actor(ref="link:download"))
+        if request.method == "POST":
+            item, content = do_download(token, actor=Actor(ref="link:download"))
+            return file_response(item, content)
+        offered = download_by_link(token)
     except LookupError as exc:
         return render(request, "rights/link_error.html", {"message": str(exc)}, status=410)
-    return file_response(item, content)
+    return render(
+        request,
+        "rights/download.html",
+        {
+            "reference": offered.request.reference,
+            "format": offered.get_format_display(),
+            "size": offered.size,
+            "expires_at": offered.expires_at,
+        },
+    )
 
 
 #: Each download's file name (after the case number) and content type.

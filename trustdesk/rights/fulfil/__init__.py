@@ -35,6 +35,7 @@ from trustdesk.rights.fulfil.downloads import (
     do_open_download_as_staff,
     do_open_original,
     do_purge_downloads,
+    download_by_link,
     downloads_dir,
 )
 from trustdesk.rights.fulfil.erasure import (
@@ -77,6 +78,7 @@ __all__ = [
     "do_open_original",
     "do_purge_downloads",
     "do_reapply_erasures",
+    "download_by_link",
     "downloads_dir",
     "fulfil_access",
     "fulfil_consent_withdrawal",

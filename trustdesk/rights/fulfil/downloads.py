@@ -98,10 +98,27 @@ def do_purge_downloads(*, actor: Actor, now: dt.datetime | None = None) -> int:
     return count + strays
 
 
+def _by_link(token: str) -> QuerySet[Download]:
+    return Download.objects.filter(token_sha256=hashlib.sha256(token.encode("ascii", "replace")).hexdigest())
+
+
+def download_by_link(token: str) -> Download:
+    """The download a link names, for the page that offers it: nothing is read or journaled. LookupError as
+    :func:`do_download` gives, when unknown, expired (its file is deleted then, as a download would) or
+    deleted."""
+    download = _by_link(token).select_related("request").first()
+    if download is not None and download.deleted_at is None:
+        if download.expires_at > timezone.now():
+            return download
+        with transaction.atomic():
+            delete_download_files(_by_link(token).select_for_update())
+        raise LookupError(gettext("this download has expired and has been deleted"))
+    raise LookupError(gettext("this download does not exist, or has been deleted"))
+
+
 def do_download(token: str, *, actor: Actor) -> tuple[Download, bytes]:
     """The file behind a download link, journaled; LookupError when unknown, expired or deleted."""
-    digest = hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
-    return _deliver(Download.objects.filter(token_sha256=digest), actor=actor)
+    return _deliver(_by_link(token), actor=actor)
 
 
 def do_download_for(request: Request, download_id: int, *, actor: Actor) -> tuple[Download, bytes]:
