@@ -15,6 +15,7 @@ does not check that; the test does.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.core import mail
 
 from tests.accounts.personas import Personas, personas
 from tests.conftest import POLICY
@@ -82,6 +84,7 @@ class Desk:
     personas: Personas
     answered: Request  # Olga's access request, fulfilled, with a report to download
     open: Request  # Olga's erasure request, waiting for staff
+    download_link: str  # the path of the first file's link in the e-mail that answered it
 
 
 @pytest.fixture
@@ -92,11 +95,18 @@ def desk(personas: Personas, publish, data_dir, store_dirs, live_server, setting
     log = tmp_path / "access.log"
     log.write_text(vhost(when=yesterday.strftime("%d/%b/%Y:%H:%M:%S +0000")) + "\n", encoding="utf-8")
     ingest([str(log)], actor=STAFF)
+    mail.outbox.clear()
     answered, _download = _request_with_a_file(personas)
+    links = [
+        found.group(1)
+        for message in mail.outbox
+        for found in re.finditer(r"https?://[^/\s]+(/privacy/download/\S+)", str(message.body))
+    ]
+    assert links, "the answer's e-mail has download links"
     waiting = services.do_open_request(
         "erasure", channel="letter", actor=STAFF, person=personas.olga.profile.person, details="All of it."
     )
-    return Desk(personas, answered, waiting)
+    return Desk(personas, answered, waiting, links[0])
 
 
 class Sweep:
@@ -157,6 +167,7 @@ def test_the_public_pages_break_no_rule(live_server, browser, desk: Desk, langua
         ):
             sweep.visit(path)
         sweep.submit("/privacy/request with errors")
+        sweep.visit(desk.download_link)
         sweep.visit("/account/login/")
         sweep.page.locator("input[name=login]").fill("otto@example.com")
         sweep.page.locator("input[name=password]").fill("not the password")
