@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from tests.accounts.personas import PASSWORD, log_in
+from tests.lib.test_logfilters import logged
+from tests.smtp import refusing
 from trustdesk.registry.services import Actor, do_update
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +104,17 @@ def test_it_asks_to_confirm_an_address_in_the_persons_language(
     path = "/" + link.split("://", 1)[1].split("/", 1)[1]
     assert client.post(path).status_code == 302
     assert EmailAddress.objects.get(email=address).verified
+
+
+def test_a_reset_link_the_smtp_server_refuses_gets_a_page_that_says_so_and_no_address_in_the_log(
+    client, personas, refusing, logged
+) -> None:
+    response = client.post("/account/password/reset/", {"email": "olga@example.com"})
+    assert response.status_code == 503
+    assert "<h1>The e-mail could not be sent</h1>" in response.content.decode()
+    text = logged.getvalue()
+    assert "the e-mail account/email/password_reset_key could not be sent (SMTPRecipientsRefused 550)" in text
+    assert "olga" not in text and "olga" not in response.content.decode()
+
+
+__all__ = ["logged", "refusing"]

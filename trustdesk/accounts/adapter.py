@@ -3,6 +3,7 @@ allauth's e-mails in the product's words and in the person's language."""
 
 from __future__ import annotations
 
+import smtplib
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -92,6 +93,14 @@ class AccountAdapter(DefaultAccountAdapter):
         message = EmailMultiAlternatives(subject, text, self.get_from_email(), to, headers=headers)
         message.attach_alternative(html, "text/html")
         return message
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        # allauth sends at once and lets an SMTP error through, whose text quotes the refused address:
+        # it would reach the log and the 500 page's traceback. Reported as every e-mail of Trustdesk is.
+        try:
+            super().send_mail(template_prefix, email, context)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise mail.not_sent(template_prefix, exc) from None
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # Accounts are made by the provider for registry people and staff, never by sign-up.

@@ -43,6 +43,14 @@ def failure(exc: BaseException) -> str:
     return type(exc).__name__ + (" " + ", ".join(str(code) for code in sorted(codes)) if codes else "")
 
 
+def not_sent(name: str, exc: BaseException) -> MailNotSent:
+    """Log that the e-mail ``name`` could not be sent, by the kind of failure only; the error to raise
+    (``from None``: the original's text would quote the addresses)."""
+    why = failure(exc)
+    log.error("the e-mail %s could not be sent (%s)", name, why)
+    return MailNotSent(f"the e-mail {name} could not be sent ({why})")
+
+
 _quiet: contextvars.ContextVar[bool] = contextvars.ContextVar("trustdesk_mail_quiet", default=False)
 
 
@@ -87,8 +95,6 @@ def send(
         try:
             message.send()
         except Exception as exc:
-            why = failure(exc)
-            log.error("the e-mail %s could not be sent (%s)", name, why)
-            raise MailNotSent(f"the e-mail {name} could not be sent ({why})") from None
+            raise not_sent(name, exc) from None
 
     transaction.on_commit(_deliver, robust=False)
