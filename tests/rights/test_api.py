@@ -88,7 +88,7 @@ def test_it_says_the_request_is_stored_when_its_e_mail_cannot_be_sent(people, re
     assert response.json() == {
         "errors": {
             "request": "the change is stored, but its e-mail could not be sent; the failure is logged. "
-            "Do not send it again: read it back instead"
+            "Do not send it again: staff see the request in their queue"
         }
     }
     assert Request.objects.get().status == Status.AWAITING_IDENTITY

@@ -158,7 +158,7 @@ def on_mail_not_sent(request: HttpRequest, exc: MailNotSent) -> HttpResponse:
         request,
         {
             "request": "the change is stored, but its e-mail could not be sent; the failure is logged. "
-            "Do not send it again: read it back instead"
+            "Do not send it again: staff see the request in their queue"
         },
         503,
     )
