@@ -46,19 +46,22 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _serve(settings: Any, handler: Any) -> Controller:
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    return controller
+
+
 @pytest.fixture
 def smtp(settings: Any) -> Iterator[Mailbox]:
     """Start an SMTP server and point Django's e-mail at it."""
     box = Mailbox()
-    port = _free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
+    controller = _serve(settings, box)
     try:
         yield box
     finally:
@@ -74,17 +77,40 @@ class Refusing:
         return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
 
 
+@dataclass
+class RefusingFirst(Mailbox):
+    """An SMTP server that refuses the first recipient it is given, as a server briefly out of order would,
+    and takes every message after it."""
+
+    refused: int = 0
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if not self.refused:
+            self.refused += 1
+            return "451 4.3.0 Temporary failure, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
 @pytest.fixture
 def refusing(settings: Any) -> Iterator[None]:
     """Start an SMTP server that refuses every recipient and point Django's e-mail at it."""
-    port = _free_port()
-    controller = Controller(Refusing(), hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    controller = _serve(settings, Refusing())
     try:
         yield
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def refusing_first(settings: Any) -> Iterator[RefusingFirst]:
+    """Start an SMTP server that refuses the first recipient and takes the rest, and point Django's e-mail at
+    it; what it took is in the mailbox."""
+    box = RefusingFirst()
+    controller = _serve(settings, box)
+    try:
+        yield box
     finally:
         controller.stop()

@@ -62,3 +62,40 @@ def test_the_kind_of_failure_has_the_reply_codes_and_no_reply_text() -> None:
 
 
 __all__ = ["logged", "refusing"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_message_of_a_block_is_tried_and_the_failures_are_reported_together(
+    refusing: None, logged: io.StringIO
+) -> None:
+    recorded: list[str] = []
+    with mail.reporting() as failures, transaction.atomic():
+        for reference in ("R-2026-0001", "R-2026-0002"):
+            mail.send(
+                TEMPLATE,
+                to=ADDRESS,
+                lang="en",
+                context=_context(),
+                reference=reference,
+                on_failure=recorded.append,
+            )
+    # Neither raised: both were tried, both failures collected and recorded.
+    assert recorded == ["SMTPRecipientsRefused 550", "SMTPRecipientsRefused 550"]
+    together = mail.combined(failures)
+    assert together.references == ("R-2026-0001", "R-2026-0002") and together.stored
+    assert str(together).count("could not be sent (SMTPRecipientsRefused 550)") == 2
+    assert ADDRESS not in str(together) + logged.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_to_record_the_failure_is_logged_and_does_not_hide_it(
+    refusing: None, logged: io.StringIO
+) -> None:
+    def broken(why: str) -> None:
+        raise RuntimeError("the database is gone")
+
+    with pytest.raises(mail.MailNotSent, match="for R-2026-0001 could not be sent"), transaction.atomic():
+        mail.send(
+            TEMPLATE, to=ADDRESS, lang="en", context=_context(), reference="R-2026-0001", on_failure=broken
+        )
+    assert f"the failure of the e-mail {TEMPLATE} could not be recorded" in logged.getvalue()

@@ -7,6 +7,11 @@ current transaction commits, so that nothing is announced that was rolled back. 
 never logged; a failure to send is logged with the template's name and the kind of failure (the
 exception's class and the SMTP reply codes), and raised as :class:`MailNotSent`, which says the same:
 an SMTP server's refusal quotes the addresses it refused, so its text goes nowhere.
+
+Every message of a transaction is tried, even when an earlier one failed. Inside :func:`reporting` (every
+web request, the ``request`` command) a failure is collected and the block's owner answers for all of them
+at its end; outside it, the failure is raised at once. ``on_failure`` lets the caller record the failure
+where staff see it (a request's timeline).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import contextlib
 import contextvars
 import logging
 import smtplib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -29,7 +34,17 @@ log = logging.getLogger(__name__)
 
 class MailNotSent(Exception):
     """The SMTP server refused a message or could not be reached; names the template and the kind of
-    failure, never an address."""
+    failure, never an address.
+
+    ``stored``: whether the action the message went with is stored (e-mail sent when a transaction commits)
+    or nothing was (a message sent at once, such as a password reset link). ``references``: the case
+    numbers of the requests whose messages were not sent, when they are known.
+    """
+
+    def __init__(self, message: str, *, stored: bool = True, references: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.stored = stored
+        self.references = references
 
 
 def failure(exc: BaseException) -> str:
@@ -43,12 +58,44 @@ def failure(exc: BaseException) -> str:
     return type(exc).__name__ + (" " + ", ".join(str(code) for code in sorted(codes)) if codes else "")
 
 
-def not_sent(name: str, exc: BaseException) -> MailNotSent:
+def not_sent(name: str, exc: BaseException, *, stored: bool = True, reference: str = "") -> MailNotSent:
     """Log that the e-mail ``name`` could not be sent, by the kind of failure only; the error to raise
     (``from None``: the original's text would quote the addresses)."""
     why = failure(exc)
-    log.error("the e-mail %s could not be sent (%s)", name, why)
-    return MailNotSent(f"the e-mail {name} could not be sent ({why})")
+    about = f" for {reference}" if reference else ""
+    log.error("the e-mail %s%s could not be sent (%s)", name, about, why)
+    return MailNotSent(
+        f"the e-mail {name}{about} could not be sent ({why})",
+        stored=stored,
+        references=(reference,) if reference else (),
+    )
+
+
+_failures: contextvars.ContextVar[list[MailNotSent] | None] = contextvars.ContextVar(
+    "trustdesk_mail_failures", default=None
+)
+
+
+@contextlib.contextmanager
+def reporting() -> Iterator[list[MailNotSent]]:
+    """Collect the failures of the messages sent in this block instead of raising the first: every
+    message is tried, and the block's owner reports them all (:func:`combined`)."""
+    failures: list[MailNotSent] = []
+    token = _failures.set(failures)
+    try:
+        yield failures
+    finally:
+        _failures.reset(token)
+
+
+def combined(failures: list[MailNotSent]) -> MailNotSent:
+    """One error for the failures of a block: its text lists theirs, its references are theirs."""
+    references = tuple(dict.fromkeys(ref for failed in failures for ref in failed.references))
+    return MailNotSent(
+        "; ".join(str(failed) for failed in failures),
+        stored=all(failed.stored for failed in failures),
+        references=references,
+    )
 
 
 _quiet: contextvars.ContextVar[bool] = contextvars.ContextVar("trustdesk_mail_quiet", default=False)
@@ -81,8 +128,14 @@ def send(
     lang: str,
     context: Mapping[str, Any],
     attachments: list[tuple[str, bytes, str]] | None = None,
+    reference: str = "",
+    on_failure: Callable[[str], None] | None = None,
 ) -> None:
-    """Send the message when the transaction commits (at once outside a transaction)."""
+    """Send the message when the transaction commits (at once outside a transaction).
+
+    ``reference``: the case the message is about, named in the log and the error. ``on_failure`` is
+    called with the kind of failure (:func:`failure`) when the message could not be sent, after the
+    transaction committed; its own error is logged and does not hide the failure."""
     subject, text, html = render(name, lang=lang, context=context)
     if _quiet.get():
         return
@@ -95,6 +148,17 @@ def send(
         try:
             message.send()
         except Exception as exc:
-            raise not_sent(name, exc) from None
+            error, why = not_sent(name, exc, reference=reference), failure(exc)
+        else:
+            return
+        if on_failure is not None:
+            try:
+                on_failure(why)
+            except Exception:
+                log.exception("the failure of the e-mail %s could not be recorded", name)
+        collected = _failures.get()
+        if collected is None:
+            raise error from None
+        collected.append(error)
 
     transaction.on_commit(_deliver, robust=False)
