@@ -120,7 +120,7 @@ def test_it_counts_every_open_and_overdue_request_at_the_top_whatever_the_filter
     queries: list[dict[str, str | int]] = [{}, {"kind": "erasure"}, {"page": 2}]
     for query in queries:
         response = client.get("/console/requests/", query)
-        assert response.context["counts"] == QueueCounts(open=6, overdue=4)
+        assert response.context["counts"] == QueueCounts(open=6, overdue=4, unsent=0)
         assert "6 open requests, 4 overdue." in response.content.decode()
     html = client.get("/console/requests/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
     assert "6 openstaande verzoeken, 4 te laat." in html
@@ -160,5 +160,5 @@ def test_it_runs_the_same_queries_for_a_full_page_as_for_a_few_requests(desk: De
     assert len(client.get("/console/requests/").context["rows"]) == request_views.QUEUE_PAGE_SIZE
     assert many == few
     # The session, the user, its session row, profile, policy and authenticator; the counts (which give
-    # the unfiltered queue's number of requests) and the page.
-    assert many <= 8
+    # the unfiltered queue's number of requests), the count of requests with an e-mail not sent, and the page.
+    assert many <= 9

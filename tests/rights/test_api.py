@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from tests.personas import STAFF
-from tests.smtp import refusing
+from tests.smtp import RefusingFirst, refusing, refusing_first
 from trustdesk.api.services import do_create_token
 from trustdesk.registry.services import do_update
 from trustdesk.rights.models import Request, Status
@@ -85,14 +85,38 @@ def test_it_says_the_request_is_stored_when_its_e_mail_cannot_be_sent(people, re
     post, _ = _client("requests:write")
     response = post({"kind": "erasure", "email": "anna@example.be"})
     assert response.status_code == 503
+    made = Request.objects.get()
     assert response.json() == {
         "errors": {
-            "request": "the change is stored, but its e-mail could not be sent; the failure is logged. "
-            "Do not send it again: staff see the request in their queue"
-        }
+            "request": "the change is stored, but its e-mail could not be sent; the failure is logged and "
+            "noted on the request. Do not send it again: staff see the request in their queue"
+        },
+        "references": [made.reference],
     }
-    assert Request.objects.get().status == Status.AWAITING_IDENTITY
+    assert made.status == Status.AWAITING_IDENTITY and made.mail_failed_at is not None
+    # Both e-mails were tried: the acknowledgement and the link; each failure is on the timeline.
+    assert list(made.events.filter(action="mail_not_sent").values_list("note", flat=True)) == [
+        "rights/email/acknowledged: SMTPRecipientsRefused 550",
+        "rights/email/confirm_identity: SMTPRecipientsRefused 550",
+    ]
     assert "anna" not in response.content.decode()
 
 
-__all__ = ["refusing"]
+@pytest.mark.django_db(transaction=True)
+def test_an_e_mail_that_fails_does_not_keep_the_next_from_being_sent(
+    people, refusing_first: RefusingFirst
+) -> None:
+    post, _ = _client("requests:write")
+    response = post({"kind": "erasure", "email": "anna@example.be"})
+    assert response.status_code == 503
+    made = Request.objects.get()
+    assert response.json()["references"] == [made.reference]
+    # The acknowledgement was refused; the link to confirm identity, sent after it, arrived.
+    (arrived,) = refusing_first.to("anna@example.be")
+    assert "/privacy/request/confirm/" in refusing_first.text(arrived)
+    assert list(made.events.filter(action="mail_not_sent").values_list("note", flat=True)) == [
+        "rights/email/acknowledged: SMTPRecipientsRefused 451"
+    ]
+
+
+__all__ = ["refusing", "refusing_first"]

@@ -104,10 +104,13 @@ def test_it_throttles_per_address_without_storing_the_address(people, smtp, comm
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     ("language", "title"),
-    [("en", "The e-mail could not be sent"), ("nl", "De e-mail kon niet worden verstuurd")],
+    [
+        ("en", ("The e-mail could not be sent", "has been saved", "The case number is")),
+        ("nl", ("De e-mail kon niet worden verstuurd", "is opgeslagen", "Het dossiernummer is")),
+    ],
 )
 def test_it_says_the_request_is_stored_when_its_e_mail_cannot_be_sent(
-    people, refusing, language: str, title: str
+    people, refusing, language: str, title: tuple[str, str, str]
 ) -> None:
     response = Client().post(
         "/privacy/request",
@@ -116,9 +119,12 @@ def test_it_says_the_request_is_stored_when_its_e_mail_cannot_be_sent(
     )
     page = response.content.decode()
     assert response.status_code == 503
-    assert f"<h1>{title}</h1>" in page
+    heading, saved, number = title
+    made = Request.objects.get(email="anna@example.be")
+    assert f"<h1>{heading}</h1>" in page and saved in page
+    assert f"{number} {made.reference}." in page  # so that the person can quote it, not ask again
     assert "anna" not in page
-    assert Request.objects.get(email="anna@example.be").status == Status.AWAITING_IDENTITY
+    assert made.status == Status.AWAITING_IDENTITY and made.mail_failed_at is not None
 
 
 __all__ = ["refusing"]

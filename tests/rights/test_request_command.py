@@ -92,9 +92,18 @@ def test_it_says_the_request_is_recorded_when_its_e_mail_cannot_be_sent(people, 
     _, err, status = _run("new", "--type", "access", "--email", "anna@example.be", "--channel", "letter")
     assert status == 2
     assert err.strip().startswith("trustdesk request: done and recorded, but the e-mail rights/email/")
-    assert err.strip().endswith("could not be sent (SMTPRecipientsRefused 550); tell the person another way")
+    assert err.strip().endswith(
+        "could not be sent (SMTPRecipientsRefused 550); it is noted on the request: send the link again "
+        "('send-link') or tell the person another way and record how ('mail-handled')"
+    )
     assert "anna" not in err
-    assert Request.objects.get().email == "anna@example.be"
+    made = Request.objects.get()
+    assert made.email == "anna@example.be" and made.reference in err and made.mail_failed_at is not None
+    _, err, status = _run("mail-handled", made.reference, "--note", "Phoned her on the number on file.")
+    assert status == 0, err
+    made.refresh_from_db()
+    assert made.mail_failed_at is None
+    assert made.events.get(action="mail_handled").note == "Phoned her on the number on file."
 
 
 __all__ = ["refusing"]

@@ -100,7 +100,8 @@ class AccountAdapter(DefaultAccountAdapter):
         try:
             super().send_mail(template_prefix, email, context)
         except (smtplib.SMTPException, OSError) as exc:
-            raise mail.not_sent(template_prefix, exc) from None
+            # A link or a notice sent at once: nothing is stored that the person would need to repeat.
+            raise mail.not_sent(template_prefix, exc, stored=False) from None
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # Accounts are made by the provider for registry people and staff, never by sign-up.

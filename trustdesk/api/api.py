@@ -152,13 +152,15 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 
 @api.exception_handler(MailNotSent)
-def on_mail_not_sent(request: HttpRequest, exc: MailNotSent) -> HttpResponse:
-    # The change is stored (e-mail goes when it commits); only the message to the person is missing.
-    return _errors(
-        request,
-        {
-            "request": "the change is stored, but its e-mail could not be sent; the failure is logged. "
-            "Do not send it again: staff see the request in their queue"
-        },
-        503,
-    )
+def mail_not_sent(request: HttpRequest, exc: MailNotSent) -> HttpResponse:
+    """503: the change is stored (e-mail goes when it commits), only the message to the person is missing.
+    Also the answer of ``trustdesk.web.middleware.MailNotSentMiddleware`` to an API request."""
+    body: dict[str, Any] = {
+        "errors": {
+            "request": "the change is stored, but its e-mail could not be sent; the failure is logged and "
+            "noted on the request. Do not send it again: staff see the request in their queue"
+        }
+    }
+    if exc.references:
+        body["references"] = list(exc.references)
+    return api.create_response(request, body, status=503)

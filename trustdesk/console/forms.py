@@ -37,11 +37,24 @@ class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=_status_choices)
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=_kind_choices)
     closed = forms.BooleanField(label=_("Closed requests too"), required=False)
+    unsent = forms.BooleanField(label=_("Only those with an e-mail not sent"), required=False)
 
 
 class NoteForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), required=False, max_length=2000, widget=REASONS, help_text=_("Optional.")
+    )
+
+    def clean_note(self) -> str:
+        return _no_card(self.cleaned_data.get("note", ""))
+
+
+class HandledForm(forms.Form):
+    note = forms.CharField(
+        label=_("How the person was told"),
+        max_length=2000,
+        widget=REASONS,
+        help_text=_("By phone, by letter, through another address: the note is the record of it."),
     )
 
     def clean_note(self) -> str:

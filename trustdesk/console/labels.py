@@ -105,6 +105,26 @@ EVENT: dict[str, Promise] = {
     "recipients_to_notify": _("recipients to tell of the correction"),
     "restriction_lift_announced": _("lifting of the restriction announced"),
     "sent_to_other_party": _("data sent to another party"),
+    "mail_not_sent": _("e-mail not sent"),
+    "mail_handled": _("person told another way"),
+    "link_sent_again": _("link sent again"),
+}
+
+#: The e-mails of a request, by template, as staff read them where one could not be sent.
+MAIL: dict[str, Promise] = {
+    "rights/email/acknowledged": _("the acknowledgement"),
+    "rights/email/confirm_identity": _("the link to confirm identity"),
+    "rights/email/confirm_erasure": _("the link to confirm the erasure"),
+    "rights/email/extended": _("the notice of the extension"),
+    "rights/email/refused": _("the refusal and its reasons"),
+    "rights/email/fulfilled": _("the answer"),
+    "rights/email/erased": _("the answer that the data is erased"),
+    "rights/email/rectified": _("the answer that the data is corrected"),
+    "rights/email/objection_decided": _("the decision on the objection"),
+    "rights/email/access_ready": _("the answer with the download links"),
+    "rights/email/portability_ready": _("the answer with the download links"),
+    "rights/email/portability_transfer": _("the data to the other party"),
+    "rights/email/restriction_lifting": _("the notice of the lifting of the restriction"),
 }
 
 
@@ -114,3 +134,8 @@ def event_label(action: str) -> str | Promise:
     if action in STATUS:
         return STATUS[action].label
     return action
+
+
+def mail_label(template: str) -> str | Promise:
+    """What an e-mail of a request is, by its template; the template itself for one not named here."""
+    return MAIL.get(template, template)

@@ -134,6 +134,15 @@ class Request(models.Model):
     created_by = models.CharField(
         max_length=100, help_text=_("Who entered it: a reference"), verbose_name=_("created by")
     )
+    mail_failed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "When an e-mail to the person last could not be sent; cleared when staff record how the person "
+            "was told"
+        ),
+        verbose_name=_("e-mail not sent at"),
+    )
 
     data_map: ClassVar[ModelMap] = ModelMap(
         personal={
@@ -162,6 +171,7 @@ class Request(models.Model):
             "refusal_ground",
             "closed_at",
             "created_by",
+            "mail_failed_at",
         ),
         subject_path="person",
     )
@@ -170,7 +180,11 @@ class Request(models.Model):
         verbose_name = _("request")
         verbose_name_plural = _("requests")
         ordering = ["due_on", "received_at"]
-        indexes = [models.Index(fields=["status", "due_on"])]
+        indexes = [
+            models.Index(fields=["status", "due_on"]),
+            # The few requests with an e-mail not sent, counted on every page of the queue.
+            models.Index(fields=["mail_failed_at"], name="rights_request_unsent"),
+        ]
 
     def __str__(self) -> str:
         return f"request {self.reference}"

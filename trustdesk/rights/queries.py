@@ -26,12 +26,16 @@ def queue_queryset(
     include_closed: bool = False,
     kind: str | None = None,
     status: str | None = None,
+    unsent: bool = False,
 ) -> QuerySet[Request]:
     """The queue as one query: open requests by due date, earliest (overdue) first, then (when asked, or
     when ``status`` is a closed one) the closed ones, the most recently closed first.
 
     One ordered query, so that a page of it (``Paginator``) reads only its own rows."""
     found = Request.objects.all()
+    if unsent:  # an e-mail not sent is staff's business whether the request is open or closed
+        found = found.filter(mail_failed_at__isnull=False)
+        include_closed = True
     if kind:
         found = found.filter(kind=kind)
     if status:
@@ -66,16 +70,19 @@ def queue(
 
 @dataclass(frozen=True)
 class QueueCounts:
-    """How many requests are open, and how many of them overdue, today (whatever the filters)."""
+    """How many requests are open, and how many of them overdue, today, and how many requests (open or
+    closed) have an e-mail not sent (whatever the filters)."""
 
     open: int
     overdue: int
+    unsent: int
 
 
 def queue_counts(today: dt.date | None = None) -> QueueCounts:
-    """One aggregate query over every open request."""
+    """One aggregate query over every open request, and a count on the index of ``mail_failed_at``."""
     day = today or timezone.localdate()
     counted = Request.objects.exclude(status__in=Status.closed()).aggregate(
         open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=day))
     )
-    return QueueCounts(open=counted["open"], overdue=counted["overdue"])
+    unsent = Request.objects.filter(mail_failed_at__isnull=False).count()
+    return QueueCounts(open=counted["open"], overdue=counted["overdue"], unsent=unsent)

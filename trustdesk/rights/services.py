@@ -162,6 +162,61 @@ def transition(
     return note_event(request, to, actor=actor, note=note, payload=payload, from_status=before, to_status=to)
 
 
+#: Who records what happened without anybody's action: an e-mail that could not be sent.
+SYSTEM = Actor(ref="system")
+
+
+def notify(
+    request: Request,
+    name: str,
+    *,
+    to: str,
+    context: Mapping[str, Any],
+    attachments: list[tuple[str, bytes, str]] | None = None,
+) -> None:
+    """Send the e-mail ``name`` about ``request`` when the transaction commits (``trustdesk.lib.mail``).
+
+    When it cannot be sent, the request's timeline says so (``mail_not_sent``, its note the template and the
+    kind of failure, ``rights/email/acknowledged: SMTPRecipientsRefused 550``; never the address) and the request is marked for staff (``mail_failed_at``) until they record
+    how the person was told (:func:`do_mail_handled`)."""
+    pk = request.pk
+
+    def failed(why: str) -> None:
+        with transaction.atomic():
+            item = Request.objects.select_for_update().get(pk=pk)
+            note_event(item, "mail_not_sent", actor=SYSTEM, note=f"{name}: {why}")
+            Request.objects.filter(pk=pk).update(mail_failed_at=_now())
+
+    mail.send(
+        name,
+        to=to,
+        lang=request.language,
+        context=context,
+        attachments=attachments,
+        reference=request.reference,
+        on_failure=failed,
+    )
+
+
+@transaction.atomic
+def do_mail_handled(request: Request, *, actor: Actor, note: str) -> Request:
+    """Staff record how the person was told what an e-mail that could not be sent would have said."""
+    note = note.strip()
+    if not note:
+        raise RequestError(gettext("say how the person was told: the note is the record of it"))
+    _refuse_card_numbers(note=note)
+    current = Request.objects.select_for_update().get(pk=request.pk)
+    if current.mail_failed_at is None:
+        raise RequestError(
+            gettext("request %(reference)s has no e-mail that was not sent")
+            % {"reference": current.reference}
+        )
+    Request.objects.filter(pk=current.pk).update(mail_failed_at=None)
+    request.mail_failed_at = None
+    note_event(request, "mail_handled", actor=actor, note=note)
+    return request
+
+
 def _refuse_card_numbers(**texts: str) -> None:
     errors = {name: CARD_MESSAGE for name, text in texts.items() if text and contains_card_number(text)}
     if errors:
@@ -281,12 +336,7 @@ def do_open_request(
         to_status=Status.RECEIVED,
     )
     if acknowledge and email:
-        mail.send(
-            "rights/email/acknowledged",
-            to=email,
-            lang=request.language,
-            context=_mail_context(request, use=use),
-        )
+        notify(request, "rights/email/acknowledged", to=email, context=_mail_context(request, use=use))
     return request
 
 
@@ -322,28 +372,42 @@ def do_ask_identity(request: Request, *, actor: Actor, note: str = "") -> Reques
     """
     transition(request, Status.AWAITING_IDENTITY, actor=actor, note=note)
     Pause.objects.create(request=request, started_on=timezone.localdate(), reason="identity")
-    address = request.person.email if request.person and request.person.email else request.email
-    token, digest = _token()
-    Verification.objects.create(
-        request=request,
-        token_sha256=digest,
-        purpose="identity",
-        created_at=_now(),
-        expires_at=_now() + LINK_VALIDITY,
-    )
-    if address:
-        mail.send(
-            "rights/email/confirm_identity",
-            to=address,
-            lang=request.language,
-            context=_mail_context(
-                request,
-                url=link(reverse("rights:confirm", args=[token])),
-                valid_days=LINK_VALIDITY.days,
-            ),
-        )
+    _send_identity_link(request)
     _refresh_due(request)
     return request
+
+
+def _send_identity_link(request: Request) -> None:
+    address = request.person.email if request.person and request.person.email else request.email
+    url = make_link(request, "identity")
+    if address:
+        notify(
+            request,
+            "rights/email/confirm_identity",
+            to=address,
+            context=_mail_context(request, url=url, valid_days=LINK_VALIDITY.days),
+        )
+
+
+@transaction.atomic
+def do_send_link_again(request: Request, *, actor: Actor, note: str = "") -> Request:
+    """A new link for what the request waits for: the person's identity, or their confirmation of an
+    erasure that ends a service. For a person who did not receive the first (an e-mail that could not be
+    sent, a spam filter); the earlier links stay valid until they expire, and each can be used once."""
+    current = Request.objects.select_for_update().get(pk=request.pk)
+    if current.status not in (Status.AWAITING_IDENTITY, Status.AWAITING_CONFIRMATION):
+        raise RequestError(
+            gettext("request %(reference)s is %(status)s: it waits for no link")
+            % {"reference": current.reference, "status": Status(current.status).label}
+        )
+    note_event(current, "link_sent_again", actor=actor, note=note)
+    if current.status == Status.AWAITING_IDENTITY:
+        _send_identity_link(current)
+    else:
+        from trustdesk.rights.fulfil.erasure import ask_to_confirm_erasure
+
+        ask_to_confirm_erasure(current)
+    return current
 
 
 def _close_pauses(request: Request) -> None:
@@ -497,10 +561,10 @@ def do_extend(request: Request, *, by: str | Duration, reason: str, actor: Actor
         note=reason,
         payload={"by": duration.iso(), "due_on": request.due_on.isoformat()},
     )
-    mail.send(
+    notify(
+        request,
         "rights/email/extended",
         to=request.email,
-        lang=request.language,
         context=_mail_context(request, reason=reason, by_words=duration.words(request.language)),
     )
     return request
@@ -538,10 +602,10 @@ def do_refuse(request: Request, *, ground: str, reasons: str, actor: Actor) -> R
     request.refusal_ground = ground
     request.answer = reasons
     transition(request, Status.REFUSED, actor=actor, note=reasons, payload={"ground": ground})
-    mail.send(
+    notify(
+        request,
         "rights/email/refused",
         to=request.email,
-        lang=request.language,
         context=_mail_context(
             request,
             ground=RefusalGround(ground),

@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.translation import gettext
 
+from trustdesk.lib import mail
 from trustdesk.lib.mail import MailNotSent
 
 
@@ -74,20 +76,53 @@ def _has_nul(request: HttpRequest) -> bool:
 
 
 class MailNotSentMiddleware:
-    """Answers 503 with a page that says what happened when the e-mail of an action could not be sent.
+    """Answers 503 with a page that says what happened when an e-mail could not be sent.
 
     E-mail is sent when the action's transaction commits (``trustdesk.lib.mail``), so what the person did
     is stored by then; without this page they would see the general error page and might do it again.
-    The failure is logged by ``trustdesk.lib.mail`` (the template and the kind of failure, no address).
+    Every e-mail of the request is tried (``mail.reporting``): one that fails does not keep the next from
+    being sent. A failure is logged by ``trustdesk.lib.mail`` (the template and the kind of failure, no
+    address) and noted on the request it was about, where staff see it. The API answers the same in JSON
+    (``trustdesk.api.api.mail_not_sent``), with the case numbers concerned. A staff action of the console
+    goes on to the request's page as usual, with a message: that page lists what was not sent.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        with mail.reporting() as failures:
+            response = self.get_response(request)
+        if not failures:
+            return response
+        match = getattr(request, "resolver_match", None)
+        if match is not None and "console" in match.namespaces and response.status_code in (302, 303):
+            # Staff go on to the request's page as after any action, which lists what was not sent.
+            messages.error(
+                request,
+                gettext(
+                    "Done and recorded, but an e-mail to the person could not be sent. It is noted on the "
+                    "request: send the link again, or tell the person another way and record how."
+                ),
+            )
+            return response
+        return self._answer(request, mail.combined(failures))
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, MailNotSent):
             return None
-        return render(request, "web/mail_not_sent.html", status=503)
+        return self._answer(request, exception)
+
+    @staticmethod
+    def _answer(request: HttpRequest, failure: MailNotSent) -> HttpResponse:
+        match = getattr(request, "resolver_match", None)
+        if match is not None and "api" in match.namespaces:
+            from trustdesk.api.api import mail_not_sent
+
+            return mail_not_sent(request, failure)
+        return render(
+            request,
+            "web/mail_not_sent.html",
+            {"stored": failure.stored, "references": failure.references},
+            status=503,
+        )

@@ -45,6 +45,7 @@ from trustdesk.console.forms import (
     EmptyForm,
     EntryForm,
     ExtendForm,
+    HandledForm,
     LiftForm,
     NoteForm,
     ObjectionForm,
@@ -71,13 +72,20 @@ def staff_actor(request: HttpRequest) -> Actor:
 
 
 #: The columns of a request the queue shows; the other columns (the request's text, its specifics) are not read.
-QUEUE_COLUMNS = ("reference", "kind", "status", "channel", "received_on", "due_on")
+QUEUE_COLUMNS = ("reference", "kind", "status", "channel", "received_on", "due_on", "mail_failed_at")
 
 #: One line of the queue, written out here rather than by the template engine per cell (50 lines a page);
 #: ``markup.fill`` escapes every value.
 _ROW_HTML = (
     '<tr><td><a href="{}">{}</a></td><td><span class="{}">{}</span></td><td>{}</td>'
     '<td><span class="{}">{}</span></td><td>{}</td><td>{}</td><td>{}</td></tr>'
+)
+_UNSENT = _("e-mail not sent")
+
+#: The same line for a request with an e-mail not sent: a mark after its status.
+_ROW_HTML_UNSENT = _ROW_HTML.replace(
+    '<span class="{}">{}</span></td><td>{}</td><td>{}</td><td>{}</td></tr>',
+    '<span class="{}">{}</span> <span class="tone tone-red">{}</span></td><td>{}</td><td>{}</td><td>{}</td></tr>',
 )
 
 
@@ -110,8 +118,7 @@ def _row(
         "due": item.due_on.isoformat(),
         "channel": labels.CHANNEL[item.channel],
     }
-    row["html"] = markup.fill(
-        _ROW_HTML,
+    cells = [
         row["url"],
         row["reference"],
         row["urgency"].css,
@@ -119,10 +126,13 @@ def _row(
         say(row["kind"]),
         row["status"].css,
         say(row["status"].label),
-        row["received"],
-        row["due"],
-        say(row["channel"]),
-    )
+    ]
+    if item.mail_failed_at is not None:
+        row["html"] = markup.fill(
+            _ROW_HTML_UNSENT, *cells, say(_UNSENT), row["received"], row["due"], say(row["channel"])
+        )
+    else:
+        row["html"] = markup.fill(_ROW_HTML, *cells, row["received"], row["due"], say(row["channel"]))
     return row
 
 
@@ -137,8 +147,9 @@ def _filters(chosen: dict[str, Any]) -> str:
     for name in ("status", "kind"):
         if chosen.get(name):
             kept[name] = chosen[name]
-    if chosen.get("closed"):
-        kept["closed"] = "on"
+    for flag in ("closed", "unsent"):
+        if chosen.get(flag):
+            kept[flag] = "on"
     return kept.urlencode()
 
 
@@ -150,11 +161,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(filters or None)
     chosen: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
     include_closed, kind, status = bool(chosen.get("closed")), chosen.get("kind"), chosen.get("status")
-    found = queries.queue_queryset(include_closed=include_closed, kind=kind or None, status=status or None)
+    unsent = bool(chosen.get("unsent"))
+    found = queries.queue_queryset(
+        include_closed=include_closed, kind=kind or None, status=status or None, unsent=unsent
+    )
     today = timezone.localdate()
     counts = queries.queue_counts(today)
     paginator = Paginator(found.only(*QUEUE_COLUMNS), QUEUE_PAGE_SIZE)
-    if not (include_closed or kind or status):
+    if not (include_closed or kind or status or unsent):
         # Unfiltered, the queue is the open requests the counts have just counted (the same condition).
         paginator.count = counts.open
     page = paginator.get_page(request.GET.get("page"))
@@ -192,6 +206,16 @@ class Action:
 def _ask_identity(http: HttpRequest, item: Request, form: forms.Form) -> str:
     services.do_ask_identity(item, actor=staff_actor(http), note=form.cleaned_data["note"])
     return gettext("A link to confirm identity is sent; the clock stops until it is confirmed.")
+
+
+def _send_link(http: HttpRequest, item: Request, form: forms.Form) -> str:
+    services.do_send_link_again(item, actor=staff_actor(http), note=form.cleaned_data["note"])
+    return gettext("A new link is sent; the earlier ones stay valid until they expire.")
+
+
+def _mail_handled(http: HttpRequest, item: Request, form: forms.Form) -> str:
+    services.do_mail_handled(item, actor=staff_actor(http), note=form.cleaned_data["note"])
+    return gettext("Recorded how the person was told; the request is no longer marked.")
 
 
 def _verify(http: HttpRequest, item: Request, form: forms.Form) -> str:
@@ -320,6 +344,22 @@ ACTIONS: dict[str, Action] = {
         _open,
         _withdraw,
     ),
+    "send-link": Action(
+        _("Send the link again"),
+        _("Send a new link"),
+        NoteForm,
+        REQUEST_ROLES,
+        lambda r: r.status in (Status.AWAITING_IDENTITY, Status.AWAITING_CONFIRMATION),
+        _send_link,
+    ),
+    "mail-handled": Action(
+        _("The person was told another way"),
+        _("Record how the person was told"),
+        HandledForm,
+        REQUEST_ROLES,
+        lambda r: r.mail_failed_at is not None,
+        _mail_handled,
+    ),
     "decide-objection": Action(
         _("Decide an objection"),
         _("Record the decision"),
@@ -406,6 +446,16 @@ def _detail_context(
         }
         for event in timeline
     ]
+    unsent = []
+    if item.mail_failed_at is not None:
+        # The e-mails not sent since staff last recorded how the person was told.
+        for event in reversed(timeline):
+            if event.action == "mail_handled":
+                break
+            if event.action == "mail_not_sent":
+                template, _sep, why = event.note.partition(": ")
+                unsent.append({"at": event.at, "what": labels.mail_label(template), "why": why})
+        unsent.reverse()
     downloads = (
         [{"download": d, "label": d.get_format_display()} for d in item.downloads.order_by("pk")]
         if may_decide
@@ -417,6 +467,7 @@ def _detail_context(
         "identity": labels.IDENTITY.get(item.identity_method, ""),
         "ground": labels.GROUND.get(item.refusal_ground, ""),
         "events": events,
+        "unsent": unsent,
         "actions": actions,
         "failed": failed,
         "objections": objections,

@@ -13,7 +13,6 @@ from django.apps import apps
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from trustdesk.lib import mail
 from trustdesk.lib.datamap import history_base, model_map
 from trustdesk.policy import wording
 from trustdesk.policy.render import render_statement
@@ -32,6 +31,7 @@ from trustdesk.rights.models import (
 from trustdesk.rights.services import (
     _mail_context,
     note_event,
+    notify,
 )
 
 
@@ -289,10 +289,10 @@ def fulfil_portability(request: Request, *, actor: Actor) -> Request:
             answer="Your data was sent to the party you named.",
             payload={"sent_to_other_party": True},
         )
-        mail.send(
+        notify(
+            request,
             "rights/email/portability_transfer",
             to=send_to,
-            lang=request.language,
             context=_mail_context(request),
             attachments=[
                 ("data.json", as_json, "application/json"),

@@ -25,6 +25,7 @@ from trustdesk.rights.services import (
     RequestError,
     _mail_context,
     note_event,
+    notify,
 )
 
 
@@ -116,16 +117,19 @@ def do_announce_lift(restriction: Restriction, *, actor: Actor, reason: str) -> 
     person = restriction.person
     if restriction.request is not None:
         note_event(restriction.request, "restriction_lift_announced", actor=actor, note=reason)
-    if person.email:
+    if person.email and restriction.request is not None:
+        notify(
+            restriction.request,
+            "rights/email/restriction_lifting",
+            to=person.email,
+            context={"reason": reason, "request": restriction.request, **_mail_context(restriction.request)},
+        )
+    elif person.email:
         mail.send(
             "rights/email/restriction_lifting",
             to=person.email,
-            lang=(restriction.request.language if restriction.request else "en"),
-            context={
-                "reason": reason,
-                "request": restriction.request,
-                **(_mail_context(restriction.request) if restriction.request else {}),
-            },
+            lang="en",
+            context={"reason": reason, "request": None},
         )
     return restriction
 

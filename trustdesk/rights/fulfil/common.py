@@ -7,7 +7,6 @@ from typing import Any
 
 from django.utils.translation import gettext
 
-from trustdesk.lib import mail
 from trustdesk.registry.services import Actor
 from trustdesk.rights.models import (
     Request,
@@ -17,6 +16,7 @@ from trustdesk.rights.services import (
     RequestError,
     _mail_context,
     authority_words,
+    notify,
     transition,
 )
 
@@ -49,10 +49,10 @@ def _close(
     request.save(update_fields=["answer"])
     transition(request, Status.FULFILLED, actor=actor, payload=payload)
     if address:
-        mail.send(
+        notify(
+            request,
             message,
             to=address,
-            lang=request.language,
             context=_mail_context(
                 request, answer=answer, authority=authority_words(request.language), **(context or {})
             ),

@@ -6,7 +6,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
-from trustdesk.lib import mail
 from trustdesk.registry import datamap_ops
 from trustdesk.registry.models import Organisation, Person, Role, Service
 from trustdesk.registry.services import Actor, do_update
@@ -23,6 +22,7 @@ from trustdesk.rights.services import (
     RequestError,
     _mail_context,
     make_link,
+    notify,
     transition,
 )
 
@@ -47,18 +47,26 @@ def fulfil_erasure(request: Request, *, actor: Actor, confirmed: bool = False) -
         )
     ending = services_ending(request.person)
     if ending and not confirmed:
-        url = make_link(request, "confirm_erasure")
         transition(
             request, Status.AWAITING_CONFIRMATION, actor=actor, payload={"services_ending": len(ending)}
         )
-        mail.send(
-            "rights/email/confirm_erasure",
-            to=request.email,
-            lang=request.language,
-            context=_mail_context(request, services=[s.get_kind_display() for s in ending], url=url),
-        )
+        ask_to_confirm_erasure(request, ending)
         return request
     return _erase(request, actor=actor, ending=ending)
+
+
+def ask_to_confirm_erasure(request: Request, ending: list[Service] | None = None) -> None:
+    """Send the person a link to confirm an erasure that ends the services ``ending`` (by default, those
+    it would end today)."""
+    if ending is None:
+        ending = services_ending(request.person) if request.person else []
+    url = make_link(request, "confirm_erasure")
+    notify(
+        request,
+        "rights/email/confirm_erasure",
+        to=request.email,
+        context=_mail_context(request, services=[s.get_kind_display() for s in ending], url=url),
+    )
 
 
 @transaction.atomic

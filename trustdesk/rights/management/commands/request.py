@@ -16,6 +16,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from trustdesk.lib import mail
 from trustdesk.lib.mail import MailNotSent
 from trustdesk.registry.models import Person
 from trustdesk.registry.services import Actor, IntakeError
@@ -39,6 +40,7 @@ def as_dict(request: Request, *, events: bool = False) -> dict[str, Any]:
         "extended_by": request.extended_by or None,
         "identity": request.identity_method or None,
         "closed_at": request.closed_at.isoformat() if request.closed_at else None,
+        "mail_not_sent_at": request.mail_failed_at.isoformat() if request.mail_failed_at else None,
     }
     if events:
         data["timeline"] = [
@@ -116,6 +118,21 @@ class Command(BaseCommand):
         verify.add_argument("--note", default="", help="what was checked (the document itself is never kept)")
         verify.add_argument("--json", action="store_true")
 
+        again = sub.add_parser(
+            "send-link",
+            help="send a new link to confirm identity or an erasure (the earlier ones stay valid)",
+        )
+        again.add_argument("reference")
+        again.add_argument("--note", default="", help="why, for the timeline")
+        again.add_argument("--json", action="store_true")
+
+        handled = sub.add_parser(
+            "mail-handled", help="record how the person was told what an e-mail that was not sent said"
+        )
+        handled.add_argument("reference")
+        handled.add_argument("--note", required=True, help="how the person was told")
+        handled.add_argument("--json", action="store_true")
+
         refuse = sub.add_parser("refuse", help="refuse with a ground and reasons")
         refuse.add_argument("reference")
         refuse.add_argument("--ground", required=True, choices=RefusalGround.values)
@@ -136,11 +153,18 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         self.actor = Actor.operator(getpass.getuser())
         try:
-            getattr(self, "_" + options["action"].replace("-", "_"))(options)
+            # Every e-mail of the action is tried; those not sent are reported together at the end.
+            with mail.reporting() as failures:
+                getattr(self, "_" + options["action"].replace("-", "_"))(options)
+            if failures:
+                raise mail.combined(failures)
         except (Failure, clock.NoPolicy) as exc:
             self._fail(str(exc))
         except MailNotSent as exc:  # sent when the change commits: the change is stored
-            self._fail(f"done and recorded, but {exc}; tell the person another way")
+            self._fail(
+                f"done and recorded, but {exc}; it is noted on the request: send the link again "
+                "('send-link') or tell the person another way and record how ('mail-handled')"
+            )
         except IntakeError as exc:
             self._fail(
                 "; ".join(f"{field}: {', '.join(messages)}" for field, messages in exc.message_dict.items())
@@ -266,6 +290,20 @@ class Command(BaseCommand):
 
         request = self._get(options["reference"])
         do_ask_identity(request, actor=self.actor)
+        self._print(request, options)
+
+    def _send_link(self, options: dict[str, Any]) -> None:
+        from trustdesk.rights.services import do_send_link_again
+
+        request = self._get(options["reference"])
+        do_send_link_again(request, actor=self.actor, note=options["note"])
+        self._print(request, options)
+
+    def _mail_handled(self, options: dict[str, Any]) -> None:
+        from trustdesk.rights.services import do_mail_handled
+
+        request = self._get(options["reference"])
+        do_mail_handled(request, actor=self.actor, note=options["note"])
         self._print(request, options)
 
     def _verify(self, options: dict[str, Any]) -> None:
