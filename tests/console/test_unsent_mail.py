@@ -11,6 +11,7 @@ from tests.console.conftest import Desk
 from tests.console.test_request_page import _url
 from tests.smtp import Mailbox, refusing, smtp
 from trustdesk.lib import mail
+from trustdesk.registry.models import Person
 from trustdesk.rights import services
 from trustdesk.rights.models import Request, Status
 
@@ -99,6 +100,18 @@ def test_a_link_is_sent_again_and_confirms_identity(desk: Desk, smtp: Mailbox) -
     assert "send-link" not in [a["name"] for a in sam.get(_url(request)).context["actions"]]
     refused = sam.post(_url(request, "send-link"), {"send-link-note": ""})
     assert refused.status_code == 400 and "it waits for no link" in refused.content.decode()
+
+
+def test_no_link_is_sent_again_without_an_address(desk: Desk) -> None:
+    request = desk.open("access", channel="letter")
+    services.do_ask_identity(request, actor=services.SYSTEM)
+    # A letter from someone on record without an address (the address is cleared here to make one).
+    Request.objects.filter(pk=request.pk).update(email="")
+    Person.objects.filter(pk=desk.people.bob.pk).update(email="")
+    refused = desk.client("sam").post(_url(request, "send-link"), {"send-link-note": ""})
+    assert refused.status_code == 400
+    assert "has no e-mail address to send a link to" in refused.content.decode()
+    assert not request.events.filter(action="link_sent_again").exists()
 
 
 __all__ = ["refusing", "smtp"]

@@ -49,16 +49,15 @@ class NoteForm(forms.Form):
         return _no_card(self.cleaned_data.get("note", ""))
 
 
-class HandledForm(forms.Form):
+class HandledForm(NoteForm):
+    """The same note, required: it is the record that the person was told."""
+
     note = forms.CharField(
         label=_("How the person was told"),
         max_length=2000,
         widget=REASONS,
         help_text=_("By phone, by letter, through another address: the note is the record of it."),
     )
-
-    def clean_note(self) -> str:
-        return _no_card(self.cleaned_data.get("note", ""))
 
 
 class VerifyForm(forms.Form):

@@ -400,8 +400,17 @@ def do_send_link_again(request: Request, *, actor: Actor, note: str = "") -> Req
             gettext("request %(reference)s is %(status)s: it waits for no link")
             % {"reference": current.reference, "status": Status(current.status).label}
         )
+    identity = current.status == Status.AWAITING_IDENTITY
+    address = current.email
+    if identity and current.person is not None and current.person.email:
+        address = current.person.email
+    if not address:
+        raise RequestError(
+            gettext("request %(reference)s has no e-mail address to send a link to")
+            % {"reference": current.reference}
+        )
     note_event(current, "link_sent_again", actor=actor, note=note)
-    if current.status == Status.AWAITING_IDENTITY:
+    if identity:
         _send_identity_link(current)
     else:
         from trustdesk.rights.fulfil.erasure import ask_to_confirm_erasure
