@@ -177,8 +177,9 @@ def notify(
     """Send the e-mail ``name`` about ``request`` when the transaction commits (``trustdesk.lib.mail``).
 
     When it cannot be sent, the request's timeline says so (``mail_not_sent``, its note the template and the
-    kind of failure, ``rights/email/acknowledged: SMTPRecipientsRefused 550``; never the address) and the request is marked for staff (``mail_failed_at``) until they record
-    how the person was told (:func:`do_mail_handled`)."""
+    kind of failure, ``rights/email/acknowledged: SMTPRecipientsRefused 550``; never the address) and the
+    request is marked for staff (``mail_failed_at``) until they record how the person was told
+    (:func:`do_mail_handled`), for example by a link sent again (:func:`do_send_link_again`)."""
     pk = request.pk
 
     def failed(why: str) -> None:
