@@ -83,7 +83,7 @@ AXE = Axe()
 class Desk:
     personas: Personas
     answered: Request  # Olga's access request, fulfilled, with a report to download
-    open: Request  # Olga's erasure request, waiting for staff
+    open: Request  # Olga's erasure request, waiting for staff, its acknowledgement not sent
     download_link: str  # the path of the first file's link in the e-mail that answered it
 
 
@@ -106,6 +106,8 @@ def desk(personas: Personas, publish, data_dir, store_dirs, live_server, setting
     waiting = services.do_open_request(
         "erasure", channel="letter", actor=STAFF, person=personas.olga.profile.person, details="All of it."
     )
+    # Its acknowledgement was not sent: the queue marks it and its page lists it (docs/requests.md).
+    services.note_mail_not_sent(waiting.pk, "rights/email/acknowledged", "SMTPRecipientsRefused 550")
     return Desk(personas, answered, waiting, links[0])
 
 
@@ -229,6 +231,7 @@ def test_the_console_breaks_no_rule(live_server, browser, desk: Desk) -> None:
             for path in (
                 "/console/",
                 "/console/requests/",
+                "/console/requests/?unsent=on",
                 f"/console/requests/{desk.open.reference}/",
                 f"/console/requests/{desk.answered.reference}/",
                 "/console/requests/new/",

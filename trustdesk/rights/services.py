@@ -181,13 +181,6 @@ def notify(
     request is marked for staff (``mail_failed_at``) until they record how the person was told
     (:func:`do_mail_handled`), for example by a link sent again (:func:`do_send_link_again`)."""
     pk = request.pk
-
-    def failed(why: str) -> None:
-        with transaction.atomic():
-            item = Request.objects.select_for_update().get(pk=pk)
-            note_event(item, "mail_not_sent", actor=SYSTEM, note=f"{name}: {why}")
-            Request.objects.filter(pk=pk).update(mail_failed_at=_now())
-
     mail.send(
         name,
         to=to,
@@ -195,8 +188,17 @@ def notify(
         context=context,
         attachments=attachments,
         reference=request.reference,
-        on_failure=failed,
+        on_failure=lambda why: note_mail_not_sent(pk, name, why),
     )
+
+
+@transaction.atomic
+def note_mail_not_sent(pk: int, name: str, why: str) -> None:
+    """Note on request ``pk`` that its e-mail ``name`` could not be sent (``why``: the kind of failure) and
+    mark the request for staff."""
+    item = Request.objects.select_for_update().get(pk=pk)
+    note_event(item, "mail_not_sent", actor=SYSTEM, note=f"{name}: {why}")
+    Request.objects.filter(pk=pk).update(mail_failed_at=_now())
 
 
 @transaction.atomic
