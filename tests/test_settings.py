@@ -13,6 +13,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from trustdesk.lib import env
 
+#: Settings read in this process or by the commands in subprocesses, with their own environment: no test database.
+pytestmark = pytest.mark.embedded
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

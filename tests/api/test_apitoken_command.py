@@ -84,6 +84,7 @@ def test_it_says_when_no_token_has_the_prefix() -> None:
         run("revoke", "abcdefgh")
 
 
+@pytest.mark.embedded
 def test_the_trustdesk_command_runs_it(tmp_path) -> None:
     import os
     import subprocess

@@ -48,6 +48,7 @@ def test_it_refuses_a_language_it_cannot_write(policy_file: Path) -> None:
         call_command("policy", "render", str(policy_file), "--lang", "fr")
 
 
+@pytest.mark.embedded
 @pytest.mark.skipif(not TRUSTDESK.exists(), reason="the trustdesk command is installed by pip install -e .")
 def test_it_runs_as_the_installed_command_with_its_exit_status(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TRUSTDESK_", "DATABASE_URL"))}

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+#: Trustdesk runs in subprocesses on its embedded SQLite database, whatever DATABASE_URL says.
+pytestmark = pytest.mark.embedded
+
 ROOT = Path(__file__).resolve().parents[2]
 
 #: What the two end states are compared on: every personal value, by row.
