@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import reduce
+from functools import lru_cache, reduce
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -511,12 +511,14 @@ def _automated_decision(policy: Policy) -> Iterator[tuple[PathT, str]]:
             )
 
 
+@lru_cache(maxsize=64)
 def _overrun(duration: Duration, months: int) -> tuple[dt.datetime, dt.datetime, dt.datetime] | None:
     """A moment of receipt for which ``duration`` ends later than ``months`` calendar months, or None.
 
     Months are calendar months (31 August + one month is 30 September), so P30D is not "one month":
     it is longer for a request received at the end of January. Two years hold every month length
-    and 29 February.
+    and 29 February. The answer depends on the two arguments alone, so it is kept: each check of a
+    policy asked it again of the same durations, 731 days each time.
     """
     limit = Duration(months=months)
     start = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
