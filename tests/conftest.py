@@ -99,6 +99,18 @@ def operator():
     return Actor.operator("tester")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashing():
+    """Passwords hashed with argon2id at its lowest cost (tests/hashers.py) for the whole session."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    from tests.hashers import quick
+
+    with override_settings(PASSWORD_HASHERS=quick(settings.PASSWORD_HASHERS)):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts and ends in the default language: a page in Dutch leaves Dutch active in the thread,
@@ -108,3 +120,35 @@ def _default_language():
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+#: Fixtures through which a test reaches the test database (pytest-django's own; ``db`` and the rest all
+#: go through ``_django_db_helper``, which is also what the ``django_db`` mark asks for).
+_DATABASE_FIXTURES = frozenset({"_django_db_helper", "db", "transactional_db", "live_server"})
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that use the test database (the PostgreSQL pass of scripts/test: a test "
+        "that uses no database runs the same code whatever DATABASE_URL says, and the SQLite pass ran it)",
+    )
+
+
+def uses_database(item: pytest.Item) -> bool:
+    """Whether a collected test reaches the test database: the ``django_db`` mark, or a fixture that
+    needs the database anywhere in its closure (pytest-django refuses database access to any other)."""
+    if item.get_closest_marker("django_db") is not None:
+        return True
+    return bool(_DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--database-tests-only"):
+        return
+    kept = [item for item in items if uses_database(item)]
+    left = [item for item in items if not uses_database(item)]
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept

@@ -38,6 +38,22 @@ def test_it_hashes_passwords_with_argon2(personas) -> None:
     assert personas.olga.password.startswith("argon2$argon2id$")
 
 
+def test_the_product_hashes_with_argon2id_at_djangos_cost_and_reads_the_tests_hashes(settings) -> None:
+    """The tests hash at argon2's lowest cost (tests/hashers.py); the product's settings do not."""
+    from django.contrib.auth.hashers import check_password, make_password
+
+    from trustdesk import settings as product
+
+    quick = make_password("a long passphrase")
+    assert quick.startswith("argon2$argon2id$v=19$m=8,t=1,p=1$")
+    settings.PASSWORD_HASHERS = product.PASSWORD_HASHERS
+    encoded = make_password("a long passphrase")
+    assert encoded.startswith("argon2$argon2id$v=19$m=102400,t=2,p=8$")
+    assert check_password("a long passphrase", encoded)
+    assert not check_password("another passphrase", encoded)
+    assert check_password("a long passphrase", quick)
+
+
 def test_it_journals_a_failed_log_in_without_the_address_or_the_password(client, personas) -> None:
     response = log_in(client, "olga@example.com", "not her password")
     assert response.status_code == 200

@@ -39,7 +39,7 @@ from trustdesk.rights import services
 from trustdesk.rights.models import Request
 from trustdesk.weblogs.ingest import ingest
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.markup_only, pytest.mark.django_db(transaction=True)]
 
 #: The browser window of each language.
 WINDOWS: dict[str, dict[str, Any]] = {
