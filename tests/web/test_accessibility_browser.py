@@ -39,7 +39,9 @@ from trustdesk.rights import services
 from trustdesk.rights.models import Request
 from trustdesk.weblogs.ingest import ingest
 
-pytestmark = [pytest.mark.browser, pytest.mark.markup_only, pytest.mark.django_db(transaction=True)]
+#: The markup of a page does not depend on the database it reads, and the other tests open every page on
+#: both databases: the PostgreSQL pass leaves the sweep out.
+pytestmark = [pytest.mark.browser, pytest.mark.database_agnostic, pytest.mark.django_db(transaction=True)]
 
 #: The browser window of each language.
 WINDOWS: dict[str, dict[str, Any]] = {

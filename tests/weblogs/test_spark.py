@@ -25,7 +25,9 @@ from trustdesk.journal.models import JournalEntry
 from trustdesk.weblogs.services import Hit, erase_ip, expire, search
 from trustdesk.weblogs.store import Store, WeblogsError
 
-pytestmark = pytest.mark.django_db
+#: The example reads the store's files, not the database; what Trustdesk does with the database here (the
+#: ingest, the search, erasure and expiry) the other web-log tests run on both databases.
+pytestmark = [pytest.mark.django_db, pytest.mark.database_agnostic]
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "spark" / "weblogs_search.py"
 REASON = "breach investigation case 12"
