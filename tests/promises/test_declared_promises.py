@@ -231,15 +231,18 @@ def test_it_publishes_that_irc_and_port_scans_need_prior_written_consent(client:
 @pytest.mark.django_db
 def test_registered_users_get_announcements_and_opt_out_in_one_click(portal: Personas) -> None:
     from trustdesk.consent.queries import people_with_consent
+    from trustdesk.rights.processing import may_process
 
     person = portal.ursula.profile.person
     client = client_for(portal.ursula)
     assert client.post("/portal/consents/", {"purpose": "newsletter", "action": "give"}).status_code == 302
     assert person in people_with_consent("newsletter")  # the mailing system sends to her
+    assert may_process(person, "newsletter")
     assert (
         client.post("/portal/consents/", {"purpose": "newsletter", "action": "withdraw"}).status_code == 302
     )
     assert person not in people_with_consent("newsletter")  # and no longer
+    assert not may_process(person, "newsletter")  # what every feature asks before it uses her data
     # Seed 002's statement says it, and how to opt out.
     policy = _example("openitc-uk.yaml").policy
     english = _statement(policy, "en")
