@@ -178,22 +178,26 @@ def test_it_inspects_customer_content_only_on_instruction_in_ossc_be():
     assert content.virus_scanning is True
 
 
+#: The abuse categories of seed 001, the acceptable use policy (P1.1).
+OSSC_CATEGORIES = {
+    "illegal_software",
+    "copyright_infringement",
+    "pornographic_content",
+    "spam",
+    "malware",
+    "irc",
+    "denial_of_service",
+    "port_scans",
+    "objectionable_content",
+    "email_harvesting",
+    "resource_abuse",
+}
+
+
 def test_it_has_every_abuse_category_of_the_acceptable_use_policy_in_ossc_be():
     aup = policy("ossc-be.yaml").acceptable_use
     assert aup is not None
-    assert set(aup.categories) == {
-        "illegal_software",
-        "copyright_infringement",
-        "pornographic_content",
-        "spam",
-        "malware",
-        "irc",
-        "denial_of_service",
-        "port_scans",
-        "objectionable_content",
-        "email_harvesting",
-        "resource_abuse",
-    }
+    assert set(aup.categories) == OSSC_CATEGORIES
     assert {
         "notify_customer",
         "suspend_service",

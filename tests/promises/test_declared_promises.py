@@ -18,6 +18,7 @@ from django.test import Client
 
 from tests.accounts.personas import Personas
 from tests.conftest import POLICY
+from tests.policy.test_examples import OSSC_CATEGORIES
 from tests.portal.conftest import client_for, personas, portal
 from tests.promises.test_statement_promises import _codes, _example, _text
 from tests.web.test_acceptable_use_page import _OSSC, AUP_POLICY
@@ -103,19 +104,7 @@ def test_it_declares_automatic_virus_scanning_without_reading_the_files() -> Non
 @pytest.mark.parametrize("lang", ["en", "nl"])
 def test_it_publishes_the_abuse_categories_of_the_policy(client: Client, publish, lang: str) -> None:
     aup = _seed_001()
-    assert set(aup.categories) == {
-        "illegal_software",
-        "copyright_infringement",
-        "pornographic_content",
-        "spam",
-        "malware",
-        "irc",
-        "denial_of_service",
-        "port_scans",
-        "objectionable_content",
-        "email_harvesting",
-        "resource_abuse",
-    }
+    assert set(aup.categories) == OSSC_CATEGORIES
     page = _aup(client, publish, lang)
     for key, category in aup.categories.items():
         section = _section(page, key)
