@@ -93,8 +93,8 @@ def test_it_says_the_request_is_recorded_when_its_e_mail_cannot_be_sent(people, 
     assert status == 2
     assert err.strip().startswith("trustdesk request: done and recorded, but the e-mail rights/email/")
     assert err.strip().endswith(
-        "could not be sent (SMTPRecipientsRefused 550); it is noted on the request: send a link again with "
-        "'send-link', or tell the person another way and record how with 'mail-handled'"
+        "could not be sent (SMTPRecipientsRefused 550); it is noted on the request: if it was a link, send it "
+        "again with 'send-link'; otherwise tell the person another way and record how with 'mail-handled'"
     )
     assert "anna" not in err
     made = Request.objects.get()

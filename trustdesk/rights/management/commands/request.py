@@ -162,8 +162,8 @@ class Command(BaseCommand):
             self._fail(str(exc))
         except MailNotSent as exc:  # sent when the change commits: the change is stored
             self._fail(
-                f"done and recorded, but {exc}; it is noted on the request: send a link again with "
-                "'send-link', or tell the person another way and record how with 'mail-handled'"
+                f"done and recorded, but {exc}; it is noted on the request: if it was a link, send it again "
+                "with 'send-link'; otherwise tell the person another way and record how with 'mail-handled'"
             )
         except IntakeError as exc:
             self._fail(
