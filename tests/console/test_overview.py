@@ -31,6 +31,46 @@ def test_it_counts_requests_per_week_the_median_days_to_answer_and_the_overdue(d
     assert "style=" not in html and "<script" not in html
 
 
+def test_it_gives_each_charts_figures_as_a_table(desk: Desk) -> None:
+    from trustdesk.console.charts import week_start
+    from trustdesk.rights.models import Request
+
+    desk.open("access", days_ago=45)  # overdue
+    desk.open("erasure", days_ago=2)
+    answered = desk.open("access", days_ago=10)
+    services.do_refuse(answered, ground="excessive", reasons="The fourth this month.", actor=STAFF)
+    page = desk.client("pia").get("/console/")
+    html = page.content.decode()
+    assert html.count('<details class="chart-table">') == 3
+    for chart_id in ("chart-weekly", "chart-median", "chart-urgency"):
+        assert f'<caption id="{chart_id}-caption">' in html
+
+    weekly = page.context["weekly"]
+    assert len(weekly.rows) == 12 and len(weekly.headers) == 1 + 7 + 1  # the week, each kind, all kinds
+    by_week = {week: cells for week, cells in weekly.rows}
+    received = set(Request.objects.values_list("received_on", flat=True))
+    for day in received:
+        cells = by_week[week_start(day).isoformat()]
+        assert int(cells[-1]) == sum(int(c) for c in cells[:-1]) >= 1
+    assert sum(int(cells[-1]) for cells in by_week.values()) == page.context["received"] == 3
+
+    median = page.context["median_chart"]
+    assert [cells for _, cells in median.rows if cells[0] != "0"] == [["1", "10"]]
+    assert all(cells == ["0", "—"] for _, cells in median.rows if cells[0] == "0")
+    assert "1 request answered in these weeks." in html
+
+    urgency = dict(page.context["urgency_chart"].rows)
+    assert urgency["overdue"] == ["1"] and urgency["on time"] == ["1"]
+
+
+def test_it_says_when_no_request_was_answered(desk: Desk) -> None:
+    desk.open("access", days_ago=3)
+    page = desk.client("pia").get("/console/", HTTP_ACCEPT_LANGUAGE="nl")
+    html = page.content.decode()
+    assert "Geen enkel verzoek beantwoord in deze weken." in html
+    assert "De cijfers als tabel" in html
+
+
 def test_it_shows_the_policy_in_effect_its_check_and_the_data_map(desk: Desk) -> None:
     page = desk.client("abe").get("/console/policy/")
     assert page.status_code == 200

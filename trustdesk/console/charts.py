@@ -1,7 +1,8 @@
 """The dashboard's figures and their charts, drawn as SVG on the server: no script, no inline style.
 
 Each chart is plain geometry (bars with x, y, width, height and a CSS class); the template draws it and
-``console/console.css`` colours it.
+``console/console.css`` colours it. Each also carries its figures as a table (``headers`` and ``rows``),
+which the page offers under the chart: the same numbers for a screen reader, a keyboard or a copy.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from trustdesk.console import labels
 from trustdesk.lib.deadlines import Urgency
@@ -42,6 +44,8 @@ class Chart:
     bars: list[Bar] = field(default_factory=list)
     ticks: list[tuple[float, str]] = field(default_factory=list)  # (y, value) on the scale
     columns: list[tuple[float, str]] = field(default_factory=list)  # (x of the middle, label)
+    headers: list[str | Promise] = field(default_factory=list)  # the table's column headers
+    rows: list[tuple[str, list[str]]] = field(default_factory=list)  # (row header, cells)
     width: int = WIDTH
     height: int = HEIGHT
     base: float = HEIGHT - BOTTOM
@@ -113,6 +117,11 @@ def requests_per_week(today: dt.date) -> tuple[Chart, list[Legend], int]:
                 )
             )
     legend = [Legend(labels.KIND[kind], f"kind-{kind}") for kind in Kind.values]
+    chart.headers = [_("Week of"), *(labels.KIND[kind] for kind in Kind.values), _("All kinds")]
+    chart.rows = [
+        (week.isoformat(), [*(str(counts[week][kind]) for kind in Kind.values), str(total)])
+        for week, total in zip(weeks, totals, strict=True)
+    ]
     return chart, legend, sum(totals)
 
 
@@ -121,8 +130,9 @@ def _days_to_answer(request: Request) -> int:
     return (closed - request.received_on).days
 
 
-def median_days(today: dt.date) -> tuple[Chart, float | None]:
-    """The median number of days from receipt to answer, per week of answering; and over those weeks."""
+def median_days(today: dt.date) -> tuple[Chart, float | None, int]:
+    """The median number of days from receipt to answer, per week of answering; over those weeks; and how
+    many requests were answered in them."""
     weeks = weeks_until(today)
     start = timezone.make_aware(dt.datetime.combine(weeks[0], dt.time.min))
     answered = Request.objects.filter(
@@ -145,7 +155,12 @@ def median_days(today: dt.date) -> tuple[Chart, float | None]:
         chart.bars.append(
             Bar(LEFT + slot * i + slot * 0.2, chart.base - height, slot * 0.6, height, "median", f"{value:g}")
         )
-    return chart, (statistics.median(every) if every else None)
+    chart.headers = [_("Week of"), _("Requests answered"), _("Median days to answer")]
+    chart.rows = [
+        (week.isoformat(), [str(len(per_week[week])), "—" if value is None else f"{value:g}"])
+        for week, value in zip(weeks, medians, strict=True)
+    ]
+    return chart, (statistics.median(every) if every else None), len(every)
 
 
 def open_by_urgency(today: dt.date) -> tuple[Chart, dict[Urgency, int]]:
@@ -169,4 +184,6 @@ def open_by_urgency(today: dt.date) -> tuple[Chart, dict[Urgency, int]]:
                     f"{labels.URGENCY[urgency].label}: {n}",
                 )
             )
+    chart.headers = [_("Urgency"), _("Open requests")]
+    chart.rows = [(str(labels.URGENCY[u].label), [str(counts[u])]) for u in order]
     return chart, {u: counts[u] for u in order}

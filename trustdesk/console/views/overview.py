@@ -30,7 +30,7 @@ SEVERITY_LABELS = {
 def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     weekly, legend, received = charts.requests_per_week(today)
-    median_chart, median = charts.median_days(today)
+    median_chart, median, answered = charts.median_days(today)
     urgency_chart, by_urgency = charts.open_by_urgency(today)
     return render(
         request,
@@ -41,6 +41,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "received": received,
             "median_chart": median_chart,
             "median": median,
+            "answered": answered,
             "urgency_chart": urgency_chart,
             "overdue": by_urgency[Urgency.OVERDUE],
             "open_count": sum(by_urgency.values()),
