@@ -11,8 +11,9 @@ The run (``run``) treats the due records in batches, each batch in its own trans
 writes its journal entry (counts only): a run killed at any moment leaves every batch either done
 or not started, and the next run picks up what is still due. A person whose every record is due
 for deletion is erased whole by :func:`trustdesk.registry.datamap_ops.erase` (which also clears
-the journal payloads about them); other records are treated one by one, their history copies and
-the journal payloads about them with them.
+the journal payloads about them); other records are treated each by its own action and a model at a
+time within a batch (a few queries per batch and model, not per record), their history copies and the
+journal payloads about them with them.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models, transaction
+from django.db import models, router, transaction
+from django.db.models.deletion import Collector
 
 from trustdesk.lib.datamap import Erasure, ModelMap
 from trustdesk.lib.pseudonyms import Key, current_key, fit, guess_kind, is_pseudonym, pseudonymise
@@ -50,6 +52,9 @@ OUTCOMES = (DELETED, PSEUDONYMISED, ANONYMISED)
 #: Journal actions of the sweep; their payloads hold counts, purposes and model names only.
 BATCH_ACTION = "retention.batch.done"
 RUN_ACTION = "retention.run.finished"
+
+#: History copies deleted per query (SQLite allows 999 parameters in older builds).
+_DELETE_CHUNK = 500
 
 
 def policy_in_effect() -> Policy:
@@ -284,34 +289,63 @@ def _nothing_left(reach: Reach, pk: Any) -> bool:
     return not delete and not changes
 
 
-def _treat(item: Item, key: Key, actor: Actor) -> tuple[str | None, set[Any]]:
-    """Treat one record and its history copies; the outcome (None if nothing was left) and its id."""
-    model = item.reach.model
-    row = model._default_manager.select_for_update().filter(pk=item.pk).first()
-    if row is None:
-        return None, set()
-    delete, changes = changes_for(row, item.reach.mapping, item.action, key)
-    result = outcome(delete, changes)
-    if result is None:
-        return None, set()
-    if delete:
-        row._history_user = actor.user  # type: ignore[attr-defined]
-        row._change_reason = "retention"  # type: ignore[attr-defined]
-        row.delete()
-    else:
-        # An update, not a save: the sweep's own change is no activity of the person (last_activity).
-        model._default_manager.filter(pk=item.pk).update(**changes)
-    history = item.reach.history
-    history_map = item.reach.history_mapping
-    if history is not None and history_map is not None:
-        manager = history._default_manager
-        for copy in manager.filter(id=item.pk).order_by("pk"):
-            copy_delete, copy_changes = changes_for(copy, history_map, item.action, key)
-            if copy_delete:
-                manager.filter(pk=copy.pk).delete()
-            elif copy_changes:
-                manager.filter(pk=copy.pk).update(**copy_changes)
-    return result, {item.pk}
+def _treat(batch: list[Item], key: Key, actor: Actor) -> list[tuple[Item, str]]:
+    """Treat a batch's records and their history copies, a model at a time; each record treated with its
+    outcome. A record already gone, or with nothing left to change, is left out.
+
+    Per model: one query reads (and locks) the records; the records to delete go in one deletion, which
+    still sends Django's signals for each (its history copy of the deletion, made with who deleted it and
+    why); one query reads the history copies of every record treated, and the copies to delete go in one
+    deletion. The end state is that of treating each record by itself."""
+    treated: list[tuple[Item, str]] = []
+    groups: dict[int, list[Item]] = {}
+    for item in batch:
+        groups.setdefault(id(item.reach), []).append(item)
+    for items in groups.values():
+        reach = items[0].reach
+        manager = reach.model._default_manager
+        rows = manager.select_for_update().in_bulk([item.pk for item in items])
+        doomed: list[models.Model] = []
+        for item in items:
+            row = rows.pop(item.pk, None)  # popped: a record listed twice is treated once
+            if row is None:
+                continue
+            delete, changes = changes_for(row, reach.mapping, item.action, key)
+            result = outcome(delete, changes)
+            if result is None:
+                continue
+            if delete:
+                row._history_user = actor.user  # type: ignore[attr-defined]
+                row._change_reason = "retention"  # type: ignore[attr-defined]
+                doomed.append(row)
+            else:
+                # An update, not a save: the sweep's own change is no activity of the person (last_activity).
+                manager.filter(pk=item.pk).update(**changes)
+            treated.append((item, result))
+        if doomed:
+            collector = Collector(using=router.db_for_write(reach.model))
+            collector.collect(doomed)
+            collector.delete()
+        _treat_copies(reach, [item for item, _ in treated if item.reach is reach], key)
+    return treated
+
+
+def _treat_copies(reach: Reach, items: list[Item], key: Key) -> None:
+    """The history copies of these treated records, each under its record's action."""
+    history, history_map = reach.history, reach.history_mapping
+    if history is None or history_map is None or not items:
+        return
+    actions = {item.pk: item.action for item in items}
+    manager = history._default_manager
+    doomed: list[Any] = []
+    for copy in manager.filter(id__in=list(actions)).order_by("pk"):
+        copy_delete, copy_changes = changes_for(copy, history_map, actions[copy.id], key)  # type: ignore[attr-defined]
+        if copy_delete:
+            doomed.append(copy.pk)
+        elif copy_changes:
+            manager.filter(pk=copy.pk).update(**copy_changes)
+    for start in range(0, len(doomed), _DELETE_CHUNK):
+        manager.filter(pk__in=doomed[start : start + _DELETE_CHUNK]).delete()
 
 
 def _batches(items: list[Any], size: int) -> Iterable[list[Any]]:
@@ -369,17 +403,14 @@ def run(
         if beat is not None:
             beat()
 
-    # 2. Every other due record, by itself.
+    # 2. Every other due record, each under its own action.
     rest = [item for item in plan.due if (item.reach.label, item.pk) not in in_whole]
     for batch in _batches(rest, batch_size):
         with transaction.atomic():
             counts: dict[str, dict[str, dict[str, int]]] = {}
             treated: dict[str, set[Any]] = defaultdict(set)
-            for item in batch:
-                result, ids = _treat(item, key, actor)
-                if result is None:
-                    continue
-                treated[item.reach.label] |= ids
+            for item, result in _treat(batch, key, actor):
+                treated[item.reach.label].add(item.pk)
                 done_item = Item(
                     item.reach, item.pk, item.due_on, item.purpose, item.action, result, item.person
                 )
