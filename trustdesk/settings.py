@@ -184,6 +184,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("nl", "Nederlands")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates as Europe writes them: "7 December 2026, 16:53", not Django's American "Dec. 7, 2026, 4:53 p.m.".
+FORMAT_MODULE_PATH = ["trustdesk.web.formats"]
 TIME_ZONE = env_str("TRUSTDESK_TIME_ZONE", "Europe/Brussels") or "Europe/Brussels"
 USE_I18N = True
 USE_TZ = True

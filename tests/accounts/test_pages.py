@@ -54,3 +54,16 @@ def test_it_renders_every_account_page_without_inline_script_or_style(client, pe
         assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)", html), path
         assert "<style" not in html and " style=" not in html, path
         assert 'href="/privacy"' in html, path  # the statement is reachable from every page
+
+
+@pytest.mark.parametrize(
+    ("language", "written"),
+    [("en", r"\d{1,2} [A-Z][a-z]+ 20\d\d, \d\d:\d\d"), ("nl", r"\d{1,2} [a-z]+ 20\d\d \d\d:\d\d")],
+)
+def test_it_writes_dates_day_first_on_a_24_hour_clock(client, personas, language: str, written: str) -> None:
+    log_in(client, "olga@example.com")
+    page = client.get("/account/sessions/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    cells = re.findall(r"<td>([^<]*\d{4}[^<]*)</td>", page)
+    assert cells, "the sessions page shows when each session started"
+    assert all(re.fullmatch(written, cell) for cell in cells), cells
+    assert "a.m." not in page and "p.m." not in page
