@@ -9,7 +9,7 @@ import pytest
 
 from tests.console.conftest import Desk
 from tests.console.test_request_page import _url
-from tests.smtp import Mailbox, refusing, smtp
+from tests.smtp import Mailbox, RefusingFirst, refusing, refusing_first, smtp
 from trustdesk.lib import mail
 from trustdesk.registry.models import Person
 from trustdesk.rights import services
@@ -102,6 +102,47 @@ def test_a_link_is_sent_again_and_confirms_identity(desk: Desk, smtp: Mailbox) -
     assert refused.status_code == 400 and "it waits for no link" in refused.content.decode()
 
 
+def test_a_new_link_that_goes_clears_the_mark_of_the_link_that_did_not(
+    desk: Desk, refusing_first: RefusingFirst
+) -> None:
+    with mail.unsent():  # the acknowledgement is not what this test is about
+        request = desk.open("access")
+    with mail.reporting() as failures:  # the server refuses the first link, for a while
+        services.do_ask_identity(request, actor=services.SYSTEM)
+    assert len(failures) == 1
+    request.refresh_from_db()
+    assert request.mail_failed_at is not None
+
+    sam = desk.client("sam")
+    assert sam.post(_url(request, "send-link"), {"send-link-note": "Server was down"}).status_code == 302
+    assert len(refusing_first.to("bob@jansen.example")) == 1  # the new link arrived
+    request.refresh_from_db()
+    assert request.mail_failed_at is None
+    settled = request.events.get(action="mail_handled")
+    assert settled.actor == "system"
+    assert settled.note == "rights/email/confirm_identity: a new link was sent and accepted"
+    page = sam.get(_url(request))
+    assert page.context["unsent"] == [] and "mail-handled" not in [a["name"] for a in page.context["actions"]]
+    assert sam.get("/console/requests/").context["counts"].unsent == 0
+
+
+def test_a_new_link_leaves_the_mark_of_another_e_mail_not_sent(
+    desk: Desk, refusing_first: RefusingFirst
+) -> None:
+    with mail.reporting() as failures:  # the server refuses the acknowledgement
+        request = desk.open("access")
+    assert len(failures) == 1
+    assert Request.objects.get(pk=request.pk).mail_failed_at is not None
+    # The link goes; the caller's copy of the request, older than the mark, does not clear it.
+    services.do_ask_identity(request, actor=services.SYSTEM)
+    assert len(refusing_first.to("bob@jansen.example")) == 1
+    request.refresh_from_db()
+    assert request.mail_failed_at is not None  # the person still lacks the acknowledgement
+    assert not request.events.filter(action="mail_handled").exists()
+    page = desk.client("sam").get(_url(request))
+    assert [line["what"] for line in page.context["unsent"]] == ["the acknowledgement"]
+
+
 def test_no_link_is_sent_again_without_an_address(desk: Desk) -> None:
     request = desk.open("access", channel="letter")
     services.do_ask_identity(request, actor=services.SYSTEM)
@@ -114,4 +155,4 @@ def test_no_link_is_sent_again_without_an_address(desk: Desk) -> None:
     assert not request.events.filter(action="link_sent_again").exists()
 
 
-__all__ = ["refusing", "smtp"]
+__all__ = ["refusing", "refusing_first", "smtp"]

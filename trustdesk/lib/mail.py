@@ -130,12 +130,14 @@ def send(
     attachments: list[tuple[str, bytes, str]] | None = None,
     reference: str = "",
     on_failure: Callable[[str], None] | None = None,
+    on_sent: Callable[[], None] | None = None,
 ) -> None:
     """Send the message when the transaction commits (at once outside a transaction).
 
     ``reference``: the case the message is about, named in the log and the error. ``on_failure`` is
     called with the kind of failure (:func:`failure`) when the message could not be sent, after the
-    transaction committed; its own error is logged and does not hide the failure."""
+    transaction committed; its own error is logged and does not hide the failure. ``on_sent`` is called
+    once the mail server accepted the message; its own error is logged: the message went."""
     subject, text, html = render(name, lang=lang, context=context)
     if _quiet.get():
         return
@@ -150,6 +152,11 @@ def send(
         except Exception as exc:
             error, why = not_sent(name, exc, reference=reference), failure(exc)
         else:
+            if on_sent is not None:
+                try:
+                    on_sent()
+                except Exception:
+                    log.exception("what follows the e-mail %s could not be recorded", name)
             return
         if on_failure is not None:
             try:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from trustdesk.rights.models import Request, Status
+from trustdesk.rights.models import Event, Request, Status
 
 #: What a case number is made of (``R-2026-7KQ4MX``): letters, digits and hyphens, as many as its column holds.
 _REFERENCE = re.compile(rf"[A-Za-z0-9-]{{1,{Request._meta.get_field('reference').max_length}}}")
@@ -19,6 +20,19 @@ def is_reference(text: str) -> bool:
     """Whether the text can be a case number. Any other text (a mistyped or forged address) names no request
     and is not looked up: PostgreSQL refuses a NUL character in a query with an error, a 500 answer."""
     return bool(_REFERENCE.fullmatch(text))
+
+
+def unsent_since_handled(timeline: Sequence[Event]) -> list[Event]:
+    """The ``mail_not_sent`` lines of a request's timeline (in order of time) since the last ``mail_handled``:
+    the e-mails whose content the person has not had yet. Each line's note is ``<template>: <why>``."""
+    unsent: list[Event] = []
+    for event in reversed(timeline):
+        if event.action == "mail_handled":
+            break
+        if event.action == "mail_not_sent":
+            unsent.append(event)
+    unsent.reverse()
+    return unsent
 
 
 def queue_queryset(

@@ -43,6 +43,7 @@ from trustdesk.rights.models import (
     Status,
     Verification,
 )
+from trustdesk.rights.queries import unsent_since_handled
 
 #: Which status may follow which. Everything else is refused by ``transition``.
 MOVES: dict[str, frozenset[str]] = {
@@ -158,6 +159,9 @@ def transition(
     request.status = to
     if to in Status.closed():
         request.closed_at = _now()
+    # The mark of an e-mail not sent is written after a commit, behind the back of any copy of the request
+    # held by the caller: the row's own value stays.
+    request.mail_failed_at = current.mail_failed_at
     request.save()
     return note_event(request, to, actor=actor, note=note, payload=payload, from_status=before, to_status=to)
 
@@ -179,7 +183,9 @@ def notify(
     When it cannot be sent, the request's timeline says so (``mail_not_sent``, its note the template and the
     kind of failure, ``rights/email/acknowledged: SMTPRecipientsRefused 550``; never the address) and the
     request is marked for staff (``mail_failed_at``) until they record how the person was told
-    (:func:`do_mail_handled`), for example by a link sent again (:func:`do_send_link_again`)."""
+    (:func:`do_mail_handled`). A link (:data:`LINK_MAILS`) that reaches the mail server settles the
+    mark by itself when the e-mails not sent were all links of its kind (:func:`note_link_sent`): the
+    new link replaces them, as when staff send it again (:func:`do_send_link_again`)."""
     pk = request.pk
     mail.send(
         name,
@@ -189,7 +195,12 @@ def notify(
         attachments=attachments,
         reference=request.reference,
         on_failure=lambda why: note_mail_not_sent(pk, name, why),
+        on_sent=(lambda: note_link_sent(pk, name)) if name in LINK_MAILS else None,
     )
+
+
+#: The e-mails whose whole content is a link for what the request waits for: a later one replaces an earlier.
+LINK_MAILS = frozenset({"rights/email/confirm_identity", "rights/email/confirm_erasure"})
 
 
 @transaction.atomic
@@ -199,6 +210,23 @@ def note_mail_not_sent(pk: int, name: str, why: str) -> None:
     item = Request.objects.select_for_update().get(pk=pk)
     note_event(item, "mail_not_sent", actor=SYSTEM, note=f"{name}: {why}")
     Request.objects.filter(pk=pk).update(mail_failed_at=_now())
+
+
+def note_link_sent(pk: int, name: str) -> None:
+    """A link e-mail ``name`` of request ``pk`` reached the mail server. When every e-mail of the request not
+    sent since staff last recorded how the person was told was a link of this kind, the person now has what
+    they would have said: the mark is cleared and the timeline says why (``mail_handled``, by the system)."""
+    if not Request.objects.filter(pk=pk, mail_failed_at__isnull=False).exists():
+        return  # the usual case: nothing was marked
+    with transaction.atomic():
+        item = Request.objects.select_for_update().get(pk=pk)
+        if item.mail_failed_at is None:
+            return
+        unsent = unsent_since_handled(list(item.events.order_by("at", "id")))
+        if not unsent or any(event.note.partition(": ")[0] != name for event in unsent):
+            return
+        Request.objects.filter(pk=pk).update(mail_failed_at=None)
+        note_event(item, "mail_handled", actor=SYSTEM, note=f"{name}: a new link was sent and accepted")
 
 
 @transaction.atomic

@@ -449,13 +449,9 @@ def _detail_context(
     unsent = []
     if item.mail_failed_at is not None:
         # The e-mails not sent since staff last recorded how the person was told.
-        for event in reversed(timeline):
-            if event.action == "mail_handled":
-                break
-            if event.action == "mail_not_sent":
-                template, _sep, why = event.note.partition(": ")
-                unsent.append({"at": event.at, "what": labels.mail_label(template), "why": why})
-        unsent.reverse()
+        for event in queries.unsent_since_handled(timeline):
+            template, _sep, why = event.note.partition(": ")
+            unsent.append({"at": event.at, "what": labels.mail_label(template), "why": why})
     downloads = (
         [{"download": d, "label": d.get_format_display()} for d in item.downloads.order_by("pk")]
         if may_decide
