@@ -51,15 +51,18 @@ def _env(data: Path) -> dict[str, str]:
 
 
 def _python(data: Path, *args: str, timeout: float) -> str:
-    done = subprocess.run(  # noqa: S603  (this Python, our own command line)
-        [sys.executable, *args],
-        cwd=ROOT,
-        env=_env(data),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    try:
+        done = subprocess.run(  # noqa: S603  (this Python, our own command line)
+            [sys.executable, *args],
+            cwd=ROOT,
+            env=_env(data),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise SystemExit(f"stopped: {' '.join(args[:3])} ran out of time (--timeout)") from None
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args[:3])} failed:\n{done.stdout}{done.stderr}")
     return done.stdout
@@ -109,11 +112,19 @@ def main() -> None:
         return
 
     deadline = time.monotonic() + args.timeout
+
+    def left() -> float:
+        """The seconds left before ``--timeout``; past it, the benchmark stops."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise SystemExit(f"stopped after {args.timeout} s (--timeout)")
+        return remaining
+
     os.environ["BENCH_SECRET_KEY"] = secrets.token_urlsafe(48)
     scratch = Path(tempfile.mkdtemp(prefix="retention-bench-"))
     try:
         seeded = scratch / "seeded"
-        _python(seeded, "-m", "trustdesk.cli", "migrate", "-v", "0", timeout=600)
+        _python(seeded, "-m", "trustdesk.cli", "migrate", "-v", "0", timeout=left())
         _python(
             seeded,
             "-m",
@@ -121,7 +132,7 @@ def main() -> None:
             str(args.contacts),
             str(args.interactions),
             str(args.prospects),
-            timeout=1800,
+            timeout=left(),
         )
         runs: list[dict[str, Any]] = []
         for n in range(args.runs):
@@ -130,9 +141,6 @@ def main() -> None:
             for what in ("run", "reference") if n % 2 == 0 else ("reference", "run"):
                 copy = scratch / f"{what}-{n}"
                 shutil.copytree(seeded, copy)
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise SystemExit(f"stopped after {args.timeout} s (--timeout)")
                 out = _python(
                     copy,
                     str(Path(__file__).resolve()),
@@ -140,7 +148,7 @@ def main() -> None:
                     what,
                     "--batch-size",
                     str(args.batch_size),
-                    timeout=left,
+                    timeout=left(),
                 )
                 figures[what] = json.loads(out.strip().splitlines()[-1])
                 shutil.rmtree(copy)
