@@ -118,11 +118,13 @@ def test_a_new_link_that_goes_clears_the_mark_of_the_link_that_did_not(
     assert len(refusing_first.to("bob@jansen.example")) == 1  # the new link arrived
     request.refresh_from_db()
     assert request.mail_failed_at is None
-    settled = request.events.get(action="mail_handled")
+    assert not request.events.filter(action="mail_handled").exists()  # nobody was told another way
+    settled = request.events.get(action="link_replaced")
     assert settled.actor == "system"
     assert settled.note == "rights/email/confirm_identity: a new link was sent and accepted"
     page = sam.get(_url(request))
     assert page.context["unsent"] == [] and "mail-handled" not in [a["name"] for a in page.context["actions"]]
+    assert "new link replaced the links not sent" in page.content.decode()
     assert sam.get("/console/requests/").context["counts"].unsent == 0
 
 
@@ -138,7 +140,7 @@ def test_a_new_link_leaves_the_mark_of_another_e_mail_not_sent(
     assert len(refusing_first.to("bob@jansen.example")) == 1
     request.refresh_from_db()
     assert request.mail_failed_at is not None  # the person still lacks the acknowledgement
-    assert not request.events.filter(action="mail_handled").exists()
+    assert not request.events.filter(action__in=("mail_handled", "link_replaced")).exists()
     page = desk.client("sam").get(_url(request))
     assert [line["what"] for line in page.context["unsent"]] == ["the acknowledgement"]
 

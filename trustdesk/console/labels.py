@@ -107,6 +107,7 @@ EVENT: dict[str, Promise] = {
     "sent_to_other_party": _("data sent to another party"),
     "mail_not_sent": _("e-mail not sent"),
     "mail_handled": _("person told another way"),
+    "link_replaced": _("new link replaced the links not sent"),
     "link_sent_again": _("link sent again"),
 }
 

@@ -22,12 +22,18 @@ def is_reference(text: str) -> bool:
     return bool(_REFERENCE.fullmatch(text))
 
 
+#: Timeline lines after which the e-mails not sent before them are settled: staff recorded how the person
+#: was told (``mail_handled``), or a new link replaced the links not sent (``link_replaced``).
+MAIL_SETTLED = frozenset({"mail_handled", "link_replaced"})
+
+
 def unsent_since_handled(timeline: Sequence[Event]) -> list[Event]:
-    """The ``mail_not_sent`` lines of a request's timeline (in order of time) since the last ``mail_handled``:
-    the e-mails whose content the person has not had yet. Each line's note is ``<template>: <why>``."""
+    """The ``mail_not_sent`` lines of a request's timeline (in order of time) since the last line that settled
+    them (:data:`MAIL_SETTLED`): the e-mails whose content the person has not had yet. Each line's note is
+    ``<template>: <why>``."""
     unsent: list[Event] = []
     for event in reversed(timeline):
-        if event.action == "mail_handled":
+        if event.action in MAIL_SETTLED:
             break
         if event.action == "mail_not_sent":
             unsent.append(event)

@@ -215,7 +215,7 @@ def note_mail_not_sent(pk: int, name: str, why: str) -> None:
 def note_link_sent(pk: int, name: str) -> None:
     """A link e-mail ``name`` of request ``pk`` reached the mail server. When every e-mail of the request not
     sent since staff last recorded how the person was told was a link of this kind, the person now has what
-    they would have said: the mark is cleared and the timeline says why (``mail_handled``, by the system)."""
+    they would have said: the mark is cleared and the timeline says why (``link_replaced``, by the system)."""
     if not Request.objects.filter(pk=pk, mail_failed_at__isnull=False).exists():
         return  # the usual case: nothing was marked
     with transaction.atomic():
@@ -226,7 +226,7 @@ def note_link_sent(pk: int, name: str) -> None:
         if not unsent or any(event.note.partition(": ")[0] != name for event in unsent):
             return
         Request.objects.filter(pk=pk).update(mail_failed_at=None)
-        note_event(item, "mail_handled", actor=SYSTEM, note=f"{name}: a new link was sent and accepted")
+        note_event(item, "link_replaced", actor=SYSTEM, note=f"{name}: a new link was sent and accepted")
 
 
 @transaction.atomic
