@@ -63,6 +63,15 @@ def test_it_gives_each_charts_figures_as_a_table(desk: Desk) -> None:
     assert urgency["overdue"] == ["1"] and urgency["on time"] == ["1"]
 
 
+def test_it_writes_a_median_with_the_languages_decimal_sign(desk: Desk) -> None:
+    for days_ago in (10, 11):
+        answered = desk.open("access", days_ago=days_ago)
+        services.do_refuse(answered, ground="excessive", reasons="The fourth this month.", actor=STAFF)
+    for language, median in (("en", "10.5"), ("nl", "10,5")):
+        page = desk.client("pia").get("/console/", HTTP_ACCEPT_LANGUAGE=language)
+        assert [cells for _, cells in page.context["median_chart"].rows if cells[0] != "0"] == [["2", median]]
+
+
 def test_it_says_when_no_request_was_answered(desk: Desk) -> None:
     desk.open("access", days_ago=3)
     page = desk.client("pia").get("/console/", HTTP_ACCEPT_LANGUAGE="nl")

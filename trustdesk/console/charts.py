@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -157,7 +158,7 @@ def median_days(today: dt.date) -> tuple[Chart, float | None, int]:
         )
     chart.headers = [_("Week of"), _("Requests answered"), _("Median days to answer")]
     chart.rows = [
-        (week.isoformat(), [str(len(per_week[week])), "—" if value is None else f"{value:g}"])
+        (week.isoformat(), [str(len(per_week[week])), "—" if value is None else number_format(value)])
         for week, value in zip(weeks, medians, strict=True)
     ]
     return chart, (statistics.median(every) if every else None), len(every)
