@@ -96,3 +96,47 @@ def test_it_shows_an_organisation_with_its_services_and_identifiers(desk: Desk) 
     client = desk.client(None)
     client.force_login(desk.staff.olga)
     assert client.get(f"/console/organisations/{desk.people.private.pk}/").status_code == 403
+
+
+def test_a_journal_entry_s_details_read_as_lines_not_as_python(desk: Desk) -> None:
+    anna = desk.people.anna
+    do_update(anna, {"city": "Gent"}, actor=STAFF)
+    page = desk.client("pia").get(f"/console/people/{anna.pk}/")
+    created = next(
+        line for line in page.context["journal"] if line["entry"].action == "registry.person.created"
+    )
+    (changed,) = created["details"]
+    fields = [change["field"] for change in changed["changes"]]
+    # Only the fields the creation filled, in the order of their names: none from empty to empty.
+    assert fields == sorted(fields) and "first_name" in fields and "fax" not in fields
+    assert {"field": "first_name", "old": None, "new": "Anna"} in changed["changes"]
+    journal = page.content.decode().split('id="journal"')[1]
+    assert "<dt><code>changed</code></dt>" in journal
+    assert "<code>city</code>: <del>—</del> → <ins>Gent</ins>" in journal  # an empty old value reads '—'
+    assert "{&#x27;changed&#x27;" not in journal and "[None," not in journal
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ({"records": 23}, [{"key": "records", "text": "23"}]),
+        ({"by": "P1M", "note": ""}, [{"key": "by", "text": "P1M"}, {"key": "note", "text": "—"}]),
+        ({"kinds": ["access", "erasure"]}, [{"key": "kinds", "text": "access, erasure"}]),
+        ({"counts": {"deleted": 2, "kept": 0}}, [{"key": "counts", "text": "deleted: 2; kept: 0"}]),
+        ({"changed": True}, [{"key": "changed", "text": "yes"}]),
+        ({"changed": {"email": "x"}}, [{"key": "changed", "text": "email: x"}]),  # not the registry's form
+        ("a text", [{"key": "", "text": "a text"}]),
+        ([1, None], [{"key": "", "text": "1, —"}]),
+    ],
+)
+def test_payload_lines_write_every_kind_of_value(payload: object, expected: list[dict[str, str]]) -> None:
+    from trustdesk.console.views.records import payload_lines
+
+    assert payload_lines(payload) == expected
+
+
+def test_a_history_copy_does_not_repeat_its_type_as_its_reason(desk: Desk) -> None:
+    page = desk.client("pia").get(f"/console/people/{desk.people.anna.pk}/")
+    oldest = page.context["history"][-1]
+    assert oldest["type"] == "created" and oldest["reason"] == ""
+    assert "created (created)" not in page.content.decode()

@@ -16,6 +16,11 @@ from django.apps import apps
 from django.db import models
 
 
+def is_empty(value: object) -> bool:
+    """No value: None, an empty text, list or mapping."""
+    return value is None or value == "" or value == [] or value == {}
+
+
 def covers(broad: str, category: str) -> bool:
     """A category key covers itself and every key below it (user.contact covers user.contact.email)."""
     return category == broad or category.startswith(broad + ".")

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from trustdesk.journal.models import JournalEntry
 from trustdesk.lib import prepared
-from trustdesk.lib.datamap import ModelMap, covers, history_base, model_map
+from trustdesk.lib.datamap import ModelMap, covers, history_base, is_empty, model_map
 from trustdesk.registry.models import Organisation, Person, Role
 
 About = Literal["person", "organisation"]
@@ -516,10 +516,6 @@ def _empty(field: models.Field[Any, Any]) -> Any:
     raise ErasureError(f"{field.model._meta.label_lower}.{field.name} can be neither emptied nor nulled")
 
 
-def _is_empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
-
-
 class _Holds:
     """Until when a legal hold keeps a value: the policy in effect, or the dates the caller gives."""
 
@@ -611,7 +607,7 @@ class _Eraser:
             if action is Erasure.DELETE_ROW:
                 delete = True
                 action = Erasure.CLEAR  # should a hold keep the row
-            if _is_empty(value):
+            if is_empty(value):
                 continue
             if action is Erasure.HOLD:
                 until, note = self.holds.until(declared.hold, row)

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from trustdesk.journal.bulk import insert_new
 from trustdesk.journal.services import EntrySpec, record, record_many
-from trustdesk.lib.datamap import model_map
+from trustdesk.lib.datamap import is_empty, model_map
 from trustdesk.registry.models import (
     Disclosure,
     Interaction,
@@ -74,9 +74,9 @@ def _personal_changes(
     if personal is None:
         personal = _personal_names(type(instance))
     changes = {}
-    for name in personal:
+    for name in sorted(personal):
         old, new = before.get(name), getattr(instance, name, None)
-        if old != new:
+        if old != new and not (is_empty(old) and is_empty(new)):  # None to "" on creation tells nothing
             changes[name] = [_jsonable(old), _jsonable(new)]
     return changes
 

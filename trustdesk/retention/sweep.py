@@ -28,14 +28,13 @@ from typing import Any
 from django.db import models, router, transaction
 from django.db.models.deletion import Collector
 
-from trustdesk.lib.datamap import Erasure, ModelMap
+from trustdesk.lib.datamap import Erasure, ModelMap, is_empty
 from trustdesk.lib.pseudonyms import Key, current_key, fit, guess_kind, is_pseudonym, pseudonymise
 from trustdesk.policy.schema import Policy, RetentionAction
 from trustdesk.registry.datamap_ops import (
     ERASED_ACTION,
     Reach,
     _empty,
-    _is_empty,
     erase,
     find_records,
     journal_about,
@@ -93,7 +92,7 @@ def changes_for(
         if action is RetentionAction.DELETE and declared.erasure is Erasure.DELETE_ROW:
             delete = True
             continue
-        if _is_empty(value):
+        if is_empty(value):
             continue
         pseudonym_wanted = isinstance(value, str) and (
             action is RetentionAction.PSEUDONYMISE

@@ -30,6 +30,8 @@ from trustdesk.registry.models import Organisation, Person, ServiceIdentifier
 
 RESULTS = 50
 HISTORY_TYPES = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
+#: The reasons the registry stores that only repeat the history type.
+HISTORY_REASONS = {"+": "created", "~": "changed", "-": "deleted"}
 HISTORY_SHOWN = 200
 JOURNAL_SHOWN = 200
 
@@ -131,12 +133,15 @@ def history_copies(record: models.Model) -> list[dict[str, Any]]:
             delta = copy.diff_against(previous)
             changes = [{"field": c.field, "old": c.old, "new": c.new} for c in delta.changes]
         user = copy.history_user
+        reason = copy.history_change_reason or ""
+        if reason == HISTORY_REASONS.get(copy.history_type):
+            reason = ""  # 'created (created)' says it twice
         rows.append(
             {
                 "at": copy.history_date,
                 "who": user.get_username() if user is not None else "",
                 "type": HISTORY_TYPES.get(copy.history_type, copy.history_type),
-                "reason": copy.history_change_reason or "",
+                "reason": reason,
                 "changes": changes,
             }
         )
@@ -152,10 +157,49 @@ def actor_names(refs: Iterable[str]) -> dict[str, str]:
     return {f"user:{user.pk}": user.get_username() for user in users}
 
 
+def _as_text(value: Any) -> str:
+    """A journal payload's value as a person reads it: lists joined, mappings as 'key: value'."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, list):
+        return ", ".join(_as_text(item) for item in value) or "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {_as_text(item)}" for key, item in value.items()) or "—"
+    return str(value)
+
+
+def _is_change(value: Any) -> bool:
+    return isinstance(value, list) and len(value) == 2
+
+
+def payload_lines(payload: Any) -> list[dict[str, Any]]:
+    """A journal payload as lines of 'key: value'; a ``changed`` mapping (field -> [old, new], as the
+    registry writes it) as one line per field with its old and new value, in the history copies' form."""
+    if not isinstance(payload, dict):
+        return [{"key": "", "text": _as_text(payload)}]
+    lines: list[dict[str, Any]] = []
+    for key, value in payload.items():
+        if key == "changed" and isinstance(value, dict) and all(_is_change(v) for v in value.values()):
+            changes = [{"field": name, "old": old, "new": new} for name, (old, new) in value.items()]
+            lines.append({"key": key, "changes": changes})
+        else:
+            lines.append({"key": key, "text": _as_text(value)})
+    return lines
+
+
 def journal_rows(ids_by_label: dict[str, set[Any]]) -> list[dict[str, Any]]:
     entries = list(journal_about(ids_by_label).order_by("-seq")[:JOURNAL_SHOWN])
     names = actor_names(entry.actor for entry in entries)
-    return [{"entry": entry, "who": names.get(entry.actor, entry.actor)} for entry in entries]
+    return [
+        {
+            "entry": entry,
+            "who": names.get(entry.actor, entry.actor),
+            "details": None if entry.payload is None else payload_lines(entry.payload),
+        }
+        for entry in entries
+    ]
 
 
 @require_safe
