@@ -139,4 +139,28 @@ def test_a_history_copy_does_not_repeat_its_type_as_its_reason(desk: Desk) -> No
     page = desk.client("pia").get(f"/console/people/{desk.people.anna.pk}/")
     oldest = page.context["history"][-1]
     assert oldest["type"] == "created" and oldest["reason"] == ""
+    assert oldest["who"] == STAFF.ref  # no user account made it: the actor the journal names
     assert "created (created)" not in page.content.decode()
+
+
+def test_a_history_copy_names_who_made_it_as_the_journal_does(desk: Desk) -> None:
+    from trustdesk.registry.models import Person
+
+    anna = desk.people.anna
+    do_update(anna, {"city": "Gent"}, actor=Actor(ref="api-token:7"))
+    do_update(
+        anna, {"city": "Brugge"}, actor=Actor(ref=f"user:{desk.staff.pia.pk}")
+    )  # a user without the object
+    do_update(anna, {"city": "Leuven"}, actor=Actor(ref=f"user:{desk.staff.sam.pk}", user=desk.staff.sam))
+    copies = Person.history.filter(id=anna.pk).order_by("-history_date", "-history_id")
+    assert [c.history_actor for c in copies[:3]] == [
+        f"user:{desk.staff.sam.pk}",
+        f"user:{desk.staff.pia.pk}",
+        "api-token:7",
+    ]
+    page = desk.client("pia").get(f"/console/people/{anna.pk}/")
+    assert [row["who"] for row in page.context["history"][:3]] == [
+        "sam@hoster.example",
+        "pia@hoster.example",
+        "api-token:7",
+    ]

@@ -105,11 +105,15 @@ def test_it_keeps_an_archival_copy_of_modified_data(operator) -> None:
     )
     do_update(person, {"email": "jan@new.example"}, actor=operator, reason="typo in the address")
     do_update(person, {"last_name": "Claeys"}, actor=operator, reason="spelling")
-    history = list(person.history.order_by("history_date").values_list("email", "last_name"))
+    history = list(
+        person.history.order_by("history_date").values_list(
+            "email", "last_name", "history_change_reason", "history_actor"
+        )
+    )
     assert history == [
-        ("jan@old.example", "Claes"),
-        ("jan@new.example", "Claes"),
-        ("jan@new.example", "Claeys"),
+        ("jan@old.example", "Claes", "created", operator.ref),
+        ("jan@new.example", "Claes", "typo in the address", operator.ref),
+        ("jan@new.example", "Claeys", "spelling", operator.ref),
     ]
     # An error can be redressed from the copy.
     original = person.history.earliest("history_date")

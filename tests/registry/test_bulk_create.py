@@ -45,8 +45,10 @@ def test_it_writes_rows_history_and_journal_as_do_create_does(operator) -> None:
     assert all(p.pk is not None for p in made)
     assert Person.objects.count() == 3
     for person in made:
-        copies = list(person.history.values_list("history_type", "history_change_reason", "email"))
-        assert copies == [("+", "created", person.email)]
+        copies = list(
+            person.history.values_list("history_type", "history_change_reason", "history_actor", "email")
+        )
+        assert copies == [("+", "created", operator.ref, person.email)]
     single = do_create(Person, PEOPLE[0], actor=operator)
     bulk_entry, single_entry = _journal(made[0].pk), _journal(single.pk)
     assert (

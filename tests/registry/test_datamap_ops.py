@@ -373,6 +373,13 @@ def test_it_erases_history_copies_the_same_way(world: World) -> None:
     assert copies.count() >= 3
     assert not copies.filter(email__contains="@").exists()
     assert not copies.filter(phone__gt="").exists()
+    # Who made each earlier change is cleared with the rest; the copy of the erased state names who erased.
+    newest = copies.order_by("-history_date", "-history_id").first()
+    assert newest is not None and (newest.history_change_reason, newest.history_actor) == (
+        "erased",
+        STAFF.ref,
+    )
+    assert set(copies.exclude(pk=newest.pk).values_list("history_actor", flat=True)) == {""}
     assert not Interaction.history.model.objects.filter(
         id__in=[world.call.pk, world.deleted_note_id]
     ).exists()

@@ -162,3 +162,59 @@ def test_an_unknown_or_expired_download_link_answers_410_to_get_and_post(
     travel.move_to(dt.datetime(2026, 1, 12, 9, 1, tzinfo=dt.UTC))
     assert Client().post(report_path).status_code == 410
     assert Client().get(report_path).status_code == 410
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ("Changed by", "you", "our staff", "our billing system", "Why", "rectified: request R-1")),
+        (
+            "nl",
+            (
+                "Gewijzigd door",
+                "u",
+                "onze medewerkers",
+                "ons facturatiesysteem",
+                "Waarom",
+                "gecorrigeerd: verzoek R-1",
+            ),
+        ),
+    ],
+)
+def test_the_report_says_who_changed_a_record_and_why_in_the_person_s_words(
+    people, lang: str, words: tuple[str, ...]
+) -> None:
+    from django.contrib.auth import get_user_model
+
+    from trustdesk.accounts.models import Profile
+    from trustdesk.policy.queries import version_in_effect
+    from trustdesk.registry import datamap_ops
+    from trustdesk.registry.services import Actor
+    from trustdesk.rights.fulfil.readable import readable_records
+
+    label_by, you, staff, billing, label_why, rectified = words
+    anna = people.anna
+    own = get_user_model().objects.create_user("anna@example.be", "anna@example.be", "x")
+    Profile.objects.create(user=own, person=anna, role=Profile.Role.CUSTOMER)
+    staff_user = get_user_model().objects.create_user("pia@hoster.example", "pia@hoster.example", "x")
+    do_update(anna, {"city": "Gent"}, actor=Actor(ref=f"user:{own.pk}", user=own))
+    do_update(anna, {"city": "Brugge"}, actor=Actor(ref=f"user:{staff_user.pk}", user=staff_user))
+    do_update(anna, {"city": "Leuven"}, actor=Actor(ref="api-token:7"), reason="updated through the API")
+    do_update(anna, {"city": "Mechelen"}, actor=STAFF, reason="rectified: request R-1")
+    version = version_in_effect()
+    assert version is not None
+    sections = readable_records(datamap_ops.collect(anna), version.loaded.policy, lang)
+    (copies,) = [s for s in sections if s["label"] == "registry.historicalperson"]
+    said = {
+        record_field["value"]: {f["label"]: f["value"] for f in record["fields"]}
+        for record in copies["records"]
+        for record_field in record["fields"]
+        if record_field["value"] in ("Gent", "Brugge", "Leuven", "Mechelen")
+    }
+    assert said["Gent"][label_by] == you and label_why not in said["Gent"]  # 'updated' says nothing more
+    assert said["Brugge"][label_by] == staff
+    assert said["Leuven"][label_by] == billing
+    assert said["Mechelen"][label_by] == staff and said["Mechelen"][label_why] == rectified
+    values = {f["value"] for record in copies["records"] for f in record["fields"]}
+    # No actor's reference stands in the report: not a user's number, not an API token's.
+    assert not any(v.startswith(("user:", "api-token:", "operator:")) for v in values)

@@ -150,6 +150,7 @@ EXTERNAL: dict[str, ModelMap] = {
 _HISTORY_FIELDS = ModelMap(
     personal={
         "history_user": Field("user.account", Erasure.CLEAR),
+        "history_actor": Field("user.account", Erasure.CLEAR),
         "history_change_reason": Field("user.content", Erasure.CLEAR),
     },
     not_personal=("history_id", "history_date", "history_type"),

@@ -722,6 +722,7 @@ def erase(
             for attname, value in changes.items():
                 setattr(row, attname, value)
             row._history_user = who.user  # type: ignore[attr-defined]
+            row._history_actor = who.ref  # type: ignore[attr-defined]
             row._change_reason = "erased"  # type: ignore[attr-defined]
             row.save()
 

@@ -12,11 +12,36 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
 
 from trustdesk.lib.cards import CARD_MESSAGE, contains_card_number
 from trustdesk.lib.datamap import Erasure, Field, ModelMap
+
+
+class CopyActor(models.Model):
+    """What a history copy keeps besides django-simple-history's own fields: who made the change, named
+    as the journal names its actor. ``history_user`` names a user account only; most changes come from
+    the API, an import or a command, which have none."""
+
+    history_actor = models.CharField(
+        max_length=100,
+        blank=True,
+        default="",
+        help_text=_("Who made the change: user:42, operator:root, api-token:7, system"),
+    )
+
+    class Meta:
+        abstract = True
+
+
+@receiver(pre_create_historical_record)
+def _copy_actor(sender: Any, instance: Any, history_instance: Any, **kwargs: Any) -> None:
+    """The actor a service set on the record (``_history_actor``) goes on its history copy."""
+    if hasattr(history_instance, "history_actor"):
+        history_instance.history_actor = getattr(instance, "_history_actor", "")
 
 
 class SourceKind(models.TextChoices):
@@ -121,7 +146,7 @@ class Organisation(RegistryModel):
     )
     ended_on = models.DateField(null=True, blank=True, verbose_name=_("ended on"))
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[CopyActor])
     free_text = ("notes", "name")
     data_map = ModelMap(
         personal={
@@ -177,7 +202,7 @@ class Person(RegistryModel):
     tags = models.CharField(max_length=300, blank=True, verbose_name=_("tags"))
     notes = models.TextField(blank=True, verbose_name=_("notes"))
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[CopyActor])
     free_text = ("notes", "tags", "job_title", "first_name", "last_name")
     data_map = ModelMap(
         personal={
@@ -229,7 +254,7 @@ class Role(RegistryModel):
     since = models.DateField(null=True, blank=True, verbose_name=_("since"))
     until = models.DateField(null=True, blank=True, verbose_name=_("until"))
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[CopyActor])
     data_map = ModelMap(
         personal={},
         not_personal=(*PROVENANCE, "organisation", "person", "kind", "since", "until"),
@@ -273,7 +298,7 @@ class Service(RegistryModel):
     certificate_expires_on = models.DateField(null=True, blank=True, verbose_name=_("certificate expires on"))
     notes = models.TextField(blank=True, verbose_name=_("notes"))
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[CopyActor])
     free_text = ("label", "notes")
     data_map = ModelMap(
         personal={
@@ -316,7 +341,7 @@ class ServiceIdentifier(RegistryModel):
     assigned_from = models.DateTimeField(null=True, blank=True, verbose_name=_("assigned from"))
     assigned_until = models.DateTimeField(null=True, blank=True, verbose_name=_("assigned until"))
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[CopyActor])
     data_map = ModelMap(
         personal={"value": Field("user.unique_id", Erasure.PSEUDONYMISE)},
         not_personal=(*PROVENANCE, "service", "kind", "assigned_from", "assigned_until"),
@@ -345,7 +370,7 @@ class Invoice(RegistryModel):
     billing_name = models.CharField(max_length=200, verbose_name=_("billing name"))
     billing_address = models.TextField(blank=True, verbose_name=_("billing address"))
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[CopyActor])
     free_text = ("billing_address",)
     data_map = ModelMap(
         personal={
@@ -472,7 +497,7 @@ class Interaction(RegistryModel):
     subject = models.CharField(max_length=300, blank=True, verbose_name=_("subject"))
     summary = models.TextField(blank=True, verbose_name=_("summary"))
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[CopyActor])
     free_text = ("subject", "summary")
     data_map = ModelMap(
         personal={
@@ -516,7 +541,7 @@ class Disclosure(RegistryModel):
         default=False, help_text=_("The recipient publishes it (WHOIS)"), verbose_name=_("public")
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[CopyActor])
     data_map = ModelMap(
         personal={},
         not_personal=(

@@ -64,6 +64,11 @@ class Actor:
         return cls(ref="system")
 
 
+#: The reasons the services give a history copy when the caller gives none: each only repeats the copy's
+#: type (+ created, ~ changed), so pages leave them out.
+PLAIN_REASONS = {"+": "created", "~": "updated"}
+
+
 def _label(model: type[models.Model]) -> str:
     return f"{model._meta.app_label}.{model._meta.model_name}"
 
@@ -154,6 +159,7 @@ def _save(
     if purpose:
         check_required(instance, purpose)
     instance._history_user = actor.user  # type: ignore[attr-defined]
+    instance._history_actor = actor.ref  # type: ignore[attr-defined]
     instance._change_reason = reason  # type: ignore[attr-defined]
     try:
         instance.save()
@@ -176,7 +182,9 @@ def _save(
 def do_create(model: type[M], data: Mapping[str, Any], *, actor: Actor, purpose: str | None = None) -> M:
     """Create a registry record from field values."""
     instance = model(**data)
-    return _save(instance, actor=actor, verb="created", before=None, purpose=purpose, reason="created")
+    return _save(
+        instance, actor=actor, verb="created", before=None, purpose=purpose, reason=PLAIN_REASONS["+"]
+    )
 
 
 @transaction.atomic
@@ -225,7 +233,8 @@ def do_bulk_create(
             copy = history_model(
                 history_date=now,
                 history_user=actor.user,
-                history_change_reason="created",
+                history_actor=actor.ref,
+                history_change_reason=PLAIN_REASONS["+"],
                 history_type="+",
                 **{name: getattr(instance, name) for name in tracked},
             )
@@ -251,7 +260,9 @@ def do_bulk_create(
 
 
 @transaction.atomic
-def do_update(instance: M, changes: Mapping[str, Any], *, actor: Actor, reason: str = "updated") -> M:
+def do_update(
+    instance: M, changes: Mapping[str, Any], *, actor: Actor, reason: str = PLAIN_REASONS["~"]
+) -> M:
     """Change fields of a record; the old values stay in its history copies (P0.7)."""
     before = _values(instance)
     for name, value in changes.items():

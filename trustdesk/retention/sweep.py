@@ -315,6 +315,7 @@ def _treat(batch: list[Item], key: Key, actor: Actor) -> list[tuple[Item, str]]:
                 continue
             if delete:
                 row._history_user = actor.user  # type: ignore[attr-defined]
+                row._history_actor = actor.ref  # type: ignore[attr-defined]
                 row._change_reason = "retention"  # type: ignore[attr-defined]
                 doomed.append(row)
             else:

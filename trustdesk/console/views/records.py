@@ -27,11 +27,10 @@ from trustdesk.console.forms import SearchForm
 from trustdesk.lib.pseudonyms import canonical
 from trustdesk.registry.datamap_ops import journal_about, label
 from trustdesk.registry.models import Organisation, Person, ServiceIdentifier
+from trustdesk.registry.services import PLAIN_REASONS
 
 RESULTS = 50
 HISTORY_TYPES = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
-#: The reasons the registry stores that only repeat the history type.
-HISTORY_REASONS = {"+": "created", "~": "changed", "-": "deleted"}
 HISTORY_SHOWN = 200
 JOURNAL_SHOWN = 200
 
@@ -120,11 +119,13 @@ def personal_fields(record: models.Model) -> list[dict[str, Any]]:
 
 
 def history_copies(record: models.Model) -> list[dict[str, Any]]:
-    """The history copies of the record, newest first: who, when, and each changed field's old value."""
+    """The history copies of the record, newest first: who (the user, or the actor the journal names: an
+    API token, an import's operator, the system), when, and each changed field's old value."""
     manager = record.history  # type: ignore[attr-defined]
     copies = list(
         manager.select_related("history_user").order_by("history_date", "history_id")[:HISTORY_SHOWN]
     )
+    names = actor_names(copy.history_actor for copy in copies if copy.history_user is None)
     rows = []
     previous = None
     for copy in copies:
@@ -133,13 +134,14 @@ def history_copies(record: models.Model) -> list[dict[str, Any]]:
             delta = copy.diff_against(previous)
             changes = [{"field": c.field, "old": c.old, "new": c.new} for c in delta.changes]
         user = copy.history_user
+        who = user.get_username() if user is not None else names.get(copy.history_actor, copy.history_actor)
         reason = copy.history_change_reason or ""
-        if reason == HISTORY_REASONS.get(copy.history_type):
+        if reason == PLAIN_REASONS.get(copy.history_type):
             reason = ""  # 'created (created)' says it twice
         rows.append(
             {
                 "at": copy.history_date,
-                "who": user.get_username() if user is not None else "",
+                "who": who,
                 "type": HISTORY_TYPES.get(copy.history_type, copy.history_type),
                 "reason": reason,
                 "changes": changes,
@@ -176,13 +178,15 @@ def _is_change(value: Any) -> bool:
 
 def payload_lines(payload: Any) -> list[dict[str, Any]]:
     """A journal payload as lines of 'key: value'; a ``changed`` mapping (field -> [old, new], as the
-    registry writes it) as one line per field with its old and new value, in the history copies' form."""
+    registry writes it) as one line per field with its old and new value, in the history copies' form,
+    by field name."""
     if not isinstance(payload, dict):
         return [{"key": "", "text": _as_text(payload)}]
     lines: list[dict[str, Any]] = []
     for key, value in payload.items():
         if key == "changed" and isinstance(value, dict) and all(_is_change(v) for v in value.values()):
-            changes = [{"field": name, "old": old, "new": new} for name, (old, new) in value.items()]
+            # By name: PostgreSQL's jsonb keeps the keys in an order of its own.
+            changes = [{"field": name, "old": old, "new": new} for name, (old, new) in sorted(value.items())]
             lines.append({"key": key, "changes": changes})
         else:
             lines.append({"key": key, "text": _as_text(value)})

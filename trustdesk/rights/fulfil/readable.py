@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from trustdesk.lib.datamap import history_base, model_map
 from trustdesk.policy import wording
 from trustdesk.policy.schema import Policy
+from trustdesk.registry.services import PLAIN_REASONS
 
 #: Context fields every record may carry, and how they are named.
 CONTEXT: dict[str, dict[str, str]] = {
@@ -137,6 +138,79 @@ def _value(value: Any, lang: str) -> str:
     return str(value)
 
 
+#: A history copy's own fields, which the report names in its own words: who made the change and why.
+_COPY_OWN = frozenset({"history_user", "history_actor", "history_change_reason"})
+
+#: Who changed a record, by the kind of actor the history copy names.
+CHANGED_BY: dict[str, dict[str, str]] = {
+    "en": {
+        "label": "Changed by",
+        "you": "you",
+        "user": "our staff",
+        "operator": "our staff",
+        "api-token": "our billing system",
+        "system": "Trustdesk, automatically",
+    },
+    "nl": {
+        "label": "Gewijzigd door",
+        "you": "u",
+        "user": "onze medewerkers",
+        "operator": "onze medewerkers",
+        "api-token": "ons facturatiesysteem",
+        "system": "Trustdesk, automatisch",
+    },
+}
+
+#: Why a record changed: the reasons Trustdesk writes, in the reader's words; a request's reference is kept.
+REASONS: dict[str, dict[str, str]] = {
+    "en": {"label": "Why", "retention": "its retention period ended"},
+    "nl": {
+        "label": "Waarom",
+        "updated through the API": "gewijzigd door ons facturatiesysteem",
+        "updated by import": "gewijzigd door een import uit ons facturatiesysteem",
+        "no longer in the import": "niet meer in de import uit ons facturatiesysteem",
+        "ended: no longer listed by the API": "beëindigd: niet meer gemeld door ons facturatiesysteem",
+        "erased": "gewist",
+        "retention": "de bewaartermijn was verstreken",
+        "rectified: request ": "gecorrigeerd: verzoek ",
+        "erasure: request ": "gewist: verzoek ",
+    },
+}
+
+
+def _reason(reason: str, lang: str) -> str:
+    words = REASONS.get(lang, REASONS["en"])
+    if reason in words:
+        return words[reason]
+    for prefix in ("rectified: request ", "erasure: request "):
+        if reason.startswith(prefix):
+            return words.get(prefix, prefix) + reason.removeprefix(prefix)
+    return reason
+
+
+def _changed_by(fields: Mapping[str, Any], own: set[str], lang: str) -> str:
+    """Who made a history copy's change, as the person reads it: they, our staff, our billing system or
+    Trustdesk itself; staff and API tokens are not named."""
+    ref = fields.get("history_actor") or ""
+    if not ref and fields.get("history_user") is not None:
+        ref = f"user:{fields['history_user']}"
+    if not ref:
+        return ""
+    words = CHANGED_BY.get(lang, CHANGED_BY["en"])
+    if ref in own:
+        return words["you"]
+    return words.get(ref.split(":", 1)[0], "")
+
+
+def _own_accounts(collected: Mapping[str, Any]) -> set[str]:
+    """The actor references of the person's own user accounts (``user:<id>``)."""
+    person = collected.get("person")
+    if person is None:
+        return set()
+    profiles = apps.get_model("accounts", "Profile")._default_manager.filter(person_id=person)
+    return {f"user:{user_id}" for user_id in profiles.values_list("user_id", flat=True)}
+
+
 def _section_name(model_label: str, model: Any, lang: str) -> str:
     named = SECTIONS.get(lang, {}).get(model_label)
     if named:
@@ -153,6 +227,7 @@ def _section_name(model_label: str, model: Any, lang: str) -> str:
 def readable_records(collected: Mapping[str, Any], policy: Policy, lang: str) -> list[dict[str, Any]]:
     """Sections for the report: a name, and records of (label, value, is it personal) items."""
     context = CONTEXT.get(lang, CONTEXT["en"])
+    own = _own_accounts(collected)
     sections = []
     for model_label, rows in collected.get("records", {}).items():
         try:
@@ -161,6 +236,7 @@ def readable_records(collected: Mapping[str, Any], policy: Policy, lang: str) ->
             model = None
         mapping = model_map(model) if model is not None else None
         personal = mapping.personal if mapping else {}
+        is_copy = model is not None and history_base(model) is not None
         records = []
         for row in rows:
             fields = row.get("fields")
@@ -169,7 +245,7 @@ def readable_records(collected: Mapping[str, Any], policy: Policy, lang: str) ->
             items = []
             for name, field in personal.items():
                 value = fields.get(name)
-                if value in (None, "", [], {}):
+                if value in (None, "", [], {}) or (is_copy and name in _COPY_OWN):
                     continue
                 label = wording.term_name(policy, "data_categories", field.category, lang)
                 items.append({"label": label, "value": _value(value, lang), "personal": True})
@@ -178,6 +254,20 @@ def readable_records(collected: Mapping[str, Any], policy: Policy, lang: str) ->
                 if name in personal or value in (None, "", [], {}):
                     continue
                 items.append({"label": label, "value": _value(value, lang), "personal": False})
+            if is_copy:
+                by = _changed_by(fields, own, lang)
+                if by:
+                    items.append(
+                        {
+                            "label": CHANGED_BY.get(lang, CHANGED_BY["en"])["label"],
+                            "value": by,
+                            "personal": False,
+                        }
+                    )
+                why = fields.get("history_change_reason") or ""
+                if why and why != PLAIN_REASONS.get(fields.get("history_type", "")):
+                    label = REASONS.get(lang, REASONS["en"])["label"]
+                    items.append({"label": label, "value": _reason(why, lang), "personal": True})
             if fields.get("payload"):
                 items.append(
                     {
