@@ -218,3 +218,63 @@ def test_the_report_says_who_changed_a_record_and_why_in_the_person_s_words(
     values = {f["value"] for record in copies["records"] for f in record["fields"]}
     # No actor's reference stands in the report: not a user's number, not an API token's.
     assert not any(v.startswith(("user:", "api-token:", "operator:")) for v in values)
+
+
+@pytest.mark.parametrize(
+    ("lang", "changed", "phone", "received"),
+    [
+        (
+            "en",
+            "Person: changed",
+            "Telephone number: +32 470 99 99 99 (was: +32 470 12 34 56)",
+            "We received your request.",
+        ),
+        (
+            "nl",
+            "Persoon: gewijzigd",
+            "Telefoonnummer: +32 470 99 99 99 (eerder: +32 470 12 34 56)",
+            "We ontvingen uw verzoek.",
+        ),
+    ],
+)
+def test_the_report_tells_the_journal_and_the_request_s_steps_in_words(
+    people, lang: str, changed: str, phone: str, received: str
+) -> None:
+    from trustdesk.policy.queries import version_in_effect
+    from trustdesk.registry import datamap_ops
+    from trustdesk.rights.fulfil.readable import readable_records
+
+    do_update(people.anna, {"phone": "+32 470 99 99 99"}, actor=STAFF)
+    services.do_open_request("access", channel="email", actor=STAFF, person=people.anna, language=lang)
+    version = version_in_effect()
+    assert version is not None
+    sections = {
+        s["label"]: s["records"]
+        for s in readable_records(datamap_ops.collect(people.anna), version.loaded.policy, lang)
+    }
+    lines = [
+        {f["label"]: f["value"] for f in record["fields"]} for record in sections["journal.journalentry"]
+    ]
+    what = "What happened" if lang == "en" else "Wat er gebeurde"
+    details = "Details" if lang == "en" else "Gegevens"
+    (update,) = [line for line in lines if line[what] == changed]
+    assert update[details] == phone  # one line, the data category's name: no JSON, no field name, said once
+    assert all(not line[what].startswith(("registry.", "rights.")) for line in lines)
+    assert not any("{" in value for line in lines for value in line.values())
+    steps = [{f["label"]: f["value"] for f in record["fields"]} for record in sections["rights.event"]]
+    assert [step[what] for step in steps] == [received]
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_the_report_names_a_recipient_as_the_policy_does(lang: str) -> None:
+    from trustdesk.policy.loader import load_file
+    from trustdesk.rights.fulfil.readable import _context_value
+
+    policy = load_file("examples/policies/dutch-hosting-nl.yaml").policy
+    named = _context_value("registry.disclosure", "recipient", "domain_suppliers", policy, lang)
+    assert named == policy.recipients["domain_suppliers"].display_name(lang)
+    assert named.startswith("Domain name suppliers" if lang == "en" else "Domeinnaamleveranciers")
+    # A key the policy no longer names stays as it is rather than vanish.
+    assert (
+        _context_value("registry.disclosure", "recipient", "gone_supplier", policy, lang) == "gone_supplier"
+    )

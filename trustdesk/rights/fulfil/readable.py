@@ -111,12 +111,14 @@ SECTIONS: dict[str, dict[str, str]] = {
         "rights.request": "Uw verzoeken",
         "rights.event": "Verloop van uw verzoeken",
         "journal.journalentry": "Ons verslag van wat er met uw gegevens gebeurde",
+        "accounts.profile": "Uw account",
     },
     "en": {
         "journal.journalentry": "Our record of what was done with your data",
         "rights.request": "Your requests",
         "rights.event": "What happened with your requests",
         "consent.consentevent": "Consents",
+        "accounts.profile": "Your account",
     },
 }
 
@@ -224,24 +226,136 @@ def _section_name(model_label: str, model: Any, lang: str) -> str:
         return str(model._meta.verbose_name_plural)
 
 
+#: What the journal's verbs say, for the entries about the person's records.
+VERBS: dict[str, dict[str, str]] = {
+    "en": {
+        "created": "recorded",
+        "updated": "changed",
+        "erased": "erased",
+        "deleted": "deleted",
+        "was": "was",
+    },
+    "nl": {
+        "created": "vastgelegd",
+        "updated": "gewijzigd",
+        "erased": "gewist",
+        "deleted": "verwijderd",
+        "was": "eerder",
+    },
+}
+
+
+def _model(label: str) -> Any:
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+
+
+def _what_happened(action: str, object_type: str, lang: str) -> str:
+    """A journal entry's action in the person's words: 'Person: changed', 'We received your request.'.
+    An action Trustdesk has no words for stays as it is."""
+    prefix, _, verb = action.rpartition(".")
+    with translation.override(lang):
+        if prefix == "rights.request":
+            from trustdesk.portal.words import EVENTS, TRANSITIONS
+
+            said = EVENTS.get(verb) or TRANSITIONS.get(verb)
+            return str(said) if said else action
+        model = _model(object_type) if prefix == object_type else None
+        verbs = VERBS.get(lang, VERBS["en"])
+        if model is not None and verb in verbs:
+            return f"{str(model._meta.verbose_name).capitalize()}: {verbs[verb]}"
+    return action
+
+
+def _details(payload: Any, object_type: str, policy: Policy, lang: str) -> str:
+    """A journal payload in the person's words: a registry change as 'City: Gent (was: Brugge)', each
+    field named by its data category; anything else as 'key: value'."""
+    changed = payload.get("changed") if isinstance(payload, dict) else None
+    model = _model(object_type)
+    mapping = model_map(model) if model is not None else None
+    if isinstance(changed, dict) and mapping is not None and len(payload) == 1:
+        was = VERBS.get(lang, VERBS["en"])["was"]
+        parts = []
+        for name, pair in sorted(changed.items()):
+            if not (isinstance(pair, list) and len(pair) == 2):
+                parts.append(f"{name}: {_value(pair, lang)}")
+                continue
+            old, new = pair
+            declared = mapping.personal.get(name)
+            label = (
+                wording.term_name(policy, "data_categories", declared.category, lang) if declared else name
+            )
+            text = _value(new, lang) if new not in (None, "") else "—"
+            if old not in (None, ""):
+                text += f" ({was}: {_value(old, lang)})"
+            parts.append(f"{label}: {text}")
+        return "; ".join(parts)
+    if isinstance(payload, dict):
+        return "; ".join(f"{key}: {_value(value, lang)}" for key, value in payload.items())
+    return _value(payload, lang)
+
+
+def _journal_items(row: Mapping[str, Any], policy: Policy, lang: str) -> list[dict[str, Any]]:
+    """A journal entry about the person's records: what happened, when, and the details kept (none once
+    erased)."""
+    context = CONTEXT.get(lang, CONTEXT["en"])
+    object_type = row.get("object_type") or ""
+    items = [
+        {
+            "label": context["action"],
+            "value": _what_happened(row.get("action") or "", object_type, lang),
+            "personal": False,
+        },
+        {"label": context["at"], "value": _value(row.get("at"), lang), "personal": False},
+    ]
+    payload = row.get("payload")
+    if payload:
+        label = "Details" if lang == "en" else "Gegevens"
+        items.append(
+            {"label": label, "value": _details(payload, object_type, policy, lang), "personal": True}
+        )
+    return items
+
+
+def _context_value(model_label: str, name: str, value: Any, policy: Policy, lang: str) -> str:
+    """A context field's value in the person's words where a key stands for words: a request's step,
+    a recipient."""
+    if model_label == "rights.event" and name == "action":
+        from trustdesk.portal.words import EVENTS, TRANSITIONS
+
+        with translation.override(lang):
+            said = EVENTS.get(value) or TRANSITIONS.get(value)
+            if said:
+                return str(said)
+    if name == "recipient" and isinstance(value, str) and value in policy.recipients:
+        return policy.recipients[value].display_name(lang)
+    return _value(value, lang)
+
+
 def readable_records(collected: Mapping[str, Any], policy: Policy, lang: str) -> list[dict[str, Any]]:
     """Sections for the report: a name, and records of (label, value, is it personal) items."""
     context = CONTEXT.get(lang, CONTEXT["en"])
     own = _own_accounts(collected)
     sections = []
     for model_label, rows in collected.get("records", {}).items():
-        try:
-            model = apps.get_model(model_label)
-        except LookupError:
-            model = None
+        model = _model(model_label)
         mapping = model_map(model) if model is not None else None
         personal = mapping.personal if mapping else {}
         is_copy = model is not None and history_base(model) is not None
         records = []
         for row in rows:
             fields = row.get("fields")
-            if fields is None:  # a journal entry: what happened, when, and the details kept
-                fields = {"at": row.get("at"), "action": row.get("action"), "payload": row.get("payload")}
+            if fields is None:  # a journal entry
+                records.append(
+                    {
+                        "pk": row.get("seq"),
+                        "about": row.get("about", ""),
+                        "fields": _journal_items(row, policy, lang),
+                    }
+                )
+                continue
             items = []
             for name, field in personal.items():
                 value = fields.get(name)
@@ -253,7 +367,13 @@ def readable_records(collected: Mapping[str, Any], policy: Policy, lang: str) ->
                 value = fields.get(name)
                 if name in personal or value in (None, "", [], {}):
                     continue
-                items.append({"label": label, "value": _value(value, lang), "personal": False})
+                items.append(
+                    {
+                        "label": label,
+                        "value": _context_value(model_label, name, value, policy, lang),
+                        "personal": False,
+                    }
+                )
             if is_copy:
                 by = _changed_by(fields, own, lang)
                 if by:
@@ -268,18 +388,8 @@ def readable_records(collected: Mapping[str, Any], policy: Policy, lang: str) ->
                 if why and why != PLAIN_REASONS.get(fields.get("history_type", "")):
                     label = REASONS.get(lang, REASONS["en"])["label"]
                     items.append({"label": label, "value": _reason(why, lang), "personal": True})
-            if fields.get("payload"):
-                items.append(
-                    {
-                        "label": "Details" if lang == "en" else "Gegevens",
-                        "value": _value(fields["payload"], lang),
-                        "personal": True,
-                    }
-                )
             if items:
-                records.append(
-                    {"pk": row.get("pk", row.get("seq")), "about": row.get("about", ""), "fields": items}
-                )
+                records.append({"pk": row.get("pk"), "about": row.get("about", ""), "fields": items})
         if records:
             sections.append(
                 {"label": model_label, "name": _section_name(model_label, model, lang), "records": records}
