@@ -278,7 +278,8 @@ def _details(payload: Any, object_type: str, policy: Policy, lang: str) -> str:
     if isinstance(changed, dict) and mapping is not None and len(payload) == 1:
         was = VERBS.get(lang, VERBS["en"])["was"]
         parts = []
-        for name, pair in sorted(changed.items()):
+        order = {name: index for index, name in enumerate(mapping.personal)}  # the record's own order
+        for name, pair in sorted(changed.items(), key=lambda item: (order.get(item[0], len(order)), item[0])):
             if not (isinstance(pair, list) and len(pair) == 2):
                 parts.append(f"{name}: {_value(pair, lang)}")
                 continue
