@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 from io import StringIO
+from typing import Any
 
 import pytest
 import time_machine
@@ -120,6 +121,43 @@ def test_it_does_what_the_plan_says_and_nothing_the_second_time(world) -> None:
     assert Invoice.objects.get().billing_name == "Bakkerij Jansen BV"
     assert "anna@example.be" not in str(after["history"]) and "anna asked" not in str(after["interactions"])
     assert verify().ok
+
+
+def test_it_writes_no_copy_of_a_deletion_that_its_copies_follow(world) -> None:
+    """carla's interaction is deleted by itself (she is not erased whole): a copy of that deletion would be
+    written only for the history map to delete it in the same batch. A deletion outside the run still
+    gets its copy."""
+    from simple_history.signals import pre_create_historical_record
+
+    written: list[tuple[str, object, str]] = []
+
+    def note(sender: Any, history_instance: Any, **kwargs: Any) -> None:
+        written.append((sender._meta.label_lower, history_instance.id, history_instance.history_type))
+
+    carla_said = Interaction.objects.get(person=world["subscribed"])
+    pre_create_historical_record.connect(note)
+    try:
+        with time_machine.travel(at(D(2025, 9, 1)), tick=False):
+            report = run(actor=STAFF, batch_size=500)
+    finally:
+        pre_create_historical_record.disconnect(note)
+    assert report.counts["support"]["registry.interaction"] == {"deleted": 2}
+    assert not Interaction.objects.filter(pk=carla_said.pk).exists()
+    assert ("registry.historicalinteraction", carla_said.pk, "-") not in written
+    assert not Interaction.history.model.objects.filter(id=carla_said.pk).exists()
+    note_left = do_create(
+        Interaction,
+        {
+            "person": world["dirk"],
+            "direction": "in",
+            "occurred_at": at(D(2025, 9, 1)),
+            "summary": "dirk asked",
+        },
+        actor=STAFF,
+    )
+    left_pk = note_left.pk
+    note_left.delete()
+    assert Interaction.history.model.objects.filter(id=left_pk, history_type="-").exists()
 
 
 def test_it_journals_each_batch_with_counts_only(world) -> None:

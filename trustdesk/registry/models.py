@@ -44,6 +44,21 @@ def _copy_actor(sender: Any, instance: Any, history_instance: Any, **kwargs: Any
         history_instance.history_actor = getattr(instance, "_history_actor", "")
 
 
+class RegistryHistory(HistoricalRecords):
+    """django-simple-history's copies with who made each change (:class:`CopyActor`). A deletion of a
+    record marked ``_no_deletion_copy`` gets no copy: the retention run marks the records it deletes
+    whose every copy the history map deletes with them, in the same transaction, so that copy would be
+    written only to be deleted."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(bases=[CopyActor], **kwargs)
+
+    def post_delete(self, instance: Any, using: Any = None, **kwargs: Any) -> None:
+        if getattr(instance, "_no_deletion_copy", False):
+            return
+        super().post_delete(instance, using=using, **kwargs)
+
+
 class SourceKind(models.TextChoices):
     DATA_SUBJECT = "data_subject", _("the person")
     ORGANISATION = "organisation", _("their organisation")
@@ -146,7 +161,7 @@ class Organisation(RegistryModel):
     )
     ended_on = models.DateField(null=True, blank=True, verbose_name=_("ended on"))
 
-    history = HistoricalRecords(bases=[CopyActor])
+    history = RegistryHistory()
     free_text = ("notes", "name")
     data_map = ModelMap(
         personal={
@@ -202,7 +217,7 @@ class Person(RegistryModel):
     tags = models.CharField(max_length=300, blank=True, verbose_name=_("tags"))
     notes = models.TextField(blank=True, verbose_name=_("notes"))
 
-    history = HistoricalRecords(bases=[CopyActor])
+    history = RegistryHistory()
     free_text = ("notes", "tags", "job_title", "first_name", "last_name")
     data_map = ModelMap(
         personal={
@@ -254,7 +269,7 @@ class Role(RegistryModel):
     since = models.DateField(null=True, blank=True, verbose_name=_("since"))
     until = models.DateField(null=True, blank=True, verbose_name=_("until"))
 
-    history = HistoricalRecords(bases=[CopyActor])
+    history = RegistryHistory()
     data_map = ModelMap(
         personal={},
         not_personal=(*PROVENANCE, "organisation", "person", "kind", "since", "until"),
@@ -298,7 +313,7 @@ class Service(RegistryModel):
     certificate_expires_on = models.DateField(null=True, blank=True, verbose_name=_("certificate expires on"))
     notes = models.TextField(blank=True, verbose_name=_("notes"))
 
-    history = HistoricalRecords(bases=[CopyActor])
+    history = RegistryHistory()
     free_text = ("label", "notes")
     data_map = ModelMap(
         personal={
@@ -341,7 +356,7 @@ class ServiceIdentifier(RegistryModel):
     assigned_from = models.DateTimeField(null=True, blank=True, verbose_name=_("assigned from"))
     assigned_until = models.DateTimeField(null=True, blank=True, verbose_name=_("assigned until"))
 
-    history = HistoricalRecords(bases=[CopyActor])
+    history = RegistryHistory()
     data_map = ModelMap(
         personal={"value": Field("user.unique_id", Erasure.PSEUDONYMISE)},
         not_personal=(*PROVENANCE, "service", "kind", "assigned_from", "assigned_until"),
@@ -370,7 +385,7 @@ class Invoice(RegistryModel):
     billing_name = models.CharField(max_length=200, verbose_name=_("billing name"))
     billing_address = models.TextField(blank=True, verbose_name=_("billing address"))
 
-    history = HistoricalRecords(bases=[CopyActor])
+    history = RegistryHistory()
     free_text = ("billing_address",)
     data_map = ModelMap(
         personal={
@@ -497,7 +512,7 @@ class Interaction(RegistryModel):
     subject = models.CharField(max_length=300, blank=True, verbose_name=_("subject"))
     summary = models.TextField(blank=True, verbose_name=_("summary"))
 
-    history = HistoricalRecords(bases=[CopyActor])
+    history = RegistryHistory()
     free_text = ("subject", "summary")
     data_map = ModelMap(
         personal={
@@ -541,7 +556,7 @@ class Disclosure(RegistryModel):
         default=False, help_text=_("The recipient publishes it (WHOIS)"), verbose_name=_("public")
     )
 
-    history = HistoricalRecords(bases=[CopyActor])
+    history = RegistryHistory()
     data_map = ModelMap(
         personal={},
         not_personal=(

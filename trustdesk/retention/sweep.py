@@ -293,9 +293,11 @@ def _treat(batch: list[Item], key: Key, actor: Actor) -> list[tuple[Item, str]]:
     outcome. A record already gone, or with nothing left to change, is left out.
 
     Per model: one query reads (and locks) the records; the records to delete go in one deletion, which
-    still sends Django's signals for each (its history copy of the deletion, made with who deleted it and
-    why); one query reads the history copies of every record treated, and the copies to delete go in one
-    deletion. The end state is that of treating each record by itself."""
+    still sends Django's signals for each; one query reads the history copies of every record treated, and
+    the copies to delete go in one deletion. A deleted record whose copies the history map deletes too gets
+    no copy of its deletion (``_no_deletion_copy``, :class:`trustdesk.registry.models.RegistryHistory`):
+    it would be written only to be deleted a moment later; the batch's journal entry records the run.
+    The end state is that of treating each record by itself."""
     treated: list[tuple[Item, str]] = []
     groups: dict[int, list[Item]] = {}
     for item in batch:
@@ -304,6 +306,7 @@ def _treat(batch: list[Item], key: Key, actor: Actor) -> list[tuple[Item, str]]:
         reach = items[0].reach
         manager = reach.model._default_manager
         rows = manager.select_for_update().in_bulk([item.pk for item in items])
+        copies_go = _copies_go(reach)
         doomed: list[models.Model] = []
         for item in items:
             row = rows.pop(item.pk, None)  # popped: a record listed twice is treated once
@@ -314,9 +317,12 @@ def _treat(batch: list[Item], key: Key, actor: Actor) -> list[tuple[Item, str]]:
             if result is None:
                 continue
             if delete:
-                row._history_user = actor.user  # type: ignore[attr-defined]
-                row._history_actor = actor.ref  # type: ignore[attr-defined]
-                row._change_reason = "retention"  # type: ignore[attr-defined]
+                if copies_go:
+                    row._no_deletion_copy = True  # type: ignore[attr-defined]
+                else:  # its copy of the deletion stays: who deleted it, and why
+                    row._history_user = actor.user  # type: ignore[attr-defined]
+                    row._history_actor = actor.ref  # type: ignore[attr-defined]
+                    row._change_reason = "retention"  # type: ignore[attr-defined]
                 doomed.append(row)
             else:
                 # An update, not a save: the sweep's own change is no activity of the person (last_activity).
@@ -328,6 +334,15 @@ def _treat(batch: list[Item], key: Key, actor: Actor) -> list[tuple[Item, str]]:
             collector.delete()
         _treat_copies(reach, [item for item, _ in treated if item.reach is reach], key)
     return treated
+
+
+def _copies_go(reach: Reach) -> bool:
+    """Whether deleting one of the reach's records deletes its history copies too: the history map holds
+    a field whose erasure deletes the row, as the record's map does (see :func:`changes_for`)."""
+    history_map = reach.history_mapping
+    return history_map is not None and any(
+        declared.erasure is Erasure.DELETE_ROW for declared in history_map.personal.values()
+    )
 
 
 def _treat_copies(reach: Reach, items: list[Item], key: Key) -> None:
