@@ -226,13 +226,13 @@ def test_the_report_says_who_changed_a_record_and_why_in_the_person_s_words(
         (
             "en",
             "Person: changed",
-            "Telephone number: +32 470 99 99 99 (was: +32 470 12 34 56)",
+            "Telephone number (phone): +32 470 99 99 99 (was: +32 470 12 34 56)",
             "We received your request.",
         ),
         (
             "nl",
             "Persoon: gewijzigd",
-            "Telefoonnummer: +32 470 99 99 99 (eerder: +32 470 12 34 56)",
+            "Telefoonnummer (telefoon): +32 470 99 99 99 (eerder: +32 470 12 34 56)",
             "We ontvingen uw verzoek.",
         ),
     ],
@@ -277,4 +277,38 @@ def test_the_report_names_a_recipient_as_the_policy_does(lang: str) -> None:
     # A key the policy no longer names stays as it is rather than vanish.
     assert (
         _context_value("registry.disclosure", "recipient", "gone_supplier", policy, lang) == "gone_supplier"
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "vat", "number"),
+    [
+        ("en", "Unique identifier (VAT number)", "Unique identifier (company number)"),
+        ("nl", "Unieke identificatiecode (btw-nummer)", "Unieke identificatiecode (ondernemingsnummer)"),
+    ],
+)
+def test_the_report_tells_apart_two_fields_of_one_category(people, lang: str, vat: str, number: str) -> None:
+    from trustdesk.policy.queries import version_in_effect
+    from trustdesk.registry import datamap_ops
+    from trustdesk.rights.fulfil.readable import readable_records
+
+    do_update(people.private, {"vat_number": "BE0123456789", "company_number": "0123.456.789"}, actor=STAFF)
+    version = version_in_effect()
+    assert version is not None
+    sections = {
+        s["label"]: s["records"]
+        for s in readable_records(datamap_ops.collect(people.anna), version.loaded.policy, lang)
+    }
+    (organisation,) = sections["registry.organisation"]
+    said = {f["label"]: f["value"] for f in organisation["fields"]}
+    assert said[vat] == "BE0123456789" and said[number] == "0123.456.789"
+    email = "E-mail address" if lang == "en" else "E-mailadres"
+    assert said[email] == "anna@example.be"  # a category of one field keeps its plain name
+    updated = [
+        {f["label"]: f["value"] for f in record["fields"]}
+        for record in sections["journal.journalentry"]
+        if "BE0123456789" in str(record["fields"])
+    ]
+    assert (
+        len(updated) == 1 and f"{vat}: BE0123456789" in updated[0]["Details" if lang == "en" else "Gegevens"]
     )

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import formats, translation
 from django.utils.translation import gettext
 
@@ -279,15 +280,13 @@ def _details(payload: Any, object_type: str, policy: Policy, lang: str) -> str:
         was = VERBS.get(lang, VERBS["en"])["was"]
         parts = []
         order = {name: index for index, name in enumerate(mapping.personal)}  # the record's own order
+        labels = _field_labels(model, mapping.personal, policy, lang)
         for name, pair in sorted(changed.items(), key=lambda item: (order.get(item[0], len(order)), item[0])):
             if not (isinstance(pair, list) and len(pair) == 2):
                 parts.append(f"{name}: {_value(pair, lang)}")
                 continue
             old, new = pair
-            declared = mapping.personal.get(name)
-            label = (
-                wording.term_name(policy, "data_categories", declared.category, lang) if declared else name
-            )
+            label = labels.get(name, name)
             text = _value(new, lang) if new not in (None, "") else "—"
             if old not in (None, ""):
                 text += f" ({was}: {_value(old, lang)})"
@@ -320,6 +319,26 @@ def _journal_items(row: Mapping[str, Any], policy: Policy, lang: str) -> list[di
     return items
 
 
+def _field_labels(model: Any, personal: Mapping[str, Any], policy: Policy, lang: str) -> dict[str, str]:
+    """Each personal field's label: its data category's name, and where two fields of the record share a
+    category, the field's own name after it ('Unique identifier (VAT number)')."""
+    named = {
+        name: wording.term_name(policy, "data_categories", field.category, lang)
+        for name, field in personal.items()
+    }
+    shared = {label for label in named.values() if list(named.values()).count(label) > 1}
+    if model is not None and shared:
+        with translation.override(lang):
+            for name, label in named.items():
+                if label in shared:
+                    try:
+                        own = str(model._meta.get_field(name).verbose_name)
+                    except FieldDoesNotExist:
+                        continue
+                    named[name] = f"{label} ({own})"
+    return named
+
+
 def _context_value(model_label: str, name: str, value: Any, policy: Policy, lang: str) -> str:
     """A context field's value in the person's words where a key stands for words: a request's step,
     a recipient."""
@@ -345,6 +364,7 @@ def readable_records(collected: Mapping[str, Any], policy: Policy, lang: str) ->
         mapping = model_map(model) if model is not None else None
         personal = mapping.personal if mapping else {}
         is_copy = model is not None and history_base(model) is not None
+        labels = _field_labels(model, personal, policy, lang)
         records = []
         for row in rows:
             fields = row.get("fields")
@@ -358,12 +378,11 @@ def readable_records(collected: Mapping[str, Any], policy: Policy, lang: str) ->
                 )
                 continue
             items = []
-            for name, field in personal.items():
+            for name in personal:
                 value = fields.get(name)
                 if value in (None, "", [], {}) or (is_copy and name in _COPY_OWN):
                     continue
-                label = wording.term_name(policy, "data_categories", field.category, lang)
-                items.append({"label": label, "value": _value(value, lang), "personal": True})
+                items.append({"label": labels[name], "value": _value(value, lang), "personal": True})
             for name, label in context.items():
                 value = fields.get(name)
                 if name in personal or value in (None, "", [], {}):
