@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connections
@@ -385,6 +386,25 @@ def test_it_erases_history_copies_the_same_way(world: World) -> None:
     ).exists()
     invoice_copies = Invoice.history.model.objects.filter(id=world.invoice.pk)
     assert set(invoice_copies.values_list("billing_name", flat=True)) == {"Anna Peeters"}  # held
+
+
+def test_it_writes_no_copy_of_a_deletion_whose_copies_it_erases(world: World) -> None:
+    from simple_history.signals import pre_create_historical_record
+
+    written: list[tuple[object, str]] = []
+
+    def note(sender: object, history_instance: Any, **kwargs: object) -> None:
+        if isinstance(history_instance, Interaction.history.model):
+            written.append((history_instance.id, history_instance.history_type))
+
+    pre_create_historical_record.connect(note)
+    try:
+        erase(world.anna, actor=STAFF)
+    finally:
+        pre_create_historical_record.disconnect(note)
+    assert not Interaction.objects.filter(pk=world.call.pk).exists()
+    assert (world.call.pk, "-") not in written  # deleted with every copy of it: no copy of the deletion
+    assert not Interaction.history.model.objects.filter(id=world.call.pk).exists()
 
 
 def test_it_erases_journal_payloads_and_the_journal_still_verifies(world: World) -> None:

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from trustdesk.journal.models import JournalEntry
 from trustdesk.lib import prepared
-from trustdesk.lib.datamap import ModelMap, covers, history_base, is_empty, model_map
+from trustdesk.lib.datamap import Erasure, ModelMap, covers, history_base, is_empty, model_map
 from trustdesk.registry.models import Organisation, Person, Role
 
 About = Literal["person", "organisation"]
@@ -589,7 +589,6 @@ class _Eraser:
         A row whose map deletes it goes unless one of its values is held; then the row stays with
         the held values and everything else emptied.
         """
-        from trustdesk.lib.datamap import Erasure
         from trustdesk.lib.pseudonyms import fit, guess_kind, is_pseudonym, pseudonymise
 
         model_label = label(type(row))
@@ -642,6 +641,17 @@ class _Eraser:
         return False, changes
 
 
+def copies_deleted_with(reach: Reach) -> bool:
+    """Whether deleting one of the reach's records deletes its history copies too: the history map holds
+    a field whose erasure deletes the row, as the record's own map does. Such a deletion is marked
+    ``_no_deletion_copy`` (:class:`trustdesk.registry.models.RegistryHistory`): its copy would be
+    written only to be deleted in the same transaction."""
+    history_map = reach.history_mapping
+    return history_map is not None and any(
+        declared.erasure is Erasure.DELETE_ROW for declared in history_map.personal.values()
+    )
+
+
 def erase(
     person: Person,
     *,
@@ -690,7 +700,10 @@ def erase(
                 delete, changes = eraser.plan(row, reach.mapping)
                 if delete:
                     pk = row.pk
-                    row.delete()  # its history gains a copy of the deleted row, erased next
+                    # Its history copies are deleted next, so its deletion writes none (the same values
+                    # as the row's, so the same plan: deleted).
+                    row._no_deletion_copy = copies_deleted_with(reach)  # type: ignore[attr-defined]
+                    row.delete()
                     deleted.setdefault(reach.label, set()).add(pk)
                     eraser.count(reach.label, "deleted")
                 elif changes:

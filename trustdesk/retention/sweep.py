@@ -35,6 +35,7 @@ from trustdesk.registry.datamap_ops import (
     ERASED_ACTION,
     Reach,
     _empty,
+    copies_deleted_with,
     erase,
     find_records,
     journal_about,
@@ -306,7 +307,7 @@ def _treat(batch: list[Item], key: Key, actor: Actor) -> list[tuple[Item, str]]:
         reach = items[0].reach
         manager = reach.model._default_manager
         rows = manager.select_for_update().in_bulk([item.pk for item in items])
-        copies_go = _copies_go(reach)
+        copies_go = copies_deleted_with(reach)
         doomed: list[models.Model] = []
         for item in items:
             row = rows.pop(item.pk, None)  # popped: a record listed twice is treated once
@@ -334,15 +335,6 @@ def _treat(batch: list[Item], key: Key, actor: Actor) -> list[tuple[Item, str]]:
             collector.delete()
         _treat_copies(reach, [item for item, _ in treated if item.reach is reach], key)
     return treated
-
-
-def _copies_go(reach: Reach) -> bool:
-    """Whether deleting one of the reach's records deletes its history copies too: the history map holds
-    a field whose erasure deletes the row, as the record's map does (see :func:`changes_for`)."""
-    history_map = reach.history_mapping
-    return history_map is not None and any(
-        declared.erasure is Erasure.DELETE_ROW for declared in history_map.personal.values()
-    )
 
 
 def _treat_copies(reach: Reach, items: list[Item], key: Key) -> None:
