@@ -63,6 +63,14 @@ def test_it_speaks_dutch(portal: Personas) -> None:
     assert "Mijn gegevens" in page and "Facturatie" in _groups(page)
 
 
+def test_it_tells_apart_two_fields_of_one_category(portal: Personas) -> None:
+    do_update(portal.bakkerij, {"vat_number": "NL001234567B01", "company_number": "12345678"}, actor=STAFF)
+    page = client_for(portal.olga).get("/portal/data/").content.decode()
+    assert "Unique identifier (VAT number)</td><td>NL001234567B01" in page.replace("\n", "").replace("  ", "")
+    dutch = client_for(portal.olga).get("/portal/data/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Unieke identificatiecode (ondernemingsnummer)" in dutch and "12345678" in dutch
+
+
 def test_it_is_for_customers_only(portal: Personas) -> None:
     for path in ("/portal/data/", "/portal/data/correct/", "/portal/requests/", "/portal/consents/"):
         assert client_for(None).get(path)["Location"].startswith("/account/login/?next=")

@@ -20,12 +20,11 @@ from django.utils.translation import gettext_lazy as _
 
 from trustdesk.lib.datamap import history_base, model_map
 from trustdesk.lib.markup import table_row
-from trustdesk.policy import wording
 from trustdesk.policy.render import statement_context
 from trustdesk.registry import datamap_ops
 from trustdesk.registry.models import Person
 from trustdesk.rights import clock
-from trustdesk.rights.fulfil.readable import _section_name, _value
+from trustdesk.rights.fulfil.readable import _section_name, _value, field_labels
 from trustdesk.rights.models import Download, Request
 from trustdesk.rights.queries import is_reference
 
@@ -138,8 +137,8 @@ def data_by_purpose(
     collected = datamap_ops.live_records(person)
     groups = {key: Group(key, entry["name"], entry) for key, entry in _purposes(terms, lang).items()}
     unclaimed = Group("", "", None)
-    #: Per data category: its name in the reader's language and the groups whose purposes cover it.
-    categories: dict[str, tuple[str, list[Group]]] = {}
+    #: Per data category: the groups whose purposes cover it.
+    categories: dict[str, list[Group]] = {}
     for model_label, rows in collected.items():
         if model_label in NOT_ON_PAGE:
             continue
@@ -155,6 +154,7 @@ def data_by_purpose(
         section = (
             str(RECORDS[model_label]) if model_label in RECORDS else _section_name(model_label, model, lang)
         )
+        labels = field_labels(model, mapping.personal, policy, lang)
         for row in rows:
             if row.get("about") == "organisation" and (
                 ORGANISATION_SECTIONS.get(model_label, "contacts") not in organisation_sections
@@ -173,13 +173,9 @@ def data_by_purpose(
                         for key, group in groups.items()
                         if _covered(policy.purposes[key].data_categories, category)
                     ]
-                    categories[category] = (
-                        wording.term_name(policy, "data_categories", category, lang),
-                        claimed or [unclaimed],
-                    )
-                term, owners = categories[category]
-                item = Item(record=section, label=term, value=_value(value, lang), source=source)
-                for group in owners:
+                    categories[category] = claimed or [unclaimed]
+                item = Item(record=section, label=labels[name], value=_value(value, lang), source=source)
+                for group in categories[category]:
                     group.items.append(item)
     shown = [group for group in groups.values() if group.items]
     if unclaimed.items:

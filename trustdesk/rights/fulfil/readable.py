@@ -280,7 +280,7 @@ def _details(payload: Any, object_type: str, policy: Policy, lang: str) -> str:
         was = VERBS.get(lang, VERBS["en"])["was"]
         parts = []
         order = {name: index for index, name in enumerate(mapping.personal)}  # the record's own order
-        labels = _field_labels(model, mapping.personal, policy, lang)
+        labels = field_labels(model, mapping.personal, policy, lang)
         for name, pair in sorted(changed.items(), key=lambda item: (order.get(item[0], len(order)), item[0])):
             if not (isinstance(pair, list) and len(pair) == 2):
                 parts.append(f"{name}: {_value(pair, lang)}")
@@ -319,7 +319,7 @@ def _journal_items(row: Mapping[str, Any], policy: Policy, lang: str) -> list[di
     return items
 
 
-def _field_labels(model: Any, personal: Mapping[str, Any], policy: Policy, lang: str) -> dict[str, str]:
+def field_labels(model: Any, personal: Mapping[str, Any], policy: Policy, lang: str) -> dict[str, str]:
     """Each personal field's label: its data category's name, and where two fields of the record share a
     category, the field's own name after it ('Unique identifier (VAT number)')."""
     named = {
@@ -364,7 +364,7 @@ def readable_records(collected: Mapping[str, Any], policy: Policy, lang: str) ->
         mapping = model_map(model) if model is not None else None
         personal = mapping.personal if mapping else {}
         is_copy = model is not None and history_base(model) is not None
-        labels = _field_labels(model, personal, policy, lang)
+        labels = field_labels(model, personal, policy, lang)
         records = []
         for row in rows:
             fields = row.get("fields")
