@@ -147,7 +147,10 @@ def test_a_history_copy_names_who_made_it_as_the_journal_does(desk: Desk) -> Non
     from trustdesk.registry.models import Person
 
     anna = desk.people.anna
-    do_update(anna, {"city": "Gent"}, actor=Actor(ref="api-token:7"))
+    from trustdesk.api.models import ApiToken
+
+    token = ApiToken.objects.create(name="WHMCS sync", prefix="abcd1234", token_hash="0" * 64)
+    do_update(anna, {"city": "Gent"}, actor=Actor(ref=f"api-token:{token.pk}"))
     do_update(
         anna, {"city": "Brugge"}, actor=Actor(ref=f"user:{desk.staff.pia.pk}")
     )  # a user without the object
@@ -156,11 +159,15 @@ def test_a_history_copy_names_who_made_it_as_the_journal_does(desk: Desk) -> Non
     assert [c.history_actor for c in copies[:3]] == [
         f"user:{desk.staff.sam.pk}",
         f"user:{desk.staff.pia.pk}",
-        "api-token:7",
+        f"api-token:{token.pk}",
     ]
     page = desk.client("pia").get(f"/console/people/{anna.pk}/")
     assert [row["who"] for row in page.context["history"][:3]] == [
         "sam@hoster.example",
         "pia@hoster.example",
-        "api-token:7",
+        "API token “WHMCS sync”",
     ]
+    journal = [
+        line["who"] for line in page.context["journal"] if line["entry"].action == "registry.person.updated"
+    ]
+    assert "API token “WHMCS sync”" in journal

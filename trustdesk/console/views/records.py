@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from trustdesk.accounts.access import role_of, staff_required
+from trustdesk.api.models import ApiToken
 from trustdesk.console import labels
 from trustdesk.console.access import (
     RECORD_ROLES,
@@ -152,11 +153,22 @@ def history_copies(record: models.Model) -> list[dict[str, Any]]:
     return rows
 
 
+def _ids(refs: Iterable[str], prefix: str) -> list[int]:
+    found = {ref.removeprefix(prefix) for ref in refs if ref.startswith(prefix)}
+    return [int(i) for i in found if i.isdigit()]
+
+
 def actor_names(refs: Iterable[str]) -> dict[str, str]:
-    """The log-in names of the users behind ``user:<id>`` references; other references stay as they are."""
-    ids = {ref.removeprefix("user:") for ref in refs if ref.startswith("user:")}
-    users = get_user_model().objects.filter(pk__in=[int(i) for i in ids if i.isdigit()])
-    return {f"user:{user.pk}": user.get_username() for user in users}
+    """The names behind actor references: a user's log-in name for ``user:<id>``, an API token's name
+    (what it is for) for ``api-token:<id>``; other references stay as they are."""
+    refs = list(refs)
+    names = {
+        f"user:{user.pk}": user.get_username()
+        for user in get_user_model().objects.filter(pk__in=_ids(refs, "user:"))
+    }
+    for token in ApiToken.objects.filter(pk__in=_ids(refs, "api-token:")).only("pk", "name"):
+        names[f"api-token:{token.pk}"] = str(_("API token “%(name)s”") % {"name": token.name})
+    return names
 
 
 def _as_text(value: Any) -> str:
