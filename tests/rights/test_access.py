@@ -167,12 +167,24 @@ def test_an_unknown_or_expired_download_link_answers_410_to_get_and_post(
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("en", ("Changed by", "you", "our staff", "our billing system", "Why", "rectified: request R-1")),
+        (
+            "en",
+            (
+                "Changed by",
+                "you",
+                "another customer's account",
+                "our staff",
+                "our billing system",
+                "Why",
+                "rectified: request R-1",
+            ),
+        ),
         (
             "nl",
             (
                 "Gewijzigd door",
                 "u",
+                "het account van een andere klant",
                 "onze medewerkers",
                 "ons facturatiesysteem",
                 "Waarom",
@@ -192,12 +204,17 @@ def test_the_report_says_who_changed_a_record_and_why_in_the_person_s_words(
     from trustdesk.registry.services import Actor
     from trustdesk.rights.fulfil.readable import readable_records
 
-    label_by, you, staff, billing, label_why, rectified = words
+    label_by, you, customer, staff, billing, label_why, rectified = words
     anna = people.anna
     own = get_user_model().objects.create_user("anna@example.be", "anna@example.be", "x")
     Profile.objects.create(user=own, person=anna, role=Profile.Role.CUSTOMER)
     staff_user = get_user_model().objects.create_user("pia@hoster.example", "pia@hoster.example", "x")
+    Profile.objects.create(user=staff_user, role=Profile.Role.SUPPORT)
+    bob = get_user_model().objects.create_user("bob@jansen.example", "bob@jansen.example", "x")
+    Profile.objects.create(user=bob, person=people.bob, role=Profile.Role.CUSTOMER)
     do_update(anna, {"city": "Gent"}, actor=Actor(ref=f"user:{own.pk}", user=own))
+    # No page lets one customer change another's record; were one ever to, he is not "our staff".
+    do_update(anna, {"city": "Aalst"}, actor=Actor(ref=f"user:{bob.pk}", user=bob))
     do_update(anna, {"city": "Brugge"}, actor=Actor(ref=f"user:{staff_user.pk}", user=staff_user))
     do_update(anna, {"city": "Leuven"}, actor=Actor(ref="api-token:7"), reason="updated through the API")
     do_update(anna, {"city": "Mechelen"}, actor=STAFF, reason="rectified: request R-1")
@@ -209,9 +226,10 @@ def test_the_report_says_who_changed_a_record_and_why_in_the_person_s_words(
         record_field["value"]: {f["label"]: f["value"] for f in record["fields"]}
         for record in copies["records"]
         for record_field in record["fields"]
-        if record_field["value"] in ("Gent", "Brugge", "Leuven", "Mechelen")
+        if record_field["value"] in ("Gent", "Aalst", "Brugge", "Leuven", "Mechelen")
     }
     assert said["Gent"][label_by] == you and label_why not in said["Gent"]  # 'updated' says nothing more
+    assert said["Aalst"][label_by] == customer
     assert said["Brugge"][label_by] == staff
     assert said["Leuven"][label_by] == billing
     assert said["Mechelen"][label_by] == staff and said["Mechelen"][label_why] == rectified

@@ -149,6 +149,7 @@ CHANGED_BY: dict[str, dict[str, str]] = {
     "en": {
         "label": "Changed by",
         "you": "you",
+        "customer": "another customer's account",
         "user": "our staff",
         "operator": "our staff",
         "api-token": "our billing system",
@@ -157,6 +158,7 @@ CHANGED_BY: dict[str, dict[str, str]] = {
     "nl": {
         "label": "Gewijzigd door",
         "you": "u",
+        "customer": "het account van een andere klant",
         "user": "onze medewerkers",
         "operator": "onze medewerkers",
         "api-token": "ons facturatiesysteem",
@@ -191,27 +193,46 @@ def _reason(reason: str, lang: str) -> str:
     return reason
 
 
-def _changed_by(fields: Mapping[str, Any], own: set[str], lang: str) -> str:
-    """Who made a history copy's change, as the person reads it: they, our staff, our billing system or
-    Trustdesk itself; staff and API tokens are not named."""
+def _actor_ref(fields: Mapping[str, Any]) -> str:
+    """Who made a history copy's change, as the journal names its actors (``user:<id>``, ``api-token:<id>``…)."""
     ref = fields.get("history_actor") or ""
     if not ref and fields.get("history_user") is not None:
         ref = f"user:{fields['history_user']}"
+    return str(ref)
+
+
+def _changed_by(fields: Mapping[str, Any], customers: Mapping[str, str], lang: str) -> str:
+    """Who made a history copy's change, as the person reads it: they, another customer, our staff, our
+    billing system or Trustdesk itself; staff, customers and API tokens are not named."""
+    ref = _actor_ref(fields)
     if not ref:
         return ""
     words = CHANGED_BY.get(lang, CHANGED_BY["en"])
-    if ref in own:
-        return words["you"]
+    if ref in customers:
+        return words[customers[ref]]
     return words.get(ref.split(":", 1)[0], "")
 
 
-def _own_accounts(collected: Mapping[str, Any]) -> set[str]:
-    """The actor references of the person's own user accounts (``user:<id>``)."""
+def _customer_accounts(collected: Mapping[str, Any]) -> dict[str, str]:
+    """The customers' accounts among those that made the history copies' changes: ``user:<id>`` to
+    "you" for the person's own account, to "customer" for another customer's. Any other account
+    (staff, or one with no role) is staff's."""
+    users = set()
+    for rows in collected.get("records", {}).values():
+        for row in rows:
+            kind, _, number = _actor_ref(row.get("fields") or {}).partition(":")
+            if kind == "user" and number.isdigit():
+                users.add(int(number))
+    if not users:
+        return {}
     person = collected.get("person")
-    if person is None:
-        return set()
-    profiles = apps.get_model("accounts", "Profile")._default_manager.filter(person_id=person)
-    return {f"user:{user_id}" for user_id in profiles.values_list("user_id", flat=True)}
+    profiles = apps.get_model("accounts", "Profile")._default_manager.filter(
+        user_id__in=users, role="customer"
+    )
+    return {
+        f"user:{user_id}": "you" if person is not None and person_id == person else "customer"
+        for user_id, person_id in profiles.values_list("user_id", "person_id")
+    }
 
 
 def _section_name(model_label: str, model: Any, lang: str) -> str:
@@ -357,7 +378,7 @@ def _context_value(model_label: str, name: str, value: Any, policy: Policy, lang
 def readable_records(collected: Mapping[str, Any], policy: Policy, lang: str) -> list[dict[str, Any]]:
     """Sections for the report: a name, and records of (label, value, is it personal) items."""
     context = CONTEXT.get(lang, CONTEXT["en"])
-    own = _own_accounts(collected)
+    customers = _customer_accounts(collected)
     sections = []
     for model_label, rows in collected.get("records", {}).items():
         model = _model(model_label)
@@ -395,7 +416,7 @@ def readable_records(collected: Mapping[str, Any], policy: Policy, lang: str) ->
                     }
                 )
             if is_copy:
-                by = _changed_by(fields, own, lang)
+                by = _changed_by(fields, customers, lang)
                 if by:
                     items.append(
                         {
