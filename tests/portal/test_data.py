@@ -146,3 +146,55 @@ def test_it_reads_the_same_number_of_queries_however_many_records_there_are(port
     many, page = queries_for_page()
     assert "site-11.example" in page and "Bakkerij Jansen 11" in page and "Gent 11" in page
     assert many == few
+
+
+def test_each_row_names_its_record_and_a_quantity_reads_as_a_number_of_the_page_language(
+    portal: Personas,
+) -> None:
+    """A usage figure says what it measures and over which period, an invoice's name which invoice; 17.500
+    is written 17.5 (17,5 in Dutch, where 17.500 would read as seventeen thousand five hundred)."""
+    from trustdesk.registry.models import UsageRecord
+
+    service = do_create(
+        Service,
+        {"organisation": portal.bakkerij, "kind": "web_hosting", "label": "bakkerij.example"},
+        actor=STAFF,
+    )
+    do_create(
+        UsageRecord,
+        {
+            "service": service,
+            "metric": "traffic_gb",
+            "period_start": dt.date(2026, 10, 1),
+            "period_end": dt.date(2026, 10, 31),
+            "quantity": Decimal("17.500"),
+        },
+        actor=STAFF,
+    )
+    do_create_invoice(
+        {
+            "organisation": portal.bakkerij,
+            "number": "2026-0042",
+            "issued_on": dt.date(2026, 2, 1),
+            "fiscal_year_end": dt.date(2026, 12, 31),
+            "total": Decimal("121.00"),
+            "billing_name": "Bakkerij Jansen, t.a.v. de boekhouding",
+            "billing_address": "Veldstraat 1, 9000 Gent",
+        },
+        [],
+        actor=STAFF,
+    )
+
+    def rows(lang: str) -> str:
+        page = client_for(portal.olga).get("/portal/data/", HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+        return page.replace("\n", "")
+
+    english = rows("en")
+    assert "<td>Usage of traffic (GB), 1 October 2026 to 31 October 2026</td>" in english
+    assert "<td>17.5</td>" in english and "17.500" not in english
+    assert "<td>Invoice 2026-0042 of 1 February 2026</td>" in english
+    assert "<td>Service: web hosting</td>" in english
+    dutch = rows("nl")
+    assert "<td>Verbruik van dataverkeer (GB), 1 oktober 2026 tot en met 31 oktober 2026</td>" in dutch
+    assert "<td>17,5</td>" in dutch and "17.500" not in dutch
+    assert "<td>Factuur 2026-0042 van 1 februari 2026</td>" in dutch

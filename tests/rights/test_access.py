@@ -54,6 +54,10 @@ def test_it_gives_everything_about_the_person_with_the_information_of_article_15
     # Art. 15(1): purposes, bases, recipients, retention, rights and the authority, from the policy.
     for expected in ("Invoicing", "Newsletter", "seven years", "supervisory authority"):
         assert expected in html
+    # Each record is captioned by what it is where its kind has a title, by its number otherwise.
+    captions = re.findall(r"<caption>([^<]*)", html)
+    assert any(c.startswith("Service: web hosting") for c in captions), captions
+    assert any(c.startswith("Record ") for c in captions), captions
     data = json.loads(fetch_download(client, json_path).getvalue())
     assert data["person"] == people.anna.pk
     assert "registry.historicalperson" in data["records"]
@@ -330,3 +334,73 @@ def test_the_report_tells_apart_two_fields_of_one_category(people, lang: str, va
     assert (
         len(updated) == 1 and f"{vat}: BE0123456789" in updated[0]["Details" if lang == "en" else "Gegevens"]
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "usage", "quantity", "invoice", "changed"),
+    [
+        (
+            "en",
+            "Usage of traffic (GB), 1 October 2026 to 31 October 2026",
+            "17.5",
+            "Invoice 2026-0042 of 1 February 2026",
+            "1 February 2026, 00:30",
+        ),
+        (
+            "nl",
+            "Verbruik van dataverkeer (GB), 1 oktober 2026 tot en met 31 oktober 2026",
+            "17,5",
+            "Factuur 2026-0042 van 1 februari 2026",
+            "1 februari 2026, 00:30",
+        ),
+    ],
+)
+def test_the_report_names_each_record_and_writes_numbers_and_times_as_the_reader_does(
+    travel, people, lang: str, usage: str, quantity: str, invoice: str, changed: str
+) -> None:
+    """A record's caption says which it is, not its number in our database; a decimal is a number of the
+    reader's language; a moment is in the site's time zone (Europe/Brussels), as the pages show it."""
+    from decimal import Decimal
+
+    from trustdesk.policy.queries import version_in_effect
+    from trustdesk.registry import datamap_ops
+    from trustdesk.registry.models import UsageRecord
+    from trustdesk.registry.services import do_create, do_create_invoice
+    from trustdesk.rights.fulfil.readable import readable_records
+
+    travel.move_to(dt.datetime(2026, 1, 31, 23, 30, tzinfo=dt.UTC))  # 00:30 on 1 February in Brussels
+    do_create(
+        UsageRecord,
+        {
+            "service": people.hosting,
+            "metric": "traffic_gb",
+            "period_start": dt.date(2026, 10, 1),
+            "period_end": dt.date(2026, 10, 31),
+            "quantity": Decimal("17.500"),
+        },
+        actor=STAFF,
+    )
+    do_create_invoice(
+        {
+            "organisation": people.private,
+            "number": "2026-0042",
+            "issued_on": dt.date(2026, 2, 1),
+            "fiscal_year_end": dt.date(2026, 12, 31),
+            "total": Decimal("121.00"),
+            "billing_name": "Anna Peeters",
+        },
+        [],
+        actor=STAFF,
+    )
+    version = version_in_effect()
+    assert version is not None
+    sections = readable_records(datamap_ops.collect(people.anna), version.loaded.policy, lang)
+    by_label = {section["label"]: section["records"] for section in sections}
+    (usage_record,) = by_label["registry.usagerecord"]
+    assert usage_record["title"] == usage
+    assert quantity in [item["value"] for item in usage_record["fields"]]
+    assert changed in [item["value"] for item in usage_record["fields"]]  # recorded on
+    assert invoice in {record["title"] for record in by_label["registry.invoice"]}
+    # A history copy is titled as its record; a kind with no title keeps none (the caption says "Record N").
+    assert invoice in {record["title"] for record in by_label["registry.historicalinvoice"]}
+    assert {record["title"] for record in by_label["registry.person"]} == {""}

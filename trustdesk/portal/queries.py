@@ -24,7 +24,7 @@ from trustdesk.policy.render import statement_context
 from trustdesk.registry import datamap_ops
 from trustdesk.registry.models import Person
 from trustdesk.rights import clock
-from trustdesk.rights.fulfil.readable import _section_name, _value, field_labels
+from trustdesk.rights.fulfil.readable import _section_name, _value, field_labels, record_title, shown
 from trustdesk.rights.models import Download, Request
 from trustdesk.rights.queries import is_reference
 
@@ -162,6 +162,7 @@ def data_by_purpose(
                 continue
             fields = row.get("fields") or {}
             source = _value(fields.get("source_kind") or "", lang)
+            record = record_title(model, fields, lang) or section
             for name, declared in mapping.personal.items():
                 value = fields.get(name)
                 if value in (None, "", [], {}):
@@ -174,13 +175,15 @@ def data_by_purpose(
                         if _covered(policy.purposes[key].data_categories, category)
                     ]
                     categories[category] = claimed or [unclaimed]
-                item = Item(record=section, label=labels[name], value=_value(value, lang), source=source)
+                item = Item(
+                    record=record, label=labels[name], value=shown(model, name, value, lang), source=source
+                )
                 for group in categories[category]:
                     group.items.append(item)
-    shown = [group for group in groups.values() if group.items]
+    listed = [group for group in groups.values() if group.items]
     if unclaimed.items:
-        shown.append(unclaimed)
-    return shown
+        listed.append(unclaimed)
+    return listed
 
 
 def requests_of(person: Person) -> list[Request]:

@@ -9,13 +9,20 @@ Internal keys and codes stay in the JSON file, which holds everything.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.utils import formats, translation
+from django.db import models
+from django.utils import formats, timezone, translation
+from django.utils.dates import MONTHS
+from django.utils.functional import Promise
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from trustdesk.lib.datamap import history_base, model_map
 from trustdesk.policy import wording
@@ -124,12 +131,23 @@ SECTIONS: dict[str, dict[str, str]] = {
 }
 
 
+def _moment(value: str) -> dt.datetime | dt.date | None:
+    """An ISO date or date and time as stored in the collected data; a moment with a zone in the
+    site's time zone (``TIME_ZONE``), as every page shows it. ``None`` when it is neither."""
+    try:
+        if len(value) == 10:
+            return dt.date.fromisoformat(value)
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return timezone.localtime(moment) if timezone.is_aware(moment) else moment
+
+
 def _value(value: Any, lang: str) -> str:
     if isinstance(value, str):
         if len(value) >= 19 and value[4] == "-" and value[10] == "T":
-            try:
-                moment = dt.datetime.fromisoformat(value)
-            except ValueError:
+            moment = _moment(value)
+            if moment is None:
                 return value
             with translation.override(lang):
                 return str(formats.date_format(moment, "j F Y, H:i"))
@@ -360,6 +378,107 @@ def field_labels(model: Any, personal: Mapping[str, Any], policy: Policy, lang: 
     return named
 
 
+#: How a record is told apart from the others of its kind (the report's caption, the portal's "Record"
+#: column): words with the record's own fields in them. A kind not named here has no title.
+TITLES: dict[str, Promise] = {
+    "registry.invoice": _("Invoice %(number)s of %(issued_on)s"),
+    "registry.usagerecord": _("Usage of %(metric)s, %(period_start)s to %(period_end)s"),
+    "registry.service": _("Service: %(kind)s"),
+    "registry.interaction": _("Contact of %(occurred_at)s"),
+    "rights.request": _("Request %(reference)s"),
+}
+
+
+def number(value: Any, lang: str) -> str:
+    """A stored decimal as the reader writes numbers: ``17.000`` as 17, ``31.670`` as 31.67 (31,67 in
+    Dutch, where 17.000 would read as seventeen thousand). Anything else is left as it is."""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if not amount.is_finite():
+        return str(value)
+    amount = amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()
+    if translation.get_language() == lang:
+        return str(formats.number_format(amount, use_l10n=True))
+    with translation.override(lang):
+        return str(formats.number_format(amount, use_l10n=True))
+
+
+def _field(model: Any, name: str) -> models.Field[Any, Any] | None:
+    try:
+        found = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return found if isinstance(found, models.Field) else None
+
+
+def shown(model: Any, name: str, value: Any, lang: str) -> str:
+    """A field's stored value as the reader reads it: a decimal as a number of their language (see
+    :func:`number`), anything else as :func:`_value` writes it."""
+    field = _field(model, name) if model is not None else None
+    if isinstance(field, models.DecimalField) and value is not None:
+        return number(value, lang)
+    return _value(value, lang)
+
+
+def record_title(model: Any, fields: Mapping[str, Any], lang: str) -> str:
+    """Which record this is, in the reader's words (:data:`TITLES`): "Invoice 2025-000001 of 1 January
+    2025", "Usage of traffic (GB), 1 October 2024 to 31 December 2024". A history copy is titled as its
+    record. Empty for a kind with no title, or when a field the title needs is empty or not collected."""
+    if model is None:
+        return ""
+    plan = _title_plan(history_base(model) or model, lang)
+    if plan is None:
+        return ""
+    template, parts = plan
+    values: dict[str, str] = {}
+    for name, field, choices in parts:
+        value = fields.get(name)
+        if value in (None, "") or field is None:
+            return ""
+        if choices is not None:
+            values[name] = choices.get(value, str(value))
+        elif isinstance(field, models.DateField) and isinstance(value, str):
+            moment = _moment(value)
+            values[name] = value if moment is None else _date(moment, lang)
+        else:
+            values[name] = shown(field.model, name, value, lang)
+    return template % values
+
+
+@functools.lru_cache(maxsize=256)
+def _title_plan(
+    model: type[models.Model], lang: str
+) -> tuple[str, list[tuple[str, models.Field[Any, Any] | None, dict[Any, str] | None]]] | None:
+    """A kind's title in ``lang`` and, for each field it names, the field and its choices' labels."""
+    title = TITLES.get(model._meta.label_lower)
+    if title is None:
+        return None
+    with translation.override(lang):
+        template = str(title)
+        parts = []
+        for name in re.findall(r"%\((\w+)\)s", template):
+            field = _field(model, name)
+            choices = (
+                {key: str(label) for key, label in field.flatchoices} if field and field.choices else None
+            )
+            parts.append((name, field, choices))
+    return template, parts
+
+
+def _date(moment: dt.date, lang: str) -> str:
+    """``moment`` as Django's ``j F Y`` writes it in ``lang`` ("1 October 2024", "1 oktober 2024"), at a
+    fraction of its cost: a page titles hundreds of records."""
+    return f"{moment.day} {_months(lang)[moment.month - 1]} {moment.year}"
+
+
+@functools.lru_cache(maxsize=16)
+def _months(lang: str) -> tuple[str, ...]:
+    with translation.override(lang):
+        return tuple(str(MONTHS[number]) for number in range(1, 13))
+
+
 def _context_value(model_label: str, name: str, value: Any, policy: Policy, lang: str) -> str:
     """A context field's value in the person's words where a key stands for words: a request's step,
     a recipient."""
@@ -403,7 +522,9 @@ def readable_records(collected: Mapping[str, Any], policy: Policy, lang: str) ->
                 value = fields.get(name)
                 if value in (None, "", [], {}) or (is_copy and name in _COPY_OWN):
                     continue
-                items.append({"label": labels[name], "value": _value(value, lang), "personal": True})
+                items.append(
+                    {"label": labels[name], "value": shown(model, name, value, lang), "personal": True}
+                )
             for name, label in context.items():
                 value = fields.get(name)
                 if name in personal or value in (None, "", [], {}):
@@ -430,7 +551,14 @@ def readable_records(collected: Mapping[str, Any], policy: Policy, lang: str) ->
                     label = REASONS.get(lang, REASONS["en"])["label"]
                     items.append({"label": label, "value": _reason(why, lang), "personal": True})
             if items:
-                records.append({"pk": row.get("pk"), "about": row.get("about", ""), "fields": items})
+                records.append(
+                    {
+                        "pk": row.get("pk"),
+                        "title": record_title(model, fields, lang),
+                        "about": row.get("about", ""),
+                        "fields": items,
+                    }
+                )
         if records:
             sections.append(
                 {"label": model_label, "name": _section_name(model_label, model, lang), "records": records}
