@@ -77,6 +77,18 @@ def test_it_includes_the_log_lines_of_the_addresses_given(logs, people, smtp, co
     assert sorted(hit["path"] for hit in data["web_server_logs"]) == ["/anna/about", "/anna/blog"]
     report = fetch_download(Client(), links[0]).getvalue().decode()
     assert "/anna/blog" in report and "/someone/else" not in report
+    # The lines are a table with named columns, each moment in the site's time zone, as the pages show it.
+    from django.utils import formats, translation
+
+    from trustdesk.rights.fulfil.readable import HIT_COLUMNS
+
+    lang = re.search(r'<html lang="(\w+)">', report).group(1)  # type: ignore[union-attr]
+    header = "".join(f'<th scope="col">{name}</th>' for name in HIT_COLUMNS[lang].values())
+    assert header in report
+    stored = dt.datetime.fromisoformat(data["web_server_logs"][0]["at"])
+    with translation.override(lang):
+        local = formats.date_format(timezone.localtime(stored), "j F Y, H:i")
+    assert f"<td>{local}</td>" in report and "<td>None</td>" not in report
 
 
 def test_it_erases_the_log_lines_of_the_addresses_given(logs, people, commit, officer_actor) -> None:

@@ -23,7 +23,7 @@ from trustdesk.registry.services import Actor
 from trustdesk.rights import clock
 from trustdesk.rights.fulfil.common import _close
 from trustdesk.rights.fulfil.downloads import _store
-from trustdesk.rights.fulfil.readable import readable_records
+from trustdesk.rights.fulfil.readable import readable_hits, readable_records
 from trustdesk.rights.models import (
     Download,
     Request,
@@ -174,6 +174,7 @@ def _report(
     lang: str,
     statement: str,
 ) -> str:
+    hit_columns, hit_rows = readable_hits(hits, lang)
     return render_to_string(
         f"rights/report.{lang}.html",
         {
@@ -181,6 +182,8 @@ def _report(
             "generated": timezone.localtime(),
             "sections": readable_records(collected, policy, lang),
             "hits": hits,
+            "hit_columns": hit_columns,
+            "hit_rows": hit_rows,
             "nothing": not collected.get("records") and not hits,
             "statement": statement,
             "controller": policy.controller,

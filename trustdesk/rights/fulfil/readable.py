@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -477,6 +477,53 @@ def _date(moment: dt.date, lang: str) -> str:
 def _months(lang: str) -> tuple[str, ...]:
     with translation.override(lang):
         return tuple(str(MONTHS[number]) for number in range(1, 13))
+
+
+#: The columns of the web server log lines in the report, by the keys of ``Hit.as_dict``.
+HIT_COLUMNS: dict[str, dict[str, str]] = {
+    "en": {
+        "at": "When",
+        "site": "Website",
+        "method": "Method",
+        "path": "Page",
+        "status": "Answer",
+        "bytes": "Bytes",
+        "referrer": "Came from",
+        "user_agent": "Browser",
+        "ip": "IP address",
+    },
+    "nl": {
+        "at": "Wanneer",
+        "site": "Website",
+        "method": "Methode",
+        "path": "Pagina",
+        "status": "Antwoord",
+        "bytes": "Bytes",
+        "referrer": "Kwam van",
+        "user_agent": "Browser",
+        "ip": "IP-adres",
+    },
+}
+
+
+def readable_hits(hits: Sequence[Mapping[str, Any]], lang: str) -> tuple[list[str], list[list[str]]]:
+    """The web server log lines for the report: column names in the reader's language and, per line, its
+    values in that order (the moment in the site's time zone, a value the log did not hold empty).
+    The JSON file keeps the lines as stored."""
+    columns = HIT_COLUMNS.get(lang, HIT_COLUMNS["en"])
+    rows = []
+    for hit in hits:
+        row = []
+        for key in columns:
+            value = hit.get(key)
+            if value is None:
+                row.append("")
+            elif key == "at":
+                row.append(_value(str(value), lang))
+            else:
+                row.append(str(value))
+        rows.append(row)
+    return list(columns.values()), rows
 
 
 def _context_value(model_label: str, name: str, value: Any, policy: Policy, lang: str) -> str:
