@@ -54,10 +54,12 @@ def test_it_gives_everything_about_the_person_with_the_information_of_article_15
     # Art. 15(1): purposes, bases, recipients, retention, rights and the authority, from the policy.
     for expected in ("Invoicing", "Newsletter", "seven years", "supervisory authority"):
         assert expected in html
-    # Each record is captioned by what it is where its kind has a title, by its number otherwise.
+    # Each record is captioned by what it is where its kind has a title, by its kind otherwise; a journal
+    # entry by its number in the journal. No record by its number in our database.
     captions = re.findall(r"<caption>([^<]*)", html)
     assert any(c.startswith("Service: web hosting") for c in captions), captions
-    assert any(c.startswith("Record ") for c in captions), captions
+    assert "Person" in captions and any(c.startswith("Entry ") for c in captions), captions
+    assert not any(c.startswith("Record ") for c in captions), captions
     data = json.loads(fetch_download(client, json_path).getvalue())
     assert data["person"] == people.anna.pk
     assert "registry.historicalperson" in data["records"]
@@ -401,6 +403,8 @@ def test_the_report_names_each_record_and_writes_numbers_and_times_as_the_reader
     assert quantity in [item["value"] for item in usage_record["fields"]]
     assert changed in [item["value"] for item in usage_record["fields"]]  # recorded on
     assert invoice in {record["title"] for record in by_label["registry.invoice"]}
-    # A history copy is titled as its record; a kind with no title keeps none (the caption says "Record N").
+    # A history copy is titled as its record; a kind with no title of its own is named by its kind.
     assert invoice in {record["title"] for record in by_label["registry.historicalinvoice"]}
-    assert {record["title"] for record in by_label["registry.person"]} == {""}
+    person = "Person" if lang == "en" else "Persoon"
+    assert {record["title"] for record in by_label["registry.person"]} == {person}
+    assert {record["title"] for record in by_label["registry.historicalperson"]} == {person}

@@ -21,6 +21,7 @@ from django.db import models
 from django.utils import formats, timezone, translation
 from django.utils.dates import MONTHS
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -467,6 +468,16 @@ def _title_plan(
     return template, parts
 
 
+@functools.lru_cache(maxsize=256)
+def _kind_name(model: Any, lang: str) -> str:
+    """A record's kind in ``lang`` ("Organisation", "Person"): the caption of a record whose kind has no
+    title. A history copy is named as its record; its own number is no use to the reader."""
+    if model is None:
+        return ""
+    with translation.override(lang):
+        return capfirst(str((history_base(model) or model)._meta.verbose_name)) or ""
+
+
 def _date(moment: dt.date, lang: str) -> str:
     """``moment`` as Django's ``j F Y`` writes it in ``lang`` ("1 October 2024", "1 oktober 2024"), at a
     fraction of its cost: a page titles hundreds of records."""
@@ -559,6 +570,7 @@ def readable_records(collected: Mapping[str, Any], policy: Policy, lang: str) ->
                 records.append(
                     {
                         "pk": row.get("seq"),
+                        "title": ("Entry %s" if lang == "en" else "Regel %s") % row.get("seq"),
                         "about": row.get("about", ""),
                         "fields": _journal_items(row, policy, lang),
                     }
@@ -601,7 +613,7 @@ def readable_records(collected: Mapping[str, Any], policy: Policy, lang: str) ->
                 records.append(
                     {
                         "pk": row.get("pk"),
-                        "title": record_title(model, fields, lang),
+                        "title": record_title(model, fields, lang) or _kind_name(model, lang),
                         "about": row.get("about", ""),
                         "fields": items,
                     }
