@@ -17,6 +17,43 @@ from trustdesk.registry.services import Actor, do_create, do_create_invoice, do_
 STAFF = Actor.operator("privacy-officer")
 
 
+def october_traffic(service: Service, quantity: str, *, actor: Actor = STAFF, **more: object) -> None:
+    """A usage record of the service: ``quantity`` GB of traffic in October 2026."""
+    from trustdesk.registry.models import UsageRecord
+
+    do_create(
+        UsageRecord,
+        {
+            "service": service,
+            "metric": "traffic_gb",
+            "period_start": dt.date(2026, 10, 1),
+            "period_end": dt.date(2026, 10, 31),
+            "quantity": Decimal(quantity),
+            **more,
+        },
+        actor=actor,
+    )
+
+
+def invoice_0042(
+    organisation: Organisation, billing_name: str, *, actor: Actor = STAFF, **more: object
+) -> None:
+    """Invoice 2026-0042 of 1 February 2026 to the organisation, with no lines."""
+    do_create_invoice(
+        {
+            "organisation": organisation,
+            "number": "2026-0042",
+            "issued_on": dt.date(2026, 2, 1),
+            "fiscal_year_end": dt.date(2026, 12, 31),
+            "total": Decimal("121.00"),
+            "billing_name": billing_name,
+            **more,
+        },
+        [],
+        actor=actor,
+    )
+
+
 @pytest.fixture
 def data_dir(settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv(pseudonyms.ENV_KEY_FILE, raising=False)

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.accounts.personas import Personas
+from tests.personas import invoice_0042, october_traffic
 from tests.portal.conftest import client_for
 from trustdesk.registry.models import Service, ServiceIdentifier
 from trustdesk.registry.services import Actor, do_create, do_create_invoice, do_update
@@ -17,6 +18,15 @@ from trustdesk.registry.services import Actor, do_create, do_create_invoice, do_
 STAFF = Actor.operator("test")
 
 pytestmark = pytest.mark.django_db
+
+
+def _invoice(portal: Personas) -> None:
+    invoice_0042(
+        portal.bakkerij,
+        "Bakkerij Jansen, t.a.v. de boekhouding",
+        billing_address="Veldstraat 1, 9000 Gent",
+        actor=STAFF,
+    )
 
 
 def _groups(page: str) -> list[str]:
@@ -79,24 +89,7 @@ def test_it_is_for_customers_only(portal: Personas) -> None:
 
 
 def test_it_shows_records_of_the_organisation_as_the_persons_role_there_allows(portal: Personas) -> None:
-    import datetime as dt
-    from decimal import Decimal
-
-    from trustdesk.registry.services import Actor, do_create_invoice
-
-    do_create_invoice(
-        {
-            "organisation": portal.bakkerij,
-            "number": "2026-0042",
-            "issued_on": dt.date(2026, 2, 1),
-            "fiscal_year_end": dt.date(2026, 12, 31),
-            "total": Decimal("121.00"),
-            "billing_name": "Bakkerij Jansen, t.a.v. de boekhouding",
-            "billing_address": "Veldstraat 1, 9000 Gent",
-        },
-        [],
-        actor=Actor.operator("test"),
-    )
+    _invoice(portal)
     for user, sees in (
         (portal.olga, True),
         (portal.bert, True),
@@ -153,37 +146,13 @@ def test_each_row_names_its_record_and_a_quantity_reads_as_a_number_of_the_page_
 ) -> None:
     """A usage figure says what it measures and over which period, an invoice's name which invoice; 17.500
     is written 17.5 (17,5 in Dutch, where 17.500 would read as seventeen thousand five hundred)."""
-    from trustdesk.registry.models import UsageRecord
-
     service = do_create(
         Service,
         {"organisation": portal.bakkerij, "kind": "web_hosting", "label": "bakkerij.example"},
         actor=STAFF,
     )
-    do_create(
-        UsageRecord,
-        {
-            "service": service,
-            "metric": "traffic_gb",
-            "period_start": dt.date(2026, 10, 1),
-            "period_end": dt.date(2026, 10, 31),
-            "quantity": Decimal("17.500"),
-        },
-        actor=STAFF,
-    )
-    do_create_invoice(
-        {
-            "organisation": portal.bakkerij,
-            "number": "2026-0042",
-            "issued_on": dt.date(2026, 2, 1),
-            "fiscal_year_end": dt.date(2026, 12, 31),
-            "total": Decimal("121.00"),
-            "billing_name": "Bakkerij Jansen, t.a.v. de boekhouding",
-            "billing_address": "Veldstraat 1, 9000 Gent",
-        },
-        [],
-        actor=STAFF,
-    )
+    october_traffic(service, "17.500", actor=STAFF)
+    _invoice(portal)
 
     def rows(lang: str) -> str:
         page = client_for(portal.olga).get("/portal/data/", HTTP_ACCEPT_LANGUAGE=lang).content.decode()

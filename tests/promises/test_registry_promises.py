@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -10,6 +9,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from tests.personas import october_traffic
 from trustdesk.lib.cards import CARD_MESSAGE
 from trustdesk.registry.models import Interaction, Organisation, Person, RegistryModel, Service, UsageRecord
 from trustdesk.registry.services import IntakeError, do_create, do_record_disclosure, do_update
@@ -78,18 +78,7 @@ def test_it_records_customer_data_with_the_channel_it_came_through(operator) -> 
 def test_it_records_the_quantities_needed_for_invoicing(operator) -> None:
     organisation = do_create(Organisation, {"name": "Brouwerij BV"}, actor=operator)
     service = do_create(Service, {"organisation": organisation, "kind": "web_hosting"}, actor=operator)
-    do_create(
-        UsageRecord,
-        {
-            "service": service,
-            "metric": "traffic_gb",
-            "period_start": dt.date(2026, 10, 1),
-            "period_end": dt.date(2026, 10, 31),
-            "quantity": Decimal("123.456"),
-            "source_kind": "observed",
-        },
-        actor=operator,
-    )
+    october_traffic(service, "123.456", actor=operator, source_kind="observed")
     usage = UsageRecord.objects.get()
     assert (usage.metric, usage.quantity, usage.service.organisation) == (
         "traffic_gb",

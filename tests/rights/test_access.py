@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from tests.personas import STAFF, fetch_download
+from tests.personas import STAFF, fetch_download, invoice_0042, october_traffic
 from trustdesk.journal.models import JournalEntry
 from trustdesk.registry.services import do_update
 from trustdesk.rights import services
@@ -362,38 +362,13 @@ def test_the_report_names_each_record_and_writes_numbers_and_times_as_the_reader
 ) -> None:
     """A record's caption says which it is, not its number in our database; a decimal is a number of the
     reader's language; a moment is in the site's time zone (Europe/Brussels), as the pages show it."""
-    from decimal import Decimal
-
     from trustdesk.policy.queries import version_in_effect
     from trustdesk.registry import datamap_ops
-    from trustdesk.registry.models import UsageRecord
-    from trustdesk.registry.services import do_create, do_create_invoice
     from trustdesk.rights.fulfil.readable import readable_records
 
     travel.move_to(dt.datetime(2026, 1, 31, 23, 30, tzinfo=dt.UTC))  # 00:30 on 1 February in Brussels
-    do_create(
-        UsageRecord,
-        {
-            "service": people.hosting,
-            "metric": "traffic_gb",
-            "period_start": dt.date(2026, 10, 1),
-            "period_end": dt.date(2026, 10, 31),
-            "quantity": Decimal("17.500"),
-        },
-        actor=STAFF,
-    )
-    do_create_invoice(
-        {
-            "organisation": people.private,
-            "number": "2026-0042",
-            "issued_on": dt.date(2026, 2, 1),
-            "fiscal_year_end": dt.date(2026, 12, 31),
-            "total": Decimal("121.00"),
-            "billing_name": "Anna Peeters",
-        },
-        [],
-        actor=STAFF,
-    )
+    october_traffic(people.hosting, "17.500")
+    invoice_0042(people.private, "Anna Peeters")
     version = version_in_effect()
     assert version is not None
     sections = readable_records(datamap_ops.collect(people.anna), version.loaded.policy, lang)
