@@ -395,11 +395,11 @@ def number(value: Any, lang: str) -> str:
     Dutch, where 17.000 would read as seventeen thousand). Anything else is left as it is."""
     try:
         amount = Decimal(str(value))
-    except InvalidOperation:
+        if not amount.is_finite():
+            return str(value)
+        amount = amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()
+    except InvalidOperation:  # not a number, or too large to write out
         return str(value)
-    if not amount.is_finite():
-        return str(value)
-    amount = amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()
     if translation.get_language() == lang:
         return str(formats.number_format(amount, use_l10n=True))
     with translation.override(lang):
