@@ -370,12 +370,9 @@ def field_labels(model: Any, personal: Mapping[str, Any], policy: Policy, lang: 
     if model is not None and shared:
         with translation.override(lang):
             for name, label in named.items():
-                if label in shared:
-                    try:
-                        own = str(model._meta.get_field(name).verbose_name)
-                    except FieldDoesNotExist:
-                        continue
-                    named[name] = f"{label} ({own})"
+                own = _field(model, name) if label in shared else None
+                if own is not None:
+                    named[name] = f"{label} ({own.verbose_name})"
     return named
 
 
