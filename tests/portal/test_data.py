@@ -167,3 +167,56 @@ def test_each_row_names_its_record_and_a_quantity_reads_as_a_number_of_the_page_
     assert "<td>Verbruik van dataverkeer (GB), 1 oktober 2026 tot en met 31 oktober 2026</td>" in dutch
     assert "<td>17,5</td>" in dutch and "17.500" not in dutch
     assert "<td>Factuur 2026-0042 van 1 februari 2026</td>" in dutch
+
+
+def _summaries(page: str) -> dict[str, tuple[bool, str]]:
+    """Per purpose heading: whether its values are shown open, and the summary they are folded under."""
+    import re
+
+    found = {}
+    for section in page.split('<section class="purpose"')[1:]:
+        heading = re.search(r'<h2 id="purpose-\d+">([^<]+)</h2>', section)
+        details = re.search(r'<details class="purpose-values"( open)?>\s*<summary>([^<]+)</summary>', section)
+        assert heading and details, section[:200]
+        found[heading.group(1)] = (bool(details.group(1)), details.group(2))
+    return found
+
+
+def test_it_folds_a_long_list_of_values_under_its_count_and_lists_the_purposes_first(
+    portal: Personas,
+) -> None:
+    """A purpose's terms are always shown; its values are folded when there are more than ``FOLD_ABOVE``,
+    so a customer with years of invoices and usage sees every purpose before scrolling through any list."""
+    from trustdesk.portal.queries import FOLD_ABOVE
+
+    client = client_for(portal.olga)
+    short = _summaries(client.get("/portal/data/").content.decode())
+    assert all(opened for opened, _ in short.values())  # a few values stay open
+    service = do_create(
+        Service,
+        {"organisation": portal.bakkerij, "kind": "web_hosting", "label": "bakkerij.example"},
+        actor=STAFF,
+    )
+    for n in range(FOLD_ABOVE + 1):
+        do_create(
+            ServiceIdentifier, {"service": service, "kind": "domain", "value": f"s{n}.example"}, actor=STAFF
+        )
+    page = client.get("/portal/data/").content.decode()
+    long = _summaries(page)
+    opened, summary = long["Other data we hold"]  # where no purpose names a domain name
+    assert (
+        opened is False
+        and summary.startswith("The ")
+        and summary.endswith(" values we hold for this purpose")
+    )
+    count = int(summary.split()[1])
+    assert count > FOLD_ABOVE
+    folded = page.split('id="purpose-3"')[1]
+    assert "No purpose of our privacy statement names these data" in folded.split("<details")[0]
+    assert "s10.example" in folded.split("<details")[1]  # folded, not left out
+    assert long["Invoicing"] == short["Invoicing"] and long["Invoicing"][0] is True
+    contents = page.split('<nav class="on-this-page"')[1].split("</nav>")[0]
+    assert '<a href="#purpose-1">Invoicing</a> <small>(5 values)</small>' in contents
+    assert f'<a href="#purpose-3">Other data we hold</a> <small>({count} values)</small>' in contents
+    dutch = _summaries(client.get("/portal/data/", HTTP_ACCEPT_LANGUAGE="nl").content.decode())
+    assert dutch["Andere gegevens die we bewaren"] == (False, f"De {count} gegevens die we hiervoor bewaren")

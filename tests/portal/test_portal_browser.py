@@ -38,6 +38,15 @@ def test_it_downloads_the_customers_data(live_server, page, portal: Personas, tm
     page.wait_for_url("**/portal/data/")
     assert page.get_by_role("heading", name="Invoicing").count() == 1
     _shot(page, "portal-data")
+    page.get_by_role("navigation", name="On this page").get_by_role("link", name="Invoicing").click()
+    page.wait_for_url("**/portal/data/#purpose-1")
+    values = page.locator("#purpose-1 ~ details")
+    address = values.get_by_role("cell", name="olga@example.com")
+    assert address.is_visible()  # a short list is open
+    values.locator("summary").press("Enter")  # folded and opened again from the keyboard
+    assert address.is_hidden()
+    values.locator("summary").press("Enter")
+    assert address.is_visible()
     page.get_by_role("button", name="Download my data").click()
     page.wait_for_url("**/portal/requests/R-*/")
     assert "Your data is ready to download." in page.get_by_role("status").inner_text()

@@ -47,6 +47,10 @@ RECORDS: dict[str, Promise] = {
     "rights.objection": _("Objections"),
 }
 
+#: A purpose's values are folded under their count when there are more of them than this; a short list stays
+#: open. The purpose's terms (why, from where, to whom, how long) are always shown.
+FOLD_ABOVE = 10
+
 #: Records of these models are shown in the download, not on the page: the journal and history copies
 #: are evidence about the data, not the data itself.
 NOT_ON_PAGE = frozenset({"journal.journalentry"})
@@ -88,6 +92,11 @@ class Group:
     name: str
     purpose: dict[str, Any] | None
     items: list[Item] = field(default_factory=list)
+
+    @property
+    def folded(self) -> bool:
+        """Whether the page shows the group's values folded under their count (:data:`FOLD_ABOVE`)."""
+        return len(self.items) > FOLD_ABOVE
 
     @property
     def rows(self) -> SafeString:
