@@ -384,6 +384,13 @@ TITLES: dict[str, Promise] = {
     "registry.service": _("Service: %(kind)s"),
     "registry.interaction": _("Contact of %(occurred_at)s"),
     "rights.request": _("Request %(reference)s"),
+    "registry.role": _("Role: %(kind)s"),
+    "registry.serviceidentifier": _("Service identifier: %(kind)s"),
+    "registry.invoiceline": _("Invoice line: %(description)s"),
+    "registry.disclosure": _("Passed on to others on %(disclosed_at)s"),
+    "consent.consentevent": _("Consent %(kind)s on %(at)s"),
+    "rights.event": _("Step in a request on %(at)s"),
+    "rights.restriction": _("Restriction since %(since)s"),
 }
 
 
