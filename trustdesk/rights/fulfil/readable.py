@@ -396,7 +396,8 @@ TITLES: dict[str, Promise] = {
 
 def number(value: Any, lang: str) -> str:
     """A stored decimal as the reader writes numbers: ``17.000`` as 17, ``31.670`` as 31.67 (31,67 in
-    Dutch, where 17.000 would read as seventeen thousand). Anything else is left as it is."""
+    Dutch, where 17.000 would read as seventeen thousand), thousands grouped as the language groups them
+    (``1234.500`` as 1,234.5 and 1.234,5). Anything else is left as it is."""
     try:
         amount = Decimal(str(value))
         if not amount.is_finite():
@@ -405,9 +406,9 @@ def number(value: Any, lang: str) -> str:
     except InvalidOperation:  # not a number, or too large to write out
         return str(value)
     if translation.get_language() == lang:
-        return str(formats.number_format(amount, use_l10n=True))
+        return str(formats.number_format(amount, use_l10n=True, force_grouping=True))
     with translation.override(lang):
-        return str(formats.number_format(amount, use_l10n=True))
+        return str(formats.number_format(amount, use_l10n=True, force_grouping=True))
 
 
 def _field(model: Any, name: str) -> models.Field[Any, Any] | None:
