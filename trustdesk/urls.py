@@ -26,3 +26,4 @@ urlpatterns = [
 ]
 
 handler400 = "trustdesk.web.views.bad_request"
+handler500 = "trustdesk.web.views.server_error"

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import path
 
 from tests.lib.test_logfilters import logged
+from trustdesk.urls import handler400, handler500
 from trustdesk.urls import urlpatterns as trustdesk_urlpatterns
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +26,7 @@ def _boom(request: HttpRequest) -> HttpResponse:
 
 #: This module is the URLconf of the 500 test: Trustdesk's pages and one that fails.
 urlpatterns = [path("boom/", _boom), *trustdesk_urlpatterns]
+__all__ = ["handler400", "handler500", "urlpatterns"]
 
 
 @pytest.mark.parametrize(
@@ -95,6 +97,37 @@ def test_an_error_on_our_side_gets_a_page_in_the_visitors_language_without_the_e
     assert f"<h1>{said}</h1>" in page
     assert SECRET not in page and "RuntimeError" not in page
     assert any(record.levelname == "ERROR" and record.name == "django.request" for record in caplog.records)
+
+
+def test_the_error_page_links_home_under_the_prefix_the_site_is_served_at(settings) -> None:
+    """Served at /desk (the WSGI server's ``SCRIPT_NAME``), the page links to /desk/, not to another site's
+    root. Django's test client sets no prefix, so the page is asked of Django's WSGI handler itself."""
+    from wsgiref.util import setup_testing_defaults
+
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.urls import set_script_prefix
+
+    settings.ROOT_URLCONF = __name__
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+
+    def page(script_name: str) -> tuple[str, str]:
+        environ = {"PATH_INFO": "/boom/", "SCRIPT_NAME": script_name}
+        setup_testing_defaults(environ)
+        started: list[str] = []
+        try:
+            body = b"".join(WSGIHandler()(environ, lambda status, headers: started.append(status)))
+        finally:
+            set_script_prefix("/")  # the handler sets it for its thread: the other tests' is "/"
+        return started[0], body.decode()
+
+    status, at_root = page("")
+    assert status.startswith("500") and '<a href="/">' in at_root
+    status, under_desk = page("/desk")
+    assert (
+        status.startswith("500")
+        and '<a href="/desk/">' in under_desk
+        and "Something went wrong" in under_desk
+    )
 
 
 def test_a_refused_host_name_is_logged_as_a_warning_without_a_traceback(

@@ -10,10 +10,11 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseServerError
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.template import loader
+from django.urls import get_script_prefix
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
@@ -46,3 +47,10 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         (said for kinds, said in BAD_REQUEST_REASONS if isinstance(exception, kinds)), BAD_REQUEST_OTHERWISE
     )
     return HttpResponseBadRequest(loader.get_template("400.html").render({"reason": reason}))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page (``handler500``): Django's own, with the link home under the prefix Trustdesk is served
+    at (``SCRIPT_NAME``), which the page cannot ask of the URL configuration: after an error nothing on it
+    may fail."""
+    return HttpResponseServerError(loader.get_template("500.html").render({"home": get_script_prefix()}))
