@@ -127,6 +127,24 @@ def test_a_journal_entry_s_details_read_as_lines_not_as_python(desk: Desk) -> No
         ({"changed": {"email": "x"}}, [{"key": "changed", "text": "email: x"}]),  # not the registry's form
         ("a text", [{"key": "", "text": "a text"}]),
         ([1, None], [{"key": "", "text": "1, —"}]),
+        # A stored moment (UTC) as the page's "When" column writes it, in the site's time zone (Brussels).
+        ({"due_on": "2026-03-01T23:30:00+00:00"}, [{"key": "due_on", "text": "2026-03-02 00:30"}]),
+        ({"at": "2026-07-01T12:00:00.123456+00:00"}, [{"key": "at", "text": "2026-07-01 14:00"}]),
+        ({"on": "2026-03-01"}, [{"key": "on", "text": "2026-03-01"}]),  # a date alone has no zone
+        ({"at": "2026-13-01T00:00:00+00:00"}, [{"key": "at", "text": "2026-13-01T00:00:00+00:00"}]),
+        ({"note": "2026-03-01T is when"}, [{"key": "note", "text": "2026-03-01T is when"}]),
+        (
+            {"changed": {"lifted_at": [None, "2026-03-01T23:30:00+00:00"], "city": ["", "Gent"]}},
+            [
+                {
+                    "key": "changed",
+                    "changes": [
+                        {"field": "city", "old": "", "new": "Gent"},
+                        {"field": "lifted_at", "old": None, "new": "2026-03-02 00:30"},
+                    ],
+                }
+            ],
+        ),
     ],
 )
 def test_payload_lines_write_every_kind_of_value(payload: object, expected: list[dict[str, str]]) -> None:

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -29,6 +30,7 @@ from trustdesk.lib.pseudonyms import canonical
 from trustdesk.registry.datamap_ops import journal_about, label
 from trustdesk.registry.models import Organisation, Person, ServiceIdentifier
 from trustdesk.registry.services import PLAIN_REASONS
+from trustdesk.rights.fulfil.readable import stored_time
 
 RESULTS = 50
 HISTORY_TYPES = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
@@ -171,8 +173,13 @@ def actor_names(refs: Iterable[str]) -> dict[str, str]:
     return names
 
 
+#: How the console writes a moment: as its "When" columns do, in the site's time zone.
+WHEN_FORMAT = "Y-m-d H:i"
+
+
 def _as_text(value: Any) -> str:
-    """A journal payload's value as a person reads it: lists joined, mappings as 'key: value'."""
+    """A journal payload's value as a person reads it: lists joined, mappings as 'key: value', a stored
+    moment (ISO, in UTC) in the site's time zone as the page's "When" column writes it."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -181,7 +188,14 @@ def _as_text(value: Any) -> str:
         return ", ".join(_as_text(item) for item in value) or "—"
     if isinstance(value, dict):
         return "; ".join(f"{key}: {_as_text(item)}" for key, item in value.items()) or "—"
-    return str(value)
+    moment = stored_time(value)
+    return str(value) if moment is None else str(formats.date_format(moment, WHEN_FORMAT))
+
+
+def _side(value: Any) -> Any:
+    """One side of a registry change: written as :func:`_as_text` writes it, but ``None`` and "" left as they
+    are (the page writes "—" for both)."""
+    return value if value is None or value == "" else _as_text(value)
 
 
 def _is_change(value: Any) -> bool:
@@ -198,7 +212,10 @@ def payload_lines(payload: Any) -> list[dict[str, Any]]:
     for key, value in payload.items():
         if key == "changed" and isinstance(value, dict) and all(_is_change(v) for v in value.values()):
             # By name: PostgreSQL's jsonb keeps the keys in an order of its own.
-            changes = [{"field": name, "old": old, "new": new} for name, (old, new) in sorted(value.items())]
+            changes = [
+                {"field": name, "old": _side(old), "new": _side(new)}
+                for name, (old, new) in sorted(value.items())
+            ]
             lines.append({"key": key, "changes": changes})
         else:
             lines.append({"key": key, "text": _as_text(value)})

@@ -132,7 +132,7 @@ SECTIONS: dict[str, dict[str, str]] = {
 }
 
 
-def _moment(value: str) -> dt.datetime | dt.date | None:
+def stored_moment(value: str) -> dt.datetime | dt.date | None:
     """An ISO date or date and time as stored in the collected data; a moment with a zone in the
     site's time zone (``TIME_ZONE``), as every page shows it. ``None`` when it is neither."""
     try:
@@ -144,10 +144,20 @@ def _moment(value: str) -> dt.datetime | dt.date | None:
     return timezone.localtime(moment) if timezone.is_aware(moment) else moment
 
 
+def stored_time(value: Any) -> dt.datetime | None:
+    """A value stored as an ISO date and time (``2026-03-01T23:30:00+00:00``, as ``jsonable`` writes one) in
+    the site's time zone; ``None`` for any other value, an ISO date alone included."""
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        moment = stored_moment(value)
+        if isinstance(moment, dt.datetime):
+            return moment
+    return None
+
+
 def _value(value: Any, lang: str) -> str:
     if isinstance(value, str):
         if len(value) >= 19 and value[4] == "-" and value[10] == "T":
-            moment = _moment(value)
+            moment = stored_time(value)
             if moment is None:
                 return value
             with translation.override(lang):
@@ -446,7 +456,7 @@ def record_title(model: Any, fields: Mapping[str, Any], lang: str) -> str:
         if choices is not None:
             values[name] = choices.get(value, str(value))
         elif isinstance(field, models.DateField) and isinstance(value, str):
-            moment = _moment(value)
+            moment = stored_moment(value)
             values[name] = value if moment is None else _date(moment, lang)
         else:
             values[name] = shown(field.model, name, value, lang)
