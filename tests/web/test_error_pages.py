@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import sys
+from typing import Any
 
 import pytest
 from django.http import HttpRequest, HttpResponse
@@ -114,8 +115,13 @@ def test_the_error_page_links_home_under_the_prefix_the_site_is_served_at(settin
         environ = {"PATH_INFO": "/boom/", "SCRIPT_NAME": script_name}
         setup_testing_defaults(environ)
         started: list[str] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> Any:
+            started.append(status)
+            return lambda data: None  # the write() callable of PEP 3333, which Django does not use
+
         try:
-            body = b"".join(WSGIHandler()(environ, lambda status, headers: started.append(status)))
+            body = b"".join(WSGIHandler()(environ, start_response))
         finally:
             set_script_prefix("/")  # the handler sets it for its thread: the other tests' is "/"
         return started[0], body.decode()
