@@ -156,10 +156,8 @@ def stored_time(value: Any) -> dt.datetime | None:
 
 def _value(value: Any, lang: str) -> str:
     if isinstance(value, str):
-        if len(value) >= 19 and value[4] == "-" and value[10] == "T":
-            moment = stored_time(value)
-            if moment is None:
-                return value
+        moment = stored_time(value)
+        if moment is not None:
             with translation.override(lang):
                 return str(formats.date_format(moment, "j F Y, H:i"))
         return VALUES.get(lang, {}).get(value, value)
