@@ -121,13 +121,19 @@ def mark_session_begun(session: SessionBase) -> None:
     session[SESSION_BEGAN] = timezone.now().timestamp()
 
 
+def signed_in_at(session: SessionBase) -> dt.datetime | None:
+    """When the session was signed in (:func:`mark_session_begun`); ``None`` when it does not say."""
+    began = session.get(SESSION_BEGAN)
+    if not isinstance(began, int | float):
+        return None
+    return dt.datetime.fromtimestamp(began, tz=dt.UTC)
+
+
 def session_outlived(session: SessionBase) -> bool:
     """Whether a signed-in session has reached its limit; one that does not say when it began (it was
     signed in before the limit was recorded) is treated as having reached it."""
-    began = session.get(SESSION_BEGAN)
-    if not isinstance(began, int | float):
-        return True
-    return timezone.now().timestamp() - began >= session_limit().total_seconds()
+    began = signed_in_at(session)
+    return began is None or timezone.now() - began >= session_limit()
 
 
 def _route(request: HttpRequest) -> tuple[str, str]:
