@@ -65,6 +65,17 @@ def test_it_has_staff_extend_and_fulfil_a_request(live_server, page, desk: Perso
     page.get_by_role("navigation", name="Staff console").get_by_role("link", name="Requests").click()
     page.wait_for_url("**/console/requests/")
     _shot(page, "console-queue")
+    # The case number and the dates stay on one line each, even where the window is narrow (the table then
+    # scrolls sideways in its box): "R-2026-" above "2EYH7Z" reads as two things.
+    page.set_viewport_size({"width": 700, "height": 720})
+    row = page.locator("table.queue tbody tr").first
+    for cell in (1, 5, 6):
+        lines = row.locator(f"td:nth-child({cell})").evaluate(
+            "td => { const range = document.createRange(); const text = td.querySelector('a') || td;"
+            " range.selectNodeContents(text.firstChild); return range.getClientRects().length; }"
+        )
+        assert lines == 1, (cell, lines)
+    page.set_viewport_size({"width": 1280, "height": 720})
     page.get_by_role("link", name=made.reference).click()
     page.wait_for_url(f"**/console/requests/{made.reference}/")
     _shot(page, "console-request")
