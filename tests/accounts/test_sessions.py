@@ -46,6 +46,28 @@ def test_it_lists_open_sessions_and_logs_off_everywhere(personas) -> None:
     assert entry.object_id == str(personas.olga.pk) and entry.payload == {"sessions": 2}
 
 
+FIREFOX_ON_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+SAFARI_ON_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko)"
+    " Version/17.4 Mobile/15E148 Safari/604.1"
+)
+
+
+def test_it_names_each_sessions_browser_as_a_person_knows_it(personas) -> None:
+    laptop, phone = Client(HTTP_USER_AGENT=FIREFOX_ON_WINDOWS), Client(HTTP_USER_AGENT=SAFARI_ON_IPHONE)
+    log_in(laptop, "olga@example.com")
+    log_in(phone, "olga@example.com")
+    page = laptop.get("/account/sessions/").content.decode()
+    assert ">Firefox 128 on Windows 10 <mark>this browser</mark></td>" in page
+    assert ">Mobile Safari 17 on iOS 17</td>" in page
+    assert f'title="{FIREFOX_ON_WINDOWS}"' in page  # the header as sent, for who wants it
+    dutch = laptop.get("/account/sessions/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Firefox 128 op Windows 10" in dutch
+    history = phone.get("/account/history/").content.decode()
+    assert history.count("<td>Mobile Safari 17 on iOS 17</td>") == 1
+    assert history.count("<td>Firefox 128 on Windows 10</td>") == 1
+
+
 def test_it_refuses_to_log_off_everywhere_by_a_get(client, personas) -> None:
     log_in(client, "olga@example.com")
     assert client.get("/account/log-off-everywhere/").status_code == 405

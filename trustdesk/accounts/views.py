@@ -31,6 +31,7 @@ from trustdesk.accounts.forms import AccessForm, InstructionForm
 from trustdesk.accounts.middleware import SESSION_LIMIT_REASON, two_factor_requirement
 from trustdesk.accounts.models import ContentAccessInstruction, Profile
 from trustdesk.journal.models import JournalEntry
+from trustdesk.lib.browsers import browser_name
 from trustdesk.lib.languages import page_language
 from trustdesk.policy import wording
 from trustdesk.policy.queries import version_for_request
@@ -80,6 +81,7 @@ def history(request: HttpRequest) -> HttpResponse:
             "label": _history_label(entry.action, (entry.payload or {}).get("reason", "")),
             "reason": (entry.payload or {}).get("reason", ""),
             "ip": (entry.payload or {}).get("ip", ""),
+            "browser": browser_name((entry.payload or {}).get("user_agent")),
         }
         for entry in entries
     ]
@@ -107,7 +109,10 @@ class OpenSessions(ListUserSessionsView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         services.do_end_outlived_sessions(self.request.user)
-        return super().get_context_data(**kwargs)
+        context = super().get_context_data(**kwargs)
+        for session in context["sessions"]:
+            session.browser = browser_name(session.user_agent)
+        return context
 
 
 open_sessions = OpenSessions.as_view()
