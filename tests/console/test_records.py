@@ -189,3 +189,41 @@ def test_a_history_copy_names_who_made_it_as_the_journal_does(desk: Desk) -> Non
         line["who"] for line in page.context["journal"] if line["entry"].action == "registry.person.updated"
     ]
     assert "API token “WHMCS sync”" in journal
+
+
+def test_a_record_lists_its_roles_per_organisation_and_person_with_their_periods(desk: Desk) -> None:
+    """Two roles in one organisation read as one line; a role that ended says so, as does one to come."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from trustdesk.registry.models import Role
+    from trustdesk.registry.services import do_link_person
+
+    anna, company = desk.people.anna, desk.people.company
+    today = timezone.localdate()
+    do_link_person(company, anna, "user", actor=STAFF)
+    billing = do_link_person(company, anna, "billing", actor=STAFF)
+    technical = do_link_person(company, anna, "technical", actor=STAFF)
+    Role.objects.filter(pk=billing.pk).update(until=today - dt.timedelta(days=1))
+    Role.objects.filter(pk=technical.pk).update(since=today + dt.timedelta(days=7))
+    ended, starts = (today - dt.timedelta(days=1)).isoformat(), (today + dt.timedelta(days=7)).isoformat()
+    client = desk.client("pia")
+    person = client.get(f"/console/people/{anna.pk}/")
+    assert [(line["record"], line["roles"]) for line in person.context["roles"]] == [
+        (desk.people.private, ["owner"]),
+        (company, [f"billing contact, ended on {ended}", f"technical contact, from {starts}", "user"]),
+    ]
+    page = person.content.decode()
+    assert (
+        f">Bakkerij Jansen BV</a> (billing contact, ended on {ended}; technical contact, from {starts}; user)"
+        in page
+    )
+    organisation = client.get(f"/console/organisations/{company.pk}/").content.decode()
+    assert (
+        f">Anna Peeters</a> (billing contact, ended on {ended}; technical contact, from {starts}; user)"
+        in organisation
+    )
+    assert ">Bob Jansen</a> (owner)" in organisation
+    dutch = client.get(f"/console/people/{anna.pk}/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert f"beëindigd op {ended}" in dutch and f"vanaf {starts}" in dutch

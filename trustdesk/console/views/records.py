@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -28,7 +28,7 @@ from trustdesk.console.access import (
 from trustdesk.console.forms import SearchForm
 from trustdesk.lib.pseudonyms import canonical
 from trustdesk.registry.datamap_ops import journal_about, label
-from trustdesk.registry.models import Organisation, Person, ServiceIdentifier
+from trustdesk.registry.models import Organisation, Person, Role, ServiceIdentifier
 from trustdesk.registry.services import PLAIN_REASONS
 from trustdesk.rights.fulfil.readable import stored_time
 
@@ -119,6 +119,29 @@ def personal_fields(record: models.Model) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def role_lines(roles: Iterable[Role], *, by: str) -> list[dict[str, Any]]:
+    """A record's roles, one line per record on their other side (``by``: "organisation" on a person's page,
+    "person" on an organisation's), in the order given: that record and its roles' kinds, each with its
+    period where it has one, so that a role that ended is not read as one that holds ("billing contact,
+    ended on 2025-03-03")."""
+    today = timezone.localdate()
+    lines: dict[int, dict[str, Any]] = {}
+    for role in roles:
+        other = getattr(role, by)
+        line = lines.setdefault(other.pk, {"record": other, "roles": []})
+        kind = role.get_kind_display()
+        if role.until is not None and role.until < today:
+            text = _("%(kind)s, ended on %(until)s") % {"kind": kind, "until": role.until.isoformat()}
+        elif role.since is not None and role.since > today:
+            text = _("%(kind)s, from %(since)s") % {"kind": kind, "since": role.since.isoformat()}
+        elif role.until is not None:
+            text = _("%(kind)s, until %(until)s") % {"kind": kind, "until": role.until.isoformat()}
+        else:
+            text = kind
+        line["roles"].append(str(text))
+    return list(lines.values())
 
 
 def history_copies(record: models.Model) -> list[dict[str, Any]]:
@@ -246,7 +269,12 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "person": found,
             "fields": personal_fields(found),
-            "roles": found.roles.select_related("organisation").order_by("organisation__name"),
+            "roles": role_lines(
+                found.roles.select_related("organisation").order_by(
+                    "organisation__name", "organisation_id", "kind"
+                ),
+                by="organisation",
+            ),
             "requests": [
                 {"request": r, "kind": labels.KIND[r.kind], "status": labels.STATUS[r.status]}
                 for r in requests
@@ -270,7 +298,12 @@ def organisation(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "organisation": found,
             "fields": personal_fields(found),
-            "roles": found.roles.select_related("person").order_by("kind", "person__last_name"),
+            "roles": role_lines(
+                found.roles.select_related("person").order_by(
+                    "person__last_name", "person__first_name", "person_id", "kind"
+                ),
+                by="person",
+            ),
             "services": services,
             "history": history_copies(found),
             "journal": journal_rows({label(Organisation): {found.pk}}),
