@@ -281,9 +281,6 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False  # a single-use link, never a pas
 # authenticator app; not for a code sent by e-mail (its default): a mailbox is no second proof of who is at
 # the keyboard, and that e-mail would be allauth's, in none of Trustdesk's words.
 ACCOUNT_REAUTHENTICATION_METHODS = ["password", "mfa"]
-# How long a log-in or a repeated password counts as recent (allauth's default, written out because the
-# two-factor set-up straight after the log-in uses it too: trustdesk.accounts.adapter).
-ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""

@@ -69,16 +69,14 @@ MATRIX: dict[str, tuple[str, str]] = {
     "account/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$": ("/account/password/reset/key/1-bogus/", "200 200 200 200 200 200 200 200 200 200"),
     "account/password/reset/key/done/":          ("/account/password/reset/key/done/", "200 200 200 200 200 200 200 200 200 200"),
     "account/login/code/confirm/":               ("/account/login/code/confirm/",     "login →/account/ →/account/ →/account/ →/account/ →/account/ →/account/ →/account/ →/account/ →/account/"),
-    # two-factor: the customers' policy here is 'optional'; staff have an authenticator app, without recovery codes.
-    # Everyone here has just logged in: customers, who have no authenticator, set up a first one without being
-    # asked for the password again; staff's, from before the log-in, are not changed without it
+    # two-factor: the customers' policy here is 'optional'; staff have an authenticator app, without recovery codes
     "account/2fa/":                              ("/account/2fa/",                    "login 200 200 200 200 200 200 200 200 200"),
     "account/2fa/authenticate/":                 ("/account/2fa/authenticate/",       "login →/account/ →/account/ →/account/ →/account/ →/account/ →/account/ →/account/ →/account/ →/account/"),
     "account/2fa/reauthenticate/":               ("/account/2fa/reauthenticate/",     "login reauth reauth reauth reauth reauth 200 200 200 200"),
-    "account/2fa/totp/activate/":                ("/account/2fa/totp/activate/",      "login 200 200 200 200 200 reauth reauth reauth reauth"),
+    "account/2fa/totp/activate/":                ("/account/2fa/totp/activate/",      "login reauth reauth reauth reauth reauth reauth reauth reauth reauth"),
     "account/2fa/totp/deactivate/":              ("/account/2fa/totp/deactivate/",    "login 404 404 404 404 404 reauth reauth reauth reauth"),
     "account/2fa/recovery-codes/":               ("/account/2fa/recovery-codes/",     "login 404 404 404 404 404 404 404 404 404"),
-    "account/2fa/recovery-codes/generate/":      ("/account/2fa/recovery-codes/generate/", "login 200 200 200 200 200 reauth reauth reauth reauth"),
+    "account/2fa/recovery-codes/generate/":      ("/account/2fa/recovery-codes/generate/", "login reauth reauth reauth reauth reauth reauth reauth reauth reauth"),
     "account/2fa/recovery-codes/download/":      ("/account/2fa/recovery-codes/download/", "login 404 404 404 404 404 404 404 404 404"),
     # the customer portal: customers, each their own organisations only
     "portal/":                                   ("/portal/",                         "login 200 200 200 200 200 403 403 403 403"),

@@ -3,12 +3,10 @@ allauth's e-mails in the product's words and in the person's language."""
 
 from __future__ import annotations
 
-import datetime as dt
 import smtplib
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.core import context as allauth_context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -19,7 +17,6 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 
 from trustdesk.accounts import lockout, throttle
-from trustdesk.accounts.middleware import signed_in_at
 from trustdesk.lib import mail
 from trustdesk.lib.pseudonyms import pseudonymise
 
@@ -136,17 +133,6 @@ class AccountAdapter(DefaultAccountAdapter):
             lockout.record_success(str(credentials["email"]))
         return user
 
-    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
-        # allauth asks for the password again before any change of two-factor authentication, however
-        # recently it was given. Straight after a log-in with the password, the first authenticator of an
-        # account that had none (where the policy sends staff at once) is set up without that second prompt.
-        required = bool(super().is_reauthentication_required(app=app, **kwargs))
-        if required and app == "allauth.mfa":
-            request = allauth_context.request
-            if request is not None and first_authenticator_after_log_in(request):
-                return False
-        return required
-
     def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
         email = str(credentials.get("email") or "")
         if not email:
@@ -154,24 +140,6 @@ class AccountAdapter(DefaultAccountAdapter):
         blocked = lockout.record_failure(email, actor=visitor_ref(request))
         if blocked is not None:
             raise ValidationError(blocked_message(blocked))
-
-
-def first_authenticator_after_log_in(request: HttpRequest) -> bool:
-    """Whether the signed-in user logged in, with the password, less than ``ACCOUNT_REAUTHENTICATION_TIMEOUT``
-    seconds ago (as recently as a repeated password would count) and has no authenticator from before that
-    log-in: the change can only add the first one, or show the recovery codes made with it, not take away or
-    replace one that was there."""
-    from allauth.mfa.models import Authenticator
-
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not hasattr(request, "session"):
-        return False
-    began = signed_in_at(request.session)
-    if began is None or timezone.now() - began >= dt.timedelta(
-        seconds=settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
-    ):
-        return False
-    return not Authenticator.objects.filter(user_id=user.pk, created_at__lt=began).exists()
 
 
 class MFAAdapter(DefaultMFAAdapter):
