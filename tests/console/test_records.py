@@ -157,7 +157,9 @@ def test_a_history_copy_does_not_repeat_its_type_as_its_reason(desk: Desk) -> No
     page = desk.client("pia").get(f"/console/people/{desk.people.anna.pk}/")
     oldest = page.context["history"][-1]
     assert oldest["type"] == "created" and oldest["reason"] == ""
-    assert oldest["who"] == STAFF.ref  # no user account made it: the actor the journal names
+    # No user account made it: the actor the journal names, in words.
+    assert STAFF.ref == "operator:privacy-officer"
+    assert oldest["who"] == "operator “privacy-officer” (command line)"
     assert "created (created)" not in page.content.decode()
 
 
@@ -227,3 +229,24 @@ def test_a_record_lists_its_roles_per_organisation_and_person_with_their_periods
     assert ">Bob Jansen</a> (owner)" in organisation
     dutch = client.get(f"/console/people/{anna.pk}/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
     assert f"beëindigd op {ended}" in dutch and f"vanaf {starts}" in dutch
+
+
+def test_actors_that_are_no_user_are_named_in_words(desk: Desk) -> None:
+    from django.utils import translation
+
+    from trustdesk.console.views.records import actor_names
+    from trustdesk.lib.pseudonyms import pseudonymise
+
+    visitor = "visitor:" + pseudonymise("192.0.2.7", kind="ip")
+    refs = ["system", "operator:root", "link:12", visitor, "user:999999", "api-token:999999", "import:x"]
+    names = actor_names(refs)
+    assert names["system"] == "Trustdesk, automatically"
+    assert names["operator:root"] == "operator “root” (command line)"
+    assert names["link:12"] == "the person, by the link sent to them"
+    assert names[visitor] == f"a visitor (address pseudonym {visitor.removeprefix('visitor:')[:11]}…)"
+    assert "192.0.2.7" not in names[visitor]
+    # A user or token that no longer exists, and a reference of another shape, stay as they are.
+    assert "user:999999" not in names and "api-token:999999" not in names and "import:x" not in names
+    with translation.override("nl"):
+        dutch = actor_names(["system", "operator:root"])
+    assert dutch == {"system": "Trustdesk, automatisch", "operator:root": "operator “root” (opdrachtregel)"}

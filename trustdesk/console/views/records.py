@@ -184,15 +184,28 @@ def _ids(refs: Iterable[str], prefix: str) -> list[int]:
 
 
 def actor_names(refs: Iterable[str]) -> dict[str, str]:
-    """The names behind actor references: a user's log-in name for ``user:<id>``, an API token's name
-    (what it is for) for ``api-token:<id>``; other references stay as they are."""
-    refs = list(refs)
+    """The names behind actor references, in the page's language: a user's log-in name for ``user:<id>``, an
+    API token's name (what it is for) for ``api-token:<id>``, an operator's for ``operator:<name>``, the
+    person by their link for ``link:<id>``, a visitor by the start of their address's pseudonym for
+    ``visitor:<pseudonym>``, and Trustdesk itself for ``system``. A reference of any other shape stays as
+    it is."""
+    refs = set(refs)
     names = {
         f"user:{user.pk}": user.get_username()
         for user in get_user_model().objects.filter(pk__in=_ids(refs, "user:"))
     }
     for token in ApiToken.objects.filter(pk__in=_ids(refs, "api-token:")).only("pk", "name"):
         names[f"api-token:{token.pk}"] = str(_("API token “%(name)s”") % {"name": token.name})
+    for ref in refs:
+        kind, _sep, rest = ref.partition(":")
+        if ref == "system":
+            names[ref] = str(_("Trustdesk, automatically"))
+        elif kind == "operator" and rest:
+            names[ref] = str(_("operator “%(name)s” (command line)") % {"name": rest})
+        elif kind == "link" and rest:
+            names[ref] = str(_("the person, by the link sent to them"))
+        elif kind == "visitor" and rest:
+            names[ref] = str(_("a visitor (address pseudonym %(start)s…)") % {"start": rest[:11]})
     return names
 
 
