@@ -252,3 +252,37 @@ def test_it_never_touches_a_record_whose_purpose_sets_no_retention() -> None:
         actor=STAFF,
     )
     assert verdict_of(interaction, policy, D(2030, 1, 1)).reason == "no purpose of the policy covers its data"
+
+
+def test_a_record_reached_through_two_relations_runs_its_clock_from_its_own_person() -> None:
+    """A step of a request reaches its person through the request (``request__person``): its clock runs
+    from that person's last activity, never from the person whose id happens to be the request's."""
+    from trustdesk.registry.datamap_ops import reaches
+    from trustdesk.retention.clocks import Context, verdicts
+    from trustdesk.rights.models import Event, Request
+
+    idle = _person_created_on(D(2025, 1, 10))
+    active = _person_created_on(D(2026, 6, 1), first_name="Bert", email="bert@example.be")
+    request = Request.objects.create(
+        pk=idle.pk,  # the id of the request is the id of the other person
+        reference="R-1",
+        kind="access",
+        channel="email",
+        person=active,
+        email="bert@example.be",
+        received_at=_at(D(2026, 6, 1)),
+        received_on=D(2026, 6, 1),
+        due_on=D(2026, 7, 1),
+        created_by="test",
+    )
+    step = Event.objects.create(
+        request=request, at=_at(D(2026, 6, 1)), actor="test", action="note", note="called"
+    )
+    policy = policy_with(purpose("notes", "user.content", "P1M from last_activity"))
+    today = D(2026, 6, 15)
+    assert verdict_of(idle, policy, today).state is State.DUE  # the other person's own clock has run out
+
+    assert verdict_of(step, policy, today).state is State.SCHEDULED  # the row as read elsewhere
+    reach = next(r for r in reaches() if r.model is Event)
+    [(found, _)] = list(verdicts(Context(policy, today), reach, [step.pk]))  # the row as the sweep reads it
+    assert found.state is State.SCHEDULED and found.due_on == D(2026, 7, 2)

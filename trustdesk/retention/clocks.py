@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import models
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from trustdesk.lib.datamap import Erasure, ModelMap
@@ -87,11 +87,12 @@ def _day(value: Any) -> dt.date | None:
 
 
 def purposes_covering(policy: Policy, mapping: ModelMap) -> list[tuple[str, Purpose]]:
-    """The purposes one of whose categories covers a personal field's category of the model."""
+    """The purposes one of whose categories covers a personal field's category of the model (records are
+    about people of the registry: a purpose for staff alone keeps none of them)."""
     categories = {declared.category for declared in mapping.personal.values()}
     return [
         (key, purpose)
-        for key, purpose in policy.purposes.items()
+        for key, purpose in policy.registry_purposes().items()
         if any(covers(broad, category) for broad in purpose.data_categories for category in categories)
     ]
 
@@ -329,12 +330,25 @@ class Context:
         return self.org_start(event, subject)
 
 
+#: The key of a row that holds the id of the person or organisation a record reaches through more than one
+#: relation (``request__person``, ``user__profile__person``): read with the row (:func:`verdicts`).
+SUBJECT = "retention_subject"
+
+
 def _subject_id(reach: Reach, row: dict[str, Any]) -> int | None:
-    """The id of the person or organisation the record is about, read from its own columns."""
+    """The id of the person or organisation the record is about: the record's own id, the column of its
+    one relation to it, or, through more than one relation, the id :func:`verdicts` read with the row
+    (looked up when the row was read without it)."""
     if not reach.path:
         return int(row[reach.model._meta.pk.attname])
-    first = reach.path.split("__", 1)[0]
-    value = row.get(f"{first}_id")
+    if "__" in reach.path:
+        if SUBJECT in row:
+            value = row[SUBJECT]
+        else:
+            pk = row[reach.model._meta.pk.attname]
+            value = reach.model._default_manager.filter(pk=pk).values_list(reach.path, flat=True).first()
+    else:
+        value = row.get(f"{reach.path}_id")
     return int(value) if value is not None else None
 
 
@@ -438,5 +452,9 @@ def verdicts(
     queryset = reach.model._default_manager.all()
     if pks is not None:
         queryset = queryset.filter(pk__in=pks)
-    for row in queryset.order_by("pk").values(*columns(reach.model)).iterator(chunk_size=2000):
+    names = columns(reach.model)
+    if "__" in reach.path:
+        queryset = queryset.annotate(**{SUBJECT: F(reach.path)})
+        names = [*names, SUBJECT]
+    for row in queryset.order_by("pk").values(*names).iterator(chunk_size=2000):
         yield verdict(context, reach, row), row

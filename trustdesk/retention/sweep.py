@@ -42,7 +42,15 @@ from trustdesk.registry.datamap_ops import (
 )
 from trustdesk.registry.models import Organisation, Person, Role
 from trustdesk.registry.services import Actor
-from trustdesk.retention.clocks import Context, RetentionError, State, Verdict, personal_reaches, verdicts
+from trustdesk.retention.clocks import (
+    SUBJECT,
+    Context,
+    RetentionError,
+    State,
+    Verdict,
+    personal_reaches,
+    verdicts,
+)
 
 DELETED = "deleted"
 PSEUDONYMISED = "pseudonymised"
@@ -174,7 +182,7 @@ class Plan:
 
 
 def _item(reach: Reach, found: Verdict, row: dict[str, Any], key: Key) -> Item | None:
-    instance = reach.model(**row)
+    instance = reach.model(**{name: value for name, value in row.items() if name != SUBJECT})
     delete, changes = changes_for(instance, reach.mapping, found.action, key)
     result = outcome(delete, changes)
     if result is None:
