@@ -70,3 +70,20 @@ def test_it_deletes_a_row_only_when_the_policy_deletes(anna: Person) -> None:
     assert (
         outcome(*changes_for(call, Interaction.data_map, RetentionAction.ANONYMISE, key)) is None
     )  # nothing left
+
+
+@pytest.mark.parametrize("action", list(RetentionAction))
+def test_a_session_goes_whole_under_every_action_since_it_cannot_be_without_its_address(action) -> None:
+    """allauth keeps a session's IP address in a column that cannot be empty: anonymising or pseudonymising
+    the row would have to keep the address, so the row is deleted, as its map asks."""
+    from allauth.usersessions.models import UserSession
+    from django.contrib.auth import get_user_model
+
+    from trustdesk.lib.datamap import model_map
+
+    user = get_user_model().objects.create(username="anna@example.be", email="anna@example.be")
+    session = UserSession(user=user, ip="192.0.2.10", session_key="k" * 32, user_agent="Firefox")
+    mapping = model_map(UserSession)
+    assert mapping is not None
+    delete, _ = changes_for(session, mapping, action, current_key())
+    assert delete

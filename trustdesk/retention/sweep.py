@@ -33,6 +33,7 @@ from trustdesk.lib.pseudonyms import Key, current_key, fit, guess_kind, is_pseud
 from trustdesk.policy.schema import Policy, RetentionAction
 from trustdesk.registry.datamap_ops import (
     ERASED_ACTION,
+    ErasureError,
     Reach,
     _empty,
     copies_deleted_with,
@@ -87,7 +88,8 @@ def changes_for(
     ``delete``: each field's erasure action from the data map (a delete_row field deletes the row,
     pseudonymise sets the keyed pseudonym, clear and an ended hold empty the value);
     ``pseudonymise``: every text value replaced by its keyed pseudonym, other values emptied, the
-    row kept; ``anonymise``: every personal value emptied (pseudonyms too), the row kept.
+    row kept; ``anonymise``: every personal value emptied (pseudonyms too), the row kept. A row that cannot
+    be without a value its map deletes it for (a session's IP address) is deleted under any action.
     """
     delete = False
     changes: dict[str, Any] = {}
@@ -103,7 +105,7 @@ def changes_for(
             continue
         if is_empty(value):
             continue
-        pseudonym_wanted = isinstance(value, str) and (
+        pseudonym_wanted = _holds_text(django_field) and (
             action is RetentionAction.PSEUDONYMISE
             or (action is RetentionAction.DELETE and declared.erasure is Erasure.PSEUDONYMISE)
         )
@@ -117,10 +119,22 @@ def changes_for(
             if made is not None:
                 changes[attname] = made
                 continue
-        empty = _empty(django_field)  # type: ignore[arg-type]
+        try:
+            empty = _empty(django_field)  # type: ignore[arg-type]
+        except ErasureError:
+            if declared.erasure is not Erasure.DELETE_ROW:
+                raise
+            delete = True  # a value the row cannot be without (a session's IP address): the row goes
+            continue
         if value != empty:
             changes[attname] = empty
     return delete, changes
+
+
+def _holds_text(field: Any) -> bool:
+    """Whether a pseudonym can stand in the field's place: a text column (an IP address column cannot
+    hold one)."""
+    return isinstance(field, models.CharField | models.TextField)
 
 
 def outcome(delete: bool, changes: dict[str, Any]) -> str | None:
