@@ -216,7 +216,53 @@ def test_it_folds_a_long_list_of_values_under_its_count_and_lists_the_purposes_f
     assert "s10.example" in folded.split("<details")[1]  # folded, not left out
     assert long["Invoicing"] == short["Invoicing"] and long["Invoicing"][0] is True
     contents = page.split('<nav class="on-this-page"')[1].split("</nav>")[0]
-    assert '<a href="#purpose-1">Invoicing</a> <small>(5 values)</small>' in contents
+    assert '<a href="#purpose-1">Invoicing</a> <small>(7 values)</small>' in contents
     assert f'<a href="#purpose-3">Other data we hold</a> <small>({count} values)</small>' in contents
     dutch = _summaries(client.get("/portal/data/", HTTP_ACCEPT_LANGUAGE="nl").content.decode())
     assert dutch["Andere gegevens die we bewaren"] == (False, f"De {count} gegevens die we hiervoor bewaren")
+
+
+def _section(page: str, heading: str) -> str:
+    """The part of the page under one purpose's heading."""
+    for section in page.split('<section class="purpose"')[1:]:
+        if f">{heading}</h2>" in section:
+            return section
+    raise AssertionError(f"no purpose {heading!r} on the page")
+
+
+def test_it_shows_the_account_its_log_ins_and_sessions_by_purpose_and_never_a_secret(
+    portal: Personas, publish
+) -> None:
+    """A customer's account is their data too: the starter policy's purpose for securing log-ins holds what
+    the lock-out keeps (when logging in last failed), not what they do with their services (usage is for
+    invoicing); a purpose for the provider's staff alone holds nothing of theirs; a password hash, a TOTP
+    key and a session key are said to be held, never shown."""
+    from tests.conftest import EXAMPLES
+    from trustdesk.accounts import lockout
+
+    publish((EXAMPLES / "starter.yaml").read_text(encoding="utf-8"))
+    service = do_create(
+        Service,
+        {"organisation": portal.bakkerij, "kind": "web_hosting", "label": "bakkerij.example"},
+        actor=STAFF,
+    )
+    october_traffic(service, "17.500", actor=STAFF)
+    lockout.record_failure(portal.olga.email, actor="test")
+    client = client_for(portal.olga)
+
+    page = client.get("/portal/data/").content.decode().replace("\n", "")
+    securing = _section(page, "Securing log-ins")
+    assert "Log-in credentials and permissions (when logging in last failed)" in securing
+    assert "Usage of traffic" not in securing
+    assert "Usage of traffic" in _section(page, "Invoicing and bookkeeping")
+    account = _section(page, "Your customer account and our services")
+    assert "<td>Your account</td><td>User name</td><td>olga@example.com</td>" in account
+    assert "<td>Password</td><td>held, not shown: it lets one log in to your account</td>" in account
+    assert "Our staff&#x27;s accounts" not in page  # its data subjects are employees alone
+    olga = portal.olga
+    olga.refresh_from_db()
+    secrets = [olga.password, portal.totp["olga"], client.session.session_key]
+    assert all(secret and secret not in page for secret in secrets)
+    dutch = client.get("/portal/data/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Inloggegevens en rechten (wanneer het inloggen het laatst mislukte)" in dutch
+    assert "bewaard, niet getoond: hiermee kan men op uw account inloggen" in dutch

@@ -254,6 +254,20 @@ def test_it_never_touches_a_record_whose_purpose_sets_no_retention() -> None:
     assert verdict_of(interaction, policy, D(2030, 1, 1)).reason == "no purpose of the policy covers its data"
 
 
+def test_a_purpose_for_staff_alone_keeps_no_record_of_the_registry() -> None:
+    """The registry's people are never the provider's staff (a staff account has no person): a purpose whose
+    data subjects are all employees gives their records no clock, however its categories read."""
+    person = _person_created_on(D(2020, 1, 1))
+    staff = purpose("staff_accounts", "user.name", "P1M from collection").replace(
+        "data_subjects: [customer]", "data_subjects: [employee]"
+    )
+    policy = policy_with(staff)
+    assert [key for key, p in policy.purposes.items() if p.staff_only] == ["staff_accounts"]
+    assert verdict_of(person, policy, D(2030, 1, 1)).reason == "no purpose of the policy covers its data"
+    both = policy_with(staff.replace("data_subjects: [employee]", "data_subjects: [employee, customer]"))
+    assert verdict_of(person, both, D(2030, 1, 1)).state is State.DUE
+
+
 def test_a_record_reached_through_two_relations_runs_its_clock_from_its_own_person() -> None:
     """A step of a request reaches its person through the request (``request__person``): its clock runs
     from that person's last activity, never from the person whose id happens to be the request's."""

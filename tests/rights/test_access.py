@@ -116,6 +116,54 @@ def test_it_exports_the_data_provided_as_json_and_csv(people, smtp, commit) -> N
     assert request.status == Status.FULFILLED
 
 
+def test_the_report_gives_the_account_and_its_log_ins_in_words_and_never_a_secret(
+    people, smtp, commit
+) -> None:
+    """A customer's account is in the report and its file: the account, its sessions and failed log-ins, and
+    the journal's log-ins with where they came from, in words; a password hash, a TOTP key or a session
+    key are said to be held, never given (the files travel by e-mail and a link)."""
+    from tests.accounts.personas import PASSWORD, give_totp, log_in
+    from trustdesk.accounts import lockout
+    from trustdesk.accounts.services import do_create_account
+    from trustdesk.lib.datamap import WITHHELD
+
+    user = do_create_account(
+        "anna@example.be", role="customer", person=people.anna, password=PASSWORD, verified=True, actor="test"
+    )
+    firefox = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+    browser = Client(HTTP_USER_AGENT=firefox, REMOTE_ADDR="192.0.2.10")
+    assert log_in(browser, "anna@example.be").status_code == 302
+    totp = give_totp(user)
+    lockout.record_failure("anna@example.be", actor="test")
+    user.refresh_from_db()
+    secrets = [user.password, totp, browser.session.session_key]
+
+    _fulfilled("access", people.anna, commit)
+    report_path, json_path = _links(smtp.text(smtp.to("anna@example.be")[-1]))
+    client = Client()
+    html = fetch_download(client, report_path).getvalue().decode()
+    raw = fetch_download(client, json_path).getvalue().decode()
+    assert all(secret and secret not in html and secret not in raw for secret in secrets)
+    records = json.loads(raw)["records"]
+    assert records["auth.user"][0]["fields"]["password"] == WITHHELD
+    assert records["mfa.authenticator"][0]["fields"]["data"] == WITHHELD
+    assert records["usersessions.usersession"][0]["fields"]["ip"] == "192.0.2.10"
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    for said in (
+        "Your account",
+        "Open sessions",
+        "Failed log-ins",
+        "Log-in credentials and permissions (when logging in last failed)",
+        "held, not shown: it lets one log in to your account",
+        "Logged in",
+        "IP address: 192.0.2.10; Browser: Firefox 128 on Windows 10",
+        "Failed log-in",
+        "Reason: wrong password; Failed attempts in a row: 1",
+    ):
+        assert said in text, said
+    assert "accounts." not in text  # no journal action as stored
+
+
 def test_it_sends_the_data_to_another_party_on_instruction(people, smtp, commit) -> None:
     _fulfilled("portability", people.anna, commit, specifics={"send_to": "import@newhost.example"})
     message = smtp.to("import@newhost.example")[-1]

@@ -201,3 +201,43 @@ def test_it_keeps_pseudonyms_in_the_ledger_and_erases_again_after_a_restore(peop
     restored.refresh_from_db()
     stranger.refresh_from_db()
     assert restored.email.startswith("p1:") and stranger.email == "carla@example.org"
+
+
+def test_it_erases_the_persons_account_and_what_it_recorded_so_that_it_no_longer_opens(
+    people, smtp, commit
+) -> None:
+    """A customer's account is the person's data: its addresses, authenticator, sessions, failed log-ins
+    and the journal's details of its log-ins (the address and browser they came from) go with the rest."""
+    from django.test import Client
+
+    from tests.accounts.personas import PASSWORD, give_totp, log_in
+    from trustdesk.accounts.models import LoginLock
+    from trustdesk.accounts.services import do_create_account
+
+    anna = _marked_person()
+    email = f"{M}@example.be"
+    user = do_create_account(
+        email, role="customer", person=anna, password=PASSWORD, verified=True, actor="test"
+    )
+    browser = Client(HTTP_USER_AGENT=f"Mozilla/5.0 {M}browser", REMOTE_ADDR="192.0.2.10")
+    assert log_in(browser, email).status_code == 302  # a session, and the log-in journaled with its browser
+    give_totp(user)
+    log_in(Client(HTTP_USER_AGENT=f"{M}other"), email, "not the password")  # a failed log-in, counted
+    assert LoginLock.objects.filter(user=user, failures=1).exists()
+    assert M in _dump()
+
+    with commit():
+        request = services.do_open_request(
+            "erasure", channel="email", actor=STAFF, person=anna, language="en"
+        )
+        services.do_verify_identity(request, method="staff", actor=STAFF)
+        do_fulfil(request, actor=STAFF)
+    request.refresh_from_db()
+    assert request.status == Status.FULFILLED
+    left = sorted(set(re.findall(rf"[^'\"]*{M}[^'\"]*", _dump())))
+    assert left == [f"{M} billing", f"{M} billing street"]  # the invoice, kept for the accounting period
+    assert verify().ok
+    user.refresh_from_db()
+    assert user.email.startswith("p1:") and user.username.startswith("p1:") and user.password == ""
+    assert log_in(Client(), email).status_code == 200  # the form again: no account has this address
+    assert browser.get("/account/").status_code == 302  # the open session ended with the password

@@ -64,6 +64,7 @@ STORED = {
     "consent.consentevent": {"kind": "withdrawn", "at": "2026-03-01T23:30:00+00:00"},
     "rights.event": {"at": "2026-12-31T23:30:00+00:00"},
     "rights.restriction": {"since": "2026-03-02T08:00:00+00:00"},
+    "usersessions.usersession": {"created_at": "2026-03-01T23:30:00+00:00"},
 }
 
 
@@ -92,6 +93,7 @@ STORED = {
         ),
         ("rights.event", "Step in a request on 1 January 2027", "Stap in een verzoek op 1 januari 2027"),
         ("rights.restriction", "Restriction since 2 March 2026", "Beperking sinds 2 maart 2026"),
+        ("usersessions.usersession", "Session since 2 March 2026", "Sessie sinds 2 maart 2026"),
     ],
 )
 def test_a_record_is_titled_by_what_it_is_in_the_reader_s_language(

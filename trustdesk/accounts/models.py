@@ -96,11 +96,13 @@ class LoginLock(models.Model):
 
     data_map = ModelMap(
         personal={
-            "key": Field("user.account", Erasure.DELETE_ROW),
-            "last_failure_at": Field("user.behavior", Erasure.DELETE_ROW),
+            "key": Field("user.account", Erasure.DELETE_ROW, label=_("the account or address it counts for")),
+            "last_failure_at": Field(
+                "user.authorization", Erasure.DELETE_ROW, label=_("when logging in last failed")
+            ),
         },
         not_personal=("id", "user", "failures", "locked_at", "locked_until"),
-        subject_path="user",
+        subject_path="user__profile__person",
     )
 
     class Meta:

@@ -28,8 +28,9 @@ from trustdesk.accounts.access import (
     user_has_two_factor,
 )
 from trustdesk.accounts.forms import AccessForm, InstructionForm
-from trustdesk.accounts.middleware import SESSION_LIMIT_REASON, two_factor_requirement
+from trustdesk.accounts.middleware import two_factor_requirement
 from trustdesk.accounts.models import ContentAccessInstruction, Profile
+from trustdesk.accounts.words import event_name
 from trustdesk.journal.models import JournalEntry
 from trustdesk.lib.browsers import browser_name
 from trustdesk.lib.languages import page_language
@@ -78,7 +79,7 @@ def history(request: HttpRequest) -> HttpResponse:
         {
             "at": entry.at,
             "action": entry.action,
-            "label": _history_label(entry.action, (entry.payload or {}).get("reason", "")),
+            "label": event_name(entry.action, (entry.payload or {}).get("reason", "")),
             "reason": (entry.payload or {}).get("reason", ""),
             "ip": (entry.payload or {}).get("ip", ""),
             "browser": browser_name((entry.payload or {}).get("user_agent")),
@@ -86,21 +87,6 @@ def history(request: HttpRequest) -> HttpResponse:
         for entry in entries
     ]
     return render(request, "accounts/history.html", {"rows": rows})
-
-
-def _history_label(action: str, reason: str = "") -> str:
-    if action == "accounts.logged_out" and reason == SESSION_LIMIT_REASON:
-        return gettext("Logged off: the session reached its time limit")
-    labels = {
-        "accounts.logged_in": gettext("Logged in"),
-        "accounts.logged_out": gettext("Logged off"),
-        "accounts.login_failed": gettext("Failed log-in"),
-        "accounts.locked": gettext("Blocked after failed log-ins"),
-        "accounts.unlocked": gettext("Block lifted"),
-        "accounts.password_reset": gettext("Password reset"),
-        "accounts.sessions_ended": gettext("Logged off everywhere"),
-    }
-    return labels.get(action, action)
 
 
 class OpenSessions(ListUserSessionsView):

@@ -14,6 +14,8 @@ from enum import StrEnum
 
 from django.apps import apps
 from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 
 def is_empty(value: object) -> bool:
@@ -35,6 +37,10 @@ class Erasure(StrEnum):
     HOLD = "hold"  # kept under a legal hold the policy names, until its retention ends
 
 
+#: What is collected for the person in place of a secret that is held (:attr:`Field.secret`).
+WITHHELD = "withheld: a secret that lets one log in"
+
+
 @dataclass(frozen=True)
 class Field:
     category: str
@@ -48,6 +54,12 @@ class Field:
     #: ``personal_fields()`` lists the field once for each copied category, so that the policy
     #: check asks for a purpose covering each of them rather than the whole tree above them.
     copies: tuple[str, ...] = ()
+    #: A secret that lets one log in (a password hash, a TOTP key, a session key): what is collected for
+    #: the person (the portal, the access report and its file) says it is held, never its value.
+    secret: bool = False
+    #: What the value is, where the category's name alone does not say it ("when logging in last
+    #: failed" for a moment filed under ``user.authorization``): shown after the category's name.
+    label: str | Promise = ""
 
     def __post_init__(self) -> None:
         if (self.erasure is Erasure.HOLD) != bool(self.hold):
@@ -72,6 +84,11 @@ class ModelMap:
     subject_path: str = ""
     extra: dict[str, object] = field(default_factory=dict)
 
+    @property
+    def secret_fields(self) -> frozenset[str]:
+        """The fields that hold a secret (:attr:`Field.secret`)."""
+        return frozenset(name for name, declared in self.personal.items() if declared.secret)
+
     def __post_init__(self) -> None:
         both = set(self.personal) & set(self.not_personal)
         if both:
@@ -79,6 +96,11 @@ class ModelMap:
 
 
 _ACCOUNT = "user.account"
+
+#: From an account to the registry person it belongs to (``accounts.Profile``): a customer's account, its
+#: e-mail addresses, authenticators, sessions and log-in locks are that person's data. Staff accounts
+#: belong to no person and are reached by nothing.
+_PERSON_OF_USER = "profile__person"
 
 #: Models of Django and third-party apps, by app label and model name.
 EXTERNAL: dict[str, ModelMap] = {
@@ -88,11 +110,12 @@ EXTERNAL: dict[str, ModelMap] = {
             "first_name": Field("user.name.first", Erasure.CLEAR),
             "last_name": Field("user.name.last", Erasure.CLEAR),
             "email": Field("user.contact.email", Erasure.PSEUDONYMISE),
-            "password": Field("user.authorization.password", Erasure.CLEAR),
-            "last_login": Field("user.behavior.browsing_history", Erasure.CLEAR),
-            "date_joined": Field(_ACCOUNT, Erasure.CLEAR),
+            "password": Field("user.authorization.password", Erasure.CLEAR, secret=True),
+            "last_login": Field("user.behavior.browsing_history", Erasure.CLEAR, label=_("last log-in")),
+            "date_joined": Field(_ACCOUNT, Erasure.CLEAR, label=_("account opened on")),
         },
         not_personal=("id", "is_superuser", "is_staff", "is_active", "groups", "user_permissions"),
+        subject_path=_PERSON_OF_USER,
     ),
     "auth.group": ModelMap(personal={}, not_personal=("id", "name", "permissions")),
     "auth.permission": ModelMap(personal={}, not_personal=("id", "name", "content_type", "codename")),
@@ -110,39 +133,39 @@ EXTERNAL: dict[str, ModelMap] = {
         not_personal=("id", "action_time", "user", "content_type", "object_id", "action_flag"),
     ),
     "sessions.session": ModelMap(
-        personal={"session_data": Field("user.device.cookie_id", Erasure.DELETE_ROW)},
+        personal={"session_data": Field("user.device.cookie_id", Erasure.DELETE_ROW, secret=True)},
         not_personal=("session_key", "expire_date"),
     ),
     # django-allauth: e-mail addresses of accounts, their confirmations, two-factor authenticators
-    # (TOTP secrets and recovery codes, encrypted by allauth) and the list of open sessions.
+    # (TOTP keys and recovery codes) and the list of open sessions.
     "account.emailaddress": ModelMap(
         personal={"email": Field("user.contact.email", Erasure.DELETE_ROW)},
         not_personal=("id", "user", "verified", "primary"),
-        subject_path="user",
+        subject_path=f"user__{_PERSON_OF_USER}",
     ),
     "account.emailconfirmation": ModelMap(
-        personal={"key": Field("user.authorization.credentials", Erasure.DELETE_ROW)},
+        personal={"key": Field("user.authorization.credentials", Erasure.DELETE_ROW, secret=True)},
         not_personal=("id", "email_address", "created", "sent"),
-        subject_path="email_address__user",
+        subject_path=f"email_address__user__{_PERSON_OF_USER}",
     ),
     "mfa.authenticator": ModelMap(
         personal={
-            "data": Field("user.authorization.credentials", Erasure.DELETE_ROW),
-            "last_used_at": Field("user.behavior", Erasure.DELETE_ROW),
+            "data": Field("user.authorization.credentials", Erasure.DELETE_ROW, secret=True),
+            "last_used_at": Field("user.authorization", Erasure.DELETE_ROW, label=_("last used")),
         },
         not_personal=("id", "user", "type", "created_at"),
-        subject_path="user",
+        subject_path=f"user__{_PERSON_OF_USER}",
     ),
     "usersessions.usersession": ModelMap(
         personal={
             "ip": Field("user.device.ip_address", Erasure.DELETE_ROW),
-            "user_agent": Field("user.device", Erasure.DELETE_ROW),
-            "session_key": Field("user.device.cookie_id", Erasure.DELETE_ROW),
-            "last_seen_at": Field("user.behavior.browsing_history", Erasure.DELETE_ROW),
-            "data": Field("user.device", Erasure.DELETE_ROW),
+            "user_agent": Field("user.device", Erasure.DELETE_ROW, label=_("browser")),
+            "session_key": Field("user.device.cookie_id", Erasure.DELETE_ROW, secret=True),
+            "last_seen_at": Field("user.behavior.browsing_history", Erasure.DELETE_ROW, label=_("last used")),
+            "data": Field("user.device", Erasure.DELETE_ROW, label=_("session details")),
         },
         not_personal=("id", "user", "created_at"),
-        subject_path="user",
+        subject_path=f"user__{_PERSON_OF_USER}",
     ),
 }
 

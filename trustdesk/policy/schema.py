@@ -331,6 +331,10 @@ def _one_or_many(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
+#: The data subjects (fideslang) that are the provider's own staff.
+STAFF_SUBJECTS = frozenset({"employee"})
+
+
 class Purpose(Strict):
     name: LocalText
     description: LocalText | None = None
@@ -365,6 +369,13 @@ class Purpose(Strict):
     objection: LocalText | None = None
     #: 'anonymous' when the purpose produces only anonymous results, such as statistics (P0.4).
     output: Literal["personal", "anonymous"] = "personal"
+
+    @property
+    def staff_only(self) -> bool:
+        """Whether the purpose is about the provider's own staff alone (every data subject is one of
+        :data:`STAFF_SUBJECTS`). It concerns no person of the registry: a staff account belongs to no
+        registry person (``accounts.Profile``), so a customer's data is never held for it."""
+        return all(subject in STAFF_SUBJECTS for subject in self.data_subjects)
 
 
 # --- recipients -------------------------------------------------------------------------------
@@ -579,6 +590,11 @@ class Policy(Strict):
             for category in (*purpose.data_categories, *purpose.required_categories)
         ]
         return sorted({c for c in categories if not any(covers(broad, c) for broad in allowed)})
+
+    def registry_purposes(self) -> dict[str, Purpose]:
+        """The purposes that can concern a person of the registry: all but those for staff alone
+        (:attr:`Purpose.staff_only`)."""
+        return {key: purpose for key, purpose in self.purposes.items() if not purpose.staff_only}
 
     def legal_hold(self, event: str) -> tuple[str, Purpose] | None:
         """The purpose on legal_obligation whose retention runs from ``event``: it keeps held values.

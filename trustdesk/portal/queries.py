@@ -45,6 +45,12 @@ RECORDS: dict[str, Promise] = {
     "rights.event": _("What happened with your requests"),
     "rights.restriction": _("Restrictions"),
     "rights.objection": _("Objections"),
+    "auth.user": _("Your account"),
+    "account.emailaddress": _("E-mail addresses of your account"),
+    "account.emailconfirmation": _("Confirmations of your e-mail address"),
+    "mfa.authenticator": _("Two-step verification"),
+    "usersessions.usersession": _("Open sessions"),
+    "accounts.loginlock": _("Failed log-ins"),
 }
 
 #: A purpose's values are folded under their count when there are more of them than this; a short list stays
@@ -144,7 +150,12 @@ def data_by_purpose(
     history copies and the journal are in the download."""
     policy = terms.policy
     collected = datamap_ops.live_records(person)
-    groups = {key: Group(key, entry["name"], entry) for key, entry in _purposes(terms, lang).items()}
+    about_them = policy.registry_purposes()
+    groups = {
+        key: Group(key, entry["name"], entry)
+        for key, entry in _purposes(terms, lang).items()
+        if key in about_them
+    }
     unclaimed = Group("", "", None)
     #: Per data category: the groups whose purposes cover it.
     categories: dict[str, list[Group]] = {}

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from trustdesk.journal.models import JournalEntry
 from trustdesk.lib import prepared
-from trustdesk.lib.datamap import Erasure, ModelMap, covers, history_base, is_empty, model_map
+from trustdesk.lib.datamap import WITHHELD, Erasure, ModelMap, covers, history_base, is_empty, model_map
 from trustdesk.registry.models import Organisation, Person, Role
 
 About = Literal["person", "organisation"]
@@ -136,7 +136,7 @@ def reaches() -> tuple[Reach, ...]:
         elif end is Organisation:
             subject = "organisation"
         else:
-            continue  # accounts, sessions, ...: not linked to the registry's people
+            continue  # staff accounts, Django sessions, ...: about no person of the registry
         org_fields = tuple(
             f.name
             for f in model._meta.concrete_fields
@@ -237,8 +237,9 @@ def _gather(person: Person, organisations: list[int], *, history: bool = True) -
         )
         org_ids = {row[pk_name] for row in org_rows}
         rows: Rows = {}
-        live = _as_rows(person_rows, pk_name, columns, "person") + _as_rows(
-            org_rows, pk_name, columns, "organisation"
+        secret = reach.mapping.secret_fields
+        live = _as_rows(person_rows, pk_name, columns, "person", secret) + _as_rows(
+            org_rows, pk_name, columns, "organisation", secret
         )
         if live:
             rows[reach.label] = live
@@ -272,8 +273,9 @@ def _gather(person: Person, organisations: list[int], *, history: bool = True) -
             history_org = {row[h_pk] for row in org_list}
             in_history_person = {row["id"] for row in person_list}
             in_history_org = {row["id"] for row in org_list} - in_history_person
-            kept = _as_rows(person_list, h_pk, h_columns, "person") + _as_rows(
-                org_list, h_pk, h_columns, "organisation"
+            h_secret = history_map.secret_fields
+            kept = _as_rows(person_list, h_pk, h_columns, "person", h_secret) + _as_rows(
+                org_list, h_pk, h_columns, "organisation", h_secret
             )
             if kept:
                 rows[label(history_model)] = kept
@@ -316,13 +318,21 @@ def _live_about_organisations(
 
 
 def _as_rows(
-    values: list[dict[str, Any]], pk_name: str, columns: dict[str, str], about: About
+    values: list[dict[str, Any]],
+    pk_name: str,
+    columns: dict[str, str],
+    about: About,
+    secret: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
+    """The rows as collected: JSON values, a secret that is held as :data:`WITHHELD`."""
     return [
         {
             "pk": jsonable(row[pk_name]),
             "about": about,
-            "fields": {name: jsonable(row[attname]) for name, attname in columns.items()},
+            "fields": {
+                name: WITHHELD if name in secret and not is_empty(row[attname]) else jsonable(row[attname])
+                for name, attname in columns.items()
+            },
         }
         for row in values
     ]
@@ -596,6 +606,8 @@ class _Eraser:
         done: dict[str, int] = {}
         held: list[Held] = []
         delete = False
+        #: The fields of a row to delete, emptied only should a hold keep the row.
+        with_row: list[Any] = []
         for name, declared in mapping.personal.items():
             field = type(row)._meta.get_field(name)
             if field.many_to_many or not getattr(field, "concrete", False):
@@ -627,6 +639,9 @@ class _Eraser:
                     changes[attname] = pseudonym
                     done["pseudonymised"] = done.get("pseudonymised", 0) + 1
                     continue
+            if declared.erasure is Erasure.DELETE_ROW:
+                with_row.append((field, attname, value))
+                continue
             empty = _empty(field)  # type: ignore[arg-type]
             if value != empty:
                 changes[attname] = empty
@@ -636,6 +651,11 @@ class _Eraser:
             self.count(model_label, "held", len(held))
         if delete and not held:
             return True, {}
+        for field, attname, value in with_row:
+            empty = _empty(field)
+            if value != empty:
+                changes[attname] = empty
+                done["cleared"] = done.get("cleared", 0) + 1
         for what, n in done.items():
             self.count(model_label, what, n)
         return False, changes

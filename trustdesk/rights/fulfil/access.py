@@ -38,7 +38,7 @@ from trustdesk.rights.services import (
 def information(policy: Policy, lang: str) -> dict[str, Any]:
     """Art. 15(1)(a)-(h) and 15(2) from the policy, as data."""
     purposes = []
-    for key, purpose in policy.purposes.items():
+    for key, purpose in policy.registry_purposes().items():
         retention = purpose.retention
         purposes.append(
             {
@@ -228,7 +228,10 @@ def portable_data(person: Person, policy: Policy) -> dict[str, list[dict[str, An
     """Art. 20: the personal fields the person provided, of categories processed on consent or contract."""
     bases = {LegalBasis.CONSENT, LegalBasis.CONTRACT}
     categories = [
-        c for p in policy.purposes.values() if bases & set(p.legal_basis) for c in p.data_categories
+        c
+        for p in policy.registry_purposes().values()
+        if bases & set(p.legal_basis)
+        for c in p.data_categories
     ]
     collected = datamap_ops.collect(person)
     out: dict[str, list[dict[str, Any]]] = {}
@@ -245,7 +248,8 @@ def portable_data(person: Person, policy: Policy) -> dict[str, list[dict[str, An
         chosen = [
             name
             for name, field in mapping.personal.items()
-            if any(
+            if not field.secret
+            and any(
                 datamap_ops.covers(c, field.category) or datamap_ops.covers(field.category, c)
                 for c in categories
             )

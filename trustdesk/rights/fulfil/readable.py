@@ -25,7 +25,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from trustdesk.lib.datamap import history_base, model_map
+from trustdesk.lib.datamap import WITHHELD, history_base, model_map
 from trustdesk.policy import wording
 from trustdesk.policy.schema import Policy
 from trustdesk.registry.services import PLAIN_REASONS
@@ -74,6 +74,7 @@ VALUES: dict[str, dict[str, str]] = {
         "+": "created",
         "~": "changed",
         "-": "deleted",
+        WITHHELD: "held, not shown: it lets one log in to your account",
     },
     "nl": {
         "data_subject": "van u",
@@ -84,6 +85,7 @@ VALUES: dict[str, dict[str, str]] = {
         "+": "aangemaakt",
         "~": "gewijzigd",
         "-": "verwijderd",
+        WITHHELD: "bewaard, niet getoond: hiermee kan men op uw account inloggen",
         "website": "website",
         "portal": "klantenportaal",
         "email": "e-mail",
@@ -121,6 +123,12 @@ SECTIONS: dict[str, dict[str, str]] = {
         "rights.event": "Verloop van uw verzoeken",
         "journal.journalentry": "Ons verslag van wat er met uw gegevens gebeurde",
         "accounts.profile": "Uw account",
+        "auth.user": "Uw account",
+        "account.emailaddress": "E-mailadressen van uw account",
+        "account.emailconfirmation": "Bevestigingen van uw e-mailadres",
+        "mfa.authenticator": "Tweestapsverificatie",
+        "usersessions.usersession": "Open sessies",
+        "accounts.loginlock": "Mislukte inlogpogingen",
     },
     "en": {
         "journal.journalentry": "Our record of what was done with your data",
@@ -128,6 +136,12 @@ SECTIONS: dict[str, dict[str, str]] = {
         "rights.event": "What happened with your requests",
         "consent.consentevent": "Consents",
         "accounts.profile": "Your account",
+        "auth.user": "Your account",
+        "account.emailaddress": "E-mail addresses of your account",
+        "account.emailconfirmation": "Confirmations of your e-mail address",
+        "mfa.authenticator": "Two-step verification",
+        "usersessions.usersession": "Open sessions",
+        "accounts.loginlock": "Failed log-ins",
     },
 }
 
@@ -311,6 +325,10 @@ def _what_happened(action: str, object_type: str, lang: str) -> str:
 
             said = EVENTS.get(verb) or TRANSITIONS.get(verb)
             return str(said) if said else action
+        if prefix == "accounts":
+            from trustdesk.accounts.words import event_name
+
+            return event_name(action)
         model = _model(object_type) if prefix == object_type else None
         verbs = VERBS.get(lang, VERBS["en"])
         if model is not None and verb in verbs:
@@ -318,9 +336,17 @@ def _what_happened(action: str, object_type: str, lang: str) -> str:
     return action
 
 
-def _details(payload: Any, object_type: str, policy: Policy, lang: str) -> str:
+def _details(payload: Any, object_type: str, policy: Policy, lang: str, action: str = "") -> str:
     """A journal payload in the person's words: a registry change as 'City: Gent (was: Brugge)', each
-    field named by its data category; anything else as 'key: value'."""
+    field named by its data category; an event of their account as its page tells it ('IP address:
+    192.0.2.1; Browser: Firefox 128 on Windows 10'); anything else as 'key: value'."""
+    if action.startswith("accounts.") and isinstance(payload, dict):
+        from trustdesk.accounts.words import details
+
+        with translation.override(lang):
+            return "; ".join(
+                f"{what}: {value}" for what, value in details(payload, lambda v: _value(v, lang))
+            )
     changed = payload.get("changed") if isinstance(payload, dict) else None
     model = _model(object_type)
     mapping = model_map(model) if model is not None else None
@@ -362,25 +388,34 @@ def _journal_items(row: Mapping[str, Any], policy: Policy, lang: str) -> list[di
     if payload:
         label = "Details" if lang == "en" else "Gegevens"
         items.append(
-            {"label": label, "value": _details(payload, object_type, policy, lang), "personal": True}
+            {
+                "label": label,
+                "value": _details(payload, object_type, policy, lang, row.get("action") or ""),
+                "personal": True,
+            }
         )
     return items
 
 
 def field_labels(model: Any, personal: Mapping[str, Any], policy: Policy, lang: str) -> dict[str, str]:
-    """Each personal field's label: its data category's name, and where two fields of the record share a
-    category, the field's own name after it ('Unique identifier (VAT number)')."""
+    """Each personal field's label: its data category's name, and after it what the data map says the
+    value is where it says so ('Log-in credentials and permissions (when logging in last failed)'), or
+    else, where two fields of the record share a category, the field's own name ('Unique identifier (VAT
+    number)')."""
     named = {
         name: wording.term_name(policy, "data_categories", field.category, lang)
         for name, field in personal.items()
     }
     shared = {label for label in named.values() if list(named.values()).count(label) > 1}
-    if model is not None and shared:
-        with translation.override(lang):
-            for name, label in named.items():
-                own = _field(model, name) if label in shared else None
-                if own is not None:
-                    named[name] = f"{label} ({own.verbose_name})"
+    with translation.override(lang):
+        for name, label in named.items():
+            declared = getattr(personal[name], "label", "")
+            if declared:
+                named[name] = f"{label} ({declared})"
+                continue
+            own = _field(model, name) if model is not None and label in shared else None
+            if own is not None:
+                named[name] = f"{label} ({own.verbose_name})"
     return named
 
 
@@ -399,6 +434,7 @@ TITLES: dict[str, Promise] = {
     "consent.consentevent": _("Consent %(kind)s on %(at)s"),
     "rights.event": _("Step in a request on %(at)s"),
     "rights.restriction": _("Restriction since %(since)s"),
+    "usersessions.usersession": _("Session since %(created_at)s"),
 }
 
 

@@ -1,0 +1,81 @@
+"""What the journal's entries about an account say, in words: the log-in history page and the access report.
+
+The journal keeps the action and its payload as recorded (``accounts.login_failed``, ``{"reason":
+"wrong_password", "failures": 2}``); a person reads "Failed log-in" and "Failed attempts in a row: 2".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from trustdesk.accounts.middleware import SESSION_LIMIT_REASON
+from trustdesk.lib.browsers import browser_name
+
+#: The account's journal actions.
+EVENTS: dict[str, Promise] = {
+    "accounts.created": _("Account opened"),
+    "accounts.logged_in": _("Logged in"),
+    "accounts.logged_out": _("Logged off"),
+    "accounts.login_failed": _("Failed log-in"),
+    "accounts.locked": _("Blocked after failed log-ins"),
+    "accounts.unlocked": _("Block lifted"),
+    "accounts.password_reset": _("Password reset"),
+    "accounts.sessions_ended": _("Logged off everywhere"),
+}
+
+#: What a payload's keys hold. A key not named here is a reference for staff (a record's number in the
+#: database, the policy's figures at the time) and is left to the journal and the data file.
+DETAILS: dict[str, Promise] = {
+    "ip": _("IP address"),
+    "user_agent": _("Browser"),
+    "reason": _("Reason"),
+    "failures": _("Failed attempts in a row"),
+    "attempts": _("Failed attempts"),
+    "until": _("Blocked until"),
+    "sessions": _("Sessions ended"),
+    "role": _("Role"),
+}
+
+#: The reasons the software itself records (a member of staff's reason for lifting a block is their own words).
+REASONS: dict[str, Promise] = {
+    "wrong_password": _("wrong password"),
+    "blocked": _("refused: the account was blocked"),
+    "throttled": _("refused: too many attempts from one address"),
+    SESSION_LIMIT_REASON: _("the session reached its time limit"),
+}
+
+
+def event_name(action: str, reason: str = "") -> str:
+    """An account's journal action in words; an action with no words stays as it is."""
+    if action == "accounts.logged_out" and reason == SESSION_LIMIT_REASON:
+        return str(_("Logged off: the session reached its time limit"))
+    said = EVENTS.get(action)
+    return str(said) if said is not None else action
+
+
+def details(payload: Mapping[str, Any], moment: Any = None) -> list[tuple[str, str]]:
+    """The payload's details a person can read, each as (what, value) in the active language: a browser by
+    its name, a reason in words. ``moment`` writes a stored moment (``until``) as the reader reads one."""
+    from trustdesk.accounts.models import Profile
+
+    found: list[tuple[str, str]] = []
+    for key, label in DETAILS.items():
+        value = payload.get(key)
+        if value in (None, ""):
+            continue
+        if key == "user_agent":
+            text = browser_name(str(value))
+        elif key == "reason":
+            text = str(REASONS.get(str(value), value))
+        elif key == "role":
+            text = str(Profile.Role(value).label) if value in Profile.Role.values else str(value)
+        elif key == "until" and moment is not None:
+            text = moment(value)
+        else:
+            text = str(value)
+        found.append((str(label), text))
+    return found
