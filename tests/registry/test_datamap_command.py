@@ -160,3 +160,48 @@ def test_it_adds_the_checks_to_the_command_only_when_asked(policy_file: Path) ->
     assert status == 1
     text, status = _run("policy", "lint", str(policy_file), "--against-datamap")
     assert "error TD190" in text and status == 1
+
+
+STAFF_PURPOSE = """\
+  staff_accounts:
+    name: {en: Our staff's accounts, nl: Accounts van onze medewerkers}
+    data_use: essential.service.authentication
+    legal_basis: contract
+    data_subjects: [employee]
+    data_categories: [user.authorization]
+"""
+
+
+def test_it_reports_what_only_a_purpose_for_staff_covers_of_the_customers_data(loaded) -> None:
+    """A customer's password hash is covered by a purpose for staff's accounts alone: the statement then
+    names no purpose for it as far as customers are concerned (TD193); staff's own is fine (not about the
+    registry's people)."""
+    staff = POLICY.replace("rights:\n", STAFF_PURPOSE + "rights:\n", 1)
+    customers = staff.replace("data_subjects: [employee]", "data_subjects: [employee, customer]")
+    entries = [
+        _entry("registry.person", "email", "user.contact.email", Erasure.PSEUDONYMISE),
+        _entry(
+            "registry.invoice", "billing_name", "user.name", Erasure.HOLD, "end_of_fiscal_year_of_invoice"
+        ),
+        _entry("registry.person", "street", "user.contact.address.street"),
+        _entry("auth.user", "password", "user.authorization.password"),
+    ]
+    findings = check_against_datamap(loaded(staff), entries, about_people=["registry.person", "auth.user"])
+    assert [(f.code, f.severity.value, f.key) for f in findings] == [
+        ("TD193", "error", "purposes.staff_accounts.data_subjects")
+    ]
+    assert "user.authorization.password about customers (auth.user.password)" in findings[0].message
+    assert "staff_accounts" in findings[0].message and findings[0].line is not None
+    assert check_against_datamap(loaded(staff), entries, about_people=["registry.person"]) == []
+    assert (
+        check_against_datamap(loaded(customers), entries, about_people=["registry.person", "auth.user"]) == []
+    )
+
+
+def test_the_software_keeps_a_customers_account_about_its_person() -> None:
+    """The default: the models the data map reaches from a person, a customer's account among them."""
+    from trustdesk.registry.datamap_ops import reaches
+
+    labels = {reach.label for reach in reaches()}
+    assert {"auth.user", "accounts.loginlock", "mfa.authenticator", "usersessions.usersession"} <= labels
+    assert "api.apitoken" not in labels  # staff's

@@ -44,7 +44,13 @@ UNKNOWN_HOLD = Check(
     "GDPR Art. 17(3)(b), 5(1)(e)",
     _lazy("Every legal hold of the data map has a legal-obligation purpose in the policy"),
 )
-CHECKS = (UNCOVERED, UNSTORED, UNKNOWN_HOLD)
+STAFF_ONLY = Check(
+    "TD193",
+    Severity.ERROR,
+    "GDPR Art. 13(1)(c), 30(1)(c)",
+    _lazy("Every category the software keeps about customers is covered by a purpose for them"),
+)
+CHECKS = (UNCOVERED, UNSTORED, UNKNOWN_HOLD, STAFF_ONLY)
 
 
 def _related(a: str, b: str) -> bool:
@@ -52,16 +58,30 @@ def _related(a: str, b: str) -> bool:
     return covers(a, b) or covers(b, a)
 
 
-def check_against_datamap(loaded: LoadedPolicy, entries: Iterable[Entry] | None = None) -> list[Finding]:
-    """TD190, TD191 and TD192 findings for a loaded policy and the data map (default: the software's)."""
+def check_against_datamap(
+    loaded: LoadedPolicy, entries: Iterable[Entry] | None = None, about_people: Iterable[str] | None = None
+) -> list[Finding]:
+    """TD190 to TD193 findings for a loaded policy and the data map (default: the software's).
+
+    ``about_people`` names the models whose records are about the registry's people and organisations
+    (default: those the data map reaches, :func:`trustdesk.registry.datamap_ops.reaches`)."""
     policy = loaded.policy
+    if about_people is None:
+        from trustdesk.registry.datamap_ops import reaches
+
+        about_people = [reach.label for reach in reaches()]
+    registry_models = set(about_people)
     stored: dict[str, list[str]] = defaultdict(list)
+    about_customers: dict[str, list[str]] = defaultdict(list)
     holds: dict[str, list[str]] = defaultdict(list)
     for entry in personal_fields() if entries is None else entries:
         stored[entry.category].append(f"{entry.model}.{entry.field}")
+        if entry.model in registry_models:
+            about_customers[entry.category].append(f"{entry.model}.{entry.field}")
         if entry.hold:
             holds[entry.hold].append(f"{entry.model}.{entry.field}")
     listed = {key: list(purpose.data_categories) for key, purpose in policy.purposes.items()}
+    for_them = {key: listed[key] for key in policy.registry_purposes()}
 
     found: list[tuple[Check, PathT, str]] = []
     for category in sorted(stored):
@@ -76,6 +96,25 @@ def check_against_datamap(loaded: LoadedPolicy, entries: Iterable[Entry] | None 
                         "add it (or a broader category) to the purpose it is processed for"
                     )
                     % {"category": category, "fields": fields},
+                )
+            )
+    for category in sorted(about_customers):
+        covering = [key for key, categories in listed.items() if any(covers(b, category) for b in categories)]
+        if covering and not any(covers(b, category) for categories in for_them.values() for b in categories):
+            found.append(
+                (
+                    STAFF_ONLY,
+                    ("purposes", covering[0], "data_subjects"),
+                    _(
+                        "the software keeps %(category)s about customers (%(fields)s), but only purposes for "
+                        "your staff alone cover it (%(purposes)s: their data subjects are all employees); add "
+                        "it (or a broader category) to the purpose it is processed for about customers"
+                    )
+                    % {
+                        "category": category,
+                        "fields": _some(about_customers[category]),
+                        "purposes": ", ".join(covering),
+                    },
                 )
             )
     for key, categories in listed.items():
