@@ -22,6 +22,7 @@ from trustdesk.lib.env import (
     env_path,
     env_str,
     secret_key,
+    secret_key_fallbacks,
 )
 
 django_stubs_ext.monkeypatch()  # generic classes such as ModelAdmin[Model] at run time
@@ -31,6 +32,7 @@ BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = env_path("TRUSTDESK_DATA_DIR", "./trustdesk-data")
 DEBUG = env_bool("TRUSTDESK_DEBUG", False)
 SECRET_KEY, SECRET_KEY_SOURCE = secret_key(DATA_DIR)
+SECRET_KEY_FALLBACKS = secret_key_fallbacks()
 
 #: The provider's policy file; `trustdesk policy publish` reads it when no FILE is given,
 #: and a system check compares it with the published version in effect.

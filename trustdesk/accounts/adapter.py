@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 
-from trustdesk.accounts import lockout, throttle
+from trustdesk.accounts import lockout, sealing, throttle
 from trustdesk.lib import mail
 from trustdesk.lib.pseudonyms import pseudonymise
 
@@ -143,6 +143,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class MFAAdapter(DefaultMFAAdapter):
+    def encrypt(self, text: str) -> str:
+        """A TOTP key or a recovery-code seed, sealed before allauth stores it (``sealing``)."""
+        return sealing.seal(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return sealing.unseal(encrypted_text)
+
     def get_totp_issuer(self) -> str:
         from trustdesk.policy.queries import version_in_effect
 

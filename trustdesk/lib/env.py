@@ -141,6 +141,27 @@ def secret_key(data_dir: Path) -> tuple[str, str]:
     return value, "generated"
 
 
+def secret_key_fallbacks() -> list[str]:
+    """Earlier secret keys, one per line of the file named by TRUSTDESK_SECRET_KEY_FALLBACKS_FILE (empty
+    lines and lines starting with # are skipped): Django still accepts what they signed (sessions, links),
+    and sealed two-factor secrets still open, while ``trustdesk twofactor reseal`` moves them to the new key."""
+    path = env_file("TRUSTDESK_SECRET_KEY_FALLBACKS_FILE")
+    if path is None:
+        return []
+    keys = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        key = line.strip()
+        if not key or key.startswith("#"):
+            continue
+        if len(key) < MIN_SECRET_KEY_LENGTH:
+            raise ImproperlyConfigured(
+                f"TRUSTDESK_SECRET_KEY_FALLBACKS_FILE={str(path)!r}, line {number}: a key shorter than "
+                f"{MIN_SECRET_KEY_LENGTH} characters."
+            )
+        keys.append(key)
+    return keys
+
+
 _LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 
 
