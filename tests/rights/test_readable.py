@@ -112,3 +112,31 @@ def test_every_titled_kind_has_a_stored_example_and_an_empty_field_leaves_it_unt
         for name in fields:
             assert record_title(model, {**fields, name: None}, "en") == "", (label, name)
             assert record_title(model, {**fields, name: ""}, "en") == "", (label, name)
+
+
+@pytest.mark.django_db
+def test_an_account_event_reads_in_words_and_any_other_payload_keeps_its_keys(publish) -> None:
+    """A log-in of the person's account is told as the log-in history tells it; an entry about something
+    else that the account app journals (an instruction to consult a website's data) keeps every detail."""
+    from trustdesk.policy.queries import version_in_effect
+    from trustdesk.rights.fulfil.readable import _details, _what_happened
+
+    publish()
+    version = version_in_effect()
+    assert version is not None
+    policy = version.loaded.policy
+    login = {
+        "ip": "192.0.2.1",
+        "user_agent": "Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0",
+    }
+    assert _what_happened("accounts.logged_in", "auth.user", "nl") == "Aangemeld"
+    assert _details(login, "auth.user", policy, "en", "accounts.logged_in") == (
+        "IP address: 192.0.2.1; Browser: Firefox 128 on Windows 10"
+    )
+    access = {"organisation": 7, "what": "the mailbox of info@"}
+    assert _what_happened("accounts.content_accessed", "accounts.contentaccessinstruction", "en") == (
+        "accounts.content_accessed"
+    )
+    assert _details(
+        access, "accounts.contentaccessinstruction", policy, "en", "accounts.content_accessed"
+    ) == ("organisation: 7; what: the mailbox of info@")

@@ -25,6 +25,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from trustdesk.accounts.words import EVENTS as ACCOUNT_EVENTS
+from trustdesk.accounts.words import details as account_details
+from trustdesk.accounts.words import event_name
 from trustdesk.lib.datamap import WITHHELD, history_base, model_map
 from trustdesk.policy import wording
 from trustdesk.policy.schema import Policy
@@ -325,9 +328,7 @@ def _what_happened(action: str, object_type: str, lang: str) -> str:
 
             said = EVENTS.get(verb) or TRANSITIONS.get(verb)
             return str(said) if said else action
-        if prefix == "accounts":
-            from trustdesk.accounts.words import event_name
-
+        if action in ACCOUNT_EVENTS:
             return event_name(action)
         model = _model(object_type) if prefix == object_type else None
         verbs = VERBS.get(lang, VERBS["en"])
@@ -340,12 +341,10 @@ def _details(payload: Any, object_type: str, policy: Policy, lang: str, action: 
     """A journal payload in the person's words: a registry change as 'City: Gent (was: Brugge)', each
     field named by its data category; an event of their account as its page tells it ('IP address:
     192.0.2.1; Browser: Firefox 128 on Windows 10'); anything else as 'key: value'."""
-    if action.startswith("accounts.") and isinstance(payload, dict):
-        from trustdesk.accounts.words import details
-
+    if object_type == "auth.user" and action in ACCOUNT_EVENTS and isinstance(payload, dict):
         with translation.override(lang):
             return "; ".join(
-                f"{what}: {value}" for what, value in details(payload, lambda v: _value(v, lang))
+                f"{what}: {value}" for what, value in account_details(payload, lambda v: _value(v, lang))
             )
     changed = payload.get("changed") if isinstance(payload, dict) else None
     model = _model(object_type)
