@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 
 from tests.retention.conftest import policy_with, purpose, verdict_of
 from trustdesk.consent.services import do_give_consent, do_withdraw_consent
@@ -300,3 +301,29 @@ def test_a_record_reached_through_two_relations_runs_its_clock_from_its_own_pers
     reach = next(r for r in reaches() if r.model is Event)
     [(found, _)] = list(verdicts(Context(policy, today), reach, [step.pk]))  # the row as the sweep reads it
     assert found.state is State.SCHEDULED and found.due_on == D(2026, 7, 2)
+
+
+def test_a_log_in_to_the_portal_is_activity_of_the_person() -> None:
+    """A customer who uses their account is active, however long their registry records have not changed: a
+    clock from their last activity runs from their last log-in or the last use of a session."""
+    from allauth.usersessions.models import UserSession
+
+    from trustdesk.accounts.models import Profile
+
+    person = _person_created_on(D(2025, 1, 10))
+    user = get_user_model().objects.create(username="anna@example.be", email="anna@example.be")
+    Profile.objects.create(user=user, person=person, role="customer")
+    policy = policy_with(purpose("contact", "user.name", "P1M from last_activity"))
+    today = D(2026, 6, 15)
+    assert verdict_of(person, policy, today).state is State.DUE  # no log-in yet: the registry's dates alone
+    get_user_model().objects.filter(pk=user.pk).update(last_login=_at(D(2026, 5, 1)))
+    assert verdict_of(person, policy, today).due_on == D(2026, 6, 2)
+    UserSession.objects.create(
+        user=user,
+        ip="192.0.2.10",
+        session_key="k" * 32,
+        user_agent="Firefox",
+        last_seen_at=_at(D(2026, 6, 10)),
+    )
+    found = verdict_of(person, policy, today)
+    assert found.state is State.SCHEDULED and found.due_on == D(2026, 7, 11)

@@ -107,6 +107,10 @@ def _latest(values: list[Start]) -> Start:
     return max(days) if days else NA
 
 
+#: The fields whose latest value is a person's or an organisation's last activity (``last_activity``).
+ACTIVITY = ("updated_at", "occurred_at", "last_login", "last_seen_at")
+
+
 class Context:
     """What the start events of every record depend on, read once per run (a few queries per model)."""
 
@@ -193,7 +197,9 @@ class Context:
         return {person: _latest(values) for person, values in closed.items()}
 
     def _activity(self) -> tuple[dict[int, dt.date], dict[int, dt.date]]:
-        """The latest updated_at (or occurred_at) among each person's and organisation's records."""
+        """The latest updated_at (or occurred_at) among each person's and organisation's records; for a
+        person, also their account's last log-in and the last use of one of its sessions (:data:`ACTIVITY`):
+        using the portal is activity, however long their registry records have not changed."""
         person: dict[int, dt.date] = {}
         org: dict[int, dt.date] = {}
 
@@ -204,7 +210,7 @@ class Context:
 
         for reach in reaches():
             names = {f.name for f in reach.model._meta.concrete_fields}
-            stamps = [name for name in ("updated_at", "occurred_at") if name in names]
+            stamps = [name for name in ACTIVITY if name in names]
             if not stamps:
                 continue
             paths = [(reach.path or "pk", person if reach.subject == "person" else org)]
