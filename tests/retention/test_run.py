@@ -220,3 +220,31 @@ def test_it_reports_what_no_purpose_covers(publish) -> None:
     assert plan["untouched"]["registry.interaction"] == {"no purpose of the policy covers its data": 1}
     run(actor=STAFF)
     assert Interaction.objects.get().summary == "x"
+
+
+def test_a_person_gone_quiet_is_erased_with_their_account_and_its_sessions(world) -> None:
+    """A customer account is its person's data: when every record of a person is due, the account goes with
+    them (its address pseudonymised, its addresses and sessions deleted), so nobody logs in with it again."""
+    from allauth.account.models import EmailAddress
+    from allauth.usersessions.models import UserSession
+    from django.contrib.auth import get_user_model
+
+    from trustdesk.accounts.models import Profile
+
+    erin = _prospect("erin", withdraw=True)
+    user = get_user_model().objects.create(
+        username="erin@example.be", email="erin@example.be", last_login=at(D(2025, 3, 1))
+    )
+    Profile.objects.create(user=user, person=erin, role="customer")
+    EmailAddress.objects.create(user=user, email="erin@example.be", verified=True, primary=True)
+    with time_machine.travel(at(D(2025, 3, 1)), tick=False):
+        UserSession.objects.create(user=user, ip="192.0.2.10", session_key="k" * 32, user_agent="Firefox")
+    with time_machine.travel(at(D(2025, 9, 1)), tick=False):
+        report = run(actor=STAFF, batch_size=50)
+    assert report.people_erased == 3  # anna, bert and erin
+    user.refresh_from_db()
+    assert is_pseudonym(user.email) and is_pseudonym(user.username)
+    assert not EmailAddress.objects.filter(user=user).exists()
+    assert not UserSession.objects.filter(user=user).exists()
+    assert is_pseudonym(Person.objects.get(pk=erin.pk).email)
+    assert verify().ok
