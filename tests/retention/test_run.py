@@ -248,3 +248,29 @@ def test_a_person_gone_quiet_is_erased_with_their_account_and_its_sessions(world
     assert not UserSession.objects.filter(user=user).exists()
     assert is_pseudonym(Person.objects.get(pk=erin.pk).email)
     assert verify().ok
+
+
+def test_a_staff_account_and_its_authenticator_and_sessions_are_never_in_the_plan(publish) -> None:
+    """Staff accounts belong to no person of the registry: a customers' purpose that runs from collection
+    must not take a member of staff's authenticator or sessions with it."""
+    from allauth.mfa.models import Authenticator
+    from allauth.usersessions.models import UserSession
+    from django.contrib.auth import get_user_model
+
+    from tests.conftest import POLICY
+    from tests.retention.conftest import purpose
+    from trustdesk.accounts.models import Profile
+
+    panel = purpose("panel", "user.authorization, user.device.ip_address", "P1M from collection")
+    with time_machine.travel(at(D(2025, 1, 1)), tick=False):
+        publish(POLICY.replace("rights:\n", panel + "    requirement: optional\nrights:\n", 1))
+        staff = get_user_model().objects.create(username="sam@hoster.example", email="sam@hoster.example")
+        Profile.objects.create(user=staff, role="privacy_officer")
+        Authenticator.objects.create(user=staff, type="totp", data={"secret": "x"})
+        UserSession.objects.create(user=staff, ip="192.0.2.10", session_key="k" * 32, user_agent="Firefox")
+    named = json.dumps(make_plan(today=D(2026, 1, 1)).as_dict())
+    assert "mfa.authenticator" not in named and "usersessions.usersession" not in named, named
+    run(actor=STAFF, today=D(2026, 1, 1))
+    assert (
+        Authenticator.objects.filter(user=staff).exists() and UserSession.objects.filter(user=staff).exists()
+    )

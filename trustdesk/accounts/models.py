@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from trustdesk.lib.datamap import Erasure, Field, ModelMap
+from trustdesk.lib.datamap import PERSON_OF_USER, Erasure, Field, ModelMap
 
 
 class Profile(models.Model):
@@ -102,7 +102,7 @@ class LoginLock(models.Model):
             ),
         },
         not_personal=("id", "user", "failures", "locked_at", "locked_until"),
-        subject_path="user__profile__person",
+        subject_path=f"user__{PERSON_OF_USER}",
     )
 
     class Meta:

@@ -100,7 +100,13 @@ _ACCOUNT = "user.account"
 #: From an account to the registry person it belongs to (``accounts.Profile``): a customer's account, its
 #: e-mail addresses, authenticators, sessions and log-in locks are that person's data. Staff accounts
 #: belong to no person and are reached by nothing.
-_PERSON_OF_USER = "profile__person"
+PERSON_OF_USER = "profile__person"
+
+
+def through_account(path: str) -> bool:
+    """Whether a subject path reaches its person through an account (:data:`PERSON_OF_USER`): the records
+    of a staff account, which belongs to no person, are then about nobody in the registry."""
+    return path == PERSON_OF_USER or path.endswith(f"__{PERSON_OF_USER}")
 
 #: Models of Django and third-party apps, by app label and model name.
 EXTERNAL: dict[str, ModelMap] = {
@@ -115,7 +121,7 @@ EXTERNAL: dict[str, ModelMap] = {
             "date_joined": Field(_ACCOUNT, Erasure.CLEAR, label=_("account opened on")),
         },
         not_personal=("id", "is_superuser", "is_staff", "is_active", "groups", "user_permissions"),
-        subject_path=_PERSON_OF_USER,
+        subject_path=PERSON_OF_USER,
     ),
     "auth.group": ModelMap(personal={}, not_personal=("id", "name", "permissions")),
     "auth.permission": ModelMap(personal={}, not_personal=("id", "name", "content_type", "codename")),
@@ -141,12 +147,12 @@ EXTERNAL: dict[str, ModelMap] = {
     "account.emailaddress": ModelMap(
         personal={"email": Field("user.contact.email", Erasure.DELETE_ROW)},
         not_personal=("id", "user", "verified", "primary"),
-        subject_path=f"user__{_PERSON_OF_USER}",
+        subject_path=f"user__{PERSON_OF_USER}",
     ),
     "account.emailconfirmation": ModelMap(
         personal={"key": Field("user.authorization.credentials", Erasure.DELETE_ROW, secret=True)},
         not_personal=("id", "email_address", "created", "sent"),
-        subject_path=f"email_address__user__{_PERSON_OF_USER}",
+        subject_path=f"email_address__user__{PERSON_OF_USER}",
     ),
     "mfa.authenticator": ModelMap(
         personal={
@@ -154,7 +160,7 @@ EXTERNAL: dict[str, ModelMap] = {
             "last_used_at": Field("user.authorization", Erasure.DELETE_ROW, label=_("last used")),
         },
         not_personal=("id", "user", "type", "created_at"),
-        subject_path=f"user__{_PERSON_OF_USER}",
+        subject_path=f"user__{PERSON_OF_USER}",
     ),
     "usersessions.usersession": ModelMap(
         personal={
@@ -165,7 +171,7 @@ EXTERNAL: dict[str, ModelMap] = {
             "data": Field("user.device", Erasure.DELETE_ROW, label=_("session details")),
         },
         not_personal=("id", "user", "created_at"),
-        subject_path=f"user__{_PERSON_OF_USER}",
+        subject_path=f"user__{PERSON_OF_USER}",
     ),
 }
 

@@ -26,7 +26,7 @@ from django.db import models
 from django.db.models import F, Max
 from django.utils import timezone
 
-from trustdesk.lib.datamap import Erasure, ModelMap
+from trustdesk.lib.datamap import Erasure, ModelMap, through_account
 from trustdesk.policy.schema import Policy, Purpose, RetentionAction, StartEvent
 from trustdesk.registry.datamap_ops import _START_FIELDS, Reach, covers, reaches
 from trustdesk.registry.models import Disclosure, Invoice, Organisation, Role, Service, ServiceIdentifier
@@ -456,6 +456,9 @@ def verdicts(
 ) -> Iterator[tuple[Verdict, dict[str, Any]]]:
     """The verdict of every record of the model (or of these records), with its row."""
     queryset = reach.model._default_manager.all()
+    if through_account(reach.path):
+        # A staff account belongs to no person: it and what hangs off it are not the registry's records.
+        queryset = queryset.filter(**{f"{reach.path}__isnull": False})
     if pks is not None:
         queryset = queryset.filter(pk__in=pks)
     names = columns(reach.model)
