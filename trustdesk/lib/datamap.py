@@ -108,6 +108,7 @@ def through_account(path: str) -> bool:
     of a staff account, which belongs to no person, are then about nobody in the registry."""
     return path == PERSON_OF_USER or path.endswith(f"__{PERSON_OF_USER}")
 
+
 #: Models of Django and third-party apps, by app label and model name.
 EXTERNAL: dict[str, ModelMap] = {
     "auth.user": ModelMap(
