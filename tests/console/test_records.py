@@ -250,3 +250,43 @@ def test_actors_that_are_no_user_are_named_in_words(desk: Desk) -> None:
     with translation.override("nl"):
         dutch = actor_names(["system", "operator:root"])
     assert dutch == {"system": "Trustdesk, automatisch", "operator:root": "operator “root” (opdrachtregel)"}
+
+
+def test_support_lifts_a_customers_log_in_block_with_a_reason_that_is_journaled(desk: Desk) -> None:
+    """A customer blocked after failed log-ins calls the desk: the person's page shows the account and the
+    block; support, the privacy officer and administrators lift it with a reason, journaled; the abuse desk
+    sees the account but cannot lift anything."""
+    from tests.accounts.personas import log_in
+    from trustdesk.accounts import lockout
+    from trustdesk.journal.models import JournalEntry
+
+    olga = desk.staff.olga
+    person = olga.profile.person
+    for _ in range(5):  # the test policy's number of attempts
+        lockout.record_failure(olga.email, actor="test")
+    assert log_in(Client(), olga.email).status_code == 200  # blocked: the form again
+    page = f"/console/people/{person.pk}/"
+    unlock = f"{page}unlock/"
+
+    shown = desk.client("sam").get(page).content.decode()
+    assert 'id="account"' in shown and "olga@example.com (confirmed)" in shown
+    assert "Blocked until" in shown and "Lift the block" in shown and "<dd>5</dd>" in shown
+    abuse = desk.client("abe")
+    assert 'id="account"' in abuse.get(page).content.decode()
+    assert "Lift the block" not in abuse.get(page).content.decode()
+    assert abuse.post(unlock, {"reason": "asked"}).status_code == 403
+
+    support = desk.client("sam")
+    refused = support.post(unlock, {"reason": "  "})
+    assert refused.status_code == 400 and "This field is required." in refused.content.decode()
+    assert lockout.check(olga.email, actor="test") is not None  # still blocked
+    done = support.post(unlock, {"reason": "Called from her known number; asked her invoice's number"})
+    assert done.status_code == 302 and done["Location"] == f"{page}#account"
+    assert lockout.check(olga.email, actor="test") is None
+    entry = JournalEntry.objects.filter(action="accounts.unlocked").get()
+    assert entry.actor == f"user:{desk.staff.sam.pk}"
+    assert entry.payload == {"reason": "Called from her known number; asked her invoice's number"}
+    after = support.get(page).content.decode()
+    assert "The block is lifted" in after and "Blocked until" not in after and "<dd>0</dd>" in after
+    assert log_in(Client(), olga.email).status_code == 302
+    assert support.get(unlock).status_code == 405

@@ -46,6 +46,8 @@ REASONS: dict[str, Promise] = {
     "blocked": _("refused: the account was blocked"),
     "throttled": _("refused: too many attempts from one address"),
     SESSION_LIMIT_REASON: _("the session reached its time limit"),
+    "expired": _("the block ran out"),
+    "password_reset": _("a new password was chosen"),
 }
 
 

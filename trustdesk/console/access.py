@@ -13,6 +13,8 @@ refuse, confirm an erasure,
 objections, restrictions)
 the report and files          no       yes              no          yes
 search, record pages          yes      yes              yes         yes
+lift a customer's log-in      yes      yes              no          yes
+block
 the policy and data map       yes      yes              yes         yes
 ============================  =======  ===============  ==========  =============
 
@@ -40,6 +42,8 @@ REQUEST_ROLES: tuple[str, ...] = (SUPPORT, PRIVACY_OFFICER, ADMINISTRATOR)
 DECISION_ROLES: tuple[str, ...] = (PRIVACY_OFFICER, ADMINISTRATOR)
 #: Search and the record pages of people and organisations.
 RECORD_ROLES: tuple[str, ...] = (SUPPORT, PRIVACY_OFFICER, ABUSE_DESK, ADMINISTRATOR)
+#: Lifting the log-in block of a customer's account (after checking who asks), on the person's page.
+ACCOUNT_ROLES: tuple[str, ...] = (SUPPORT, PRIVACY_OFFICER, ADMINISTRATOR)
 #: The policy in effect and the data map.
 POLICY_ROLES: tuple[str, ...] = (SUPPORT, PRIVACY_OFFICER, ABUSE_DESK, ADMINISTRATOR)
 #: Searching the web access logs (breach investigations): the privacy officer alone.

@@ -49,6 +49,23 @@ class NoteForm(forms.Form):
         return _no_card(self.cleaned_data.get("note", ""))
 
 
+class UnlockForm(forms.Form):
+    """Why a customer's log-in block is lifted before its time: the record of who asked and how it was
+    checked."""
+
+    reason = forms.CharField(
+        label=_("Why the block is lifted"),
+        max_length=500,
+        widget=REASONS,
+        help_text=_(
+            "Who asked, and how you checked it was the account's owner: the note is the record of it."
+        ),
+    )
+
+    def clean_reason(self) -> str:
+        return _no_card(self.cleaned_data.get("reason", ""))
+
+
 class HandledForm(NoteForm):
     """The same note, required: it is the record that the person was told."""
 

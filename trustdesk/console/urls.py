@@ -12,6 +12,7 @@ urlpatterns = [
     path("requests/<str:reference>/<slug:action>/", requests.act, name="request_action"),
     path("search/", records.search, name="search"),
     path("people/<int:pk>/", records.person, name="person"),
+    path("people/<int:pk>/unlock/", records.unlock, name="person_unlock"),
     path("organisations/<int:pk>/", records.organisation, name="organisation"),
     path("policy/", overview.policy, name="policy"),
     path("weblogs/", weblogs.weblogs, name="weblogs"),

@@ -7,25 +7,32 @@ import ipaddress
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from trustdesk.accounts.access import role_of, staff_required
+from trustdesk.accounts import lockout
+from trustdesk.accounts.access import role_of, staff_required, user_has_two_factor
+from trustdesk.accounts.models import LoginLock, Profile
+from trustdesk.accounts.services import user_ref
 from trustdesk.api.models import ApiToken
 from trustdesk.console import labels
 from trustdesk.console.access import (
+    ACCOUNT_ROLES,
     RECORD_ROLES,
     REQUEST_ROLES,
     get_organisation_for_staff,
     get_person_for_staff,
 )
-from trustdesk.console.forms import SearchForm
+from trustdesk.console.forms import SearchForm, UnlockForm
 from trustdesk.lib.pseudonyms import canonical
 from trustdesk.registry.datamap_ops import journal_about, label
 from trustdesk.registry.models import Organisation, Person, Role, ServiceIdentifier
@@ -271,11 +278,39 @@ def journal_rows(ids_by_label: dict[str, set[Any]]) -> list[dict[str, Any]]:
     ]
 
 
-@require_safe
-@staff_required(*RECORD_ROLES)
-def person(request: HttpRequest, pk: int) -> HttpResponse:
-    found = get_person_for_staff(pk)
-    requests = list(found.requests.order_by("-received_at")) if role_of(request.user) in REQUEST_ROLES else []
+def account_of(person: Person) -> dict[str, Any] | None:
+    """The person's customer account as support needs it: the address it logs in with, whether that is
+    confirmed, two-factor authentication, the last log-in, and failed log-ins in a row and a block in force
+    (for any of its addresses). ``None`` when the person has no account."""
+    from allauth.account.models import EmailAddress
+
+    profile = Profile.objects.select_related("user").filter(person=person).first()
+    if profile is None:
+        return None
+    user = profile.user
+    addresses = list(EmailAddress.objects.filter(user=user).order_by("-primary", "email"))
+    keys = {lockout.address_key(email) for email in {user.email, *(a.email for a in addresses)} if email}
+    locks = list(LoginLock.objects.filter(Q(user=user) | Q(key__in=keys)))
+    now = timezone.now()
+    blocked = [lock.locked_until for lock in locks if lock.locked_until and lock.locked_until > now]
+    return {
+        "user": user,
+        "email": user.email,
+        "confirmed": any(a.verified for a in addresses if a.email.lower() == user.email.lower()),
+        "two_factor": user_has_two_factor(user),
+        "last_login": user.last_login,
+        "failures": max((lock.failures for lock in locks), default=0),
+        "blocked_until": max(blocked) if blocked else None,
+    }
+
+
+def _person_page(request: HttpRequest, found: Person, unlock_form: UnlockForm | None = None) -> HttpResponse:
+    role = role_of(request.user)
+    requests = list(found.requests.order_by("-received_at")) if role in REQUEST_ROLES else []
+    account = account_of(found)
+    journaled: dict[str, set[Any]] = {label(Person): {found.pk}, "rights.request": {r.pk for r in requests}}
+    if account is not None:
+        journaled["auth.user"] = {account["user"].pk}  # its log-ins, failures and blocks
     return render(
         request,
         "console/person.html",
@@ -292,12 +327,42 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
                 {"request": r, "kind": labels.KIND[r.kind], "status": labels.STATUS[r.status]}
                 for r in requests
             ],
-            "may_enter": role_of(request.user) in REQUEST_ROLES,
+            "may_enter": role in REQUEST_ROLES,
+            "account": account,
+            "unlock_form": (unlock_form or UnlockForm()) if role in ACCOUNT_ROLES else None,
             "history": history_copies(found),
-            "journal": journal_rows({label(Person): {found.pk}, "rights.request": {r.pk for r in requests}}),
+            "journal": journal_rows(journaled),
             "section": "search",
         },
+        status=400 if unlock_form is not None and unlock_form.errors else 200,
     )
+
+
+@require_safe
+@staff_required(*RECORD_ROLES)
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    return _person_page(request, get_person_for_staff(pk))
+
+
+@staff_required(*ACCOUNT_ROLES)
+@require_POST
+def unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    """Lift the log-in block of the person's account before its time, with the reason (journaled)."""
+    found = get_person_for_staff(pk)
+    account = account_of(found)
+    if account is None:
+        raise Http404("no account")
+    form = UnlockForm(request.POST)
+    if not form.is_valid():
+        return _person_page(request, found, form)
+    lifted = lockout.unlock_user(
+        account["user"], actor=user_ref(request.user), reason=form.cleaned_data["reason"]
+    )
+    if lifted:
+        messages.success(request, gettext("The block is lifted: the account can log in again."))
+    else:
+        messages.info(request, gettext("There was no block or failed log-in to lift."))
+    return HttpResponseRedirect(reverse("console:person", args=[found.pk]) + "#account")
 
 
 @require_safe
