@@ -257,6 +257,7 @@ def test_support_lifts_a_customers_log_in_block_with_a_reason_that_is_journaled(
     block; support, the privacy officer and administrators lift it with a reason, journaled; the abuse desk
     sees the account but cannot lift anything."""
     from tests.accounts.personas import log_in
+    from tests.portal.conftest import client_for
     from trustdesk.accounts import lockout
     from trustdesk.journal.models import JournalEntry
 
@@ -290,3 +291,11 @@ def test_support_lifts_a_customers_log_in_block_with_a_reason_that_is_journaled(
     assert "The block is lifted" in after and "Blocked until" not in after and "<dd>0</dd>" in after
     assert log_in(Client(), olga.email).status_code == 302
     assert support.get(unlock).status_code == 405
+    # Failed log-ins with no block: setting them back is journaled too, and her log-in history shows it.
+    for _ in range(2):
+        lockout.record_failure(olga.email, actor="test")
+    reset = support.post(unlock, {"reason": "She asked after two typing errors"}, follow=True)
+    assert "The failed log-ins are set back to none." in reset.content.decode()
+    entry = JournalEntry.objects.filter(action="accounts.failures_reset").get()
+    assert entry.payload == {"reason": "She asked after two typing errors", "failures": 2}
+    assert "Failed log-ins set back to none" in client_for(olga).get("/account/history/").content.decode()

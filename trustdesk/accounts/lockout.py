@@ -27,6 +27,7 @@ from trustdesk.policy.queries import version_in_effect
 LOGIN_FAILED = "accounts.login_failed"
 LOCKED = "accounts.locked"
 UNLOCKED = "accounts.unlocked"
+FAILURES_RESET = "accounts.failures_reset"  # by staff, with no block in force
 
 
 class NoPolicyInEffect(Exception):
@@ -152,8 +153,11 @@ def record_success(email: str) -> None:
     )
 
 
-def unlock_user(user: Any, *, actor: str, reason: str) -> bool:
-    """Lift every block and failure count of the user's addresses; True when one was lifted."""
+def unlock_user(user: Any, *, actor: str, reason: str, journal_reset: bool = False) -> bool:
+    """Lift every block and failure count of the user's addresses; True when one was lifted.
+
+    A lifted block is journaled (``accounts.unlocked``); a count of failures set back with no block in force
+    is journaled too (``accounts.failures_reset``) when ``journal_reset`` says so: a member of staff did it."""
     from allauth.account.models import EmailAddress
 
     emails = {user.email, *EmailAddress.objects.filter(user=user).values_list("email", flat=True)}
@@ -164,20 +168,29 @@ def unlock_user(user: Any, *, actor: str, reason: str) -> bool:
             if lock.user_id is None:
                 lock.user = user
             if lock.failures or lock.locked_until:
-                _unlock(lock, actor=actor, reason=reason)
+                _unlock(lock, actor=actor, reason=reason, journal_reset=journal_reset)
                 lifted = True
     return lifted
 
 
-def _unlock(lock: LoginLock, *, actor: str, reason: str) -> None:
+def _unlock(lock: LoginLock, *, actor: str, reason: str, journal_reset: bool = False) -> None:
     was_locked = lock.locked_until is not None
+    failures = lock.failures
     lock.failures = 0
     lock.last_failure_at = None
     lock.locked_at = None
     lock.locked_until = None
     lock.save()
+    object_type, object_id = _subject(lock)
     if was_locked:
-        object_type, object_id = _subject(lock)
         record(
             UNLOCKED, actor=actor, object_type=object_type, object_id=object_id, payload={"reason": reason}
+        )
+    elif journal_reset:
+        record(
+            FAILURES_RESET,
+            actor=actor,
+            object_type=object_type,
+            object_id=object_id,
+            payload={"reason": reason, "failures": failures},
         )

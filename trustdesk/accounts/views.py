@@ -45,6 +45,7 @@ HISTORY_ACTIONS = (
     "accounts.login_failed",
     "accounts.locked",
     "accounts.unlocked",
+    "accounts.failures_reset",
     "accounts.password_reset",
     "accounts.sessions_ended",
 )

@@ -23,6 +23,7 @@ EVENTS: dict[str, Promise] = {
     "accounts.login_failed": _("Failed log-in"),
     "accounts.locked": _("Blocked after failed log-ins"),
     "accounts.unlocked": _("Block lifted"),
+    "accounts.failures_reset": _("Failed log-ins set back to none"),
     "accounts.password_reset": _("Password reset"),
     "accounts.sessions_ended": _("Logged off everywhere"),
 }

@@ -356,10 +356,12 @@ def unlock(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _person_page(request, found, form)
     lifted = lockout.unlock_user(
-        account["user"], actor=user_ref(request.user), reason=form.cleaned_data["reason"]
+        account["user"], actor=user_ref(request.user), reason=form.cleaned_data["reason"], journal_reset=True
     )
-    if lifted:
+    if lifted and account["blocked_until"] is not None:
         messages.success(request, gettext("The block is lifted: the account can log in again."))
+    elif lifted:
+        messages.success(request, gettext("The failed log-ins are set back to none."))
     else:
         messages.info(request, gettext("There was no block or failed log-in to lift."))
     return HttpResponseRedirect(reverse("console:person", args=[found.pk]) + "#account")
