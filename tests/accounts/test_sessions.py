@@ -58,14 +58,14 @@ def test_it_names_each_sessions_browser_as_a_person_knows_it(personas) -> None:
     log_in(laptop, "olga@example.com")
     log_in(phone, "olga@example.com")
     page = laptop.get("/account/sessions/").content.decode()
-    assert ">Firefox 128 on Windows 10 <mark>this browser</mark></td>" in page
+    assert ">Firefox 128 on Windows 10/11 <mark>this browser</mark></td>" in page
     assert ">Mobile Safari 17 on iOS 17</td>" in page
     assert f'title="{FIREFOX_ON_WINDOWS}"' in page  # the header as sent, for who wants it
     dutch = laptop.get("/account/sessions/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
-    assert "Firefox 128 op Windows 10" in dutch
+    assert "Firefox 128 op Windows 10/11" in dutch
     history = phone.get("/account/history/").content.decode()
     assert history.count("<td>Mobile Safari 17 on iOS 17</td>") == 1
-    assert history.count("<td>Firefox 128 on Windows 10</td>") == 1
+    assert history.count("<td>Firefox 128 on Windows 10/11</td>") == 1
 
 
 def test_it_refuses_to_log_off_everywhere_by_a_get(client, personas) -> None:

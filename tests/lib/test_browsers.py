@@ -16,8 +16,25 @@ CHROME_ON_MAC = (
 @pytest.mark.parametrize(
     ("sent", "english", "dutch"),
     [
-        (CHROME_ON_MAC, "Chrome 120 on Mac OS X 10", "Chrome 120 op Mac OS X 10"),
-        (CHROME_ON_MAC + " Edg/120.0.0.0", "Edge 120 on Mac OS X 10", "Edge 120 op Mac OS X 10"),
+        # Every Mac since macOS 11 says 10_15_7, and Windows 11 says Windows NT 10.0: no version is made up.
+        (CHROME_ON_MAC, "Chrome 120 on macOS", "Chrome 120 op macOS"),
+        (CHROME_ON_MAC + " Edg/120.0.0.0", "Edge 120 on macOS", "Edge 120 op macOS"),
+        (
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_5) AppleWebKit/537.36 (KHTML, like Gecko)"
+            " Chrome/49.0.2623.112 Safari/537.36",
+            "Chrome 49 on Mac OS X 10.9",
+            "Chrome 49 op Mac OS X 10.9",
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0",
+            "Firefox 128 on Windows 10/11",
+            "Firefox 128 op Windows 10/11",
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 6.1; Win64; x64; rv:115.0) Gecko/20100101 Firefox/115.0",
+            "Firefox 115 on Windows 7",
+            "Firefox 115 op Windows 7",
+        ),
         (
             "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko)"
             " Chrome/126.0.0.0 Mobile Safari/537.36",

@@ -156,7 +156,7 @@ def test_the_report_gives_the_account_and_its_log_ins_in_words_and_never_a_secre
         "Log-in credentials and permissions (when logging in last failed)",
         "held, not shown: it lets one log in to your account",
         "Logged in",
-        "IP address: 192.0.2.10; Browser: Firefox 128 on Windows 10",
+        "IP address: 192.0.2.10; Browser: Firefox 128 on Windows 10/11",
         "Failed log-in",
         "Reason: wrong password; Failed attempts in a row: 1",
     ):

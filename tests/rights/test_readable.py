@@ -131,7 +131,7 @@ def test_an_account_event_reads_in_words_and_any_other_payload_keeps_its_keys(pu
     }
     assert _what_happened("accounts.logged_in", "auth.user", "nl") == "Aangemeld"
     assert _details(login, "auth.user", policy, "en", "accounts.logged_in") == (
-        "IP address: 192.0.2.1; Browser: Firefox 128 on Windows 10"
+        "IP address: 192.0.2.1; Browser: Firefox 128 on Windows 10/11"
     )
     access = {"organisation": 7, "what": "the mailbox of info@"}
     assert _what_happened("accounts.content_accessed", "accounts.contentaccessinstruction", "en") == (
