@@ -340,7 +340,7 @@ def _what_happened(action: str, object_type: str, lang: str) -> str:
 def _details(payload: Any, object_type: str, policy: Policy, lang: str, action: str = "") -> str:
     """A journal payload in the person's words: a registry change as 'City: Gent (was: Brugge)', each
     field named by its data category; an event of their account as its page tells it ('IP address:
-    192.0.2.1; Browser: Firefox 128 on Windows 10'); anything else as 'key: value'."""
+    192.0.2.1; Browser: Firefox 128 on Windows 10/11'); anything else as 'key: value'."""
     if object_type == "auth.user" and action in ACCOUNT_EVENTS and isinstance(payload, dict):
         with translation.override(lang):
             return "; ".join(
