@@ -21,6 +21,8 @@ from trustdesk.weblogs.services import search
 
 pytestmark = pytest.mark.django_db
 
+FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
 
 @pytest.fixture
 def logs(settings, tmp_path: Path, publish, people) -> Path:
@@ -32,7 +34,7 @@ def logs(settings, tmp_path: Path, publish, people) -> Path:
     log.write_text(
         "\n".join(
             [
-                combined(ip="192.0.2.10", when=when, path="/anna/blog"),
+                combined(ip="192.0.2.10", when=when, path="/anna/blog", agent=FIREFOX),
                 combined(ip="192.0.2.10", when=when, path="/anna/about"),
                 combined(ip="198.51.100.7", when=when, path="/someone/else"),
             ]
@@ -89,6 +91,9 @@ def test_it_includes_the_log_lines_of_the_addresses_given(logs, people, smtp, co
     with translation.override(lang):
         local = formats.date_format(timezone.localtime(stored), "j F Y, H:i")
     assert f"<td>{local}</td>" in report and "<td>None</td>" not in report
+    # The browser by its name, as the account pages give it; the data file keeps the header as logged.
+    assert "<td>Firefox 128 on Windows 10/11</td>" in report and FIREFOX not in report
+    assert FIREFOX in {hit["user_agent"] for hit in data["web_server_logs"]}
 
 
 def test_it_erases_the_log_lines_of_the_addresses_given(logs, people, commit, officer_actor) -> None:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from trustdesk.accounts.words import EVENTS as ACCOUNT_EVENTS
 from trustdesk.accounts.words import details as account_details
 from trustdesk.accounts.words import event_name
+from trustdesk.lib.browsers import browser_name
 from trustdesk.lib.datamap import WITHHELD, history_base, model_map
 from trustdesk.policy import wording
 from trustdesk.policy.schema import Policy
@@ -567,8 +568,8 @@ HIT_COLUMNS: dict[str, dict[str, str]] = {
 
 def readable_hits(hits: Sequence[Mapping[str, Any]], lang: str) -> tuple[list[str], list[list[str]]]:
     """The web server log lines for the report: column names in the reader's language and, per line, its
-    values in that order (the moment in the site's time zone, a value the log did not hold empty).
-    The JSON file keeps the lines as stored."""
+    values in that order (the moment in the site's time zone, the browser by its name as the account pages
+    give it, a value the log did not hold empty). The JSON file keeps the lines as stored."""
     columns = HIT_COLUMNS.get(lang, HIT_COLUMNS["en"])
     rows = []
     for hit in hits:
@@ -579,6 +580,9 @@ def readable_hits(hits: Sequence[Mapping[str, Any]], lang: str) -> tuple[list[st
                 row.append("")
             elif key == "at":
                 row.append(_value(str(value), lang))
+            elif key == "user_agent":
+                with translation.override(lang):
+                    row.append(browser_name(str(value)))
             else:
                 row.append(str(value))
         rows.append(row)
