@@ -38,6 +38,8 @@ def test_it_prints_every_personal_field_with_category_and_erasure() -> None:
         == ["registry.invoice", "billing_name", "user.name", "hold", "(end_of_fiscal_year_of_invoice)"]
         for line in lines
     )
+    secret = "mfa.authenticator data user.authorization.credentials delete_row [secret: held, never shown]"
+    assert any(line.split() == secret.split() for line in lines)
     fields = {(e.model, e.field) for e in personal_fields()}
     assert lines[-1].startswith(f"{len(fields)} personal fields in ")
 
@@ -51,6 +53,7 @@ def test_it_prints_the_map_as_json() -> None:
         "category": "user.name",
         "erasure": "hold",
         "hold": "end_of_fiscal_year_of_invoice",
+        "secret": False,
     } in rows
     assert {
         "model": "registry.historicalperson",
@@ -58,6 +61,7 @@ def test_it_prints_the_map_as_json() -> None:
         "category": "user.contact.email",
         "erasure": "pseudonymise",
         "hold": "",
+        "secret": False,
     } in rows
     assert {
         "model": "admin.logentry",
@@ -65,6 +69,15 @@ def test_it_prints_the_map_as_json() -> None:
         "category": "user.content",
         "erasure": "clear",
         "hold": "",
+        "secret": False,
+    } in rows
+    assert {
+        "model": "auth.user",
+        "field": "password",
+        "category": "user.authorization.password",
+        "erasure": "clear",
+        "hold": "",
+        "secret": True,
     } in rows
     assert len(rows) == len(list(personal_fields()))
 

@@ -258,6 +258,8 @@ class Entry:
     category: str
     erasure: Erasure
     hold: str
+    #: A secret that lets one log in: the person is told it is held, never given it (``Field.secret``).
+    secret: bool = False
 
 
 def personal_fields() -> Iterator[Entry]:
@@ -271,4 +273,4 @@ def personal_fields() -> Iterator[Entry]:
             continue
         for name, declared in mapping.personal.items():
             for category in declared.categories:
-                yield Entry(_label(model), name, category, declared.erasure, declared.hold)
+                yield Entry(_label(model), name, category, declared.erasure, declared.hold, declared.secret)

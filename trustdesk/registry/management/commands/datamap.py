@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from trustdesk.lib.datamap import personal_fields
 
 
-def rows() -> list[dict[str, str]]:
+def rows() -> list[dict[str, Any]]:
     return sorted(
         (
             {
@@ -19,6 +19,7 @@ def rows() -> list[dict[str, str]]:
                 "category": entry.category,
                 "erasure": entry.erasure.value,
                 "hold": entry.hold,
+                "secret": entry.secret,
             }
             for entry in personal_fields()
         ),
@@ -27,7 +28,10 @@ def rows() -> list[dict[str, str]]:
 
 
 class Command(BaseCommand):
-    help = "Print the data map: model, field, data category and erasure action of every personal field."
+    help = (
+        "Print the data map: model, field, data category and erasure action of every personal field, and "
+        "whether it is a secret that the person is told is held but never shown."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print a JSON list of objects")
@@ -42,6 +46,7 @@ class Command(BaseCommand):
         self.stdout.write("  ".join(title.ljust(widths[key]) for key, title in headers.items()).rstrip())
         for row in table:
             erasure = row["erasure"] + (f" ({row['hold']})" if row["hold"] else "")
+            erasure += " [secret: held, never shown]" if row["secret"] else ""
             cells = [row["model"], row["field"], row["category"], erasure]
             self.stdout.write(
                 "  ".join(c.ljust(widths[k]) for c, k in zip(cells, headers, strict=True)).rstrip()
