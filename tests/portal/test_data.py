@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -258,6 +259,12 @@ def test_it_shows_the_account_its_log_ins_and_sessions_by_purpose_and_never_a_se
     account = _section(page, "Your customer account and our services")
     assert "<td>Your account</td><td>User name</td><td>olga@example.com</td>" in account
     assert "<td>Password</td><td>held, not shown: it lets one log in to your account</td>" in account
+    # Where each value comes from, though an account has no source field: given by her, or recorded.
+    assert "<td>olga@example.com</td><td>from you</td>" in account
+    failed = (
+        r"\(when logging in last failed\)</td><td>[^<]+</td><td>recorded while you used our services</td>"
+    )
+    assert re.search(failed, securing)
     assert "Our staff&#x27;s accounts" not in page  # its data subjects are employees alone
     olga = portal.olga
     olga.refresh_from_db()

@@ -96,9 +96,17 @@ class LoginLock(models.Model):
 
     data_map = ModelMap(
         personal={
-            "key": Field("user.account", Erasure.DELETE_ROW, label=_("the account or address it counts for")),
+            "key": Field(
+                "user.account",
+                Erasure.DELETE_ROW,
+                label=_("the account or address it counts for"),
+                source="observed",
+            ),
             "last_failure_at": Field(
-                "user.authorization", Erasure.DELETE_ROW, label=_("when logging in last failed")
+                "user.authorization",
+                Erasure.DELETE_ROW,
+                label=_("when logging in last failed"),
+                source="observed",
             ),
         },
         not_personal=("id", "user", "failures", "locked_at", "locked_until"),

@@ -60,6 +60,9 @@ class Field:
     #: What the value is, where the category's name alone does not say it ("when logging in last
     #: failed" for a moment filed under ``user.authorization``): shown after the category's name.
     label: str | Promise = ""
+    #: Where the value comes from (a ``SourceKind`` of the policy: ``data_subject``, ``observed``) when its
+    #: record does not say so in a ``source_kind`` field, as accounts and sessions do not.
+    source: str = ""
 
     def __post_init__(self) -> None:
         if (self.erasure is Erasure.HOLD) != bool(self.hold):
@@ -96,6 +99,9 @@ class ModelMap:
 
 
 _ACCOUNT = "user.account"
+#: Where an account's values come from: given by the person, or recorded while they used the services.
+_YOU = "data_subject"
+_SEEN = "observed"
 
 #: From an account to the registry person it belongs to (``accounts.Profile``): a customer's account, its
 #: e-mail addresses, authenticators, sessions and log-in locks are that person's data. Staff accounts
@@ -113,13 +119,15 @@ def through_account(path: str) -> bool:
 EXTERNAL: dict[str, ModelMap] = {
     "auth.user": ModelMap(
         personal={
-            "username": Field("user.account.username", Erasure.PSEUDONYMISE),
-            "first_name": Field("user.name.first", Erasure.CLEAR),
-            "last_name": Field("user.name.last", Erasure.CLEAR),
-            "email": Field("user.contact.email", Erasure.PSEUDONYMISE),
-            "password": Field("user.authorization.password", Erasure.CLEAR, secret=True),
-            "last_login": Field("user.behavior.browsing_history", Erasure.CLEAR, label=_("last log-in")),
-            "date_joined": Field(_ACCOUNT, Erasure.CLEAR, label=_("account opened on")),
+            "username": Field("user.account.username", Erasure.PSEUDONYMISE, source=_YOU),
+            "first_name": Field("user.name.first", Erasure.CLEAR, source=_YOU),
+            "last_name": Field("user.name.last", Erasure.CLEAR, source=_YOU),
+            "email": Field("user.contact.email", Erasure.PSEUDONYMISE, source=_YOU),
+            "password": Field("user.authorization.password", Erasure.CLEAR, secret=True, source=_YOU),
+            "last_login": Field(
+                "user.behavior.browsing_history", Erasure.CLEAR, label=_("last log-in"), source=_SEEN
+            ),
+            "date_joined": Field(_ACCOUNT, Erasure.CLEAR, label=_("account opened on"), source=_SEEN),
         },
         not_personal=("id", "is_superuser", "is_staff", "is_active", "groups", "user_permissions"),
         subject_path=PERSON_OF_USER,
@@ -146,7 +154,7 @@ EXTERNAL: dict[str, ModelMap] = {
     # django-allauth: e-mail addresses of accounts, their confirmations, two-factor authenticators
     # (TOTP keys and recovery codes) and the list of open sessions.
     "account.emailaddress": ModelMap(
-        personal={"email": Field("user.contact.email", Erasure.DELETE_ROW)},
+        personal={"email": Field("user.contact.email", Erasure.DELETE_ROW, source=_YOU)},
         not_personal=("id", "user", "verified", "primary"),
         subject_path=f"user__{PERSON_OF_USER}",
     ),
@@ -158,18 +166,22 @@ EXTERNAL: dict[str, ModelMap] = {
     "mfa.authenticator": ModelMap(
         personal={
             "data": Field("user.authorization.credentials", Erasure.DELETE_ROW, secret=True),
-            "last_used_at": Field("user.authorization", Erasure.DELETE_ROW, label=_("last used")),
+            "last_used_at": Field(
+                "user.authorization", Erasure.DELETE_ROW, label=_("last used"), source=_SEEN
+            ),
         },
         not_personal=("id", "user", "type", "created_at"),
         subject_path=f"user__{PERSON_OF_USER}",
     ),
     "usersessions.usersession": ModelMap(
         personal={
-            "ip": Field("user.device.ip_address", Erasure.DELETE_ROW),
-            "user_agent": Field("user.device", Erasure.DELETE_ROW, label=_("browser")),
-            "session_key": Field("user.device.cookie_id", Erasure.DELETE_ROW, secret=True),
-            "last_seen_at": Field("user.behavior.browsing_history", Erasure.DELETE_ROW, label=_("last used")),
-            "data": Field("user.device", Erasure.DELETE_ROW, label=_("session details")),
+            "ip": Field("user.device.ip_address", Erasure.DELETE_ROW, source=_SEEN),
+            "user_agent": Field("user.device", Erasure.DELETE_ROW, label=_("browser"), source=_SEEN),
+            "session_key": Field("user.device.cookie_id", Erasure.DELETE_ROW, secret=True, source=_SEEN),
+            "last_seen_at": Field(
+                "user.behavior.browsing_history", Erasure.DELETE_ROW, label=_("last used"), source=_SEEN
+            ),
+            "data": Field("user.device", Erasure.DELETE_ROW, label=_("session details"), source=_SEEN),
         },
         not_personal=("id", "user", "created_at"),
         subject_path=f"user__{PERSON_OF_USER}",

@@ -181,7 +181,7 @@ def data_by_purpose(
             ):
                 continue
             fields = row.get("fields") or {}
-            source = _value(fields.get("source_kind") or "", lang)
+            stated = fields.get("source_kind") or ""
             record = record_title(model, fields, lang) or section
             for name, declared in mapping.personal.items():
                 value = fields.get(name)
@@ -196,7 +196,10 @@ def data_by_purpose(
                     ]
                     categories[category] = claimed or [unclaimed]
                 item = Item(
-                    record=record, label=labels[name], value=shown(model, name, value, lang), source=source
+                    record=record,
+                    label=labels[name],
+                    value=shown(model, name, value, lang),
+                    source=_value(stated or declared.source, lang) if stated or declared.source else "",
                 )
                 for group in categories[category]:
                     group.items.append(item)
