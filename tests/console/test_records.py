@@ -272,9 +272,11 @@ def test_support_lifts_a_customers_log_in_block_with_a_reason_that_is_journaled(
     shown = desk.client("sam").get(page).content.decode()
     assert 'id="account"' in shown and "olga@example.com (confirmed)" in shown
     assert "Blocked until" in shown and "Lift the block" in shown and "<dd>5</dd>" in shown
+    assert "accounts.locked" in shown  # the journal part: her account's block, with her log-ins
     abuse = desk.client("abe")
-    assert 'id="account"' in abuse.get(page).content.decode()
-    assert "Lift the block" not in abuse.get(page).content.decode()
+    seen = abuse.get(page).content.decode()
+    assert 'id="account"' in seen and "Lift the block" not in seen
+    assert "accounts.locked" not in seen and "accounts.login_failed" not in seen  # nor her log-ins' addresses
     assert abuse.post(unlock, {"reason": "asked"}).status_code == 403
 
     support = desk.client("sam")

@@ -309,8 +309,10 @@ def _person_page(request: HttpRequest, found: Person, unlock_form: UnlockForm | 
     requests = list(found.requests.order_by("-received_at")) if role in REQUEST_ROLES else []
     account = account_of(found)
     journaled: dict[str, set[Any]] = {label(Person): {found.pk}, "rights.request": {r.pk for r in requests}}
-    if account is not None:
-        journaled["auth.user"] = {account["user"].pk}  # its log-ins, failures and blocks
+    if account is not None and role in ACCOUNT_ROLES:
+        # Its log-ins (with the address and browser they came from), failures and blocks: for those who help
+        # the customer back in, not the abuse desk, which needs to find who holds a domain or an address.
+        journaled["auth.user"] = {account["user"].pk}
     return render(
         request,
         "console/person.html",
