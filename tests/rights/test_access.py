@@ -159,8 +159,12 @@ def test_the_report_gives_the_account_and_its_log_ins_in_words_and_never_a_secre
         "IP address: 192.0.2.10; Browser: Firefox 128 on Windows 10/11",
         "Failed log-in",
         "Reason: wrong password; Failed attempts in a row: 1",
+        # Where an account's values came from, though it has no source field of its own.
+        "Where it came from from you: User name, E-mail address, Password; recorded while you used our services:",
     ):
         assert said in text, said
+    sessions = text[text.index("Open sessions") :]
+    assert "Where it came from recorded while you used our services Recorded on" in sessions  # one source
     assert "accounts." not in text  # no journal action as stored
 
 

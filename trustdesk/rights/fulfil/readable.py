@@ -604,6 +604,23 @@ def _context_value(model_label: str, name: str, value: Any, policy: Policy, lang
     return _value(value, lang)
 
 
+def _declared_sources(
+    personal: Mapping[str, Any], fields: Mapping[str, Any], labels: Mapping[str, str], lang: str
+) -> str:
+    """Where a record's values came from when the record does not say (an account, a session): from the
+    data map's ``Field.source`` of the values it holds, one source alone, or each with its values ("from
+    you: User name, E-mail address; recorded while you used our services: …"). Empty when none is
+    declared."""
+    by_source: dict[str, list[str]] = {}
+    for name, field in personal.items():
+        source = getattr(field, "source", "")
+        if source and fields.get(name) not in (None, "", [], {}):
+            by_source.setdefault(source, []).append(labels[name])
+    if len(by_source) == 1:
+        return _value(next(iter(by_source)), lang)
+    return "; ".join(f"{_value(source, lang)}: {', '.join(named)}" for source, named in by_source.items())
+
+
 def readable_records(collected: Mapping[str, Any], policy: Policy, lang: str) -> list[dict[str, Any]]:
     """Sections for the report: a name, and records of (label, value, is it personal) items."""
     context = CONTEXT.get(lang, CONTEXT["en"])
@@ -636,6 +653,11 @@ def readable_records(collected: Mapping[str, Any], policy: Policy, lang: str) ->
                 items.append(
                     {"label": labels[name], "value": shown(model, name, value, lang), "personal": True}
                 )
+            declared = (
+                _declared_sources(personal, fields, labels, lang) if not fields.get("source_kind") else ""
+            )
+            if declared:
+                items.append({"label": context["source_kind"], "value": declared, "personal": False})
             for name, label in context.items():
                 value = fields.get(name)
                 if name in personal or value in (None, "", [], {}):
