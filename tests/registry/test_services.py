@@ -147,3 +147,23 @@ def test_a_disclosure_names_its_data_and_keeps_to_the_purposes_naming_the_recipi
     with pytest.raises(IntakeError, match=r"passes user\.financial to"):
         do_record_disclosure(organisation, "domain_registry", ["user.name", "user.financial"], actor=operator)
     assert not organisation.disclosures.exists()
+
+
+def test_the_operator_of_the_command_line_is_named_by_a_clean_user_name(monkeypatch) -> None:
+    """Every ``trustdesk`` command names its operator the same way; the name goes into the journal's hashed
+    core, so nothing but letters, digits and ``_.-`` gets there."""
+    import getpass
+
+    from trustdesk.registry.services import Actor
+
+    monkeypatch.setattr(getpass, "getuser", lambda: "root")
+    assert Actor.command_line().ref == "operator:root"
+    monkeypatch.setattr(getpass, "getuser", lambda: "Jan Peeters\n<script>" + "x" * 200)
+    ref = Actor.command_line().ref
+    assert ref.startswith("operator:Jan_Peeters__script_") and len(ref) == len("operator:") + 80
+
+    def nobody() -> str:
+        raise KeyError("no user name for uid 1234")
+
+    monkeypatch.setattr(getpass, "getuser", nobody)
+    assert Actor.command_line().ref == "operator:unknown"

@@ -8,6 +8,7 @@ that changed go in the entry's payload, which erasure can clear. History copies
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -62,6 +63,18 @@ class Actor:
     @classmethod
     def system(cls) -> Actor:
         return cls(ref="system")
+
+    @classmethod
+    def command_line(cls) -> Actor:
+        """The operator running a ``trustdesk`` command: their user name on this machine, reduced to letters,
+        digits and ``_.-`` (at most 80), or ``unknown`` when the system names none."""
+        import getpass
+
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):
+            name = "unknown"
+        return cls.operator(re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:80] or "unknown")
 
 
 #: The reasons the services give a history copy when the caller gives none: each only repeats the copy's

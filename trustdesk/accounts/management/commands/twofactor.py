@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import getpass
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 class Command(BaseCommand):
@@ -38,7 +30,7 @@ class Command(BaseCommand):
                 written = reseal_all()
                 record(
                     "accounts.two_factor_resealed",
-                    actor=Actor.operator(_os_user()).ref,
+                    actor=Actor.command_line().ref,
                     object_type="mfa.authenticator",
                     payload={"authenticators": written},
                 )

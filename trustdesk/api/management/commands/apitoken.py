@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from trustdesk.api.models import ApiToken, Scope
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def _at(value: Any) -> str | None:
@@ -44,7 +36,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from trustdesk.registry.services import Actor
 
-        actor = Actor.operator(_os_user())
+        actor = Actor.command_line()
         if options["action"] == "create":
             self._create(options, actor)
         elif options["action"] == "list":

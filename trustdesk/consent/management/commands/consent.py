@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from typing import Any
 
@@ -13,13 +12,6 @@ from trustdesk.registry.models import Channel, Person
 
 #: Exit status for a person, purpose or value that is not known (argparse's usage errors are 2 too).
 USAGE = 2
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def _at(value: Any) -> str | None:
@@ -88,7 +80,7 @@ class Command(BaseCommand):
         from trustdesk.consent.services import ConsentError, do_give_consent, do_withdraw_consent
         from trustdesk.registry.services import Actor
 
-        actor = Actor.operator(_os_user())
+        actor = Actor.command_line()
         common = {
             "actor": actor,
             "channel": options["channel"],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 import sys
 from pathlib import Path
@@ -137,8 +136,9 @@ class Command(BaseCommand):
 
     def _publish(self, path: Path, loaded: LoadedPolicy, options: dict[str, Any]) -> None:
         from trustdesk.policy.services import PublishRefused, do_publish_policy
+        from trustdesk.registry.services import Actor
 
-        actor = f"operator:{_os_user()}"
+        actor = Actor.command_line().ref
         try:
             result = do_publish_policy(
                 loaded.source.text, str(path), actor=actor, effective=options.get("effective")
@@ -219,10 +219,3 @@ def _summary(name: str, findings: list[Finding]) -> str:
     if not findings:
         return f"{name}: no findings"
     return f"{name}: " + ", ".join(f"{n} {s.value}{'s' if n != 1 else ''}" for s, n in counts.items())
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"

@@ -7,9 +7,7 @@ Exit status: 0 when every row was imported (or was unchanged), 1 when any row wa
 from __future__ import annotations
 
 import csv
-import getpass
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,14 +22,6 @@ from trustdesk.registry.services import Actor
 #: How many rejects the human-readable output lists; --rejects FILE and --json give them all.
 SHOWN_REJECTS = 50
 PROGRESS_EVERY = 10_000
-
-
-def _operator() -> Actor:
-    try:
-        name = getpass.getuser()
-    except (KeyError, OSError):
-        name = "unknown"
-    return Actor.operator(re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:80] or "unknown")
 
 
 def _positive(value: str) -> int:
@@ -84,7 +74,7 @@ class Command(BaseCommand):
         as_json = options["json"]
         show_progress = not as_json and self.stderr.isatty()
         settings = Options(
-            actor=_operator(),
+            actor=Actor.command_line(),
             dry_run=options["dry_run"],
             purpose=options["purpose"],
             source_kind=options["source_kind"],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 from typing import Any
 
@@ -16,13 +15,6 @@ from trustdesk.retention.lock import LockHeld
 from trustdesk.retention.models import RecipientErasureRequest
 
 USAGE = 2
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def _day(text: str) -> dt.date:
@@ -99,7 +91,7 @@ class Command(BaseCommand):
         confirm.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        actor = Actor.operator(_os_user())
+        actor = Actor.command_line()
         try:
             getattr(self, f"_{options['action']}")(actor, options)
         except LockHeld as exc:

@@ -7,7 +7,6 @@ status 2, naming what is wrong and never a person's data.
 
 from __future__ import annotations
 
-import getpass
 import json
 from pathlib import Path
 from typing import Any
@@ -151,7 +150,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.actor = Actor.operator(getpass.getuser())
+        self.actor = Actor.command_line()
         try:
             # Every e-mail of the action is tried; those not sent are reported together at the end.
             with mail.reporting() as failures:

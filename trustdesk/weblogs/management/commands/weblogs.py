@@ -7,7 +7,6 @@ Exit status: 0 on success; 1 when ingest rejected lines (they are kept aside in 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 import re
 import sys
@@ -28,14 +27,6 @@ from trustdesk.weblogs.services import SearchResult, erase_ip, expire, search, w
 from trustdesk.weblogs.store import WeblogsError
 
 PROGRESS_SECONDS = 0.5
-
-
-def _operator() -> Actor:
-    try:
-        name = getpass.getuser()
-    except (KeyError, OSError):
-        name = "unknown"
-    return Actor.operator(re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:80] or "unknown")
 
 
 def _officer(email: str) -> Actor:
@@ -139,7 +130,7 @@ class Command(BaseCommand):
             elif action == "search":
                 self._search(options)
             elif action == "erase":
-                result = erase_ip(options["ip"], actor=_operator(), reason=options["reason"])
+                result = erase_ip(options["ip"], actor=Actor.command_line(), reason=options["reason"])
                 if options["json"]:
                     self.stdout.write(json.dumps(result.as_dict(), indent=2))
                 else:
@@ -165,7 +156,7 @@ class Command(BaseCommand):
         self._last = 0.0
         result = ingest(
             options["files"],
-            actor=_operator(),
+            actor=Actor.command_line(),
             site=options["site"],
             fmt=options["fmt"],
             progress=self._progress if show else None,
@@ -251,7 +242,7 @@ class Command(BaseCommand):
     # --- expire -------------------------------------------------------------------------------
 
     def _expire(self, options: dict[str, Any]) -> None:
-        result = expire(actor=_operator(), dry_run=options["dry_run"])
+        result = expire(actor=Actor.command_line(), dry_run=options["dry_run"])
         if options["json"]:
             self.stdout.write(json.dumps(result.as_dict(), indent=2))
             return
@@ -271,7 +262,7 @@ class Command(BaseCommand):
     # --- migrate ------------------------------------------------------------------------------
 
     def _migrate(self, options: dict[str, Any]) -> None:
-        result = migrate(actor=_operator(), dry_run=options["dry_run"])
+        result = migrate(actor=Actor.command_line(), dry_run=options["dry_run"])
         if options["json"]:
             self.stdout.write(json.dumps(result.as_dict(), indent=2))
             return
