@@ -4,6 +4,8 @@ Django's own code does."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
 
 import pytest
 from django.conf import settings
@@ -15,9 +17,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.accounts.personas import log_in
+from tests.accounts.personas import PASSWORD, fresh_totp_code, log_in
 from trustdesk.accounts import access
+from trustdesk.accounts.access import user_has_two_factor
 from trustdesk.accounts.models import Profile
+from trustdesk.accounts.sealing import is_sealed
 from trustdesk.accounts.sessions import SessionStore
 from trustdesk.lib import prepared
 
@@ -46,10 +50,21 @@ def _saved(data: dict[str, object], *, expired: bool = False) -> str:
     return store.session_key
 
 
+class DjangoLookup(DjangoSessionStore):
+    """Django's own store, reading and writing the data as ours does (sealed): what differs is the
+    lookup."""
+
+    def encode(self, session_dict: dict[str, object]) -> str:
+        return SessionStore().encode(session_dict)
+
+    def decode(self, session_data: bytes | str) -> dict[str, object]:
+        return SessionStore().decode(session_data)
+
+
 def _both(
     key: str | None,
 ) -> tuple[tuple[dict[str, object], str | None], tuple[dict[str, object], str | None]]:
-    ours, django = SessionStore(key), DjangoSessionStore(key)
+    ours, django = SessionStore(key), DjangoLookup(key)
     return (dict(ours.items()), ours.session_key), (dict(django.items()), django.session_key)
 
 
@@ -155,3 +170,67 @@ def test_a_user_without_a_profile_has_none_and_it_is_read_once(personas) -> None
 def test_an_inactive_user_has_no_profile_to_act_with(personas) -> None:
     personas.olga.is_active = False
     assert access.role_of(personas.olga) is None
+
+
+def _raw(key: str) -> str:
+    return Session.objects.get(session_key=key).session_data
+
+
+def test_it_seals_session_data_so_that_the_database_alone_does_not_read_it() -> None:
+    key = _saved({"colour": "blue", "n": 3})
+    stored = _raw(key)
+    assert is_sealed(stored)
+    assert dict(DjangoSessionStore(key).items()) == {}  # signed data would open with Django's own store
+    assert dict(SessionStore(key).items()) == {"colour": "blue", "n": 3}
+
+
+def test_a_two_factor_key_being_set_up_is_not_readable_in_the_session_table(client, personas) -> None:
+    log_in(client, "olga@example.com")
+    client.post("/account/reauthenticate/", {"password": PASSWORD})
+    secret = client.get("/account/2fa/totp/activate/").context["form"].secret
+    key = client.session.session_key
+    assert client.session["mfa.totp.secret"] == secret  # allauth keeps it in the session
+    signed_only = DjangoSessionStore().decode(Session.objects.get(session_key=key).session_data)
+    assert signed_only == {}
+    everything = json.dumps(list(Session.objects.values("session_data")))
+    assert secret not in everything
+    activated = client.post("/account/2fa/totp/activate/", {"code": fresh_totp_code(secret)})
+    assert activated.status_code == 302 and user_has_two_factor(personas.olga)
+
+
+def test_it_still_reads_a_session_written_before_sealing() -> None:
+    legacy = DjangoSessionStore()
+    legacy.update({"colour": "blue"})
+    legacy.save()
+    assert legacy.session_key is not None and not is_sealed(_raw(legacy.session_key))
+    assert dict(SessionStore(legacy.session_key).items()) == {"colour": "blue"}
+
+
+def test_a_session_sealed_under_the_old_key_opens_while_it_is_a_fallback(settings, caplog) -> None:
+    old, new = "an-old-secret-key-" + "o" * 50, "a-new-secret-key-" + "n" * 50
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = old, []
+    key = _saved({"colour": "blue"})
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = new, [old]
+    assert dict(SessionStore(key).items()) == {"colour": "blue"}
+    settings.SECRET_KEY_FALLBACKS = []
+    with caplog.at_level(logging.WARNING, logger="django.security.SuspiciousSession"):
+        assert dict(SessionStore(key).items()) == {}  # as data that does not verify: an empty session
+    assert "cannot be opened with TRUSTDESK_SECRET_KEY" in caplog.text and "blue" not in caplog.text
+
+
+def test_a_two_factor_key_does_not_open_session_data_nor_the_other_way_round() -> None:
+    from trustdesk.accounts.sealing import SESSIONS, TWO_FACTOR, opened, seal
+
+    assert opened(seal("text", use=SESSIONS), use=TWO_FACTOR) is None
+    assert opened(seal("text", use=TWO_FACTOR), use=SESSIONS) is None
+    assert dict(SessionStore().decode(seal('{"colour": "blue"}', use=TWO_FACTOR)).items()) == {}
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["sealed1:", "sealed1:" + "A" * 40, "sealed1:\x7f\xff", "sealed1:" + "gAAAAA" * 50_000, "sealed1:é"],
+)
+def test_broken_sealed_data_gives_an_empty_session(data: str) -> None:
+    key = _saved({"colour": "blue"})
+    Session.objects.filter(session_key=key).update(session_data=data)
+    assert dict(SessionStore(key).items()) == {}

@@ -46,6 +46,19 @@ def test_it_lists_open_sessions_and_logs_off_everywhere(personas) -> None:
     assert entry.object_id == str(personas.olga.pk) and entry.payload == {"sessions": 2}
 
 
+def test_log_off_everywhere_ends_a_session_it_has_no_record_of(personas) -> None:
+    """A session from before session tracking (no allauth row) is found by the user id its sealed data
+    carries."""
+    laptop, phone = Client(), Client()
+    log_in(laptop, "olga@example.com")
+    log_in(phone, "olga@example.com")
+    UserSession.objects.filter(session_key=phone.session.session_key).delete()
+    assert laptop.post("/account/log-off-everywhere/").status_code == 302
+    assert phone.get("/portal/").status_code == 302
+    entry = JournalEntry.objects.get(action="accounts.sessions_ended")
+    assert entry.payload == {"sessions": 2}
+
+
 FIREFOX_ON_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
 SAFARI_ON_IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko)"

@@ -110,11 +110,11 @@ def test_it_deletes_expired_sessions_and_what_allauth_kept_of_them(db) -> None:
 
     from allauth.usersessions.models import UserSession
     from django.contrib.auth import get_user_model
-    from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
     from django.test import Client
     from django.utils import timezone
 
+    from trustdesk.accounts.sessions import SessionStore  # sealed, as the site writes them
     from trustdesk.journal.models import JournalEntry
 
     user = get_user_model().objects.create_user("s@example.com", "s@example.com", "x" * 20)

@@ -7,13 +7,17 @@ Django's ``SECRET_KEY``, which lives in the environment or a file, never in the 
 ``SECRET_KEY_FALLBACKS`` still open what they sealed, so that the secret key can be changed: run
 ``trustdesk twofactor reseal`` afterwards, then drop the old key. A value stored before sealing (no
 prefix) is read as it is, and the migration ``accounts.0004_seal_two_factor_secrets`` seals those.
+
+The session store (``sessions.py``) seals session data the same way, under a key of its own (another HKDF
+``info``): while a TOTP key is being set up, allauth keeps it in the session, and Django's session data is
+signed, not encrypted.
 """
 
 from __future__ import annotations
 
 import base64
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeGuard
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
@@ -21,7 +25,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
 PREFIX = "sealed1:"
-_INFO = b"trustdesk two-factor secrets"
+#: What a key is derived for (HKDF's ``info``): a key never opens what was sealed for another use.
+TWO_FACTOR = b"trustdesk two-factor secrets"
+SESSIONS = b"trustdesk session data"
 
 #: The fields of an authenticator's ``data`` that hold a secret, by allauth's type: a text, or a list of texts.
 SECRET_FIELDS: dict[str, tuple[str, ...]] = {
@@ -34,42 +40,51 @@ class SealError(Exception):
     """A sealed secret cannot be opened with the secret key or its fallbacks. The message never holds it."""
 
 
-@lru_cache(maxsize=4)
-def _sealer(keys: tuple[str, ...]) -> MultiFernet:
+@lru_cache(maxsize=8)
+def _sealer(keys: tuple[str, ...], info: bytes) -> MultiFernet:
     derived = []
     for key in keys:
-        material = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
+        material = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(
             key.encode("utf-8")
         )
         derived.append(Fernet(base64.urlsafe_b64encode(material)))
     return MultiFernet(derived)
 
 
-def _current() -> MultiFernet:
-    return _sealer((settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS))
+def _current(info: bytes) -> MultiFernet:
+    return _sealer((settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS), info)
 
 
-def is_sealed(value: object) -> bool:
+def is_sealed(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and value.startswith(PREFIX)
 
 
-def seal(text: str) -> str:
-    """The text sealed under the current secret key."""
-    return PREFIX + _current().encrypt(text.encode("utf-8")).decode("ascii")
+def seal(text: str, *, use: bytes = TWO_FACTOR) -> str:
+    """The text sealed under the current secret key, for one use (:data:`TWO_FACTOR`, :data:`SESSIONS`)."""
+    return PREFIX + _current(use).encrypt(text.encode("utf-8")).decode("ascii")
+
+
+def opened(value: str, *, use: bytes) -> str | None:
+    """The text of a value sealed for ``use``; ``None`` when neither the secret key nor a fallback opens
+    it (or it was sealed for another use)."""
+    try:
+        return _current(use).decrypt(value[len(PREFIX) :].encode("ascii")).decode("utf-8")
+    except (InvalidToken, UnicodeError, ValueError):
+        return None
 
 
 def unseal(value: str) -> str:
-    """The text of a sealed value; a value stored before sealing as it is."""
+    """The text of a sealed two-factor secret; a value stored before sealing as it is."""
     if not is_sealed(value):
         return value
-    try:
-        return _current().decrypt(value[len(PREFIX) :].encode("ascii")).decode("utf-8")
-    except (InvalidToken, UnicodeError, ValueError):
+    text = opened(value, use=TWO_FACTOR)
+    if text is None:
         raise SealError(
             "a two-factor secret in the database cannot be opened with TRUSTDESK_SECRET_KEY or the keys of "
             "TRUSTDESK_SECRET_KEY_FALLBACKS_FILE: was the secret key changed without keeping the old one as a "
             "fallback? The account's owner can remove and set up two-factor authentication again."
-        ) from None
+        )
+    return text
 
 
 def _resealed(value: Any) -> Any:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext
 
 from trustdesk.accounts.middleware import SESSION_LIMIT_REASON, session_outlived
 from trustdesk.accounts.models import STAFF_ROLES, ContentAccess, ContentAccessInstruction, Profile
+from trustdesk.accounts.sessions import decoded
 from trustdesk.journal.services import record
 from trustdesk.registry.models import Organisation, Person, Role
 
@@ -102,7 +103,7 @@ def do_log_off_everywhere(user: Any, *, actor: str) -> int:
             ended += 1
         # Sessions from before session tracking, or not tracked: found by the user id they carry.
         for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-            if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            if str(decoded(session).get("_auth_user_id")) == str(user.pk):
                 session.delete()
                 ended += 1
         record(

@@ -1,6 +1,13 @@
 """Django's database session store, with the read that every request with a session cookie makes built
 and compiled once (``trustdesk.lib.prepared``) instead of on every request.
 
+Session data is sealed at rest (``sealing.py``, under a key of its own): Django signs its session data
+but does not encrypt it, and allauth keeps a TOTP key being set up in the session, so a copy of the
+database would otherwise hold it, with whatever else a session carries. Data written before sealing (signed
+only) is still read; data that no key opens gives an empty session, as data that does not verify does in
+Django. Read a stored row with :func:`decoded`, not ``Session.get_decoded``, which uses Django's own store
+and so sees an empty session.
+
 Everything else is Django's own: the ``django_session`` table, the encoding and signing of the data,
 saving, creating keys, cycling them at log-in, deleting and ``clearsessions``. A session is read as
 Django reads it: by its key, and only while its expiry date is in the future; an unknown, expired or
@@ -25,6 +32,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from trustdesk.accounts import sealing
 from trustdesk.lib import prepared
 
 #: The characters of the keys Django makes (``SessionBase._get_new_session_key``).
@@ -38,7 +46,21 @@ def _by_key(values: Sequence[Any]) -> QuerySet[Any]:
 
 
 class SessionStore(DatabaseSessionStore):
-    """``SESSION_ENGINE = "trustdesk.accounts.sessions"``: the database store of Django."""
+    """``SESSION_ENGINE = "trustdesk.accounts.sessions"``: the database store of Django, its data sealed."""
+
+    def encode(self, session_dict: dict[str, Any]) -> str:
+        return sealing.seal(super().encode(session_dict), use=sealing.SESSIONS)
+
+    def decode(self, session_data: bytes | str) -> dict[str, Any]:
+        if sealing.is_sealed(session_data):
+            text = sealing.opened(session_data, use=sealing.SESSIONS)
+            if text is None:
+                logging.getLogger("django.security.SuspiciousSession").warning(
+                    "Session data cannot be opened with TRUSTDESK_SECRET_KEY or its fallbacks"
+                )
+                return {}
+            session_data = text
+        return super().decode(session_data)
 
     def _validate_session_key(self, session_key: str | None) -> bool:
         return (
@@ -63,3 +85,8 @@ class SessionStore(DatabaseSessionStore):
                 return Session(session_key=key, session_data=data, expire_date=expires)
         self._session_key = None
         return None
+
+
+def decoded(session: Session) -> dict[str, Any]:
+    """The data of a stored session row ({} for data that does not open or verify)."""
+    return SessionStore().decode(session.session_data)

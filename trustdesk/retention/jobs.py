@@ -85,13 +85,14 @@ def _clear_sessions(actor: Actor) -> dict[str, Any]:
     from django.contrib.sessions.models import Session
 
     from trustdesk.accounts.middleware import SESSION_LIMIT_REASON
+    from trustdesk.accounts.sessions import decoded
     from trustdesk.journal.services import record
 
     with transaction.atomic():
         expired = Session.objects.filter(expire_date__lt=timezone.now())
         logged_off = 0
         for session in expired.only("session_key", "session_data", "expire_date").iterator():
-            user_id = session.get_decoded().get(SESSION_KEY)  # {} for data that does not verify
+            user_id = decoded(session).get(SESSION_KEY)  # {} for data that does not open or verify
             if user_id is None:
                 continue  # a visitor's session: nobody was signed in
             record(
