@@ -292,6 +292,10 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS else "http"
 # limits (two-factor codes, e-mail changes) stay.
 ACCOUNT_RATE_LIMITS = {"login": False, "login_failed": False, "reset_password": False}
 MFA_ADAPTER = "trustdesk.accounts.adapter.MFAAdapter"
+MFA_FORMS = {
+    "authenticate": "trustdesk.accounts.forms.AuthenticateForm",
+    "reauthenticate": "trustdesk.accounts.forms.ReauthenticateForm",
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Trustdesk"
 MFA_RECOVERY_CODE_COUNT = 10

@@ -127,3 +127,30 @@ def test_the_fallback_keys_come_from_a_file_one_per_line(tmp_path: Path, monkeyp
         secret_key_fallbacks()
     monkeypatch.delenv("TRUSTDESK_SECRET_KEY_FALLBACKS_FILE")
     assert secret_key_fallbacks() == []
+
+
+def test_a_secret_no_key_opens_gives_an_error_that_says_how_to_get_back_in_and_support_can_remove_it(
+    client, settings, personas, caplog
+) -> None:
+    """The secret key was changed without keeping the old one: the code cannot be checked. The page says
+    so and what to do, not a server error; support's removal deletes the sealed secret without opening it."""
+    from tests.accounts.personas import give_totp
+    from trustdesk.accounts.services import do_remove_two_factor
+
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = OLD, []
+    secret = give_totp(personas.olga)
+    settings.SECRET_KEY = NEW
+    assert log_in(client, "olga@example.com")["Location"] == "/account/2fa/authenticate/"
+    with caplog.at_level("ERROR", logger="trustdesk.accounts.forms"):
+        answer = client.post("/account/2fa/authenticate/", {"code": fresh_totp_code(secret)})
+    assert answer.status_code == 200
+    page = answer.content.decode()
+    assert "Your code cannot be checked at the moment: the fault is ours." in page
+    assert (
+        f"user {personas.olga.pk} cannot be checked" in caplog.text and "TRUSTDESK_SECRET_KEY" in caplog.text
+    )
+    assert secret not in caplog.text
+    assert client.get("/account/").status_code == 302  # not logged in
+    assert do_remove_two_factor(personas.olga, actor="user:1", reason="she called") == 1
+    client.logout()
+    assert log_in(client, "olga@example.com")["Location"] == "/account/"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from allauth.mfa.models import Authenticator
 
@@ -99,3 +101,53 @@ def test_it_asks_for_the_password_or_the_app_not_an_e_mailed_code_before_a_two_f
     page = client.get("/account/reauthenticate/?next=/account/2fa/totp/deactivate/").content.decode()
     assert 'name="password"' in page
     assert "/account/reauthenticate/code/" not in page  # no code by e-mail as the proof
+
+
+def test_the_code_page_says_what_to_do_without_the_app(client, personas) -> None:
+    log_in(client, "sam@hoster.example")
+    page = client.get("/account/2fa/authenticate/").content.decode()
+    assert '<label for="id_code">' in page  # a labelled field, not a placeholder alone
+    assert "No access to your authenticator app?" in page and "one of your recovery codes" in page
+    controller = "privacy@hostwerk.example"
+    assert f'<a href="mailto:{controller}">{controller}</a>' in page
+    dutch = client.get("/account/2fa/authenticate/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Geen toegang tot uw authenticator-app?" in dutch
+
+
+def test_setting_up_and_removing_two_factor_is_journaled_and_in_the_log_in_history(
+    client, personas, commit
+) -> None:
+    from trustdesk.journal.models import JournalEntry
+
+    log_in(client, "olga@example.com")
+    client.post("/account/reauthenticate/", {"password": PASSWORD})
+    secret = client.get("/account/2fa/totp/activate/").context["form"].secret
+    with commit():  # allauth tells of an authenticator added when its transaction commits
+        with_app = client.post("/account/2fa/totp/activate/", {"code": fresh_totp_code(secret)})
+    assert with_app.status_code == 302
+    assert Authenticator.objects.filter(user=personas.olga, type=Authenticator.Type.RECOVERY_CODES).exists()
+    with commit():
+        assert client.post("/account/2fa/recovery-codes/generate/").status_code == 302
+    with commit():
+        assert client.post("/account/2fa/totp/deactivate/").status_code == 302
+    entries = JournalEntry.objects.filter(object_type="auth.user", object_id=str(personas.olga.pk))
+    about = list(entries.filter(action__startswith="accounts.authenticator_").order_by("seq"))
+    made = [(e.action, (e.payload or {}).get("kind")) for e in about]
+    assert made == [
+        ("accounts.authenticator_added", "totp"),
+        ("accounts.authenticator_added", "recovery_codes"),
+        ("accounts.authenticator_reset", "recovery_codes"),
+        ("accounts.authenticator_removed", "totp"),
+        ("accounts.authenticator_removed", "recovery_codes"),
+    ]
+    assert all(e.actor == f"user:{personas.olga.pk}" and "ip" in (e.payload or {}) for e in about)
+    assert secret not in json.dumps([e.payload for e in entries])
+    history = client.get("/account/history/").content.decode()
+    for words in (
+        "Two-factor authentication set up",
+        "Recovery codes made",
+        "New recovery codes made",
+        "Two-factor authentication removed",
+        "Recovery codes removed",
+    ):
+        assert f"<td>{words}</td>" in history, words

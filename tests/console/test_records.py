@@ -301,3 +301,62 @@ def test_support_lifts_a_customers_log_in_block_with_a_reason_that_is_journaled(
     entry = JournalEntry.objects.filter(action="accounts.failures_reset").get()
     assert entry.payload == {"reason": "She asked after two typing errors", "failures": 2}
     assert "Failed log-ins set back to none" in client_for(olga).get("/account/history/").content.decode()
+
+
+def test_support_removes_two_factor_for_a_customer_who_lost_it_and_the_customer_is_told(
+    desk: Desk, smtp, commit
+) -> None:
+    """A customer lost their authenticator app and recovery codes: support checks it is them and removes
+    two-factor authentication with a reason (journaled); the customer is told by e-mail and logs in with the
+    password alone; the abuse desk cannot do it."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    from tests.accounts.personas import PASSWORD, give_totp, log_in
+    from tests.portal.conftest import client_for
+    from trustdesk.journal.models import JournalEntry
+
+    olga = desk.staff.olga
+    person = olga.profile.person
+    give_totp(olga)
+    RecoveryCodes.activate(olga)
+    assert log_in(Client(), olga.email)["Location"] == "/account/2fa/authenticate/"
+    page = f"/console/people/{person.pk}/"
+    remove = f"{page}two-factor/remove/"
+
+    shown = desk.client("sam").get(page).content.decode()
+    assert "Remove two-factor authentication" in shown and 'name="two_factor-reason"' in shown
+    assert 'id="id_two_factor-reason"' in shown  # not the unlock form's id
+    abuse = desk.client("abe")
+    assert "Remove two-factor authentication" not in abuse.get(page).content.decode()
+    assert abuse.post(remove, {"two_factor-reason": "asked"}).status_code == 403
+
+    support = desk.client("sam")
+    refused = support.post(remove, {"two_factor-reason": " "})
+    assert refused.status_code == 400 and "This field is required." in refused.content.decode()
+    assert Authenticator.objects.filter(user=olga).count() == 2 and smtp.messages == []
+    reason = "Called from her known number; she read out her last invoice's number"
+    with commit():
+        done = support.post(remove, {"two_factor-reason": reason}, follow=True)
+    assert "Two-factor authentication is removed" in done.content.decode()
+    assert "Remove two-factor authentication" not in done.content.decode()  # nothing left to remove
+    assert not Authenticator.objects.filter(user=olga).exists()
+    entry = JournalEntry.objects.get(action="accounts.two_factor_removed")
+    assert entry.actor == f"user:{desk.staff.sam.pk}" and entry.object_id == str(olga.pk)
+    assert entry.payload == {"reason": reason, "authenticators": 2}
+
+    [notice] = smtp.to(olga.email)
+    assert notice["Subject"] == "Two-factor authentication was removed from your account"
+    text = smtp.text(notice)
+    assert "you could no longer use your authenticator app" in text and "Forgot your password?" in text
+    assert reason not in text  # the staff's note is theirs, not the e-mail's
+
+    customer = Client()
+    assert log_in(customer, olga.email, PASSWORD)["Location"] != "/account/2fa/authenticate/"
+    history = client_for(olga).get("/account/history/").content.decode()
+    assert "Two-factor authentication removed by our staff" in history
+    with commit():
+        again = support.post(remove, {"two_factor-reason": reason}, follow=True)
+    assert "The account had no two-factor authentication to remove." in again.content.decode()
+    assert JournalEntry.objects.filter(action="accounts.two_factor_removed").count() == 1
+    assert len(smtp.to(olga.email)) == 1

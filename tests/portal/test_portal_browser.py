@@ -20,7 +20,7 @@ def _log_in_with_code(page, base: str, email: str, secret: str) -> None:
     _log_in(page, base, email)
     page.wait_for_url("**/account/2fa/authenticate/")
     page.get_by_label("Code").fill(fresh_totp_code(secret))
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/account/")
 
 

@@ -168,6 +168,26 @@ def test_the_report_gives_the_account_and_its_log_ins_in_words_and_never_a_secre
     assert "accounts." not in text  # no journal action as stored
 
 
+def test_the_report_tells_of_two_factor_removed_by_staff_with_their_reason(people, smtp, commit) -> None:
+    from tests.accounts.personas import PASSWORD, give_totp
+    from trustdesk.accounts.services import do_create_account, do_remove_two_factor
+
+    user = do_create_account(
+        "anna@example.be", role="customer", person=people.anna, password=PASSWORD, verified=True, actor="test"
+    )
+    give_totp(user)
+    with commit():
+        do_remove_two_factor(user, actor="user:1", reason="She called from her known number")
+    # Anna's language on record is Dutch: the notice is in Dutch (the report is in the request's language).
+    assert smtp.to("anna@example.be")[-1]["Subject"] == "Tweestapsverificatie is van uw account verwijderd"
+    _fulfilled("access", people.anna, commit)
+    report_path, _json_path = _links(smtp.text(smtp.to("anna@example.be")[-1]))
+    html = fetch_download(Client(), report_path).getvalue().decode()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "Two-factor authentication removed by our staff" in text
+    assert "Reason: She called from her known number; Authenticators removed: 1" in text
+
+
 def test_it_sends_the_data_to_another_party_on_instruction(people, smtp, commit) -> None:
     _fulfilled("portability", people.anna, commit, specifics={"send_to": "import@newhost.example"})
     message = smtp.to("import@newhost.example")[-1]

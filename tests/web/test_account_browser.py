@@ -36,7 +36,7 @@ def test_it_logs_staff_in_with_a_code_from_their_authenticator_app(
     page.wait_for_url("**/account/2fa/authenticate/")
     _shot(page, "two-factor-authenticate")
     page.get_by_label("Code").fill(fresh_totp_code(personas.totp["sam"]))
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/account/")
     assert "sam@hoster.example" in page.locator("main").inner_text()
     assert "support" in page.locator("main").inner_text()

@@ -102,6 +102,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     "console/search/":                           ("/console/search/",                 "login 403 403 403 403 403 200 200 200 200"),
     "console/people/<int:pk>/":                  ("/console/people/{person}/",        "login 403 403 403 403 403 200 200 200 200"),
     "console/people/<int:pk>/unlock/":           ("/console/people/{person}/unlock/", "login 403 403 403 403 403 405 405 403 405"),
+    "console/people/<int:pk>/two-factor/remove/": ("/console/people/{person}/two-factor/remove/", "login 403 403 403 403 403 405 405 403 405"),
     "console/organisations/<int:pk>/":           ("/console/organisations/{bakkerij}/", "login 403 403 403 403 403 200 200 200 200"),
     "console/policy/":                           ("/console/policy/",                 "login 403 403 403 403 403 200 200 200 200"),
     # the web access logs: the privacy officer alone (breach investigations)

@@ -32,7 +32,7 @@ def _log_in_staff(page, base: str, personas: Personas, name: str) -> None:
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/account/2fa/authenticate/")
     page.get_by_label("Code").fill(fresh_totp_code(personas.totp[name]))
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/account/")
 
 

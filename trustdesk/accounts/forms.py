@@ -1,16 +1,52 @@
-"""Forms: allauth's password reset with per-address throttling; recording a content-access instruction."""
+"""Forms: allauth's password reset with per-address throttling; allauth's two-factor code forms, which say
+what to do when a stored secret cannot be opened; recording a content-access instruction."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.core import context
+from allauth.mfa.base.forms import AuthenticateForm as AllauthAuthenticateForm
+from allauth.mfa.base.forms import ReauthenticateForm as AllauthReauthenticateForm
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from trustdesk.accounts import throttle
 from trustdesk.accounts.models import ContentAccessInstruction
+from trustdesk.accounts.sealing import SealError
+
+log = logging.getLogger(__name__)
+
+
+class _SealedSecretCode:
+    """A code checked against a two-factor secret that no key opens (the secret key was changed without
+    keeping the old one) is an error on the form that says how to get back in, not a server error."""
+
+    user: Any
+
+    def clean_code(self) -> str:
+        try:
+            return str(super().clean_code())  # type: ignore[misc]
+        except SealError as exc:
+            log.error("two-factor code of user %s cannot be checked: %s", self.user.pk, exc)
+            raise forms.ValidationError(
+                gettext(
+                    "Your code cannot be checked at the moment: the fault is ours. Write to us: once we have "
+                    "checked that it is you, we remove two-factor authentication from your account and you "
+                    "log in with your password alone."
+                )
+            ) from None
+
+
+class AuthenticateForm(_SealedSecretCode, AllauthAuthenticateForm):
+    """``MFA_FORMS["authenticate"]``: the code asked after the password."""
+
+
+class ReauthenticateForm(_SealedSecretCode, AllauthReauthenticateForm):
+    """``MFA_FORMS["reauthenticate"]``: the code asked again before a sensitive change."""
 
 
 class ResetPasswordForm(AllauthResetPasswordForm):

@@ -1,7 +1,8 @@
 """State changes of accounts, each journaled in its own transaction.
 
 ``do_create_account`` makes a customer's or staff member's log-in; ``do_log_off_everywhere`` ends every
-session of a user; ``do_end_outlived_sessions`` those past the session limit; ``do_record_instruction`` and ``do_record_content_access`` keep P0.10: staff look at a
+session of a user; ``do_end_outlived_sessions`` those past the session limit; ``do_remove_two_factor``
+takes a customer's authenticators away when they have lost them (support, after checking it is them); ``do_record_instruction`` and ``do_record_content_access`` keep P0.10: staff look at a
 customer's stored content only under the customer's recorded instruction, and each look is journaled
 tied to that instruction.
 """
@@ -26,6 +27,7 @@ from trustdesk.accounts.middleware import SESSION_LIMIT_REASON, session_outlived
 from trustdesk.accounts.models import STAFF_ROLES, ContentAccess, ContentAccessInstruction, Profile
 from trustdesk.accounts.sessions import decoded
 from trustdesk.journal.services import record
+from trustdesk.lib import mail
 from trustdesk.registry.models import Organisation, Person, Role
 
 
@@ -114,6 +116,46 @@ def do_log_off_everywhere(user: Any, *, actor: str) -> int:
             payload={"sessions": ended},
         )
     return ended
+
+
+TWO_FACTOR_REMOVED = "accounts.two_factor_removed"
+
+
+def do_remove_two_factor(user: Any, *, actor: str, reason: str) -> int:
+    """Delete every authenticator of a customer's account (the app's key and the recovery codes), for a
+    customer who lost them; returns how many were deleted (0: none, and nothing is journaled or sent).
+
+    Journaled as ``accounts.two_factor_removed`` with the reason (who asked, how it was checked) and the
+    account's owner is told by e-mail at its address, in their language, so that a removal they did not
+    ask for does not go unnoticed. The key's sealed value is deleted without being opened: this is also the
+    way back in when no key opens it any more. Staff accounts are not customers' and are refused."""
+    from allauth.mfa.models import Authenticator
+
+    from trustdesk.accounts.adapter import mail_language, sender_words
+
+    if _is_staff(user):
+        raise ValidationError(gettext("A member of staff's two-factor authentication is not removed here."))
+    with transaction.atomic():
+        found = list(Authenticator.objects.select_for_update().filter(user=user).values_list("pk", flat=True))
+        if not found:
+            return 0
+        Authenticator.objects.filter(pk__in=found).delete()
+        record(
+            TWO_FACTOR_REMOVED,
+            actor=actor,
+            object_type="auth.user",
+            object_id=str(user.pk),
+            payload={"reason": reason, "authenticators": len(found)},
+        )
+        if user.email:
+            mail.send(
+                "accounts/email/two_factor_removed",
+                to=user.email,
+                lang=mail_language(user),
+                context={**sender_words(), "removed_at": timezone.now()},
+                reference=f"account {user.pk}",
+            )
+    return len(found)
 
 
 def do_end_outlived_sessions(user: Any) -> int:

@@ -1,4 +1,4 @@
-"""Journal entries for log-in, log-off and password resets; a reset lifts a lock-out; every log-in records
+"""Journal entries for log-in, log-off, password resets and two-factor changes; a reset lifts a lock-out; every log-in records
 in the session when it began (the session's absolute limit counts from it)."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.signals import password_reset, user_logged_in
+from allauth.mfa.signals import authenticator_added, authenticator_removed, authenticator_reset
 from django.contrib.auth.signals import user_logged_in as session_signed_in
 from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
@@ -19,6 +20,9 @@ from trustdesk.journal.services import record
 LOGGED_IN = "accounts.logged_in"
 LOGGED_OUT = "accounts.logged_out"
 PASSWORD_RESET = "accounts.password_reset"  # noqa: S105  (a journal action)
+AUTHENTICATOR_ADDED = "accounts.authenticator_added"
+AUTHENTICATOR_REMOVED = "accounts.authenticator_removed"
+AUTHENTICATOR_RESET = "accounts.authenticator_reset"
 
 
 def _client(request: HttpRequest | None) -> dict[str, str]:
@@ -68,3 +72,37 @@ def on_password_reset(sender: Any, request: HttpRequest, user: Any, **kwargs: An
     with transaction.atomic():
         record(PASSWORD_RESET, actor=f"user:{user.pk}", object_type="auth.user", object_id=str(user.pk))
         lockout.unlock_user(user, actor=f"user:{user.pk}", reason="password_reset")
+
+
+def _journal_authenticator(action: str, request: HttpRequest | None, user: Any, authenticator: Any) -> None:
+    """An authenticator the account's owner added, removed or renewed (``kind``: ``totp`` for the
+    authenticator app, ``recovery_codes``), with where it was done from; never its secret."""
+    with transaction.atomic():
+        record(
+            action,
+            actor=f"user:{user.pk}",
+            object_type="auth.user",
+            object_id=str(user.pk),
+            payload={"kind": str(authenticator.type), **_client(request)},
+        )
+
+
+@receiver(authenticator_added)
+def on_authenticator_added(
+    sender: Any, request: HttpRequest | None, user: Any, authenticator: Any, **kwargs: Any
+) -> None:
+    _journal_authenticator(AUTHENTICATOR_ADDED, request, user, authenticator)
+
+
+@receiver(authenticator_removed)
+def on_authenticator_removed(
+    sender: Any, request: HttpRequest | None, user: Any, authenticator: Any, **kwargs: Any
+) -> None:
+    _journal_authenticator(AUTHENTICATOR_REMOVED, request, user, authenticator)
+
+
+@receiver(authenticator_reset)
+def on_authenticator_reset(
+    sender: Any, request: HttpRequest | None, user: Any, authenticator: Any, **kwargs: Any
+) -> None:
+    _journal_authenticator(AUTHENTICATOR_RESET, request, user, authenticator)

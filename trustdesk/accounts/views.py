@@ -48,6 +48,10 @@ HISTORY_ACTIONS = (
     "accounts.failures_reset",
     "accounts.password_reset",
     "accounts.sessions_ended",
+    "accounts.authenticator_added",
+    "accounts.authenticator_removed",
+    "accounts.authenticator_reset",
+    "accounts.two_factor_removed",
 )
 HISTORY_LENGTH = 100
 
@@ -80,7 +84,7 @@ def history(request: HttpRequest) -> HttpResponse:
         {
             "at": entry.at,
             "action": entry.action,
-            "label": event_name(entry.action, (entry.payload or {}).get("reason", "")),
+            "label": event_name(entry.action, entry.payload),
             "reason": (entry.payload or {}).get("reason", ""),
             "ip": (entry.payload or {}).get("ip", ""),
             "browser": browser_name((entry.payload or {}).get("user_agent")),

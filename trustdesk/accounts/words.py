@@ -26,6 +26,16 @@ EVENTS: dict[str, Promise] = {
     "accounts.failures_reset": _("Failed log-ins set back to none"),
     "accounts.password_reset": _("Password reset"),
     "accounts.sessions_ended": _("Logged off everywhere"),
+    "accounts.authenticator_added": _("Two-factor authentication set up"),
+    "accounts.authenticator_removed": _("Two-factor authentication removed"),
+    "accounts.authenticator_reset": _("New recovery codes made"),
+    "accounts.two_factor_removed": _("Two-factor authentication removed by our staff"),
+}
+
+#: The same actions about the recovery codes (``kind`` in the payload) rather than the authenticator app.
+RECOVERY_CODE_EVENTS: dict[str, Promise] = {
+    "accounts.authenticator_added": _("Recovery codes made"),
+    "accounts.authenticator_removed": _("Recovery codes removed"),
 }
 
 #: What a payload's keys hold. A key not named here is a reference for staff (a record's number in the
@@ -38,6 +48,7 @@ DETAILS: dict[str, Promise] = {
     "attempts": _("Failed attempts"),
     "until": _("Blocked until"),
     "sessions": _("Sessions ended"),
+    "authenticators": _("Authenticators removed"),
     "role": _("Role"),
 }
 
@@ -52,10 +63,14 @@ REASONS: dict[str, Promise] = {
 }
 
 
-def event_name(action: str, reason: str = "") -> str:
-    """An account's journal action in words; an action with no words stays as it is."""
-    if action == "accounts.logged_out" and reason == SESSION_LIMIT_REASON:
+def event_name(action: str, payload: Mapping[str, Any] | None = None) -> str:
+    """An account's journal action in words, as its payload tells it apart; an action with no words stays
+    as it is."""
+    payload = payload if isinstance(payload, Mapping) else {}
+    if action == "accounts.logged_out" and payload.get("reason") == SESSION_LIMIT_REASON:
         return str(_("Logged off: the session reached its time limit"))
+    if payload.get("kind") == "recovery_codes" and action in RECOVERY_CODE_EVENTS:
+        return str(RECOVERY_CODE_EVENTS[action])
     said = EVENTS.get(action)
     return str(said) if said is not None else action
 

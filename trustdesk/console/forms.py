@@ -66,6 +66,20 @@ class UnlockForm(forms.Form):
         return _no_card(self.cleaned_data.get("reason", ""))
 
 
+class RemoveTwoFactorForm(UnlockForm):
+    """Why a customer's two-factor authentication is removed: they lost their app and recovery codes."""
+
+    reason = forms.CharField(
+        label=_("Why two-factor authentication is removed"),
+        max_length=500,
+        widget=REASONS,
+        help_text=_(
+            "Who asked, and how you checked it was the account's owner: the note is the record of it, and "
+            "the owner is told by e-mail."
+        ),
+    )
+
+
 class HandledForm(NoteForm):
     """The same note, required: it is the record that the person was told."""
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("search/", records.search, name="search"),
     path("people/<int:pk>/", records.person, name="person"),
     path("people/<int:pk>/unlock/", records.unlock, name="person_unlock"),
+    path("people/<int:pk>/two-factor/remove/", records.remove_two_factor, name="person_two_factor_remove"),
     path("organisations/<int:pk>/", records.organisation, name="organisation"),
     path("policy/", overview.policy, name="policy"),
     path("weblogs/", weblogs.weblogs, name="weblogs"),

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from trustdesk.accounts import lockout
 from trustdesk.accounts.access import role_of, staff_required, user_has_two_factor
 from trustdesk.accounts.models import LoginLock, Profile
-from trustdesk.accounts.services import user_ref
+from trustdesk.accounts.services import do_remove_two_factor, user_ref
 from trustdesk.api.models import ApiToken
 from trustdesk.console import labels
 from trustdesk.console.access import (
@@ -32,7 +32,7 @@ from trustdesk.console.access import (
     get_organisation_for_staff,
     get_person_for_staff,
 )
-from trustdesk.console.forms import SearchForm, UnlockForm
+from trustdesk.console.forms import RemoveTwoFactorForm, SearchForm, UnlockForm
 from trustdesk.lib.pseudonyms import canonical
 from trustdesk.registry.datamap_ops import journal_about, label
 from trustdesk.registry.models import Organisation, Person, Role, ServiceIdentifier
@@ -304,7 +304,16 @@ def account_of(person: Person) -> dict[str, Any] | None:
     }
 
 
-def _person_page(request: HttpRequest, found: Person, unlock_form: UnlockForm | None = None) -> HttpResponse:
+#: The prefix of the two-factor form's fields: the person's page holds the unlock form too.
+TWO_FACTOR_PREFIX = "two_factor"
+
+
+def _person_page(
+    request: HttpRequest,
+    found: Person,
+    unlock_form: UnlockForm | None = None,
+    two_factor_form: RemoveTwoFactorForm | None = None,
+) -> HttpResponse:
     role = role_of(request.user)
     requests = list(found.requests.order_by("-received_at")) if role in REQUEST_ROLES else []
     account = account_of(found)
@@ -332,11 +341,18 @@ def _person_page(request: HttpRequest, found: Person, unlock_form: UnlockForm | 
             "may_enter": role in REQUEST_ROLES,
             "account": account,
             "unlock_form": (unlock_form or UnlockForm()) if role in ACCOUNT_ROLES else None,
+            "two_factor_form": (
+                (two_factor_form or RemoveTwoFactorForm(prefix=TWO_FACTOR_PREFIX))
+                if role in ACCOUNT_ROLES
+                else None
+            ),
             "history": history_copies(found),
             "journal": journal_rows(journaled),
             "section": "search",
         },
-        status=400 if unlock_form is not None and unlock_form.errors else 200,
+        status=400
+        if any(form is not None and form.errors for form in (unlock_form, two_factor_form))
+        else 200,
     )
 
 
@@ -366,6 +382,34 @@ def unlock(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, gettext("The failed log-ins are set back to none."))
     else:
         messages.info(request, gettext("There was no block or failed log-in to lift."))
+    return HttpResponseRedirect(reverse("console:person", args=[found.pk]) + "#account")
+
+
+@staff_required(*ACCOUNT_ROLES)
+@require_POST
+def remove_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove the two-factor authentication of the person's account, for a customer who lost their app and
+    recovery codes, with the reason (journaled, and the owner is told by e-mail)."""
+    found = get_person_for_staff(pk)
+    account = account_of(found)
+    if account is None:
+        raise Http404("no account")
+    form = RemoveTwoFactorForm(request.POST, prefix=TWO_FACTOR_PREFIX)
+    if not form.is_valid():
+        return _person_page(request, found, two_factor_form=form)
+    removed = do_remove_two_factor(
+        account["user"], actor=user_ref(request.user), reason=form.cleaned_data["reason"]
+    )
+    if removed:
+        messages.success(
+            request,
+            gettext(
+                "Two-factor authentication is removed: the account logs in with its password alone until its "
+                "owner sets it up again. They are told by e-mail."
+            ),
+        )
+    else:
+        messages.info(request, gettext("The account had no two-factor authentication to remove."))
     return HttpResponseRedirect(reverse("console:person", args=[found.pk]) + "#account")
 
 

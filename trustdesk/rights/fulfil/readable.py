@@ -319,7 +319,7 @@ def _model(label: str) -> Any:
         return None
 
 
-def _what_happened(action: str, object_type: str, lang: str) -> str:
+def _what_happened(action: str, object_type: str, lang: str, payload: Any = None) -> str:
     """A journal entry's action in the person's words: 'Person: changed', 'We received your request.'.
     An action Trustdesk has no words for stays as it is."""
     prefix, _, verb = action.rpartition(".")
@@ -330,7 +330,7 @@ def _what_happened(action: str, object_type: str, lang: str) -> str:
             said = EVENTS.get(verb) or TRANSITIONS.get(verb)
             return str(said) if said else action
         if action in ACCOUNT_EVENTS:
-            return event_name(action)
+            return event_name(action, payload)
         model = _model(object_type) if prefix == object_type else None
         verbs = VERBS.get(lang, VERBS["en"])
         if model is not None and verb in verbs:
@@ -379,7 +379,7 @@ def _journal_items(row: Mapping[str, Any], policy: Policy, lang: str) -> list[di
     items = [
         {
             "label": context["action"],
-            "value": _what_happened(row.get("action") or "", object_type, lang),
+            "value": _what_happened(row.get("action") or "", object_type, lang, row.get("payload")),
             "personal": False,
         },
         {"label": context["at"], "value": _value(row.get("at"), lang), "personal": False},
