@@ -265,6 +265,8 @@ def test_it_shows_the_account_its_log_ins_and_sessions_by_purpose_and_never_a_se
         r"\(when logging in last failed\)</td><td>[^<]+</td><td>recorded while you used our services</td>"
     )
     assert re.search(failed, securing)
+    # The lock's key is a keyed pseudonym of her address: shown as the code it is, and said to be one.
+    assert "(the e-mail address it counts for, as a code: the address itself is not kept here)" in page
     assert "Our staff&#x27;s accounts" not in page  # its data subjects are employees alone
     olga = portal.olga
     olga.refresh_from_db()

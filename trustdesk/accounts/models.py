@@ -99,7 +99,7 @@ class LoginLock(models.Model):
             "key": Field(
                 "user.account",
                 Erasure.DELETE_ROW,
-                label=_("the account or address it counts for"),
+                label=_("the e-mail address it counts for, as a code: the address itself is not kept here"),
                 source="observed",
             ),
             "last_failure_at": Field(
