@@ -286,6 +286,9 @@ ACCOUNT_REAUTHENTICATION_METHODS = ["password", "mfa"]
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+#: A notice to the account's address of every change to its password, addresses and two-factor
+#: authentication, in Trustdesk's words (``trustdesk.accounts.adapter.NOTICES``).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS else "http"
 # Trustdesk's own lock-out (the policy's attempts and duration) and throttling (trustdesk.accounts.throttle,
 # stored in the database) replace allauth's cache-based limits for log-in and reset; allauth's other

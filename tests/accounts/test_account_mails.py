@@ -120,4 +120,109 @@ def test_a_reset_link_the_smtp_server_refuses_gets_a_page_that_says_so_and_no_ad
     assert "olga" not in text and "olga" not in response.content.decode()
 
 
+FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+@pytest.mark.parametrize(
+    ("lang", "subject", "words"),
+    [
+        ("en", "A change to your account", "your password was changed."),
+        ("nl", "Een wijziging in uw account", "is uw wachtwoord gewijzigd."),
+    ],
+)
+def test_a_password_change_is_told_to_the_account_in_its_owners_language(
+    personas, mailbox, lang, subject, words
+) -> None:
+    from django.test import Client
+
+    _speaks(personas.olga.profile.person, lang)
+    client = Client(HTTP_USER_AGENT=FIREFOX, REMOTE_ADDR="192.0.2.44")
+    log_in(client, "olga@example.com")
+    changed = client.post(
+        "/account/password/change/",
+        {
+            "oldpassword": PASSWORD,
+            "password1": "another long passphrase 7",
+            "password2": "another long passphrase 7",
+        },
+    )
+    assert changed.status_code == 302
+    [message] = mailbox.wait_for(1)
+    assert message["To"] == "olga@example.com" and message["Subject"] == subject
+    text = _product_words(message, lang=lang)
+    assert words in text, text
+    assert "192.0.2.44" in text and "Firefox 128 on Windows 10/11" in text.replace(" op ", " on ")
+    assert "another long passphrase" not in text
+
+
+@pytest.mark.django_db(transaction=True)  # allauth sends this notice when the set-up commits, in the request
+def test_two_factor_set_up_and_an_address_removed_are_told_too(client, personas, mailbox) -> None:
+    from allauth.account.models import EmailAddress
+
+    from tests.accounts.personas import fresh_totp_code
+
+    log_in(client, "olga@example.com")
+    client.post("/account/reauthenticate/", {"password": PASSWORD})
+    secret = client.get("/account/2fa/totp/activate/").context["form"].secret
+    client.post("/account/2fa/totp/activate/", {"code": fresh_totp_code(secret)})
+    [set_up] = mailbox.wait_for(1)
+    assert "two-factor authentication was set up for your account." in _product_words(set_up, lang="en")
+    EmailAddress.objects.create(user=personas.olga, email="olga.old@example.com", verified=True)
+    removed = client.post("/account/email/", {"action_remove": "", "email": "olga.old@example.com"})
+    assert removed.status_code == 302
+    notice = mailbox.wait_for(2)[1]
+    assert "the e-mail address olga.old@example.com was removed from your account." in _product_words(
+        notice, lang="en"
+    )
+
+
+def test_every_notice_allauth_can_send_is_in_the_products_words() -> None:
+    """allauth's notices are its templates ``*_subject.txt`` under ``account/email`` and ``mfa/email``: each one
+    Trustdesk can trigger is worded by it, so that a new one in an allauth update fails here rather than go out
+    in allauth's words."""
+    from pathlib import Path
+
+    import allauth
+
+    from trustdesk.accounts.adapter import OWN_MAILS
+
+    off = {  # features that are off: sign-up, log-in and reset by code, security keys
+        "account/email/account_already_exists",
+        "account/email/login_code",
+        "account/email/password_reset_code",
+        "account/email/email_confirm",  # no flow of allauth's sends it
+        "mfa/email/webauthn_added",
+        "mfa/email/webauthn_removed",
+    }
+    templates = Path(allauth.__file__).parent / "templates"
+    sendable = {
+        f"{folder}/{path.name.removesuffix('_subject.txt')}"
+        for folder in ("account/email", "mfa/email")
+        for path in (templates / folder).glob("*_subject.txt")
+    }
+    assert sendable - off - set(OWN_MAILS) == set()
+
+
+def test_a_notice_the_smtp_server_refuses_does_not_undo_or_hide_the_change(
+    personas, refusing, logged
+) -> None:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client()
+    log_in(client, "olga@example.com")
+    new = "another long passphrase 8"
+    changed = client.post(
+        "/account/password/change/",
+        {"oldpassword": PASSWORD, "password1": new, "password2": new},
+        follow=True,
+    )
+    assert changed.status_code == 200
+    assert "Done, but the e-mail that tells you of this change could not be sent." in changed.content.decode()
+    assert get_user_model().objects.get(pk=personas.olga.pk).check_password(new)
+    assert "the e-mail account/email/password_changed could not be sent (SMTPRecipientsRefused 550)" in (
+        logged.getvalue()
+    )
+
+
 __all__ = ["logged", "refusing"]

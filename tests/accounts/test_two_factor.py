@@ -114,22 +114,20 @@ def test_the_code_page_says_what_to_do_without_the_app(client, personas) -> None
     assert "Geen toegang tot uw authenticator-app?" in dutch
 
 
+@pytest.mark.django_db(transaction=True)  # allauth tells of an authenticator added when it commits
 def test_setting_up_and_removing_two_factor_is_journaled_and_in_the_log_in_history(
-    client, personas, commit
+    client, personas, mailbox
 ) -> None:
     from trustdesk.journal.models import JournalEntry
 
     log_in(client, "olga@example.com")
     client.post("/account/reauthenticate/", {"password": PASSWORD})
     secret = client.get("/account/2fa/totp/activate/").context["form"].secret
-    with commit():  # allauth tells of an authenticator added when its transaction commits
-        with_app = client.post("/account/2fa/totp/activate/", {"code": fresh_totp_code(secret)})
+    with_app = client.post("/account/2fa/totp/activate/", {"code": fresh_totp_code(secret)})
     assert with_app.status_code == 302
     assert Authenticator.objects.filter(user=personas.olga, type=Authenticator.Type.RECOVERY_CODES).exists()
-    with commit():
-        assert client.post("/account/2fa/recovery-codes/generate/").status_code == 302
-    with commit():
-        assert client.post("/account/2fa/totp/deactivate/").status_code == 302
+    assert client.post("/account/2fa/recovery-codes/generate/").status_code == 302
+    assert client.post("/account/2fa/totp/deactivate/").status_code == 302
     entries = JournalEntry.objects.filter(object_type="auth.user", object_id=str(personas.olga.pk))
     about = list(entries.filter(action__startswith="accounts.authenticator_").order_by("seq"))
     made = [(e.action, (e.payload or {}).get("kind")) for e in about]
@@ -151,3 +149,5 @@ def test_setting_up_and_removing_two_factor_is_journaled_and_in_the_log_in_histo
         "Recovery codes removed",
     ):
         assert f"<td>{words}</td>" in history, words
+    notices = [m for m in mailbox.wait_for(3) if m["To"] == "olga@example.com"]
+    assert len(notices) == 3  # set up, new recovery codes, removed: each told to the account

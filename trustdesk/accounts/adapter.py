@@ -4,30 +4,57 @@ allauth's e-mails in the product's words and in the person's language."""
 from __future__ import annotations
 
 import smtplib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.http import HttpRequest
 from django.utils import formats, timezone, translation
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from trustdesk.accounts import lockout, sealing, throttle
 from trustdesk.lib import mail
+from trustdesk.lib.browsers import browser_name
 from trustdesk.lib.pseudonyms import pseudonymise
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
+#: allauth's notices of a change to an account (``ACCOUNT_EMAIL_NOTIFICATIONS``), all told in one message
+#: of Trustdesk's (``accounts/email/account_changed``): what changed, in words that follow "On <date> at
+#: <time>"; ``{…}`` are filled from allauth's context.
+NOTICES: dict[str, _StrPromise] = {
+    "account/email/password_changed": _("your password was changed"),
+    "account/email/password_set": _("a password was set for your account"),
+    "account/email/password_reset": _("your password was reset with a link sent to this address"),
+    "account/email/email_changed": _(
+        "the e-mail address of your account was changed from {from_email} to {to_email}"
+    ),
+    "account/email/email_deleted": _("the e-mail address {deleted_email} was removed from your account"),
+    "mfa/email/totp_activated": _("two-factor authentication was set up for your account"),
+    "mfa/email/totp_deactivated": _("two-factor authentication was removed from your account"),
+    "mfa/email/recovery_codes_generated": _(
+        "new recovery codes were made for your account: the earlier ones no longer work"
+    ),
+}
+
 #: allauth's e-mails that Trustdesk words itself (``trustdesk.lib.mail`` templates: a subject and a text per
-#: language, in the shared HTML frame). Others allauth can send are off in the settings (notifications,
-#: sign-up, log-in codes).
+#: language, in the shared HTML frame). Others allauth can send are off in the settings (sign-up, log-in
+#: codes, security keys).
 OWN_MAILS = {
     "account/email/email_confirmation": "accounts/email/email_confirmation",
     "account/email/email_confirmation_signup": "accounts/email/email_confirmation",
     "account/email/password_reset_key": "accounts/email/password_reset_key",
     "account/email/unknown_account": "accounts/email/unknown_account",
+    **{prefix: "accounts/email/account_changed" for prefix in NOTICES},
 }
 
 
@@ -88,11 +115,39 @@ class AccountAdapter(DefaultAccountAdapter):
         if own is None:
             return super().render_mail(template_prefix, email, context, headers)
         lang = mail_language(context.get("user"))
+        notice = NOTICES.get(template_prefix)
+        if notice is not None:
+            # Lazy: put into words in the message's language, inside ``mail.render``.
+            values = {key: context.get(key, "") for key in ("from_email", "to_email", "deleted_email")}
+            context = {
+                **context,
+                "change": format_lazy(notice, **values),
+                "browser": lazy(browser_name, str)(context.get("user_agent")),
+            }
         subject, text, html = mail.render(own, lang=lang, context={**context, **sender_words()})
         to = [email] if isinstance(email, str) else email
         message = EmailMultiAlternatives(subject, text, self.get_from_email(), to, headers=headers)
         message.attach_alternative(html, "text/html")
         return message
+
+    def send_notification_mail(
+        self,
+        template_prefix: str,
+        user: AbstractBaseUser,
+        context: dict[str, Any] | None = None,
+        email: str | None = None,
+    ) -> None:
+        """A notice of a change to the account, in its owner's language. The change is made by then: a
+        notice that cannot be sent is logged (by its kind of failure) and said on the next page, and does
+        not undo or hide the change."""
+        try:
+            super().send_notification_mail(template_prefix, user, {**(context or {}), "user": user}, email)
+        except mail.MailNotSent:
+            if self.request is not None and hasattr(self.request, "_messages"):
+                messages.warning(
+                    self.request,
+                    gettext("Done, but the e-mail that tells you of this change could not be sent."),
+                )
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         # allauth sends at once and lets an SMTP error through, whose text quotes the refused address:

@@ -33,6 +33,7 @@ from trustdesk.console.access import (
     get_person_for_staff,
 )
 from trustdesk.console.forms import RemoveTwoFactorForm, SearchForm, UnlockForm
+from trustdesk.lib import mail
 from trustdesk.lib.pseudonyms import canonical
 from trustdesk.registry.datamap_ops import journal_about, label
 from trustdesk.registry.models import Organisation, Person, Role, ServiceIdentifier
@@ -397,10 +398,19 @@ def remove_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
     form = RemoveTwoFactorForm(request.POST, prefix=TWO_FACTOR_PREFIX)
     if not form.is_valid():
         return _person_page(request, found, two_factor_form=form)
-    removed = do_remove_two_factor(
-        account["user"], actor=user_ref(request.user), reason=form.cleaned_data["reason"]
-    )
-    if removed:
+    with mail.reporting() as failures:  # the notice goes when the removal commits, inside this call
+        removed = do_remove_two_factor(
+            account["user"], actor=user_ref(request.user), reason=form.cleaned_data["reason"]
+        )
+    if removed and failures:
+        messages.warning(
+            request,
+            gettext(
+                "Two-factor authentication is removed and recorded, but the e-mail that tells the owner could "
+                "not be sent. Tell them another way."
+            ),
+        )
+    elif removed:
         messages.success(
             request,
             gettext(
