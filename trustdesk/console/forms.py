@@ -49,17 +49,19 @@ class NoteForm(forms.Form):
         return _no_card(self.cleaned_data.get("note", ""))
 
 
+def _account_reason(label: Any, help_text: Any) -> forms.CharField:
+    """The required reason of a staff action on a customer's account: the record of who asked and how it was
+    checked."""
+    return forms.CharField(label=label, max_length=500, widget=REASONS, help_text=help_text)
+
+
 class UnlockForm(forms.Form):
     """Why a customer's log-in block is lifted before its time: the record of who asked and how it was
     checked."""
 
-    reason = forms.CharField(
-        label=_("Why the block is lifted"),
-        max_length=500,
-        widget=REASONS,
-        help_text=_(
-            "Who asked, and how you checked it was the account's owner: the note is the record of it."
-        ),
+    reason = _account_reason(
+        _("Why the block is lifted"),
+        _("Who asked, and how you checked it was the account's owner: the note is the record of it."),
     )
 
     def clean_reason(self) -> str:
@@ -69,11 +71,9 @@ class UnlockForm(forms.Form):
 class RemoveTwoFactorForm(UnlockForm):
     """Why a customer's two-factor authentication is removed: they lost their app and recovery codes."""
 
-    reason = forms.CharField(
-        label=_("Why two-factor authentication is removed"),
-        max_length=500,
-        widget=REASONS,
-        help_text=_(
+    reason = _account_reason(
+        _("Why two-factor authentication is removed"),
+        _(
             "Who asked, and how you checked it was the account's owner: the note is the record of it, and "
             "the owner is told by e-mail."
         ),
