@@ -41,6 +41,11 @@ def test_it_refuses_a_bad_number(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("X_COUNT", "-1")
     with pytest.raises(ImproperlyConfigured, match="X_COUNT=-1 is below the minimum of 0"):
         env.env_int("X_COUNT", 1, minimum=0)
+    monkeypatch.setenv("X_COUNT", "721")
+    with pytest.raises(ImproperlyConfigured, match="X_COUNT=721 is above the maximum of 720"):
+        env.env_int("X_COUNT", 1, minimum=0, maximum=720)
+    monkeypatch.setenv("X_COUNT", "720")
+    assert env.env_int("X_COUNT", 1, minimum=0, maximum=720) == 720
 
 
 def test_it_reads_a_json_object_and_never_echoes_a_bad_one(monkeypatch: pytest.MonkeyPatch) -> None:

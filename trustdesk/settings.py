@@ -303,6 +303,12 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Trustdesk"
 MFA_RECOVERY_CODE_COUNT = 10
 USERSESSIONS_TRACK_ACTIVITY = True
+#: Hours between staff asking to remove a customer's two-factor authentication (the customer lost their app
+#: and recovery codes) and its removal: the owner is told at once and can keep it in the meantime, so that
+#: a caller who only claims to be them does not get in unnoticed. 0 removes it at once; at most 30 days.
+TRUSTDESK_TWO_FACTOR_REMOVAL_WAIT_HOURS = env_int(
+    "TRUSTDESK_TWO_FACTOR_REMOVAL_WAIT_HOURS", 24, minimum=0, maximum=30 * 24
+)
 
 #: Per-address throttles: scope -> (requests, within seconds); see trustdesk.accounts.throttle.
 TRUSTDESK_THROTTLE = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.test import Client
 
@@ -303,18 +305,23 @@ def test_support_lifts_a_customers_log_in_block_with_a_reason_that_is_journaled(
     assert "Failed log-ins set back to none" in client_for(olga).get("/account/history/").content.decode()
 
 
-def test_support_removes_two_factor_for_a_customer_who_lost_it_and_the_customer_is_told(
-    desk: Desk, smtp, commit
+def test_support_removes_two_factor_for_a_customer_who_lost_it_after_a_wait_and_the_customer_is_told(
+    desk: Desk, smtp, commit, settings
 ) -> None:
-    """A customer lost their authenticator app and recovery codes: support checks it is them and removes
-    two-factor authentication with a reason (journaled); the customer is told by e-mail and logs in with the
-    password alone; the abuse desk cannot do it."""
+    """A customer lost their authenticator app and recovery codes: support checks it is them and asks for the
+    removal with a reason (journaled). The owner is told at once; the periodic job removes it once due, and
+    the customer is told again and logs in with the password alone. The abuse desk cannot do it."""
+    import datetime as dt
+
     from allauth.mfa.models import Authenticator
     from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from django.utils import timezone
 
     from tests.accounts.personas import PASSWORD, give_totp, log_in
     from tests.portal.conftest import client_for
+    from trustdesk.accounts.models import TwoFactorRemoval
     from trustdesk.journal.models import JournalEntry
+    from trustdesk.retention.jobs import run_periodic
 
     olga = desk.staff.olga
     person = olga.profile.person
@@ -327,6 +334,7 @@ def test_support_removes_two_factor_for_a_customer_who_lost_it_and_the_customer_
     shown = desk.client("sam").get(page).content.decode()
     assert "Remove two-factor authentication" in shown and 'name="two_factor-reason"' in shown
     assert 'id="id_two_factor-reason"' in shown  # not the unlock form's id
+    assert "It is removed after 24 hours, in which its owner is told by e-mail and can keep it" in shown
     abuse = desk.client("abe")
     assert "Remove two-factor authentication" not in abuse.get(page).content.decode()
     assert abuse.post(remove, {"two_factor-reason": "asked"}).status_code == 403
@@ -336,27 +344,127 @@ def test_support_removes_two_factor_for_a_customer_who_lost_it_and_the_customer_
     assert refused.status_code == 400 and "This field is required." in refused.content.decode()
     assert Authenticator.objects.filter(user=olga).count() == 2 and smtp.messages == []
     reason = "Called from her known number; she read out her last invoice's number"
+    before = timezone.now()
     with commit():
         done = support.post(remove, {"two_factor-reason": reason}, follow=True)
-    assert "Two-factor authentication is removed" in done.content.decode()
-    assert "Remove two-factor authentication" not in done.content.decode()  # nothing left to remove
+    after = done.content.decode()
+    assert "Two-factor authentication is removed on " in after and "can keep it until then" in after
+    assert "Withdraw the removal" in after and html.escape(reason) in after
+    assert "Remove two-factor authentication</button>" not in after  # one removal at a time
+    assert Authenticator.objects.filter(user=olga).count() == 2  # not yet
+    removal = TwoFactorRemoval.objects.get(user=olga)
+    assert removal.ended_at is None and removal.asked_by == f"user:{desk.staff.sam.pk}"
+    assert dt.timedelta(hours=24) <= removal.due_at - before <= dt.timedelta(hours=24, minutes=1)
+    asked = JournalEntry.objects.get(action="accounts.two_factor_removal_asked")
+    assert asked.actor == f"user:{desk.staff.sam.pk}" and asked.object_id == str(olga.pk)
+    assert asked.payload == {"reason": reason, "due_at": removal.due_at.isoformat()}
+    [warning] = smtp.to(olga.email)
+    assert warning["Subject"] == "Two-factor authentication will be removed from your account"
+    text = smtp.text(warning)
+    assert "If you did not ask for this, someone may be trying to get into your account" in text
+    assert "Keep two-factor authentication" in text and f"{settings.SITE_URL}/account/" in text
+    assert reason not in text  # the staff's note is theirs, not the e-mail's
+    with commit():
+        twice = support.post(remove, {"two_factor-reason": reason})
+    assert twice.status_code == 400
+    assert "already asked for: it is due" in twice.content.decode()
+    assert TwoFactorRemoval.objects.count() == 1 and len(smtp.to(olga.email)) == 1
+
+    # Not due yet: the periodic job leaves it.
+    assert run_periodic(actor=Actor.system(), force=True, only=["two_factor_removals"]).ran == {
+        "two_factor_removals": {"removed": 0, "nothing_to_remove": 0, "notices_not_sent": 0}
+    }
+    TwoFactorRemoval.objects.filter(pk=removal.pk).update(due_at=timezone.now() - dt.timedelta(minutes=1))
+    with commit():
+        ran = run_periodic(actor=Actor.system(), force=True, only=["two_factor_removals"])
+    assert ran.ran == {"two_factor_removals": {"removed": 1, "nothing_to_remove": 0, "notices_not_sent": 0}}
     assert not Authenticator.objects.filter(user=olga).exists()
+    removal.refresh_from_db()
+    assert removal.outcome == "removed" and removal.ended_by == "system" and removal.ended_at is not None
     entry = JournalEntry.objects.get(action="accounts.two_factor_removed")
     assert entry.actor == f"user:{desk.staff.sam.pk}" and entry.object_id == str(olga.pk)
     assert entry.payload == {"reason": reason, "authenticators": 2}
-
-    [notice] = smtp.to(olga.email)
+    notice = smtp.to(olga.email)[-1]
     assert notice["Subject"] == "Two-factor authentication was removed from your account"
     text = smtp.text(notice)
     assert "you could no longer use your authenticator app" in text and "Forgot your password?" in text
-    assert reason not in text  # the staff's note is theirs, not the e-mail's
+    assert reason not in text
 
     customer = Client()
     assert log_in(customer, olga.email, PASSWORD)["Location"] != "/account/2fa/authenticate/"
     history = client_for(olga).get("/account/history/").content.decode()
+    assert "Our staff were asked to remove two-factor authentication" in history
     assert "Two-factor authentication removed by our staff" in history
+    shown = support.get(page).content.decode()
+    assert "Withdraw the removal" not in shown and "Remove two-factor authentication</button>" not in shown
     with commit():
         again = support.post(remove, {"two_factor-reason": reason}, follow=True)
     assert "The account had no two-factor authentication to remove." in again.content.decode()
     assert JournalEntry.objects.filter(action="accounts.two_factor_removed").count() == 1
-    assert len(smtp.to(olga.email)) == 1
+    assert len(smtp.to(olga.email)) == 2
+
+
+def test_with_no_wait_support_removes_two_factor_at_once(desk: Desk, smtp, commit, settings) -> None:
+    from allauth.mfa.models import Authenticator
+
+    from tests.accounts.personas import give_totp
+    from trustdesk.accounts.models import TwoFactorRemoval
+    from trustdesk.journal.models import JournalEntry
+
+    settings.TRUSTDESK_TWO_FACTOR_REMOVAL_WAIT_HOURS = 0
+    olga = desk.staff.olga
+    give_totp(olga)
+    page = f"/console/people/{olga.profile.person.pk}/"
+    support = desk.client("sam")
+    assert "They then log in with their password alone." in support.get(page).content.decode()
+    with commit():
+        done = support.post(
+            f"{page}two-factor/remove/", {"two_factor-reason": "She came to the desk"}, follow=True
+        )
+    assert "Two-factor authentication is removed: the account logs in with its password alone" in (
+        done.content.decode()
+    )
+    assert not Authenticator.objects.filter(user=olga).exists()
+    removal = TwoFactorRemoval.objects.get(user=olga)
+    assert removal.outcome == "removed" and removal.ended_by == f"user:{desk.staff.sam.pk}"
+    assert not JournalEntry.objects.filter(action="accounts.two_factor_removal_asked").exists()
+    assert JournalEntry.objects.filter(action="accounts.two_factor_removed").count() == 1
+    [notice] = smtp.to(olga.email)
+    assert notice["Subject"] == "Two-factor authentication was removed from your account"
+
+
+def test_support_withdraws_a_removal_asked_in_error_and_the_owner_is_told(desk: Desk, smtp, commit) -> None:
+    from allauth.mfa.models import Authenticator
+
+    from tests.accounts.personas import give_totp
+    from trustdesk.accounts.models import TwoFactorRemoval
+    from trustdesk.journal.models import JournalEntry
+
+    olga = desk.staff.olga
+    give_totp(olga)
+    page = f"/console/people/{olga.profile.person.pk}/"
+    support = desk.client("sam")
+    with commit():
+        support.post(f"{page}two-factor/remove/", {"two_factor-reason": "Caller knew her address"})
+    withdraw = f"{page}two-factor/withdraw/"
+    assert desk.client("abe").post(withdraw).status_code == 403
+    assert support.get(withdraw).status_code == 405
+    with commit():
+        done = support.post(withdraw, follow=True)
+    assert (
+        "The removal is withdrawn: two-factor authentication stays. The owner is told."
+        in done.content.decode()
+    )
+    assert "Remove two-factor authentication</button>" in done.content.decode()  # may be asked again
+    removal = TwoFactorRemoval.objects.get(user=olga)
+    assert removal.outcome == "withdrawn" and removal.ended_by == f"user:{desk.staff.sam.pk}"
+    entry = JournalEntry.objects.get(action="accounts.two_factor_removal_withdrawn")
+    assert entry.payload == {"asked_at": removal.created_at.isoformat()}
+    told = smtp.to(olga.email)[-1]
+    assert told["Subject"] == "Two-factor authentication stays on your account"
+    assert "Our staff have withdrawn that removal" in smtp.text(told)
+    with commit():
+        none = support.post(withdraw, follow=True)
+    assert "No removal of this account&#x27;s two-factor authentication is waiting." in none.content.decode()
+    assert len(smtp.to(olga.email)) == 2
+    assert Authenticator.objects.filter(user=olga).exists()

@@ -28,8 +28,14 @@ def test_it_runs_every_job_that_is_due_and_skips_those_that_ran(publish) -> None
         "purge_downloads",
         "lapse_unverified",
         "clear_sessions",
+        "two_factor_removals",
     }
     assert first["ran"]["purge_downloads"] == {"deleted": 0}
+    assert first["ran"]["two_factor_removals"] == {
+        "removed": 0,
+        "nothing_to_remove": 0,
+        "notices_not_sent": 0,
+    }
     assert first["ran"]["retention"]["records"] == 0 and first["failed"] == {}
     out = StringIO()
     call_command("run_periodic", "--json", stdout=out)

@@ -48,6 +48,44 @@ def test_it_logs_staff_in_with_a_code_from_their_authenticator_app(
     assert blocked == []
 
 
+def test_a_customer_keeps_two_factor_that_someone_asked_our_staff_to_remove(
+    live_server, page, personas: Personas
+) -> None:
+    """Someone who claimed to be Olga asked support to remove her two-factor authentication: at her next
+    log-in she is warned and keeps it with one button, with the keyboard."""
+    from tests.accounts.personas import give_totp
+    from trustdesk.accounts.models import TwoFactorRemoval
+    from trustdesk.accounts.services import do_ask_two_factor_removal
+
+    secret = give_totp(personas.olga)
+    do_ask_two_factor_removal(
+        personas.olga, actor=f"user:{personas.sam.pk}", reason="Caller knew her address"
+    )
+    blocked = _watch_csp(page)
+    _log_in(page, live_server.url, "olga@example.com")
+    page.wait_for_url("**/account/2fa/authenticate/")
+    page.get_by_label("Code").fill(fresh_totp_code(secret))
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/account/")
+    assert (
+        "Our staff were asked to remove your two-factor authentication"
+        in page.get_by_role("status").first.inner_text()
+    )
+    warning = page.get_by_role("region", name="Your two-factor authentication is about to be removed")
+    assert "someone else may be trying to get into your account" in warning.inner_text()
+    _shot(page, "account-two-factor-removal")
+    keep = warning.get_by_role("button", name="Keep two-factor authentication")
+    keep.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Two-factor authentication stays on your account." in page.locator("main").inner_text()
+    assert (
+        page.get_by_role("region", name="Your two-factor authentication is about to be removed").count() == 0
+    )
+    assert TwoFactorRemoval.objects.get(user=personas.olga).outcome == "kept"
+    assert blocked == []
+
+
 def test_it_has_staff_set_up_two_factor_before_anything_else(live_server, page, personas: Personas) -> None:
     from allauth.mfa.models import Authenticator
 

@@ -50,6 +50,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     "account/":                                  ("/account/",                        "login 200 200 200 200 200 200 200 200 200"),
     "account/history/":                          ("/account/history/",                "login 200 200 200 200 200 200 200 200 200"),
     "account/log-off-everywhere/":               ("/account/log-off-everywhere/",     "405 405 405 405 405 405 405 405 405 405"),
+    "account/keep-two-factor/":                  ("/account/keep-two-factor/",        "405 405 405 405 405 405 405 405 405 405"),
     "account/sessions/":                         ("/account/sessions/",               "login 200 200 200 200 200 200 200 200 200"),
     "account/login/":                            ("/account/login/",                  "200 →/account/ →/account/ →/account/ →/account/ →/account/ →/account/ →/account/ →/account/ →/account/"),
     "account/logout/":                           ("/account/logout/",                 "→/ 200 200 200 200 200 200 200 200 200"),
@@ -103,6 +104,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     "console/people/<int:pk>/":                  ("/console/people/{person}/",        "login 403 403 403 403 403 200 200 200 200"),
     "console/people/<int:pk>/unlock/":           ("/console/people/{person}/unlock/", "login 403 403 403 403 403 405 405 403 405"),
     "console/people/<int:pk>/two-factor/remove/": ("/console/people/{person}/two-factor/remove/", "login 403 403 403 403 403 405 405 403 405"),
+    "console/people/<int:pk>/two-factor/withdraw/": ("/console/people/{person}/two-factor/withdraw/", "login 403 403 403 403 403 405 405 403 405"),
     "console/organisations/<int:pk>/":           ("/console/organisations/{bakkerij}/", "login 403 403 403 403 403 200 200 200 200"),
     "console/policy/":                           ("/console/policy/",                 "login 403 403 403 403 403 200 200 200 200"),
     # the web access logs: the privacy officer alone (breach investigations)

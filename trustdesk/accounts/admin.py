@@ -8,7 +8,13 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from trustdesk.accounts.models import ContentAccess, ContentAccessInstruction, LoginLock, Profile
+from trustdesk.accounts.models import (
+    ContentAccess,
+    ContentAccessInstruction,
+    LoginLock,
+    Profile,
+    TwoFactorRemoval,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
@@ -35,6 +41,12 @@ class ProfileAdmin(ReadOnlyAdmin):
 @admin.register(LoginLock)
 class LoginLockAdmin(ReadOnlyAdmin):
     list_display = ("__str__", "user", "failures", "last_failure_at", "locked_until")
+
+
+@admin.register(TwoFactorRemoval)
+class TwoFactorRemovalAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "user", "asked_by", "created_at", "due_at", "outcome", "ended_at")
+    list_filter = ("outcome",)
 
 
 @admin.register(ContentAccessInstruction)

@@ -1,5 +1,6 @@
 """Forms: allauth's password reset with per-address throttling; allauth's two-factor code forms, which say
-what to do when a stored secret cannot be opened; recording a content-access instruction."""
+what to do when a stored secret cannot be opened and show no placeholder beside their label; recording a
+content-access instruction."""
 
 from __future__ import annotations
 
@@ -26,6 +27,15 @@ class _SealedSecretCode:
     keeping the old one) is an error on the form that says how to get back in, not a server error."""
 
     user: Any
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The field has its label; allauth's placeholder repeats it inside the box ("Code"), where it reads as
+        # a value already typed. A recovery code has letters: no numeric keyboard, no capitals, no spelling.
+        attrs = self.fields["code"].widget.attrs
+        attrs.pop("placeholder", None)
+        attrs.update({"autocapitalize": "none", "spellcheck": "false"})
 
     def clean_code(self) -> str:
         try:

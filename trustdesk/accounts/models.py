@@ -1,4 +1,5 @@
-"""Accounts: who a user is (customer or a staff role), lock-outs, throttles, content-access instructions.
+"""Accounts: who a user is (customer or a staff role), lock-outs, throttles, staff's removals of two-factor
+authentication, content-access instructions.
 
 Log-in itself, e-mail addresses, two-factor authenticators and sessions are django-allauth's models;
 their fields are declared in the data map (``trustdesk.lib.datamap.EXTERNAL``).
@@ -119,6 +120,80 @@ class LoginLock(models.Model):
 
     def __str__(self) -> str:
         return f"login lock {self.pk}"
+
+
+class TwoFactorRemoval(models.Model):
+    """Staff's removal of a customer's two-factor authentication, asked for and carried out after a wait.
+
+    The owner is told at once and can keep their two-factor authentication until ``due_at`` (a removal
+    asked for by someone who only claims to be them); the periodic job removes it once due. At most one
+    removal of an account is open (``ended_at`` empty) at a time."""
+
+    class Outcome(models.TextChoices):
+        REMOVED = "removed", _("removed")
+        KEPT = "kept", _("kept by the account's owner")
+        WITHDRAWN = "withdrawn", _("withdrawn by staff")
+        NOTHING = "nothing", _("nothing left to remove")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="two_factor_removals",
+        verbose_name=_("user"),
+    )
+    asked_by = models.CharField(
+        max_length=50, help_text=_("The member of staff who asked for it"), verbose_name=_("asked by")
+    )
+    reason = models.TextField(
+        help_text=_("Who asked, and how it was checked that it was the account's owner"),
+        verbose_name=_("reason"),
+    )
+    created_at = models.DateTimeField(verbose_name=_("asked at"))
+    due_at = models.DateTimeField(verbose_name=_("due at"))
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True, verbose_name=_("outcome"))
+    ended_by = models.CharField(
+        max_length=50,
+        blank=True,
+        help_text=_("Who kept or withdrew it; the periodic job for a removal carried out"),
+        verbose_name=_("ended by"),
+    )
+
+    data_map = ModelMap(
+        personal={
+            "reason": Field(
+                "user.authorization",
+                Erasure.DELETE_ROW,
+                label=_("why our staff were asked to remove your two-factor authentication"),
+                source="observed",
+            ),
+        },
+        not_personal=("id", "user", "asked_by", "created_at", "due_at", "ended_at", "outcome", "ended_by"),
+        subject_path=f"user__{PERSON_OF_USER}",
+    )
+
+    class Meta:
+        verbose_name = _("two-factor removal")
+        verbose_name_plural = _("two-factor removals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(ended_at__isnull=True),
+                name="accounts_one_open_two_factor_removal",
+                violation_error_message="an account has one open removal of two-factor authentication",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True, outcome="") | Q(ended_at__isnull=False) & ~Q(outcome=""),
+                name="accounts_two_factor_removal_ended_with_outcome",
+                violation_error_message="a removal that ended has an outcome, an open one has none",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["due_at"], name="accounts_removal_due", condition=Q(ended_at__isnull=True))
+        ]
+
+    def __str__(self) -> str:
+        return f"two-factor removal {self.pk}"
 
 
 class ThrottleHit(models.Model):

@@ -1,8 +1,10 @@
 """State changes of accounts, each journaled in its own transaction.
 
 ``do_create_account`` makes a customer's or staff member's log-in; ``do_log_off_everywhere`` ends every
-session of a user; ``do_end_outlived_sessions`` those past the session limit; ``do_remove_two_factor``
-takes a customer's authenticators away when they have lost them (support, after checking it is them); ``do_record_instruction`` and ``do_record_content_access`` keep P0.10: staff look at a
+session of a user; ``do_end_outlived_sessions`` those past the session limit; ``do_ask_two_factor_removal``
+takes a customer's authenticators away when they have lost them (support, after checking it is them), after
+a wait in which the owner is told and can keep them (``do_keep_two_factor``, ``do_withdraw_two_factor_removal``,
+``do_carry_out_due_removals``); ``do_record_instruction`` and ``do_record_content_access`` keep P0.10: staff look at a
 customer's stored content only under the customer's recorded instruction, and each look is journaled
 tied to that instruction.
 """
@@ -19,12 +21,19 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from trustdesk.accounts.middleware import SESSION_LIMIT_REASON, session_outlived
-from trustdesk.accounts.models import STAFF_ROLES, ContentAccess, ContentAccessInstruction, Profile
+from trustdesk.accounts.models import (
+    STAFF_ROLES,
+    ContentAccess,
+    ContentAccessInstruction,
+    Profile,
+    TwoFactorRemoval,
+)
 from trustdesk.accounts.sessions import decoded
 from trustdesk.journal.services import record
 from trustdesk.lib import mail
@@ -156,6 +165,172 @@ def do_remove_two_factor(user: Any, *, actor: str, reason: str) -> int:
                 reference=f"account {user.pk}",
             )
     return len(found)
+
+
+TWO_FACTOR_REMOVAL_ASKED = "accounts.two_factor_removal_asked"
+TWO_FACTOR_KEPT = "accounts.two_factor_removal_kept"
+TWO_FACTOR_REMOVAL_WITHDRAWN = "accounts.two_factor_removal_withdrawn"
+
+
+def removal_wait() -> dt.timedelta:
+    """How long a removal of two-factor authentication waits (``TRUSTDESK_TWO_FACTOR_REMOVAL_WAIT_HOURS``)."""
+    return dt.timedelta(hours=settings.TRUSTDESK_TWO_FACTOR_REMOVAL_WAIT_HOURS)
+
+
+def open_removal(user: Any) -> TwoFactorRemoval | None:
+    """The account's removal of two-factor authentication that is asked for and not yet ended."""
+    return TwoFactorRemoval.objects.filter(user=user, ended_at__isnull=True).first()
+
+
+def _tell_owner(user: Any, template: str, context: dict[str, Any]) -> None:
+    from trustdesk.accounts.adapter import mail_language, sender_words
+
+    if user.email:
+        mail.send(
+            template,
+            to=user.email,
+            lang=mail_language(user),
+            context={**sender_words(), **context},
+            reference=f"account {user.pk}",
+        )
+
+
+def do_ask_two_factor_removal(user: Any, *, actor: str, reason: str) -> TwoFactorRemoval | None:
+    """Staff's removal of a customer's two-factor authentication (they lost their app and recovery codes),
+    with the reason (who asked, how it was checked); ``None`` when the account has none to remove.
+
+    After ``removal_wait()`` the periodic job removes it (:func:`do_carry_out_due_removals`); until then the
+    owner, told at once by e-mail, can keep it (:func:`do_keep_two_factor`), and staff can withdraw it. With
+    no wait it is removed now. Journaled as ``accounts.two_factor_removal_asked`` with the reason and when
+    it is due. A second removal while one is open is refused, as is a staff account's."""
+    from allauth.mfa.models import Authenticator
+
+    if _is_staff(user):
+        raise ValidationError(gettext("A member of staff's two-factor authentication is not removed here."))
+    wait = removal_wait()
+    try:
+        with transaction.atomic():
+            if not Authenticator.objects.select_for_update().filter(user=user).exists():
+                return None
+            now = timezone.now()
+            removal = TwoFactorRemoval.objects.create(
+                user=user, asked_by=actor, reason=reason, created_at=now, due_at=now + wait
+            )
+            if not wait:
+                _carry_out(removal, ended_by=actor)
+                return removal
+            record(
+                TWO_FACTOR_REMOVAL_ASKED,
+                actor=actor,
+                object_type="auth.user",
+                object_id=str(user.pk),
+                payload={"reason": reason, "due_at": removal.due_at.isoformat()},
+            )
+            _tell_owner(
+                user,
+                "accounts/email/two_factor_removal_asked",
+                {
+                    "asked_at": now,
+                    "due_at": removal.due_at,
+                    "account_url": settings.SITE_URL + reverse("accounts:home"),
+                },
+            )
+    except IntegrityError:  # another removal of this account is open (asked at the same moment)
+        removal = None
+    else:
+        return removal
+    raise ValidationError(_already_open(user))
+
+
+def _already_open(user: Any) -> str:
+    found = open_removal(user)
+    if found is None:
+        return gettext("A removal of this account's two-factor authentication is already asked for.")
+    return gettext(
+        "A removal of this account's two-factor authentication is already asked for: it is due %(due)s."
+    ) % {"due": timezone.localtime(found.due_at).strftime("%Y-%m-%d %H:%M")}
+
+
+def _carry_out(removal: TwoFactorRemoval, *, ended_by: str) -> None:
+    """Remove the authenticators of an open removal and end it (inside the caller's transaction)."""
+    try:
+        removed = do_remove_two_factor(removal.user, actor=removal.asked_by, reason=removal.reason)
+    except ValidationError:  # the account became a member of staff's in the meantime
+        removed = 0
+    removal.outcome = TwoFactorRemoval.Outcome.REMOVED if removed else TwoFactorRemoval.Outcome.NOTHING
+    removal.ended_at = timezone.now()
+    removal.ended_by = ended_by
+    removal.save(update_fields=["outcome", "ended_at", "ended_by"])
+
+
+def _end_open(
+    user: Any, *, actor: str, outcome: str, action: str, notice: str = ""
+) -> TwoFactorRemoval | None:
+    with transaction.atomic():
+        removal = (
+            TwoFactorRemoval.objects.select_for_update().filter(user=user, ended_at__isnull=True).first()
+        )
+        if removal is None:
+            return None
+        removal.outcome = outcome
+        removal.ended_at = timezone.now()
+        removal.ended_by = actor
+        removal.save(update_fields=["outcome", "ended_at", "ended_by"])
+        record(
+            action,
+            actor=actor,
+            object_type="auth.user",
+            object_id=str(user.pk),
+            payload={"asked_at": removal.created_at.isoformat()},
+        )
+        if notice:
+            _tell_owner(user, notice, {"asked_at": removal.created_at})
+    return removal
+
+
+def do_keep_two_factor(user: Any) -> TwoFactorRemoval | None:
+    """The owner stops the open removal of their two-factor authentication (journaled as
+    ``accounts.two_factor_removal_kept``: staff see that someone asked who may not have been the owner);
+    ``None`` when there was none."""
+    return _end_open(
+        user, actor=user_ref(user), outcome=TwoFactorRemoval.Outcome.KEPT, action=TWO_FACTOR_KEPT
+    )
+
+
+def do_withdraw_two_factor_removal(user: Any, *, actor: str) -> TwoFactorRemoval | None:
+    """Staff withdraw the open removal (asked in error); the owner is told by e-mail, since they were told it
+    would happen. ``None`` when there was none."""
+    return _end_open(
+        user,
+        actor=actor,
+        outcome=TwoFactorRemoval.Outcome.WITHDRAWN,
+        action=TWO_FACTOR_REMOVAL_WITHDRAWN,
+        notice="accounts/email/two_factor_removal_withdrawn",
+    )
+
+
+def do_carry_out_due_removals(*, actor: str) -> dict[str, int]:
+    """Remove two-factor authentication where its removal is due (the periodic job), each in its own
+    transaction; an e-mail that cannot be sent is counted, not raised: the removal is stored and journaled."""
+    counts = {"removed": 0, "nothing_to_remove": 0, "notices_not_sent": 0}
+    due = TwoFactorRemoval.objects.filter(ended_at__isnull=True, due_at__lte=timezone.now())
+    for pk in list(due.order_by("due_at").values_list("pk", flat=True)):
+        with mail.reporting() as failures, transaction.atomic():
+            removal = (
+                TwoFactorRemoval.objects.select_for_update()
+                .select_related("user")
+                .filter(pk=pk, ended_at__isnull=True)
+                .first()
+            )
+            if removal is None:
+                continue  # kept or withdrawn since
+            _carry_out(removal, ended_by=actor)
+        if removal.outcome == TwoFactorRemoval.Outcome.REMOVED:
+            counts["removed"] += 1
+        else:
+            counts["nothing_to_remove"] += 1
+        counts["notices_not_sent"] += len(failures)
+    return counts
 
 
 def do_end_outlived_sessions(user: Any) -> int:

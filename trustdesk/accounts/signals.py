@@ -12,6 +12,8 @@ from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from trustdesk.accounts import lockout
 from trustdesk.accounts.middleware import mark_session_begun
@@ -59,6 +61,29 @@ def on_session_signed_in(sender: Any, request: HttpRequest | None, user: Any, **
 @receiver(user_logged_in)
 def on_logged_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
     _journal_session(LOGGED_IN, request, user)
+    _warn_of_removal(request, user)
+
+
+def _warn_of_removal(request: HttpRequest, user: Any) -> None:
+    """An owner who logs in while staff's removal of their two-factor authentication waits is told at once,
+    whatever page they go to: it may not have been them who asked."""
+    from django.contrib import messages
+    from django.utils.translation import gettext
+
+    from trustdesk.accounts.services import open_removal
+
+    removal = open_removal(user)
+    if removal is None:
+        return
+    messages.warning(
+        request,
+        gettext(
+            "Our staff were asked to remove your two-factor authentication: it is removed on %(due)s. If you did "
+            "not ask for this, keep it on your account page."
+        )
+        % {"due": date_format(timezone.localtime(removal.due_at), "DATETIME_FORMAT")},
+        fail_silently=True,
+    )
 
 
 @receiver(user_logged_out)

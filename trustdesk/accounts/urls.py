@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("history/", views.history, name="history"),
     path("log-off-everywhere/", views.log_off_everywhere, name="log_off_everywhere"),
+    path("keep-two-factor/", views.keep_two_factor, name="keep_two_factor"),
     # in place of allauth's page at the same address (its name, usersessions_list, leads here)
     path("sessions/", views.open_sessions, name="sessions"),
 ]

@@ -52,6 +52,9 @@ HISTORY_ACTIONS = (
     "accounts.authenticator_removed",
     "accounts.authenticator_reset",
     "accounts.two_factor_removed",
+    "accounts.two_factor_removal_asked",
+    "accounts.two_factor_removal_kept",
+    "accounts.two_factor_removal_withdrawn",
 )
 HISTORY_LENGTH = 100
 
@@ -70,8 +73,26 @@ def home(request: HttpRequest) -> HttpResponse:
             "is_staff_member": role is not None and role != Profile.Role.CUSTOMER,
             "has_two_factor": user_has_two_factor(request.user),
             "two_factor": two_factor_requirement(request.user, request),
+            "removal": services.open_removal(request.user),
         },
     )
+
+
+@require_POST
+@login_required
+def keep_two_factor(request: HttpRequest) -> HttpResponse:
+    """The owner stops staff's removal of their two-factor authentication before it is due."""
+    if services.do_keep_two_factor(request.user) is not None:
+        messages.success(
+            request,
+            gettext(
+                "Two-factor authentication stays on your account. If you did not ask us to remove it, someone "
+                "else may have: we recommend that you choose a new password."
+            ),
+        )
+    else:
+        messages.info(request, gettext("No removal of your two-factor authentication is waiting."))
+    return HttpResponseRedirect(reverse("accounts:home"))
 
 
 @require_safe

@@ -30,6 +30,9 @@ EVENTS: dict[str, Promise] = {
     "accounts.authenticator_removed": _("Two-factor authentication removed"),
     "accounts.authenticator_reset": _("New recovery codes made"),
     "accounts.two_factor_removed": _("Two-factor authentication removed by our staff"),
+    "accounts.two_factor_removal_asked": _("Our staff were asked to remove two-factor authentication"),
+    "accounts.two_factor_removal_kept": _("Two-factor authentication kept: its removal was stopped"),
+    "accounts.two_factor_removal_withdrawn": _("Removal of two-factor authentication withdrawn by our staff"),
 }
 
 #: The same actions about the recovery codes (``kind`` in the payload) rather than the authenticator app.
@@ -49,8 +52,13 @@ DETAILS: dict[str, Promise] = {
     "until": _("Blocked until"),
     "sessions": _("Sessions ended"),
     "authenticators": _("Authenticators removed"),
+    "due_at": _("To be removed on"),
+    "asked_at": _("Asked for on"),
     "role": _("Role"),
 }
+
+#: The details that are a stored moment.
+MOMENTS = ("until", "due_at", "asked_at")
 
 #: The reasons the software itself records (a member of staff's reason for lifting a block is their own words).
 REASONS: dict[str, Promise] = {
@@ -91,7 +99,7 @@ def details(payload: Mapping[str, Any], moment: Any = None) -> list[tuple[str, s
             text = str(REASONS.get(str(value), value))
         elif key == "role":
             text = str(Profile.Role(value).label) if value in Profile.Role.values else str(value)
-        elif key == "until" and moment is not None:
+        elif key in MOMENTS and moment is not None:
             text = moment(value)
         else:
             text = str(value)

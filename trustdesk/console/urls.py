@@ -14,6 +14,11 @@ urlpatterns = [
     path("people/<int:pk>/", records.person, name="person"),
     path("people/<int:pk>/unlock/", records.unlock, name="person_unlock"),
     path("people/<int:pk>/two-factor/remove/", records.remove_two_factor, name="person_two_factor_remove"),
+    path(
+        "people/<int:pk>/two-factor/withdraw/",
+        records.withdraw_two_factor_removal,
+        name="person_two_factor_withdraw",
+    ),
     path("organisations/<int:pk>/", records.organisation, name="organisation"),
     path("policy/", overview.policy, name="policy"),
     path("weblogs/", weblogs.weblogs, name="weblogs"),

@@ -1,5 +1,5 @@
 """The periodic jobs: the retention run, recipient requests, expired downloads, unverified requests,
-expired sessions.
+expired sessions, due removals of two-factor authentication.
 
 ``run_retention`` is what ``trustdesk retention run`` does: under the ``retention`` lock it opens
 and sends the recipient erasure requests that are due (before the sweep, while the identifiers
@@ -120,6 +120,12 @@ def _clear_sessions(actor: Actor) -> dict[str, Any]:
     return {"sessions": sessions, "signed_in": logged_off, "open_session_rows": rows}
 
 
+def _two_factor_removals(actor: Actor) -> dict[str, Any]:
+    from trustdesk.accounts.services import do_carry_out_due_removals
+
+    return do_carry_out_due_removals(actor=actor.ref)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -141,6 +147,12 @@ JOBS = (
     Job("purge_downloads", dt.timedelta(minutes=55), _purge_downloads, "delete expired downloads"),
     Job("lapse_unverified", dt.timedelta(hours=23), _lapse_unverified, "close requests never verified"),
     Job("clear_sessions", dt.timedelta(minutes=55), _clear_sessions, "delete expired sessions"),
+    Job(
+        "two_factor_removals",
+        dt.timedelta(minutes=55),
+        _two_factor_removals,
+        "remove two-factor authentication whose removal is due",
+    ),
 )
 
 

@@ -7,8 +7,10 @@ import ipaddress
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -22,7 +24,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from trustdesk.accounts import lockout
 from trustdesk.accounts.access import role_of, staff_required, user_has_two_factor
 from trustdesk.accounts.models import LoginLock, Profile
-from trustdesk.accounts.services import do_remove_two_factor, user_ref
+from trustdesk.accounts.services import (
+    do_ask_two_factor_removal,
+    do_withdraw_two_factor_removal,
+    open_removal,
+    user_ref,
+)
 from trustdesk.api.models import ApiToken
 from trustdesk.console import labels
 from trustdesk.console.access import (
@@ -299,6 +306,7 @@ def account_of(person: Person) -> dict[str, Any] | None:
         "email": user.email,
         "confirmed": any(a.verified for a in addresses if a.email.lower() == user.email.lower()),
         "two_factor": user_has_two_factor(user),
+        "removal": open_removal(user),
         "last_login": user.last_login,
         "failures": max((lock.failures for lock in locks), default=0),
         "blocked_until": max(blocked) if blocked else None,
@@ -347,6 +355,7 @@ def _person_page(
                 if role in ACCOUNT_ROLES
                 else None
             ),
+            "removal_wait_hours": settings.TRUSTDESK_TWO_FACTOR_REMOVAL_WAIT_HOURS,
             "history": history_copies(found),
             "journal": journal_rows(journaled),
             "section": "search",
@@ -398,28 +407,75 @@ def remove_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
     form = RemoveTwoFactorForm(request.POST, prefix=TWO_FACTOR_PREFIX)
     if not form.is_valid():
         return _person_page(request, found, two_factor_form=form)
-    with mail.reporting() as failures:  # the notice goes when the removal commits, inside this call
-        removed = do_remove_two_factor(
-            account["user"], actor=user_ref(request.user), reason=form.cleaned_data["reason"]
-        )
-    if removed and failures:
-        messages.warning(
+    try:
+        with mail.reporting() as failures:  # the notice goes when the removal commits, inside this call
+            removal = do_ask_two_factor_removal(
+                account["user"], actor=user_ref(request.user), reason=form.cleaned_data["reason"]
+            )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _person_page(request, found, two_factor_form=form)
+    if removal is None:
+        messages.info(request, gettext("The account had no two-factor authentication to remove."))
+    elif removal.ended_at is not None:  # no wait: removed now
+        messages.add_message(
             request,
+            messages.WARNING if failures else messages.SUCCESS,
             gettext(
                 "Two-factor authentication is removed and recorded, but the e-mail that tells the owner could "
                 "not be sent. Tell them another way."
-            ),
-        )
-    elif removed:
-        messages.success(
-            request,
-            gettext(
+            )
+            if failures
+            else gettext(
                 "Two-factor authentication is removed: the account logs in with its password alone until its "
                 "owner sets it up again. They are told by e-mail."
             ),
         )
     else:
-        messages.info(request, gettext("The account had no two-factor authentication to remove."))
+        due = {"due": formats.date_format(timezone.localtime(removal.due_at), "DATETIME_FORMAT")}
+        messages.add_message(
+            request,
+            messages.WARNING if failures else messages.SUCCESS,
+            gettext(
+                "The removal is recorded for %(due)s, but the e-mail that tells the owner could not be sent. "
+                "Tell them another way: they can keep two-factor authentication until then."
+            )
+            % due
+            if failures
+            else gettext(
+                "Two-factor authentication is removed on %(due)s. Its owner is told by e-mail now and can keep "
+                "it until then."
+            )
+            % due,
+        )
+    return HttpResponseRedirect(reverse("console:person", args=[found.pk]) + "#account")
+
+
+@staff_required(*ACCOUNT_ROLES)
+@require_POST
+def withdraw_two_factor_removal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw the removal of the account's two-factor authentication before it is due (asked in error);
+    journaled, and the owner, who was told it would happen, is told it will not."""
+    found = get_person_for_staff(pk)
+    account = account_of(found)
+    if account is None:
+        raise Http404("no account")
+    with mail.reporting() as failures:
+        withdrawn = do_withdraw_two_factor_removal(account["user"], actor=user_ref(request.user))
+    if withdrawn is None:
+        messages.info(request, gettext("No removal of this account's two-factor authentication is waiting."))
+    elif failures:
+        messages.warning(
+            request,
+            gettext(
+                "The removal is withdrawn, but the e-mail that tells the owner could not be sent. Tell them "
+                "another way."
+            ),
+        )
+    else:
+        messages.success(
+            request, gettext("The removal is withdrawn: two-factor authentication stays. The owner is told.")
+        )
     return HttpResponseRedirect(reverse("console:person", args=[found.pk]) + "#account")
 
 
