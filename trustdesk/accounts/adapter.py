@@ -3,6 +3,7 @@ allauth's e-mails in the product's words and in the person's language."""
 
 from __future__ import annotations
 
+import logging
 import smtplib
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,8 @@ from trustdesk.accounts import lockout, sealing, throttle
 from trustdesk.lib import mail
 from trustdesk.lib.browsers import browser_name
 from trustdesk.lib.pseudonyms import pseudonymise
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
@@ -56,6 +59,53 @@ OWN_MAILS = {
     "account/email/unknown_account": "accounts/email/unknown_account",
     **{prefix: "accounts/email/account_changed" for prefix in NOTICES},
 }
+
+
+#: allauth's messages on the next page, in Trustdesk's words ("log in", "log off", "e-mail address", as
+#: every page says them); ``{…}`` are filled from allauth's context (``email``; ``name``, the account's
+#: address, for a log-in).
+MESSAGES: dict[str, _StrPromise] = {
+    "account/messages/logged_in.txt": _("You are logged in as {name}."),
+    "account/messages/logged_out.txt": _("You are logged off."),
+    "account/messages/password_changed.txt": _("Your password is changed."),
+    "account/messages/password_set.txt": _("Your password is set."),
+    "account/messages/email_confirmation_sent.txt": _(
+        "We sent a link to {email}: open it to confirm that the address is yours."
+    ),
+    "account/messages/email_confirmed.txt": _("The e-mail address {email} is confirmed."),
+    "account/messages/email_confirmation_failed.txt": _(
+        "The e-mail address {email} cannot be confirmed: another account has it."
+    ),
+    "account/messages/email_deleted.txt": _("The e-mail address {email} is removed from your account."),
+    "account/messages/cannot_delete_primary_email.txt": _(
+        "The e-mail address {email} is the one your account uses: make another address the main one first."
+    ),
+    "account/messages/primary_email_set.txt": _("Your account now uses this e-mail address."),
+    "account/messages/unverified_primary_email.txt": _(
+        "Confirm the e-mail address first: only a confirmed address can be the one your account uses."
+    ),
+    "mfa/messages/totp_activated.txt": _(
+        "Two-factor authentication is on: logging in now asks for a code from your authenticator app."
+    ),
+    "mfa/messages/totp_deactivated.txt": _(
+        "Two-factor authentication is off: logging in asks for your password alone."
+    ),
+    "mfa/messages/recovery_codes_generated.txt": _(
+        "New recovery codes are made: the earlier ones no longer work. Keep them somewhere safe."
+    ),
+    "usersessions/messages/sessions_logged_out.txt": _("You are logged off in every other session."),
+}
+
+#: allauth's messages of what is off here (log-in codes, telephone numbers, security keys): never shown.
+MESSAGES_OFF = frozenset(
+    {
+        "account/messages/login_code_sent.txt",
+        "account/messages/phone_verification_sent.txt",
+        "account/messages/phone_verified.txt",
+        "mfa/messages/webauthn_added.txt",
+        "mfa/messages/webauthn_removed.txt",
+    }
+)
 
 
 def visitor_ref(request: HttpRequest) -> str:
@@ -129,6 +179,33 @@ class AccountAdapter(DefaultAccountAdapter):
         message = EmailMultiAlternatives(subject, text, self.get_from_email(), to, headers=headers)
         message.attach_alternative(html, "text/html")
         return message
+
+    def add_message(
+        self,
+        request: HttpRequest,
+        level: int,
+        message_template: str | None = None,
+        message_context: dict[str, Any] | None = None,
+        extra_tags: str = "",
+        message: str | None = None,
+    ) -> None:
+        """allauth's messages in Trustdesk's words (``MESSAGES``); one allauth would show in its own words
+        and Trustdesk has none for is logged and left out, never shown as allauth words it."""
+        if message is not None or not message_template:
+            super().add_message(request, level, message_template, message_context, extra_tags, message)
+            return
+        words = MESSAGES.get(message_template)
+        if words is None:
+            if message_template not in MESSAGES_OFF:
+                log.warning("allauth's message %s has no words of Trustdesk's: not shown", message_template)
+            return
+        given = message_context or {}
+        values = {"email": str(given.get("email", ""))}
+        user = given.get("user")
+        values["name"] = str(getattr(user, "email", "") or "") if user is not None else ""
+        messages.add_message(
+            request, level, str(words).format(**values), extra_tags=extra_tags, fail_silently=True
+        )
 
     def send_notification_mail(
         self,
