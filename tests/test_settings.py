@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -239,3 +240,58 @@ def test_it_refuses_starttls_and_tls_together(tmp_path: Path) -> None:
     result = _run([sys.executable, "manage.py", "check"], env)
     assert result.returncode != 0
     assert "TRUSTDESK_EMAIL_STARTTLS and TRUSTDESK_EMAIL_TLS cannot both be on" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "value", ["privacy-desk", "/privacy desk", "/a/../b", "/a//b", "https://x.example/a"]
+)
+def test_it_refuses_a_url_prefix_that_is_not_a_path(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("X_PREFIX", value)
+    with pytest.raises(ImproperlyConfigured, match=r"X_PREFIX=.* is not a path such as /privacy-desk"):
+        env.env_url_prefix("X_PREFIX")
+
+
+def test_it_reads_a_url_prefix_without_its_trailing_slash(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("X_PREFIX", " /privacy-desk/ ")
+    assert env.env_url_prefix("X_PREFIX") == "/privacy-desk"
+    monkeypatch.setenv("X_PREFIX", "/a/b_c.d~e")
+    assert env.env_url_prefix("X_PREFIX") == "/a/b_c.d~e"
+    monkeypatch.delenv("X_PREFIX")
+    assert env.env_url_prefix("X_PREFIX") == ""
+
+
+def test_it_takes_the_site_url_as_an_origin_and_refuses_a_path_in_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("X_SITE", "https://privacy.example.com:8443/")
+    assert env.env_origin("X_SITE", "http://127.0.0.1:8000") == "https://privacy.example.com:8443"
+    monkeypatch.delenv("X_SITE")
+    assert env.env_origin("X_SITE", "http://127.0.0.1:8000") == "http://127.0.0.1:8000"
+    monkeypatch.setenv("X_SITE", "https://example.com/privacy-desk")
+    with pytest.raises(
+        ImproperlyConfigured, match=re.escape("give https://example.com alone, and a path the site is served")
+    ):
+        env.env_origin("X_SITE", "")
+    for bad in ("privacy.example.com", "ftp://example.com", "https://"):
+        monkeypatch.setenv("X_SITE", bad)
+        with pytest.raises(
+            ImproperlyConfigured, match=re.escape("is not an address such as https://privacy.example.com")
+        ):
+            env.env_origin("X_SITE", "")
+
+
+def test_every_command_and_the_web_server_carry_the_url_prefix(tmp_path: Path) -> None:
+    """``trustdesk`` commands (the periodic job's e-mails) write the same links as the pages."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRUSTDESK_", "DATABASE_URL"))}
+    env.update(
+        TRUSTDESK_DATA_DIR=str(tmp_path / "data"),
+        DJANGO_SETTINGS_MODULE="trustdesk.settings",
+        TRUSTDESK_URL_PREFIX="/privacy-desk/",
+    )
+    expected = ["/privacy-desk/account/", "/privacy-desk/static/web/trustdesk.css"]
+    links = "from django.urls import reverse; from django.templatetags.static import static; "
+    links += "print(reverse('accounts:home'), static('web/trustdesk.css'))"
+    command = _run([sys.executable, "-c", "import django; django.setup(); " + links], env)
+    assert command.stdout.split() == expected, command.stderr
+    # A WSGI server's process sets Django up without a script prefix (the handler sets one at each request),
+    # and WhiteNoise reads the static files' address before the first.
+    server = _run([sys.executable, "-c", "from trustdesk.wsgi import application; " + links], env)
+    assert server.stdout.split()[1:] == expected[1:], server.stderr

@@ -19,8 +19,10 @@ from trustdesk.lib.env import (
     env_int,
     env_json_object,
     env_list,
+    env_origin,
     env_path,
     env_str,
+    env_url_prefix,
     secret_key,
     secret_key_fallbacks,
 )
@@ -192,7 +194,14 @@ TIME_ZONE = env_str("TRUSTDESK_TIME_ZONE", "Europe/Brussels") or "Europe/Brussel
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "static/"
+#: The path the site is served under when it is not the root of its host (``/privacy-desk``): every link,
+#: redirect and static file carries it, in pages and e-mails alike (``trustdesk`` commands included). The
+#: proxy in front passes requests on without it (nginx: ``location /privacy-desk/ { proxy_pass
+#: http://127.0.0.1:8000/; }``), or gunicorn is started with ``SCRIPT_NAME=/privacy-desk``.
+FORCE_SCRIPT_NAME = env_url_prefix("TRUSTDESK_URL_PREFIX") or None
+# Absolute, with the prefix: Django would put the prefix before a relative one only where the thread's
+# script prefix is set when the value is first read, which under a WSGI server is not the case.
+STATIC_URL = f"{FORCE_SCRIPT_NAME or ''}/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves from it once collectstatic filled it
 STORAGES = {
@@ -340,8 +349,9 @@ EMAIL_BACKEND = (
     else "django.core.mail.backends.console.EmailBackend"
 )
 
-#: The address links in e-mails point to (https://privacy.example.com); the request's host without it.
-SITE_URL = (env_str("TRUSTDESK_SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
+#: The origin links in e-mails point to (https://privacy.example.com), with the URL prefix after it; the
+#: request's host is not used for them.
+SITE_URL = env_origin("TRUSTDESK_SITE_URL", "http://127.0.0.1:8000")
 
 # Retention and customer exit (docs/retention.md).
 #: Where each recipient of the policy is asked to delete data: "key=mailto:ADDRESS,key=https://URL".

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -23,6 +25,34 @@ def env_str(name: str, default: str | None = None) -> str | None:
     if value is None:
         return default
     return value.strip()
+
+
+_PREFIX = re.compile(r"(/[A-Za-z0-9._~-]+)+")
+
+
+def env_url_prefix(name: str) -> str:
+    """A path the site is served under (``/privacy-desk``), without a trailing slash; ``""`` for the root."""
+    raw = (os.environ.get(name) or "").strip().rstrip("/")
+    if raw and (not _PREFIX.fullmatch(raw) or any(part in (".", "..") for part in raw.split("/"))):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a path such as /privacy-desk: segments of letters, digits, '.', '_', '~' "
+            "and '-', each after a '/'."
+        )
+    return raw
+
+
+def env_origin(name: str, default: str) -> str:
+    """A site's origin (``https://privacy.example.com``, a port allowed), without a trailing slash."""
+    raw = (os.environ.get(name) or "").strip() or default
+    parts = urlsplit(raw.rstrip("/"))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an address such as https://privacy.example.com.")
+    if parts.path or parts.query or parts.fragment:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} has more than the scheme and host: give https://{parts.netloc} alone, and a path "
+            "the site is served under in TRUSTDESK_URL_PREFIX."
+        )
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def env_bool(name: str, default: bool = False) -> bool:
