@@ -122,6 +122,15 @@ def _default_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: allauth counts its rate limits there (password changes, codes),
+    keyed by the user's id, which the next test's user has too."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 #: Fixtures through which a test reaches the test database (pytest-django's own; ``db`` and the rest all
 #: go through ``_django_db_helper``, which is also what the ``django_db`` mark asks for).
 _DATABASE_FIXTURES = frozenset({"_django_db_helper", "db", "transactional_db", "live_server"})

@@ -218,7 +218,10 @@ def test_a_notice_the_smtp_server_refuses_does_not_undo_or_hide_the_change(
         follow=True,
     )
     assert changed.status_code == 200
-    assert "Done, but the e-mail that tells you of this change could not be sent." in changed.content.decode()
+    assert (
+        "Done, but the e-mail that tells you of this change could not be sent yet: we try again over the next "
+        "three days." in changed.content.decode()
+    )
     assert get_user_model().objects.get(pk=personas.olga.pk).check_password(new)
     assert "the e-mail account/email/password_changed could not be sent (SMTPRecipientsRefused 550)" in (
         logged.getvalue()

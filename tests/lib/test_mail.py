@@ -99,3 +99,29 @@ def test_a_failure_to_record_the_failure_is_logged_and_does_not_hide_it(
             TEMPLATE, to=ADDRESS, lang="en", context=_context(), reference="R-2026-0001", on_failure=broken
         )
     assert f"the failure of the e-mail {TEMPLATE} could not be recorded" in logged.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_kept_to_send_again_says_so_and_one_that_could_not_be_kept_does_not(
+    refusing: None, logged: io.StringIO
+) -> None:
+    kept: list[tuple[Any, str]] = []
+    with pytest.raises(mail.MailNotSent) as raised, transaction.atomic():
+        mail.send(
+            TEMPLATE, to=ADDRESS, lang="en", context=_context(), keep=lambda m, why: kept.append((m, why))
+        )
+    assert raised.value.kept is True
+    [(message, why)] = kept
+    assert message.to == [ADDRESS] and why == "SMTPRecipientsRefused 550"
+    assert f"the e-mail {TEMPLATE} is kept to send again" in logged.getvalue()
+
+    def broken(message: Any, why: str) -> None:
+        raise RuntimeError(f"cannot store a message to {ADDRESS}")
+
+    with pytest.raises(mail.MailNotSent) as unkept, transaction.atomic():
+        mail.send(TEMPLATE, to=ADDRESS, lang="en", context=_context(), keep=broken)
+    assert unkept.value.kept is False
+    assert f"the e-mail {TEMPLATE} could not be kept to send again (RuntimeError)" in logged.getvalue()
+    assert ADDRESS not in logged.getvalue()
+    assert mail.combined([raised.value, unkept.value]).kept is False
+    assert mail.combined([raised.value]).kept is True

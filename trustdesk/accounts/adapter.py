@@ -21,7 +21,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from trustdesk.accounts import lockout, sealing, throttle
+from trustdesk.accounts import lockout, notices, sealing, throttle
 from trustdesk.lib import mail
 from trustdesk.lib.browsers import browser_name
 from trustdesk.lib.pseudonyms import pseudonymise
@@ -219,21 +219,44 @@ class AccountAdapter(DefaultAccountAdapter):
         not undo or hide the change."""
         try:
             super().send_notification_mail(template_prefix, user, {**(context or {}), "user": user}, email)
-        except mail.MailNotSent:
+        except mail.MailNotSent as exc:
             if self.request is not None and hasattr(self.request, "_messages"):
                 messages.warning(
                     self.request,
-                    gettext("Done, but the e-mail that tells you of this change could not be sent."),
+                    gettext(
+                        "Done, but the e-mail that tells you of this change could not be sent yet: we try again "
+                        "over the next three days."
+                    )
+                    if exc.kept
+                    else gettext("Done, but the e-mail that tells you of this change could not be sent."),
                 )
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         # allauth sends at once and lets an SMTP error through, whose text quotes the refused address:
         # it would reach the log and the 500 page's traceback. Reported as every e-mail of Trustdesk is.
+        # A notice that cannot be sent is kept to send again (``notices``): the message is rendered here as
+        # allauth's own ``send_mail`` renders it, so that it can be kept.
+        from allauth.core import context as allauth_context
+        from django.contrib.sites.shortcuts import get_current_site
+
+        request = allauth_context.request
+        message = self.render_mail(
+            template_prefix,
+            email,
+            {"request": request, "email": email, "current_site": get_current_site(request), **context},
+        )
         try:
-            super().send_mail(template_prefix, email, context)
+            message.send()
         except (smtplib.SMTPException, OSError) as exc:
-            # A link or a notice sent at once: nothing is stored that the person would need to repeat.
-            raise mail.not_sent(template_prefix, exc, stored=False) from None
+            user = context.get("user")
+            if template_prefix not in NOTICES or user is None:
+                # A link sent at once: nothing is stored that the person would need to repeat.
+                raise mail.not_sent(template_prefix, exc, stored=False) from None
+            error = mail.not_sent(template_prefix, exc)  # the change is made
+            error.kept = mail.keeping(
+                notices.keeper(user, template_prefix), message, mail.failure(exc), template_prefix
+            )
+            raise error from None
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # Accounts are made by the provider for registry people and staff, never by sign-up.

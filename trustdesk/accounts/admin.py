@@ -14,6 +14,7 @@ from trustdesk.accounts.models import (
     LoginLock,
     Profile,
     TwoFactorRemoval,
+    UnsentNotice,
 )
 
 
@@ -47,6 +48,13 @@ class LoginLockAdmin(ReadOnlyAdmin):
 class TwoFactorRemovalAdmin(ReadOnlyAdmin):
     list_display = ("__str__", "user", "asked_by", "created_at", "due_at", "outcome", "ended_at")
     list_filter = ("outcome",)
+
+
+@admin.register(UnsentNotice)
+class UnsentNoticeAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "user", "template", "created_at", "attempts", "next_attempt_at", "given_up_at")
+    list_filter = ("template",)
+    exclude = ("message",)  # sealed: nothing to read, and nothing staff need
 
 
 @admin.register(ContentAccessInstruction)

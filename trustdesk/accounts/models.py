@@ -1,5 +1,5 @@
 """Accounts: who a user is (customer or a staff role), lock-outs, throttles, staff's removals of two-factor
-authentication, content-access instructions.
+authentication, notices to be sent again, content-access instructions.
 
 Log-in itself, e-mail addresses, two-factor authenticators and sessions are django-allauth's models;
 their fields are declared in the data map (``trustdesk.lib.datamap.EXTERNAL``).
@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from trustdesk.lib.datamap import PERSON_OF_USER, Erasure, Field, ModelMap
+from trustdesk.lib.datamap import PERSON_OF_USER, SEALED_MAIL, Erasure, Field, ModelMap
 
 
 class Profile(models.Model):
@@ -194,6 +194,70 @@ class TwoFactorRemoval(models.Model):
 
     def __str__(self) -> str:
         return f"two-factor removal {self.pk}"
+
+
+class UnsentNotice(models.Model):
+    """A notice to an account's owner (a change to their password, addresses or two-factor authentication)
+    that the mail server did not take: kept sealed and sent again by the periodic job until it goes or the
+    time for it runs out (``trustdesk.accounts.notices``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="unsent_notices",
+        verbose_name=_("user"),
+    )
+    template = models.CharField(max_length=100, help_text=_("Which notice it is"), verbose_name=_("notice"))
+    message = models.TextField(
+        blank=True,
+        help_text=_("The message as it was to be sent, sealed; emptied once the time for it runs out"),
+        verbose_name=_("message"),
+    )
+    created_at = models.DateTimeField(verbose_name=_("first tried at"))
+    attempts = models.PositiveIntegerField(default=1, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
+    last_failure = models.CharField(
+        max_length=100,
+        help_text=_("The kind of failure: the error's class and the mail server's reply codes"),
+        verbose_name=_("last failure"),
+    )
+    given_up_at = models.DateTimeField(null=True, blank=True, verbose_name=_("given up at"))
+
+    data_map = ModelMap(
+        personal={
+            "message": Field(
+                "user.contact.email",
+                Erasure.DELETE_ROW,
+                label=_("an e-mail to you that could not be sent yet, kept to send again"),
+                secret=True,
+                held=SEALED_MAIL,
+                source="observed",
+            ),
+        },
+        not_personal=(
+            "id",
+            "user",
+            "template",
+            "created_at",
+            "attempts",
+            "next_attempt_at",
+            "last_failure",
+            "given_up_at",
+        ),
+        subject_path=f"user__{PERSON_OF_USER}",
+    )
+
+    class Meta:
+        verbose_name = _("unsent notice")
+        verbose_name_plural = _("unsent notices")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], name="accounts_notice_due", condition=Q(given_up_at__isnull=True)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"unsent notice {self.pk}"
 
 
 class ThrottleHit(models.Model):

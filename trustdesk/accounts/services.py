@@ -140,8 +140,6 @@ def do_remove_two_factor(user: Any, *, actor: str, reason: str) -> int:
     way back in when no key opens it any more. Staff accounts are not customers' and are refused."""
     from allauth.mfa.models import Authenticator
 
-    from trustdesk.accounts.adapter import mail_language, sender_words
-
     if _is_staff(user):
         raise ValidationError(gettext("A member of staff's two-factor authentication is not removed here."))
     with transaction.atomic():
@@ -156,14 +154,7 @@ def do_remove_two_factor(user: Any, *, actor: str, reason: str) -> int:
             object_id=str(user.pk),
             payload={"reason": reason, "authenticators": len(found)},
         )
-        if user.email:
-            mail.send(
-                "accounts/email/two_factor_removed",
-                to=user.email,
-                lang=mail_language(user),
-                context={**sender_words(), "removed_at": timezone.now()},
-                reference=f"account {user.pk}",
-            )
+        _tell_owner(user, "accounts/email/two_factor_removed", {"removed_at": timezone.now()})
     return len(found)
 
 
@@ -184,6 +175,7 @@ def open_removal(user: Any) -> TwoFactorRemoval | None:
 
 def _tell_owner(user: Any, template: str, context: dict[str, Any]) -> None:
     from trustdesk.accounts.adapter import mail_language, sender_words
+    from trustdesk.accounts.notices import keeper
 
     if user.email:
         mail.send(
@@ -192,6 +184,7 @@ def _tell_owner(user: Any, template: str, context: dict[str, Any]) -> None:
             lang=mail_language(user),
             context={**sender_words(), **context},
             reference=f"account {user.pk}",
+            keep=keeper(user, template),
         )
 
 

@@ -39,6 +39,8 @@ class Erasure(StrEnum):
 
 #: What is collected for the person in place of a secret that is held (:attr:`Field.secret`).
 WITHHELD = "withheld: a secret that lets one log in"
+#: The same for a message to the person kept sealed until it is sent (``Field(secret=True, held=...)``).
+SEALED_MAIL = "withheld: an e-mail to you, kept sealed until it is sent"
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,9 @@ class Field:
     #: A secret that lets one log in (a password hash, a TOTP key, a session key): what is collected for
     #: the person (the portal, the access report and its file) says it is held, never its value.
     secret: bool = False
+    #: What is collected for the person in place of a held value: :data:`WITHHELD` (a secret that lets one
+    #: log in) unless another is named (:data:`SEALED_MAIL`).
+    held: str = WITHHELD
     #: What the value is, where the category's name alone does not say it ("when logging in last
     #: failed" for a moment filed under ``user.authorization``): shown after the category's name.
     label: str | Promise = ""
@@ -91,6 +96,11 @@ class ModelMap:
     def secret_fields(self) -> frozenset[str]:
         """The fields that hold a secret (:attr:`Field.secret`)."""
         return frozenset(name for name, declared in self.personal.items() if declared.secret)
+
+    @property
+    def held_values(self) -> dict[str, str]:
+        """What is collected in place of each secret field's value (:attr:`Field.held`)."""
+        return {name: declared.held for name, declared in self.personal.items() if declared.secret}
 
     def __post_init__(self) -> None:
         both = set(self.personal) & set(self.not_personal)

@@ -11,7 +11,8 @@ an SMTP server's refusal quotes the addresses it refused, so its text goes nowhe
 Every message of a transaction is tried, even when an earlier one failed. Inside :func:`reporting` (every
 web request, the ``request`` command) a failure is collected and the block's owner answers for all of them
 at its end; outside it, the failure is raised at once. ``on_failure`` lets the caller record the failure
-where staff see it (a request's timeline).
+where staff see it (a request's timeline); ``keep`` lets it keep the message to send again later (an account's
+notices: ``trustdesk.accounts.notices``), and the error then says so (``kept``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -41,10 +42,14 @@ class MailNotSent(Exception):
     numbers of the requests whose messages were not sent, when they are known.
     """
 
-    def __init__(self, message: str, *, stored: bool = True, references: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, message: str, *, stored: bool = True, references: tuple[str, ...] = (), kept: bool = False
+    ) -> None:
         super().__init__(message)
         self.stored = stored
         self.references = references
+        #: The message is kept and sent again later (``send(keep=...)``): the person will still get it.
+        self.kept = kept
 
 
 def failure(exc: BaseException) -> str:
@@ -95,7 +100,20 @@ def combined(failures: list[MailNotSent]) -> MailNotSent:
         "; ".join(str(failed) for failed in failures),
         stored=all(failed.stored for failed in failures),
         references=references,
+        kept=all(failed.kept for failed in failures),
     )
+
+
+def keeping(keep: Callable[[EmailMessage, str], None], message: EmailMessage, why: str, name: str) -> bool:
+    """Whether ``keep`` kept the message that could not be sent; its own error is logged (never the
+    message, which holds the address)."""
+    try:
+        keep(message, why)
+    except Exception as exc:
+        log.error("the e-mail %s could not be kept to send again (%s)", name, type(exc).__name__)
+        return False
+    log.warning("the e-mail %s is kept to send again", name)
+    return True
 
 
 _quiet: contextvars.ContextVar[bool] = contextvars.ContextVar("trustdesk_mail_quiet", default=False)
@@ -131,13 +149,16 @@ def send(
     reference: str = "",
     on_failure: Callable[[str], None] | None = None,
     on_sent: Callable[[], None] | None = None,
+    keep: Callable[[EmailMessage, str], None] | None = None,
 ) -> None:
     """Send the message when the transaction commits (at once outside a transaction).
 
     ``reference``: the case the message is about, named in the log and the error. ``on_failure`` is
     called with the kind of failure (:func:`failure`) when the message could not be sent, after the
     transaction committed; its own error is logged and does not hide the failure. ``on_sent`` is called
-    once the mail server accepted the message; its own error is logged: the message went."""
+    once the mail server accepted the message; its own error is logged: the message went. ``keep`` is called
+    with the message and the kind of failure to keep it for sending again later; the error then says it is
+    kept (``kept``), and an error of ``keep``'s own is logged and leaves it unkept."""
     subject, text, html = render(name, lang=lang, context=context)
     if _quiet.get():
         return
@@ -163,6 +184,8 @@ def send(
                 on_failure(why)
             except Exception:
                 log.exception("the failure of the e-mail %s could not be recorded", name)
+        if keep is not None:
+            error.kept = keeping(keep, message, why, name)
         collected = _failures.get()
         if collected is None:
             raise error from None

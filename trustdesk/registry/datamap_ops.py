@@ -14,7 +14,7 @@ and the person is its only person; otherwise only the person's own records are e
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from trustdesk.journal.models import JournalEntry
 from trustdesk.lib import prepared
-from trustdesk.lib.datamap import WITHHELD, Erasure, ModelMap, covers, history_base, is_empty, model_map
+from trustdesk.lib.datamap import Erasure, ModelMap, covers, history_base, is_empty, model_map
 from trustdesk.registry.models import Organisation, Person, Role
 
 About = Literal["person", "organisation"]
@@ -237,7 +237,7 @@ def _gather(person: Person, organisations: list[int], *, history: bool = True) -
         )
         org_ids = {row[pk_name] for row in org_rows}
         rows: Rows = {}
-        secret = reach.mapping.secret_fields
+        secret = reach.mapping.held_values
         live = _as_rows(person_rows, pk_name, columns, "person", secret) + _as_rows(
             org_rows, pk_name, columns, "organisation", secret
         )
@@ -273,7 +273,7 @@ def _gather(person: Person, organisations: list[int], *, history: bool = True) -
             history_org = {row[h_pk] for row in org_list}
             in_history_person = {row["id"] for row in person_list}
             in_history_org = {row["id"] for row in org_list} - in_history_person
-            h_secret = history_map.secret_fields
+            h_secret = history_map.held_values
             kept = _as_rows(person_list, h_pk, h_columns, "person", h_secret) + _as_rows(
                 org_list, h_pk, h_columns, "organisation", h_secret
             )
@@ -322,15 +322,18 @@ def _as_rows(
     pk_name: str,
     columns: dict[str, str],
     about: About,
-    secret: frozenset[str] = frozenset(),
+    secret: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The rows as collected: JSON values, a secret that is held as :data:`WITHHELD`."""
+    """The rows as collected: JSON values, a secret that is held as what stands for it (:data:`WITHHELD`)."""
+    secret = secret or {}
     return [
         {
             "pk": jsonable(row[pk_name]),
             "about": about,
             "fields": {
-                name: WITHHELD if name in secret and not is_empty(row[attname]) else jsonable(row[attname])
+                name: secret[name]
+                if name in secret and not is_empty(row[attname])
+                else jsonable(row[attname])
                 for name, attname in columns.items()
             },
         }

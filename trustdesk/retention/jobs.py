@@ -1,5 +1,5 @@
 """The periodic jobs: the retention run, recipient requests, expired downloads, unverified requests,
-expired sessions, due removals of two-factor authentication.
+expired sessions, due removals of two-factor authentication, notices to send again.
 
 ``run_retention`` is what ``trustdesk retention run`` does: under the ``retention`` lock it opens
 and sends the recipient erasure requests that are due (before the sweep, while the identifiers
@@ -126,6 +126,12 @@ def _two_factor_removals(actor: Actor) -> dict[str, Any]:
     return do_carry_out_due_removals(actor=actor.ref)
 
 
+def _resend_notices(actor: Actor) -> dict[str, Any]:
+    from trustdesk.accounts.notices import do_resend_due
+
+    return do_resend_due()
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -153,6 +159,8 @@ JOBS = (
         _two_factor_removals,
         "remove two-factor authentication whose removal is due",
     ),
+    # At every run: a kept notice is due 15 minutes after it failed, and the query is one index lookup.
+    Job("resend_notices", dt.timedelta(0), _resend_notices, "send again the notices to account owners kept"),
 )
 
 

@@ -3,6 +3,7 @@ every personal field the data map declares, the history copies of each change, a
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 from collections.abc import Iterable
 from typing import Any
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from trustdesk.accounts import lockout
 from trustdesk.accounts.access import role_of, staff_required, user_has_two_factor
-from trustdesk.accounts.models import LoginLock, Profile
+from trustdesk.accounts.models import LoginLock, Profile, UnsentNotice
 from trustdesk.accounts.services import (
     do_ask_two_factor_removal,
     do_withdraw_two_factor_removal,
@@ -307,9 +308,31 @@ def account_of(person: Person) -> dict[str, Any] | None:
         "confirmed": any(a.verified for a in addresses if a.email.lower() == user.email.lower()),
         "two_factor": user_has_two_factor(user),
         "removal": open_removal(user),
+        "unsent": unsent_notices(user, now),
         "last_login": user.last_login,
         "failures": max((lock.failures for lock in locks), default=0),
         "blocked_until": max(blocked) if blocked else None,
+    }
+
+
+#: How long a notice given up stays on the person's page.
+GIVEN_UP_SHOWN = dt.timedelta(days=30)
+
+
+def unsent_notices(user: Any, now: dt.datetime) -> dict[str, Any] | None:
+    """The account's notices kept to send again, and those given up lately; ``None`` when there are none."""
+    rows = list(
+        UnsentNotice.objects.filter(user=user)
+        .filter(Q(given_up_at__isnull=True) | Q(given_up_at__gte=now - GIVEN_UP_SHOWN))
+        .order_by("created_at")
+    )
+    if not rows:
+        return None
+    waiting = [row for row in rows if row.given_up_at is None]
+    return {
+        "waiting": len(waiting),
+        "next": min((row.next_attempt_at for row in waiting if row.next_attempt_at), default=None),
+        "given_up": [row.given_up_at for row in rows if row.given_up_at is not None],
     }
 
 
@@ -395,6 +418,13 @@ def unlock(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("console:person", args=[found.pk]) + "#account")
 
 
+def _then(failures: list[mail.MailNotSent]) -> str:
+    """What staff do about a notice to the owner that could not be sent: it is sent again, or it is not."""
+    if failures and all(failure.kept for failure in failures):
+        return gettext("It is sent again over the next three days: tell them another way if it cannot wait.")
+    return gettext("Tell them another way.")
+
+
 @staff_required(*ACCOUNT_ROLES)
 @require_POST
 def remove_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
@@ -423,8 +453,9 @@ def remove_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
             messages.WARNING if failures else messages.SUCCESS,
             gettext(
                 "Two-factor authentication is removed and recorded, but the e-mail that tells the owner could "
-                "not be sent. Tell them another way."
+                "not be sent. %(then)s"
             )
+            % {"then": _then(failures)}
             if failures
             else gettext(
                 "Two-factor authentication is removed: the account logs in with its password alone until its "
@@ -438,9 +469,9 @@ def remove_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
             messages.WARNING if failures else messages.SUCCESS,
             gettext(
                 "The removal is recorded for %(due)s, but the e-mail that tells the owner could not be sent. "
-                "Tell them another way: they can keep two-factor authentication until then."
+                "%(then)s They can keep two-factor authentication until it is due."
             )
-            % due
+            % {**due, "then": _then(failures)}
             if failures
             else gettext(
                 "Two-factor authentication is removed on %(due)s. Its owner is told by e-mail now and can keep "
@@ -468,9 +499,9 @@ def withdraw_two_factor_removal(request: HttpRequest, pk: int) -> HttpResponse:
         messages.warning(
             request,
             gettext(
-                "The removal is withdrawn, but the e-mail that tells the owner could not be sent. Tell them "
-                "another way."
-            ),
+                "The removal is withdrawn, but the e-mail that tells the owner could not be sent. %(then)s"
+            )
+            % {"then": _then(failures)},
         )
     else:
         messages.success(

@@ -29,7 +29,7 @@ from trustdesk.accounts.words import EVENTS as ACCOUNT_EVENTS
 from trustdesk.accounts.words import details as account_details
 from trustdesk.accounts.words import event_name
 from trustdesk.lib.browsers import browser_name
-from trustdesk.lib.datamap import WITHHELD, history_base, model_map
+from trustdesk.lib.datamap import SEALED_MAIL, WITHHELD, history_base, model_map
 from trustdesk.policy import wording
 from trustdesk.policy.schema import Policy
 from trustdesk.registry.services import PLAIN_REASONS
@@ -79,6 +79,7 @@ VALUES: dict[str, dict[str, str]] = {
         "~": "changed",
         "-": "deleted",
         WITHHELD: "held, not shown: it lets one log in to your account",
+        SEALED_MAIL: "held sealed, not shown: an e-mail to you that we send again until it goes",
     },
     "nl": {
         "data_subject": "van u",
@@ -90,6 +91,7 @@ VALUES: dict[str, dict[str, str]] = {
         "~": "gewijzigd",
         "-": "verwijderd",
         WITHHELD: "bewaard, niet getoond: hiermee kan men op uw account inloggen",
+        SEALED_MAIL: "verzegeld bewaard, niet getoond: een e-mail aan u die we opnieuw versturen tot hij aankomt",
         "website": "website",
         "portal": "klantenportaal",
         "email": "e-mail",
