@@ -198,7 +198,38 @@ def _signed_in(browser, log_in: Callable[[Any], None]) -> Iterator[dict[str, Any
             context.close()
 
 
+def _account_in_every_state(desk: Desk) -> None:
+    """Olga's account with a removal of two-factor authentication waiting and notices kept and given up, so
+    that the pages show every part they can."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from trustdesk.accounts.models import TwoFactorRemoval, UnsentNotice
+
+    now = timezone.now()
+    olga = desk.personas.olga
+    TwoFactorRemoval.objects.create(
+        user=olga,
+        asked_by=f"user:{desk.personas.sam.pk}",
+        reason="Caller knew her address",
+        created_at=now,
+        due_at=now + dt.timedelta(hours=24),
+    )
+    for given_up in (None, now):
+        UnsentNotice.objects.create(
+            user=olga,
+            template="account/email/password_changed",
+            created_at=now,
+            last_failure="SMTPRecipientsRefused 550",
+            next_attempt_at=None if given_up else now + dt.timedelta(minutes=15),
+            given_up_at=given_up,
+        )
+
+
 def test_a_customers_account_and_portal_break_no_rule(live_server, browser, desk: Desk) -> None:
+    _account_in_every_state(desk)
+
     def log_in(page) -> None:
         _log_in(page, live_server.url, "olga@example.com")
         page.wait_for_url("**/account/")
@@ -228,6 +259,7 @@ def test_a_customers_account_and_portal_break_no_rule(live_server, browser, desk
 
 
 def test_the_console_breaks_no_rule(live_server, browser, desk: Desk) -> None:
+    _account_in_every_state(desk)
     sweeps = []
     with _signed_in(browser, lambda page: _log_in_staff(page, live_server.url, desk.personas, "pia")) as tabs:
         for language, page in tabs.items():
