@@ -307,6 +307,7 @@ MFA_ADAPTER = "trustdesk.accounts.adapter.MFAAdapter"
 MFA_FORMS = {
     "authenticate": "trustdesk.accounts.forms.AuthenticateForm",
     "reauthenticate": "trustdesk.accounts.forms.ReauthenticateForm",
+    "activate_totp": "trustdesk.accounts.forms.ActivateTOTPForm",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Trustdesk"

@@ -151,3 +151,34 @@ def test_setting_up_and_removing_two_factor_is_journaled_and_in_the_log_in_histo
         assert f"<td>{words}</td>" in history, words
     notices = [m for m in mailbox.wait_for(3) if m["To"] == "olga@example.com"]
     assert len(notices) == 3  # set up, new recovery codes, removed: each told to the account
+
+
+def test_two_factor_required_of_staff_cannot_be_turned_off_and_the_page_says_so(client, personas) -> None:
+    log_in(client, "sam@hoster.example")
+    client.post("/account/2fa/authenticate/", {"code": fresh_totp_code(personas.totp["sam"])})
+    page = client.get("/account/2fa/").content.decode()
+    assert "It is required for your account, and stays on." in page
+    assert "Turn off two-factor authentication" not in page
+    client.post("/account/reauthenticate/", {"password": PASSWORD})
+    refused = client.post("/account/2fa/totp/deactivate/")
+    assert refused.status_code == 200
+    assert "Two-factor authentication is required for your account: it cannot be turned off." in (
+        refused.content.decode()
+    )
+    assert user_has_two_factor(personas.sam)
+
+
+def test_a_customer_turns_it_off_where_it_is_optional(client, personas) -> None:
+    from tests.accounts.personas import give_totp
+
+    secret = give_totp(personas.olga)
+    log_in(client, "olga@example.com")
+    client.post("/account/2fa/authenticate/", {"code": fresh_totp_code(secret)})
+    page = client.get("/account/2fa/").content.decode()
+    assert "Turn off two-factor authentication" in page and "stays on" not in page
+    client.post("/account/reauthenticate/", {"password": PASSWORD})
+    form = client.get("/account/2fa/totp/deactivate/").content.decode()
+    assert "your recovery codes stop working" in form
+    assert client.post("/account/2fa/totp/deactivate/").status_code == 302
+    assert not user_has_two_factor(personas.olga)
+    assert "Off: logging in asks for your password alone." in client.get("/account/2fa/").content.decode()

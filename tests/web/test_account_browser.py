@@ -98,13 +98,20 @@ def test_it_has_staff_set_up_two_factor_before_anything_else(live_server, page, 
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_url("**/account/2fa/totp/activate/")
     _shot(page, "two-factor-setup")
-    secret = page.locator("#authenticator_secret").input_value()
-    page.get_by_label("Authenticator code").fill(fresh_totp_code(secret))
-    page.get_by_role("button", name="Activate").click()
+    assert page.get_by_alt_text("QR code of your key for the authenticator app").is_visible()
+    secret = page.locator("#authenticator-key").inner_text()
+    page.get_by_label("Code from the app").fill(fresh_totp_code(secret))
+    page.get_by_role("button", name="Turn on two-factor authentication").click()
     page.wait_for_url("**/account/2fa/recovery-codes/")
     codes = page.locator("#recovery_codes").input_value().split()
     assert len(codes) == 10 and all(code.isdigit() and len(code) == 8 for code in codes)
+    assert "10 of your 10 recovery codes are unused." in page.locator("main").inner_text()
     _shot(page, "recovery-codes")
+    page.goto(live_server.url + "/account/2fa/")
+    main = page.locator("main").inner_text()
+    assert "On: logging in asks for a code from your authenticator app." in main
+    assert page.get_by_role("button", name="Make new codes").is_visible()
+    _shot(page, "two-factor")
     page.goto(live_server.url + "/console/instructions/")
     assert page.locator("h1").inner_text() == "Content-access instructions"
     assert blocked == []

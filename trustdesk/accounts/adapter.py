@@ -91,7 +91,7 @@ MESSAGES: dict[str, _StrPromise] = {
         "Two-factor authentication is off: logging in asks for your password alone."
     ),
     "mfa/messages/recovery_codes_generated.txt": _(
-        "New recovery codes are made: the earlier ones no longer work. Keep them somewhere safe."
+        "Your recovery codes are made: keep them somewhere safe. Codes made before them no longer work."
     ),
     "usersessions/messages/sessions_logged_out.txt": _("You are logged off in every other session."),
 }
@@ -298,6 +298,20 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class MFAAdapter(DefaultMFAAdapter):
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "cannot_delete_authenticator": _(
+            "Two-factor authentication is required for your account: it cannot be turned off."
+        ),
+    }
+
+    def can_delete_authenticator(self, authenticator: Any) -> bool:
+        """Not where the policy requires two-factor authentication of the account (staff, as a rule): turned
+        off, the next page would only send its owner to set it up again."""
+        from trustdesk.accounts.middleware import two_factor_requirement
+
+        return two_factor_requirement(authenticator.user) != "required"
+
     def encrypt(self, text: str) -> str:
         """A TOTP key or a recovery-code seed, sealed before allauth stores it (``sealing``)."""
         return sealing.seal(text)

@@ -11,6 +11,7 @@ from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.core import context
 from allauth.mfa.base.forms import AuthenticateForm as AllauthAuthenticateForm
 from allauth.mfa.base.forms import ReauthenticateForm as AllauthReauthenticateForm
+from allauth.mfa.totp.forms import ActivateTOTPForm as AllauthActivateTOTPForm
 from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -22,20 +23,25 @@ from trustdesk.accounts.sealing import SealError
 log = logging.getLogger(__name__)
 
 
-class _SealedSecretCode:
-    """A code checked against a two-factor secret that no key opens (the secret key was changed without
-    keeping the old one) is an error on the form that says how to get back in, not a server error."""
+class _CodeField:
+    """allauth's code field without its placeholder: the field has its label, and the placeholder repeats it
+    inside the box ("Code"), where it reads as a value already typed. A recovery code may have letters: no
+    capitals, no spelling correction."""
 
-    user: Any
     fields: dict[str, forms.Field]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # The field has its label; allauth's placeholder repeats it inside the box ("Code"), where it reads as
-        # a value already typed. A recovery code has letters: no numeric keyboard, no capitals, no spelling.
         attrs = self.fields["code"].widget.attrs
         attrs.pop("placeholder", None)
         attrs.update({"autocapitalize": "none", "spellcheck": "false"})
+
+
+class _SealedSecretCode(_CodeField):
+    """A code checked against a two-factor secret that no key opens (the secret key was changed without
+    keeping the old one) is an error on the form that says how to get back in, not a server error."""
+
+    user: Any
 
     def clean_code(self) -> str:
         try:
@@ -57,6 +63,14 @@ class AuthenticateForm(_SealedSecretCode, AllauthAuthenticateForm):
 
 class ReauthenticateForm(_SealedSecretCode, AllauthReauthenticateForm):
     """``MFA_FORMS["reauthenticate"]``: the code asked again before a sensitive change."""
+
+
+class ActivateTOTPForm(_CodeField, AllauthActivateTOTPForm):
+    """``MFA_FORMS["activate_totp"]``: the first code of a new authenticator app."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = _("Code from the app")
 
 
 class ResetPasswordForm(AllauthResetPasswordForm):
