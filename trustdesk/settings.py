@@ -277,7 +277,13 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:home"
 ACCOUNT_ADAPTER = "trustdesk.accounts.adapter.AccountAdapter"
-ACCOUNT_FORMS = {"reset_password": "trustdesk.accounts.forms.ResetPasswordForm"}
+ACCOUNT_FORMS = {
+    "login": "trustdesk.accounts.forms.LoginForm",
+    "reset_password": "trustdesk.accounts.forms.ResetPasswordForm",
+    "reset_password_from_key": "trustdesk.accounts.forms.ResetPasswordKeyForm",
+    "change_password": "trustdesk.accounts.forms.ChangePasswordForm",
+    "add_email": "trustdesk.accounts.forms.AddEmailForm",
+}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"

@@ -67,3 +67,42 @@ def test_it_writes_dates_day_first_on_a_24_hour_clock(client, personas, language
     assert cells, "the sessions page shows when each session started"
     assert all(re.fullmatch(written, cell) for cell in cells), cells
     assert "a.m." not in page and "p.m." not in page
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("/account/email/", ["<h1>E-mail addresses</h1>", "Make it the main address", "(main address)"]),
+        (
+            "/account/password/change/",
+            ["<h1>Change your password</h1>", "Current password", "New password again"],
+        ),
+        ("/account/logout/", ["<h1>Log off</h1>", "Your sessions on other devices stay open"]),
+        ("/account/reauthenticate/", ["<h1>Confirm that it is you</h1>"]),
+    ],
+)
+def test_allauths_account_pages_speak_the_products_words(personas, path: str, words: list[str]) -> None:
+    """allauth's pages in the words of every other page: no "Sign Out", "Email Addresses" or "Make Primary"."""
+    from django.test import Client
+
+    from tests.accounts.personas import log_in
+
+    client = Client()
+    log_in(client, personas.olga.email)
+    page = client.get(path).content.decode()
+    for said in words:
+        assert said in page, said
+    for allauths in ("Sign Out", "Email Addresses", "Make Primary", "Change Password", "Confirm Access"):
+        assert allauths not in page, allauths
+    dutch = client.get(path, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert '<html lang="nl"' in dutch and "Sign Out" not in dutch
+
+
+def test_the_password_reset_pages_speak_the_products_words(client, personas) -> None:
+    page = client.get("/account/password/reset/").content.decode()
+    assert "<h1>Forgot your password?</h1>" in page and "Send me the link" in page
+    assert 'href="mailto:privacy@hostwerk.example"' in page  # where to turn without the address
+    done = client.post(
+        "/account/password/reset/", {"email": personas.olga.email}, follow=True
+    ).content.decode()
+    assert "<h1>Check your e-mail</h1>" in done and "Password Reset" not in done

@@ -21,7 +21,7 @@ def _watch_csp(page) -> list[str]:
 
 def _log_in(page, base: str, email: str, password: str = PASSWORD) -> None:
     page.goto(base + "/account/login/")
-    page.get_by_label("Email").fill(email)
+    page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
 
@@ -130,17 +130,17 @@ def test_it_blocks_after_the_policys_attempts_and_a_reset_link_gets_the_person_b
     assert "This account is blocked" in page.get_by_role("alert").first.inner_text()
     page.get_by_role("link", name="Forgot your password?").last.click()
     page.wait_for_url("**/account/password/reset/")
-    page.get_by_label("Email").fill("olga@example.com")
+    page.get_by_label("E-mail address").fill("olga@example.com")
     _shot(page, "password-reset")
-    page.get_by_role("button", name="Reset My Password").click()
+    page.get_by_role("button", name="Send me the link").click()
     page.wait_for_url("**/account/password/reset/done/")
     [message] = mailbox.wait_for(1)
     [link] = [u for u in mailbox.links(message) if "/password/reset/key/" in u]
     page.goto(link)
     page.locator("input[name=password1]").fill(NEW_PASSWORD)
-    page.get_by_label("New Password (again)").fill(NEW_PASSWORD)
+    page.get_by_label("New password again").fill(NEW_PASSWORD)
     _shot(page, "password-reset-new")
-    page.get_by_role("button", name="Change Password").click()
+    page.get_by_role("button", name="Save the new password").click()
     page.wait_for_url("**/account/password/reset/key/done/")
     _log_in(page, live_server.url, "olga@example.com", NEW_PASSWORD)
     page.wait_for_url("**/account/")

@@ -27,7 +27,7 @@ def _watch_csp(page) -> list[str]:
 
 def _log_in_staff(page, base: str, personas: Personas, name: str) -> None:
     page.goto(base + "/account/login/")
-    page.get_by_label("Email").fill(f"{name}@hoster.example")
+    page.get_by_label("E-mail address").fill(f"{name}@hoster.example")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/account/2fa/authenticate/")

@@ -7,7 +7,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
+from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
+from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
 from allauth.core import context
 from allauth.mfa.base.forms import AuthenticateForm as AllauthAuthenticateForm
 from allauth.mfa.base.forms import ReauthenticateForm as AllauthReauthenticateForm
@@ -73,7 +77,46 @@ class ActivateTOTPForm(_CodeField, AllauthActivateTOTPForm):
         self.fields["code"].label = _("Code from the app")
 
 
-class ResetPasswordForm(AllauthResetPasswordForm):
+#: allauth's field labels in the words of the rest of the pages ("E-mail address", sentence case).
+LABELS = {
+    "login": _("E-mail address"),
+    "email": _("E-mail address"),
+    "oldpassword": _("Current password"),
+    "password1": _("New password"),
+    "password2": _("New password again"),
+}
+
+
+class _Labelled:
+    """allauth's fields under Trustdesk's labels (``LABELS``), without placeholders that repeat them."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name in LABELS:
+                field.label = LABELS[name]
+            field.widget.attrs.pop("placeholder", None)
+
+
+class LoginForm(_Labelled, AllauthLoginForm):
+    """``ACCOUNT_FORMS["login"]``."""
+
+
+class ResetPasswordKeyForm(_Labelled, AllauthResetPasswordKeyForm):
+    """``ACCOUNT_FORMS["reset_password_from_key"]``: the new password chosen with a reset link."""
+
+
+class ChangePasswordForm(_Labelled, AllauthChangePasswordForm):
+    """``ACCOUNT_FORMS["change_password"]``."""
+
+
+class AddEmailForm(_Labelled, AllauthAddEmailForm):
+    """``ACCOUNT_FORMS["add_email"]``."""
+
+
+class ResetPasswordForm(_Labelled, AllauthResetPasswordForm):
     """Requests for a reset link are throttled per client address and per e-mail address."""
 
     def clean(self) -> dict[str, Any]:
