@@ -106,3 +106,15 @@ def test_the_password_reset_pages_speak_the_products_words(client, personas) -> 
         "/account/password/reset/", {"email": personas.olga.email}, follow=True
     ).content.decode()
     assert "<h1>Check your e-mail</h1>" in done and "Password Reset" not in done
+
+
+def test_confirming_it_is_you_with_a_code_of_the_app(client, personas) -> None:
+    from tests.accounts.personas import fresh_totp_code
+
+    log_in(client, "sam@hoster.example")
+    client.post("/account/2fa/authenticate/", {"code": fresh_totp_code(personas.totp["sam"])})
+    page = client.get("/account/2fa/reauthenticate/").content.decode()
+    assert "<h1>Confirm that it is you</h1>" in page and 'name="code"' in page
+    assert 'action="/account/2fa/reauthenticate/"' in page
+    wrong = client.post("/account/2fa/reauthenticate/", {"code": "000000"}).content.decode()
+    assert 'aria-invalid="true"' in wrong and 'id="id_code_error"' in wrong  # the error tied to its field
