@@ -209,3 +209,30 @@ def test_my_data_shows_the_removal_and_its_reason(personas) -> None:
     page = client_for(olga).get("/portal/data/").content.decode()
     assert "(why our staff were asked to remove your two-factor authentication)" in page
     assert "Called from her known number" in page
+
+
+def test_the_dashboard_lists_the_accounts_to_look_at(personas) -> None:
+    from tests.portal.conftest import client_for
+    from trustdesk.accounts.models import UnsentNotice
+
+    olga = personas.olga
+    assert "Accounts to look at" not in client_for(personas.sam).get("/console/").content.decode()
+    give_totp(olga)
+    removal = do_ask_two_factor_removal(olga, actor="user:1", reason=REASON)
+    assert removal is not None
+    now = timezone.now()
+    UnsentNotice.objects.create(
+        user=olga,
+        template="account/email/password_changed",
+        created_at=now,
+        given_up_at=now,
+        last_failure="x",
+    )
+    page = client_for(personas.sam).get("/console/").content.decode()
+    link = f'<a href="/console/people/{olga.profile.person.pk}/#account">Olga'
+    assert "Accounts to look at" in page and page.count(link) == 2
+    assert f"due {timezone.localtime(removal.due_at):%Y-%m-%d %H:%M}" in page
+    assert "Notices given up: tell the owner another way" in page
+    do_keep_two_factor(olga)
+    UnsentNotice.objects.update(given_up_at=now - dt.timedelta(days=31))
+    assert "Accounts to look at" not in client_for(personas.sam).get("/console/").content.decode()

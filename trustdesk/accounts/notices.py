@@ -35,6 +35,8 @@ FIRST_WAIT = dt.timedelta(minutes=15)
 LONGEST = dt.timedelta(hours=6)
 #: How long after the first attempt a notice is still sent.
 GIVE_UP_AFTER = dt.timedelta(days=3)
+#: How long a notice given up is shown to staff (the person's console page, the dashboard).
+GIVEN_UP_SHOWN = dt.timedelta(days=30)
 
 
 def wait_after(attempts: int) -> dt.timedelta:

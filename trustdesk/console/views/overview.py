@@ -1,6 +1,10 @@
-"""The dashboard (requests per week, median days to answer, overdue) and the policy in effect with its data map."""
+"""The dashboard (requests per week, median days to answer, overdue, accounts to look at) and the policy in
+effect with its data map."""
 
 from __future__ import annotations
+
+import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -25,6 +29,33 @@ SEVERITY_LABELS = {
 }
 
 
+def accounts_to_watch(now: dt.datetime) -> dict[str, list[dict[str, Any]]]:
+    """Customers' accounts that staff should look at: a removal of two-factor authentication waiting (its
+    owner may keep it; staff may withdraw it), and notices to their owner given up lately (tell them another
+    way). Each with the person it belongs to, for a link to their page."""
+    from trustdesk.accounts.models import TwoFactorRemoval, UnsentNotice
+    from trustdesk.accounts.notices import GIVEN_UP_SHOWN
+
+    person = "user__profile__person"
+    removals = (
+        TwoFactorRemoval.objects.filter(ended_at__isnull=True).select_related(person).order_by("due_at")
+    )
+    given_up = (
+        UnsentNotice.objects.filter(given_up_at__gte=now - GIVEN_UP_SHOWN)
+        .select_related(person)
+        .order_by("-given_up_at")
+    )
+
+    def whose(user: Any) -> Any:
+        profile = getattr(user, "profile", None)
+        return getattr(profile, "person", None)
+
+    return {
+        "removals": [{"person": whose(r.user), "user": r.user, "at": r.due_at} for r in removals[:50]],
+        "given_up": [{"person": whose(n.user), "user": n.user, "at": n.given_up_at} for n in given_up[:50]],
+    }
+
+
 @require_safe
 @staff_required(*REQUEST_ROLES)
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -46,6 +77,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "overdue": by_urgency[Urgency.OVERDUE],
             "open_count": sum(by_urgency.values()),
             "weeks": charts.WEEKS,
+            "accounts": accounts_to_watch(timezone.now()),
             "section": "dashboard",
         },
     )

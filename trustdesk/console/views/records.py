@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from trustdesk.accounts import lockout
+from trustdesk.accounts import lockout, notices
 from trustdesk.accounts.access import role_of, staff_required, user_has_two_factor
 from trustdesk.accounts.models import LoginLock, Profile, UnsentNotice
 from trustdesk.accounts.services import (
@@ -315,15 +315,11 @@ def account_of(person: Person) -> dict[str, Any] | None:
     }
 
 
-#: How long a notice given up stays on the person's page.
-GIVEN_UP_SHOWN = dt.timedelta(days=30)
-
-
 def unsent_notices(user: Any, now: dt.datetime) -> dict[str, Any] | None:
     """The account's notices kept to send again, and those given up lately; ``None`` when there are none."""
     rows = list(
         UnsentNotice.objects.filter(user=user)
-        .filter(Q(given_up_at__isnull=True) | Q(given_up_at__gte=now - GIVEN_UP_SHOWN))
+        .filter(Q(given_up_at__isnull=True) | Q(given_up_at__gte=now - notices.GIVEN_UP_SHOWN))
         .order_by("created_at")
     )
     if not rows:
