@@ -235,4 +235,8 @@ def test_the_dashboard_lists_the_accounts_to_look_at(personas) -> None:
     assert "Notices given up: tell the owner another way" in page
     do_keep_two_factor(olga)
     UnsentNotice.objects.update(given_up_at=now - dt.timedelta(days=31))
+    page = client_for(personas.sam).get("/console/").content.decode()
+    assert "Removals stopped by the account's owner: whoever asked was probably not them" in page
+    assert page.count(link) == 1 and "Notices given up" not in page
+    TwoFactorRemoval.objects.update(ended_at=now - dt.timedelta(days=31))
     assert "Accounts to look at" not in client_for(personas.sam).get("/console/").content.decode()
