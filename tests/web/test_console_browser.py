@@ -43,6 +43,23 @@ def desk(personas: Personas, publish, data_dir, live_server, settings):
     return personas
 
 
+def _someone_asked_to_remove_olgas_two_factor(desk: Personas) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from trustdesk.accounts.models import TwoFactorRemoval
+
+    now = timezone.now()
+    TwoFactorRemoval.objects.create(
+        user=desk.olga,
+        asked_by=f"user:{desk.sam.pk}",
+        reason="Called from an unknown number; knew her address",
+        created_at=now,
+        due_at=now + dt.timedelta(hours=24),
+    )
+
+
 def test_it_has_staff_extend_and_fulfil_a_request(live_server, page, desk: Personas) -> None:
     olga = desk.olga.profile.person
     hosting = do_create(
@@ -56,11 +73,14 @@ def test_it_has_staff_extend_and_fulfil_a_request(live_server, page, desk: Perso
     made = services.do_open_request(
         "access", channel="letter", actor=STAFF, person=olga, details="All my data."
     )
+    _someone_asked_to_remove_olgas_two_factor(desk)
     blocked = _watch_csp(page)
     base = live_server.url
     _log_in_staff(page, base, desk, "pia")
     page.goto(base + "/console/")
     assert page.get_by_role("img", name="Requests received per week, by kind").count() == 1
+    to_watch = page.get_by_role("region", name="Accounts to look at")
+    assert "Removals of two-factor authentication waiting" in to_watch.inner_text()
     _shot(page, "console-dashboard")
     page.get_by_role("navigation", name="Staff console").get_by_role("link", name="Requests").click()
     page.wait_for_url("**/console/requests/")
@@ -115,6 +135,7 @@ def test_it_has_staff_extend_and_fulfil_a_request(live_server, page, desk: Perso
     page.get_by_role("link", name="Olga Test").click()
     page.wait_for_url(f"**/console/people/{olga.pk}/")
     assert "olga@example.com" in page.locator("main").inner_text()
+    assert page.get_by_role("button", name="Withdraw the removal").is_visible()
     _shot(page, "console-person")
     page.get_by_role("button", name="Enter a request about this person").click()
     page.wait_for_url(f"**/console/requests/new/?person={olga.pk}")
