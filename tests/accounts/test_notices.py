@@ -134,3 +134,47 @@ def test_a_link_sent_at_once_is_not_kept(personas, refusing) -> None:
     """A reset link that did not go is asked for again by the person: nothing is kept."""
     Client().post("/account/password/reset/", {"email": personas.olga.email})
     assert not UnsentNotice.objects.exists()
+
+
+def test_staff_record_how_the_owner_was_told_of_a_notice_given_up(personas) -> None:
+    from tests.portal.conftest import client_for
+    from trustdesk.journal.models import JournalEntry
+
+    olga = personas.olga
+    now = timezone.now()
+    for template in ("account/email/password_changed", "accounts/email/two_factor_removed"):
+        UnsentNotice.objects.create(
+            user=olga,
+            template=template,
+            created_at=now,
+            given_up_at=now,
+            last_failure="ConnectionRefusedError",
+        )
+    waiting = UnsentNotice.objects.create(
+        user=olga,
+        template="account/email/email_deleted",
+        created_at=now,
+        next_attempt_at=now,
+        last_failure="x",
+    )
+    page = f"/console/people/{olga.profile.person.pk}/"
+    told = f"{page}notices/told/"
+    support = client_for(personas.sam)
+    assert "Record how the owner was told" in support.get(page).content.decode()
+    assert client_for(personas.abe).post(told, {"notices-note": "phoned"}).status_code == 403
+    refused = support.post(told, {"notices-note": " "})
+    assert refused.status_code == 400 and "This field is required." in refused.content.decode()
+    assert UnsentNotice.objects.filter(given_up_at__isnull=False).count() == 2
+    done = support.post(told, {"notices-note": "Phoned her on her known number"}, follow=True)
+    assert "Recorded: the owner was told another way." in done.content.decode()
+    assert list(UnsentNotice.objects.all()) == [waiting]  # the one still being sent stays
+    entry = JournalEntry.objects.get(action="accounts.notices_told_otherwise")
+    assert entry.actor == f"user:{personas.sam.pk}" and entry.object_id == str(olga.pk)
+    payload = entry.payload or {}
+    assert payload["note"] == "Phoned her on her known number"
+    assert payload["notices"] == ["account/email/password_changed", "accounts/email/two_factor_removed"]
+    shown = done.content.decode()
+    assert "given up" not in shown and "Record how the owner was told" not in shown
+    again = support.post(told, {"notices-note": "again"}, follow=True)
+    assert "No notice to this account was given up." in again.content.decode()
+    assert JournalEntry.objects.filter(action="accounts.notices_told_otherwise").count() == 1

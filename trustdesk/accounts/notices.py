@@ -7,7 +7,8 @@ alone, so that neither a copy of the database reads it nor someone who can write
 their own in the provider's name. The periodic job ``resend_notices`` (:func:`do_resend_due`) sends it again:
 after 15 minutes, then twice as long each time (at most six hours apart), for three days. Once that time
 runs out the message is emptied, the notice marked as given up and an error logged; the person's console
-page shows it to staff, who tell the owner another way.
+page and the dashboard show it to staff, who tell the owner another way and record how
+(:func:`do_record_told_otherwise`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from django.utils import timezone
 
 from trustdesk.accounts import sealing
 from trustdesk.accounts.models import UnsentNotice
+from trustdesk.journal.services import record
 from trustdesk.lib import mail
 
 log = logging.getLogger(__name__)
@@ -152,3 +154,33 @@ def do_resend_due(*, now: dt.datetime | None = None) -> dict[str, int]:
             )
             counts["sent"] += 1
     return counts
+
+
+TOLD_OTHERWISE = "accounts.notices_told_otherwise"
+
+
+def do_record_told_otherwise(user: Any, *, actor: str, note: str) -> int:
+    """Staff told the owner of ``user`` another way of the notices given up: journaled with their note and
+    which notices they were (``accounts.notices_told_otherwise``), and those rows go (they hold nothing but
+    that). Returns how many; 0 when none was given up, and nothing is journaled."""
+    with transaction.atomic():
+        rows = list(
+            UnsentNotice.objects.select_for_update()
+            .filter(user=user, given_up_at__isnull=False)
+            .order_by("given_up_at")
+        )
+        if not rows:
+            return 0
+        record(
+            TOLD_OTHERWISE,
+            actor=actor,
+            object_type="auth.user",
+            object_id=str(user.pk),
+            payload={
+                "note": note,
+                "notices": [row.template for row in rows],
+                "given_up": [row.given_up_at.isoformat() for row in rows if row.given_up_at],
+            },
+        )
+        UnsentNotice.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    return len(rows)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("people/<int:pk>/", records.person, name="person"),
     path("people/<int:pk>/unlock/", records.unlock, name="person_unlock"),
     path("people/<int:pk>/two-factor/remove/", records.remove_two_factor, name="person_two_factor_remove"),
+    path("people/<int:pk>/notices/told/", records.notices_told_otherwise, name="person_notices_told"),
     path(
         "people/<int:pk>/two-factor/withdraw/",
         records.withdraw_two_factor_removal,

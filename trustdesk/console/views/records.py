@@ -40,7 +40,7 @@ from trustdesk.console.access import (
     get_organisation_for_staff,
     get_person_for_staff,
 )
-from trustdesk.console.forms import RemoveTwoFactorForm, SearchForm, UnlockForm
+from trustdesk.console.forms import HandledForm, RemoveTwoFactorForm, SearchForm, UnlockForm
 from trustdesk.lib import mail
 from trustdesk.lib.pseudonyms import canonical
 from trustdesk.registry.datamap_ops import journal_about, label
@@ -341,6 +341,7 @@ def _person_page(
     found: Person,
     unlock_form: UnlockForm | None = None,
     two_factor_form: RemoveTwoFactorForm | None = None,
+    notices_form: HandledForm | None = None,
 ) -> HttpResponse:
     role = role_of(request.user)
     requests = list(found.requests.order_by("-received_at")) if role in REQUEST_ROLES else []
@@ -375,12 +376,15 @@ def _person_page(
                 else None
             ),
             "removal_wait_hours": settings.TRUSTDESK_TWO_FACTOR_REMOVAL_WAIT_HOURS,
+            "notices_form": (
+                (notices_form or HandledForm(prefix=NOTICES_PREFIX)) if role in ACCOUNT_ROLES else None
+            ),
             "history": history_copies(found),
             "journal": journal_rows(journaled),
             "section": "search",
         },
         status=400
-        if any(form is not None and form.errors for form in (unlock_form, two_factor_form))
+        if any(form is not None and form.errors for form in (unlock_form, two_factor_form, notices_form))
         else 200,
     )
 
@@ -475,6 +479,32 @@ def remove_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
             )
             % due,
         )
+    return HttpResponseRedirect(reverse("console:person", args=[found.pk]) + "#account")
+
+
+#: The prefix of the form that records how the owner was told of notices given up.
+NOTICES_PREFIX = "notices"
+
+
+@staff_required(*ACCOUNT_ROLES)
+@require_POST
+def notices_told_otherwise(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record how the account's owner was told of the notices given up (by telephone, by letter); journaled,
+    and they leave the lists."""
+    found = get_person_for_staff(pk)
+    account = account_of(found)
+    if account is None:
+        raise Http404("no account")
+    form = HandledForm(request.POST, prefix=NOTICES_PREFIX)
+    if not form.is_valid():
+        return _person_page(request, found, notices_form=form)
+    told = notices.do_record_told_otherwise(
+        account["user"], actor=user_ref(request.user), note=form.cleaned_data["note"]
+    )
+    if told:
+        messages.success(request, gettext("Recorded: the owner was told another way."))
+    else:
+        messages.info(request, gettext("No notice to this account was given up."))
     return HttpResponseRedirect(reverse("console:person", args=[found.pk]) + "#account")
 
 
