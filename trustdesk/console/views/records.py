@@ -389,6 +389,15 @@ def _person_page(
     )
 
 
+def _with_account(pk: int) -> tuple[Person, dict[str, Any]]:
+    """The person of a staff action on their customer account, and that account; 404 without one."""
+    found = get_person_for_staff(pk)
+    account = account_of(found)
+    if account is None:
+        raise Http404("no account")
+    return found, account
+
+
 @require_safe
 @staff_required(*RECORD_ROLES)
 def person(request: HttpRequest, pk: int) -> HttpResponse:
@@ -399,10 +408,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def unlock(request: HttpRequest, pk: int) -> HttpResponse:
     """Lift the log-in block of the person's account before its time, with the reason (journaled)."""
-    found = get_person_for_staff(pk)
-    account = account_of(found)
-    if account is None:
-        raise Http404("no account")
+    found, account = _with_account(pk)
     form = UnlockForm(request.POST)
     if not form.is_valid():
         return _person_page(request, found, form)
@@ -430,10 +436,7 @@ def _then(failures: list[mail.MailNotSent]) -> str:
 def remove_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
     """Remove the two-factor authentication of the person's account, for a customer who lost their app and
     recovery codes, with the reason (journaled, and the owner is told by e-mail)."""
-    found = get_person_for_staff(pk)
-    account = account_of(found)
-    if account is None:
-        raise Http404("no account")
+    found, account = _with_account(pk)
     form = RemoveTwoFactorForm(request.POST, prefix=TWO_FACTOR_PREFIX)
     if not form.is_valid():
         return _person_page(request, found, two_factor_form=form)
@@ -491,10 +494,7 @@ NOTICES_PREFIX = "notices"
 def notices_told_otherwise(request: HttpRequest, pk: int) -> HttpResponse:
     """Record how the account's owner was told of the notices given up (by telephone, by letter); journaled,
     and they leave the lists."""
-    found = get_person_for_staff(pk)
-    account = account_of(found)
-    if account is None:
-        raise Http404("no account")
+    found, account = _with_account(pk)
     form = HandledForm(request.POST, prefix=NOTICES_PREFIX)
     if not form.is_valid():
         return _person_page(request, found, notices_form=form)
@@ -513,10 +513,7 @@ def notices_told_otherwise(request: HttpRequest, pk: int) -> HttpResponse:
 def withdraw_two_factor_removal(request: HttpRequest, pk: int) -> HttpResponse:
     """Withdraw the removal of the account's two-factor authentication before it is due (asked in error);
     journaled, and the owner, who was told it would happen, is told it will not."""
-    found = get_person_for_staff(pk)
-    account = account_of(found)
-    if account is None:
-        raise Http404("no account")
+    found, account = _with_account(pk)
     with mail.reporting() as failures:
         withdrawn = do_withdraw_two_factor_removal(account["user"], actor=user_ref(request.user))
     if withdrawn is None:
