@@ -7,7 +7,7 @@ import html
 import pytest
 from django.test import Client
 
-from tests.console.conftest import Desk
+from tests.console.conftest import ROLES, Desk
 from tests.personas import STAFF
 from trustdesk.registry.models import ServiceIdentifier
 from trustdesk.registry.services import Actor, do_create, do_update
@@ -252,6 +252,54 @@ def test_actors_that_are_no_user_are_named_in_words(desk: Desk) -> None:
     with translation.override("nl"):
         dutch = actor_names(["system", "operator:root"])
     assert dutch == {"system": "Trustdesk, automatisch", "operator:root": "operator “root” (opdrachtregel)"}
+
+
+def test_support_sees_the_network_a_customer_logged_in_from_and_the_privacy_officer_the_address(
+    desk: Desk,
+) -> None:
+    """The journal on a person's page lists their account's log-ins with where they came from: support, who
+    helps a blocked customer back in, sees the network (enough to tell their usual place from a new one);
+    the privacy officer and administrators the whole address; the abuse desk neither."""
+    from tests.accounts.personas import log_in
+
+    olga = desk.staff.olga
+    page = f"/console/people/{olga.profile.person.pk}/"
+    assert log_in(Client(REMOTE_ADDR="192.0.2.77"), olga.email).status_code == 302
+    assert log_in(Client(REMOTE_ADDR="2001:db8:7:1::5"), olga.email).status_code == 302
+    # A failed log-in names the visitor by a keyed pseudonym of the address, for every role.
+    assert log_in(Client(REMOTE_ADDR="203.0.113.9"), olga.email, "not her password").status_code == 200
+
+    seen = {name: desk.client(name).get(page).content.decode().split('id="journal"')[1] for name in ROLES}
+    for whole in ("pia", "ada"):
+        assert "<dd>192.0.2.77</dd>" in seen[whole] and "<dd>2001:db8:7:1::5</dd>" in seen[whole]
+    support = seen["sam"]
+    assert support.count("accounts.logged_in") == 2 and "accounts.login_failed" in support
+    assert "<dd>192.0.2.0/24 (the network only)</dd>" in support
+    assert "<dd>2001:db8:7::/48 (the network only)</dd>" in support
+    assert "192.0.2.77" not in support and "2001:db8:7:1::5" not in support
+    assert all("203.0.113" not in page for page in seen.values())
+    assert "accounts.login_failed" not in seen["abe"] and "192.0.2" not in seen["abe"]
+    dutch = desk.client("sam").get(page, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "192.0.2.0/24 (alleen het netwerk)" in dutch
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("198.51.100.200", "198.51.100.0/24 (the network only)"),
+        ("::ffff:198.51.100.200", "198.51.100.0/24 (the network only)"),
+        ("2001:db8:abcd:12::1", "2001:db8:abcd::/48 (the network only)"),
+        ("10.1.2.3", "10.1.2.0/24 (the network only)"),
+        ("not an address", "not shown"),
+        ("192.0.2.300", "not shown"),
+    ],
+)
+def test_an_address_shown_by_its_network_never_shows_the_address(value: str, shown: str) -> None:
+    from trustdesk.console.views.records import payload_lines
+
+    lines = payload_lines({"ip": value, "user_agent": "Firefox"}, whole_addresses=False)
+    assert lines == [{"key": "ip", "text": shown}, {"key": "user_agent", "text": "Firefox"}]
+    assert payload_lines({"ip": value}) == [{"key": "ip", "text": value}]
 
 
 def test_support_lifts_a_customers_log_in_block_with_a_reason_that_is_journaled(desk: Desk) -> None:

@@ -14,7 +14,9 @@ objections, restrictions)
 the report and files          no       yes              no          yes
 search, record pages          yes      yes              yes         yes
 lift a customer's log-in      yes      yes              no          yes
-block
+block, ask to remove its
+two-factor authentication
+its log-ins' IP addresses     network  yes              no          yes
 the policy and data map       yes      yes              yes         yes
 ============================  =======  ===============  ==========  =============
 
@@ -44,6 +46,10 @@ DECISION_ROLES: tuple[str, ...] = (PRIVACY_OFFICER, ADMINISTRATOR)
 RECORD_ROLES: tuple[str, ...] = (SUPPORT, PRIVACY_OFFICER, ABUSE_DESK, ADMINISTRATOR)
 #: Lifting the log-in block of a customer's account (after checking who asks), on the person's page.
 ACCOUNT_ROLES: tuple[str, ...] = (SUPPORT, PRIVACY_OFFICER, ADMINISTRATOR)
+#: Who sees the whole IP address a customer's account logged in (or failed to) from, in the journal on the
+#: person's page. Support sees the network it belongs to (IPv4 /24, IPv6 /48): enough to tell the customer's
+#: usual place from a new one when they call about a block, not enough to single out a household.
+FULL_ADDRESS_ROLES: tuple[str, ...] = (PRIVACY_OFFICER, ADMINISTRATOR)
 #: The policy in effect and the data map.
 POLICY_ROLES: tuple[str, ...] = (SUPPORT, PRIVACY_OFFICER, ABUSE_DESK, ADMINISTRATOR)
 #: Searching the web access logs (breach investigations): the privacy officer alone.

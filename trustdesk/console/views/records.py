@@ -35,6 +35,7 @@ from trustdesk.api.models import ApiToken
 from trustdesk.console import labels
 from trustdesk.console.access import (
     ACCOUNT_ROLES,
+    FULL_ADDRESS_ROLES,
     RECORD_ROLES,
     REQUEST_ROLES,
     get_organisation_for_staff,
@@ -254,10 +255,26 @@ def _is_change(value: Any) -> bool:
     return isinstance(value, list) and len(value) == 2
 
 
-def payload_lines(payload: Any) -> list[dict[str, Any]]:
+def network_of(text: str) -> str:
+    """The network an IP address belongs to (IPv4 /24, IPv6 /48), for those who may not see the address
+    itself; a value that is no address is not shown at all."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return gettext("not shown")
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    prefix = 24 if address.version == 4 else 48
+    return gettext("%(network)s (the network only)") % {
+        "network": ipaddress.ip_network(f"{address}/{prefix}", strict=False)
+    }
+
+
+def payload_lines(payload: Any, *, whole_addresses: bool = True) -> list[dict[str, Any]]:
     """A journal payload as lines of 'key: value'; a ``changed`` mapping (field -> [old, new], as the
     registry writes it) as one line per field with its old and new value, in the history copies' form,
-    by field name."""
+    by field name. Without ``whole_addresses``, an ``ip`` (where someone logged in from) shows its network
+    only."""
     if not isinstance(payload, dict):
         return [{"key": "", "text": _as_text(payload)}]
     lines: list[dict[str, Any]] = []
@@ -269,19 +286,25 @@ def payload_lines(payload: Any) -> list[dict[str, Any]]:
                 for name, (old, new) in sorted(value.items())
             ]
             lines.append({"key": key, "changes": changes})
+        elif key == "ip" and not whole_addresses and value:
+            lines.append({"key": key, "text": network_of(str(value))})
         else:
             lines.append({"key": key, "text": _as_text(value)})
     return lines
 
 
-def journal_rows(ids_by_label: dict[str, set[Any]]) -> list[dict[str, Any]]:
+def journal_rows(ids_by_label: dict[str, set[Any]], *, whole_addresses: bool) -> list[dict[str, Any]]:
     entries = list(journal_about(ids_by_label).order_by("-seq")[:JOURNAL_SHOWN])
     names = actor_names(entry.actor for entry in entries)
     return [
         {
             "entry": entry,
             "who": names.get(entry.actor, entry.actor),
-            "details": None if entry.payload is None else payload_lines(entry.payload),
+            "details": (
+                None
+                if entry.payload is None
+                else payload_lines(entry.payload, whole_addresses=whole_addresses)
+            ),
         }
         for entry in entries
     ]
@@ -348,8 +371,9 @@ def _person_page(
     account = account_of(found)
     journaled: dict[str, set[Any]] = {label(Person): {found.pk}, "rights.request": {r.pk for r in requests}}
     if account is not None and role in ACCOUNT_ROLES:
-        # Its log-ins (with the address and browser they came from), failures and blocks: for those who help
-        # the customer back in, not the abuse desk, which needs to find who holds a domain or an address.
+        # Its log-ins (with the browser and the address they came from, only its network for support),
+        # failures and blocks: for those who help the customer back in, not the abuse desk, which needs to
+        # find who holds a domain or an address.
         journaled["auth.user"] = {account["user"].pk}
     return render(
         request,
@@ -380,7 +404,7 @@ def _person_page(
                 (notices_form or HandledForm(prefix=NOTICES_PREFIX)) if role in ACCOUNT_ROLES else None
             ),
             "history": history_copies(found),
-            "journal": journal_rows(journaled),
+            "journal": journal_rows(journaled, whole_addresses=role in FULL_ADDRESS_ROLES),
             "section": "search",
         },
         status=400
@@ -552,7 +576,9 @@ def organisation(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "services": services,
             "history": history_copies(found),
-            "journal": journal_rows({label(Organisation): {found.pk}}),
+            "journal": journal_rows(
+                {label(Organisation): {found.pk}}, whole_addresses=role_of(request.user) in FULL_ADDRESS_ROLES
+            ),
             "section": "search",
         },
     )
