@@ -298,6 +298,9 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False  # a single-use link, never a pas
 # authenticator app; not for a code sent by e-mail (its default): a mailbox is no second proof of who is at
 # the keyboard, and that e-mail would be allauth's, in none of Trustdesk's words.
 ACCOUNT_REAUTHENTICATION_METHODS = ["password", "mfa"]
+# Adding, removing or choosing the main e-mail address asks for that too (once in five minutes): whoever
+# holds a session left open must not add an address of their own and take the account over from it.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
@@ -316,6 +319,13 @@ MFA_FORMS = {
     "activate_totp": "trustdesk.accounts.forms.ActivateTOTPForm",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# allauth refuses, by default, a new e-mail address to an account with two-factor authentication, for fear
+# of someone who signs up with another's address and locks its owner out with their own authenticator.
+# Here nobody signs up (the provider makes the accounts), a change of address asks for the password or a
+# code first (above), and an address not yet confirmed gets nothing but its confirmation link: never a
+# reset link (``accounts.forms.ResetPasswordForm``), never the account's notices. So customers and staff
+# with two-factor authentication can change their address.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_TOTP_ISSUER = "Trustdesk"
 MFA_RECOVERY_CODE_COUNT = 10
 USERSESSIONS_TRACK_ACTIVITY = True

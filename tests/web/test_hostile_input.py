@@ -97,6 +97,9 @@ def world(
             ACCOUNT_RATE_LIMITS=False,
             # Every password sent is checked: with argon2 that is a tenth of a second each.
             PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            # The signed-in visitors said who they are once (below): the account pages that ask it again
+            # before a change (e-mail addresses) then reach their forms for the whole module.
+            ACCOUNT_REAUTHENTICATION_TIMEOUT=24 * 3600,
         ),
     ):
         patch.delenv(pseudonyms.ENV_KEY_FILE, raising=False)
@@ -118,6 +121,7 @@ def world(
                 client.handler = handler
                 if user_of_persona(personas, role) is not None:
                     client.force_login(user_of_persona(personas, role))
+                    assert client.post("/account/reauthenticate/", {"password": PASSWORD}).status_code == 302
                 client.get("/privacy/request")  # the CSRF cookie; the signed-in session's tracking
                 cookies[role] = {name: morsel.value for name, morsel in client.cookies.items()}
             yield World(personas, ids, plaintext, cookies, handler)

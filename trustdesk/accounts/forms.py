@@ -17,6 +17,7 @@ from allauth.mfa.base.forms import AuthenticateForm as AllauthAuthenticateForm
 from allauth.mfa.base.forms import ReauthenticateForm as AllauthReauthenticateForm
 from allauth.mfa.totp.forms import ActivateTOTPForm as AllauthActivateTOTPForm
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -116,8 +117,29 @@ class AddEmailForm(_Labelled, AllauthAddEmailForm):
     """``ACCOUNT_FORMS["add_email"]``."""
 
 
+def may_receive_reset_link(user: Any, email: str) -> bool:
+    """Whether a reset link for ``user`` may go to ``email``: a confirmed address of the account, or the one it
+    logs in with (an account the provider made without a password sets one from there). Never an address
+    added and not yet confirmed, which whoever held a session left open could have added."""
+    from allauth.account.models import EmailAddress
+
+    rows = EmailAddress.objects.filter(user=user, email__iexact=email)
+    if not rows.exists():
+        return str(getattr(user, "email", "") or "").lower() == email.lower()
+    return rows.filter(Q(verified=True) | Q(primary=True)).exists()
+
+
 class ResetPasswordForm(_Labelled, AllauthResetPasswordForm):
-    """Requests for a reset link are throttled per client address and per e-mail address."""
+    """Requests for a reset link are throttled per client address and per e-mail address; the link goes only to
+    an address that may receive it (``may_receive_reset_link``). To another, as to an address no account has,
+    goes the message that no account uses it, so that the answer tells nobody which addresses are known."""
+
+    users: list[Any]
+
+    def clean_email(self) -> str:
+        email = super().clean_email()
+        self.users = [user for user in self.users if may_receive_reset_link(user, email)]
+        return email
 
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
