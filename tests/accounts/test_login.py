@@ -57,7 +57,7 @@ def test_the_product_hashes_with_argon2id_at_djangos_cost_and_reads_the_tests_ha
 def test_it_journals_a_failed_log_in_without_the_address_or_the_password(client, personas) -> None:
     response = log_in(client, "olga@example.com", "not her password")
     assert response.status_code == 200
-    assert "The email address and/or password you specified are not correct." in response.content.decode()
+    assert "The e-mail address or the password is not right." in response.content.decode()
     [entry] = _journal("accounts.login_failed")
     assert entry.object_type == "auth.user" and entry.object_id == str(personas.olga.pk)
     assert entry.actor.startswith("visitor:p1:")
@@ -68,7 +68,7 @@ def test_it_journals_a_failed_log_in_without_the_address_or_the_password(client,
 
 def test_it_blocks_the_account_after_the_policys_attempts_and_says_until_when(client, personas) -> None:
     for _ in range(4):
-        assert "are not correct" in log_in(client, "olga@example.com", "wrong").content.decode()
+        assert "or the password is not right" in log_in(client, "olga@example.com", "wrong").content.decode()
     assert _journal("accounts.locked") == []
     fifth = log_in(client, "olga@example.com", "wrong").content.decode()
     assert "This account is blocked after 5 failed log-ins" in fifth

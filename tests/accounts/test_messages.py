@@ -11,7 +11,15 @@ from django.test import Client, RequestFactory
 
 from tests.accounts.personas import PASSWORD, log_in
 from tests.lib.test_logfilters import logged
-from trustdesk.accounts.adapter import MESSAGES, MESSAGES_OFF, AccountAdapter
+from trustdesk.accounts.adapter import (
+    ERRORS,
+    ERRORS_OFF,
+    MESSAGES,
+    MESSAGES_OFF,
+    MFA_ERRORS,
+    AccountAdapter,
+    MFAAdapter,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +41,40 @@ def test_every_message_allauth_can_show_is_worded_or_off() -> None:
     assert len(found) > 15
     assert sorted(found - set(MESSAGES) - MESSAGES_OFF) == []
     assert sorted((set(MESSAGES) | MESSAGES_OFF) - found) == []  # none left of a template allauth dropped
+
+
+def test_every_form_error_allauth_can_give_is_worded_or_off() -> None:
+    """An allauth update that adds an error fails here, so it is never shown in allauth's words."""
+    from allauth.account.adapter import DefaultAccountAdapter
+    from allauth.mfa.adapter import DefaultMFAAdapter
+
+    assert sorted(set(DefaultAccountAdapter.error_messages) - set(ERRORS) - ERRORS_OFF) == []
+    assert sorted((set(ERRORS) | ERRORS_OFF) - set(DefaultAccountAdapter.error_messages)) == []
+    assert sorted(set(DefaultMFAAdapter.error_messages) ^ set(MFA_ERRORS)) == []
+    for adapter, words in ((AccountAdapter, ERRORS), (MFAAdapter, MFA_ERRORS)):
+        assert all(adapter.error_messages[code] is text for code, text in words.items())
+        assert not any("email" in str(text) or "Please" in str(text) for text in words.values())
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "The e-mail address or the password is not right."),
+        ("nl", "Het e-mailadres of het wachtwoord klopt niet."),
+    ],
+)
+def test_a_wrong_log_in_is_said_in_the_products_words(personas, lang, words) -> None:
+    client = Client(headers={"accept-language": lang})
+    for address in ("olga@example.com", "nobody@example.com"):  # the same, with an account or without
+        page = client.post("/account/login/", {"login": address, "password": "not it"}).content.decode()
+        assert page.count(words) == 1 and "specified are not correct" not in page
+
+
+def test_a_max_count_of_addresses_is_said_with_its_figure() -> None:
+    adapter = AccountAdapter()
+    assert adapter.validation_error("max_email_addresses", 3).messages == [
+        "Your account cannot have more than 3 e-mail addresses."
+    ]
 
 
 def test_logging_in_and_off_say_so_in_the_words_of_every_page(personas) -> None:

@@ -116,5 +116,10 @@ def test_confirming_it_is_you_with_a_code_of_the_app(client, personas) -> None:
     page = client.get("/account/2fa/reauthenticate/").content.decode()
     assert "<h1>Confirm that it is you</h1>" in page and 'name="code"' in page
     assert 'action="/account/2fa/reauthenticate/"' in page
+    # The other way, in the product's words, both ways round.
+    assert 'href="/account/reauthenticate/" role="button" class="secondary">With your password</a>' in page
+    by_password = client.get("/account/reauthenticate/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert ">Met een code van uw authenticator-app</a>" in by_password
+    assert "Use your" not in page + by_password and "Gebruik uw" not in by_password
     wrong = client.post("/account/2fa/reauthenticate/", {"code": "000000"}).content.decode()
     assert 'aria-invalid="true"' in wrong and 'id="id_code_error"' in wrong  # the error tied to its field

@@ -19,7 +19,10 @@ def test_it_asks_staff_for_their_code_after_the_password(client, personas) -> No
     assert first.status_code == 302 and first["Location"] == "/account/2fa/authenticate/"
     assert client.get("/account/").status_code == 302  # not logged in yet
     wrong = client.post("/account/2fa/authenticate/", {"code": "000000"})
-    assert wrong.status_code == 200 and "Incorrect code." in wrong.content.decode()
+    assert (
+        wrong.status_code == 200
+        and "This code is not right: check it and try again." in wrong.content.decode()
+    )
     done = client.post("/account/2fa/authenticate/", {"code": fresh_totp_code(personas.totp["sam"])})
     assert done.status_code == 302 and done["Location"] == "/account/"
     assert client.get("/account/").status_code == 200

@@ -1,5 +1,5 @@
 """django-allauth adapters: lock-out and throttling around log-in; closed sign-up; the TOTP issuer;
-allauth's e-mails in the product's words and in the person's language."""
+allauth's e-mails, messages and form errors in the product's words and in the person's language."""
 
 from __future__ import annotations
 
@@ -108,6 +108,63 @@ MESSAGES_OFF = frozenset(
 )
 
 
+#: allauth's form errors in Trustdesk's words (``error_messages`` of the adapters). A wrong log-in says
+#: neither which of the two was wrong nor whether the address has an account.
+ERRORS: dict[str, _StrPromise] = {
+    "account_inactive": _("This account is closed: it cannot log in."),
+    "cannot_remove_primary_email": _(
+        "This is the e-mail address your account uses: make another address the main one first."
+    ),
+    "duplicate_email": _("This e-mail address is already on your account."),
+    "email_password_mismatch": _("The e-mail address or the password is not right."),
+    "email_taken": _("Another account uses this e-mail address."),
+    "enter_current_password": _("Type your current password."),
+    "incorrect_code": _("This code is not right: check it and try again."),
+    "incorrect_password": _("This password is not right."),
+    "invalid_or_expired_key": _("This link no longer works: it was used already or is too old."),
+    "invalid_login": _("Type the e-mail address your account uses."),
+    "invalid_password_reset": _("This link for a new password no longer works: ask for a new one."),
+    "max_email_addresses": _("Your account cannot have more than %d e-mail addresses."),
+    "too_many_login_attempts": _("Too many failed attempts: wait a few minutes and try again."),
+    "unknown_email": _("No account uses this e-mail address."),
+    "unverified_primary_email": _(
+        "Confirm the e-mail address first: only a confirmed address can be the one your account uses."
+    ),
+    "select_only_one": _("Choose one only."),
+    "same_as_current": _("This is the same as the current one."),
+    "rate_limited": _("Too many attempts in a short time: wait a few minutes and try again."),
+}
+
+#: allauth's form errors of what is off here (user names, telephone numbers): left in allauth's words.
+ERRORS_OFF = frozenset(
+    {
+        "phone_password_mismatch",
+        "phone_taken",
+        "unknown_phone",
+        "username_blacklisted",
+        "username_password_mismatch",
+        "username_taken",
+    }
+)
+
+#: The same for allauth's two-factor forms.
+MFA_ERRORS: dict[str, _StrPromise] = {
+    "add_email_blocked": _(
+        "An account with two-factor authentication cannot add an e-mail address here: write to us."
+    ),
+    "cannot_delete_authenticator": _(
+        "Two-factor authentication is required for your account: it cannot be turned off."
+    ),
+    "cannot_generate_recovery_codes": _(
+        "Set up two-factor authentication first: recovery codes come with the authenticator app."
+    ),
+    "incorrect_code": ERRORS["incorrect_code"],
+    "unverified_email": _(
+        "Confirm your e-mail address first: two-factor authentication needs a confirmed address."
+    ),
+}
+
+
 def visitor_ref(request: HttpRequest) -> str:
     """The journal's reference for an anonymous visitor: a keyed pseudonym of their IP address."""
     return "visitor:" + pseudonymise(throttle.client_address(request), kind="ip")
@@ -154,6 +211,8 @@ def sender_words() -> dict[str, str]:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {**DefaultAccountAdapter.error_messages, **ERRORS}
+
     def render_mail(
         self,
         template_prefix: str,
@@ -298,12 +357,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class MFAAdapter(DefaultMFAAdapter):
-    error_messages = {
-        **DefaultMFAAdapter.error_messages,
-        "cannot_delete_authenticator": _(
-            "Two-factor authentication is required for your account: it cannot be turned off."
-        ),
-    }
+    error_messages = {**DefaultMFAAdapter.error_messages, **MFA_ERRORS}
 
     def can_delete_authenticator(self, authenticator: Any) -> bool:
         """Not where the policy requires two-factor authentication of the account (staff, as a rule): turned
