@@ -283,6 +283,7 @@ ACCOUNT_FORMS = {
     "reset_password_from_key": "trustdesk.accounts.forms.ResetPasswordKeyForm",
     "change_password": "trustdesk.accounts.forms.ChangePasswordForm",
     "add_email": "trustdesk.accounts.forms.AddEmailForm",
+    "reauthenticate": "trustdesk.accounts.forms.PasswordReauthenticateForm",
 }
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]

@@ -120,6 +120,8 @@ def test_confirming_it_is_you_with_a_code_of_the_app(client, personas) -> None:
     assert 'href="/account/reauthenticate/" role="button" class="secondary">With your password</a>' in page
     by_password = client.get("/account/reauthenticate/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
     assert ">Met een code van uw authenticator-app</a>" in by_password
+    [password] = re.findall(r'<input[^>]*name="password"[^>]*>', by_password)
+    assert "placeholder" not in password  # the label says it; the box stays empty
     assert "Use your" not in page + by_password and "Gebruik uw" not in by_password
     wrong = client.post("/account/2fa/reauthenticate/", {"code": "000000"}).content.decode()
     assert 'aria-invalid="true"' in wrong and 'id="id_code_error"' in wrong  # the error tied to its field

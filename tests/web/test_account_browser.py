@@ -117,6 +117,42 @@ def test_it_has_staff_set_up_two_factor_before_anything_else(live_server, page, 
     assert blocked == []
 
 
+def test_staff_with_two_factor_change_their_e_mail_address_after_saying_who_they_are(
+    live_server, page, personas: Personas, mailbox
+) -> None:
+    """Sam (support, two-factor authentication required) adds a new address: asked for his password first,
+    he is brought back to the change, which is then made; he confirms the address from its e-mail and makes
+    it the main one, without being asked again within five minutes."""
+    _log_in(page, live_server.url, "sam@hoster.example")
+    page.wait_for_url("**/account/2fa/authenticate/")
+    page.get_by_label("Code").fill(fresh_totp_code(personas.totp["sam"]))
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/account/")
+    page.goto(live_server.url + "/account/email/")
+    page.get_by_label("E-mail address").fill("sam.new@hoster.example")
+    page.get_by_role("button", name="Add the address").click()
+    page.wait_for_url("**/account/reauthenticate/?next=%2Faccount%2Femail%2F")
+    _shot(page, "reauthenticate")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url("**/account/email/")
+    main = page.locator("main").inner_text()
+    assert "We sent a link to sam.new@hoster.example" in main
+    assert "sam.new@hoster.example (not confirmed)" in main and "two-factor" not in main
+    _shot(page, "email-addresses")
+    [message] = mailbox.wait_for(1)
+    [link] = [u for u in mailbox.links(message) if "/confirm-email/" in u]
+    page.goto(link)
+    page.get_by_role("button", name="Confirm").click()
+    page.goto(live_server.url + "/account/email/")
+    page.get_by_label("sam.new@hoster.example").check()
+    page.get_by_role("button", name="Make it the main address").click()
+    page.wait_for_url("**/account/email/")
+    assert "Your account now uses this e-mail address." in page.locator("main").inner_text()
+    personas.sam.refresh_from_db()
+    assert personas.sam.email == "sam.new@hoster.example"
+
+
 def test_it_blocks_after_the_policys_attempts_and_a_reset_link_gets_the_person_back_in(
     live_server, page, personas: Personas, mailbox
 ) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
 from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ReauthenticateForm as AllauthPasswordReauthenticateForm
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
 from allauth.core import context
@@ -115,6 +116,10 @@ class ChangePasswordForm(_Labelled, AllauthChangePasswordForm):
 
 class AddEmailForm(_Labelled, AllauthAddEmailForm):
     """``ACCOUNT_FORMS["add_email"]``."""
+
+
+class PasswordReauthenticateForm(_Labelled, AllauthPasswordReauthenticateForm):
+    """``ACCOUNT_FORMS["reauthenticate"]``: "Confirm that it is you" by the password."""
 
 
 def may_receive_reset_link(user: Any, email: str) -> bool:
