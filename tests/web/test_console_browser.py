@@ -48,8 +48,10 @@ def _someone_asked_to_remove_olgas_two_factor(desk: Personas) -> None:
 
     from django.utils import timezone
 
+    from tests.accounts.personas import give_totp
     from trustdesk.accounts.models import TwoFactorRemoval
 
+    give_totp(desk.olga)  # a removal is only ever asked of an account that has it
     now = timezone.now()
     TwoFactorRemoval.objects.create(
         user=desk.olga,
