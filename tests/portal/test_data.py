@@ -208,7 +208,7 @@ def test_it_folds_a_long_list_of_values_under_its_count_and_lists_the_purposes_f
     assert (
         opened is False
         and summary.startswith("The ")
-        and summary.endswith(" values we hold for this purpose")
+        and summary.endswith(" values we hold without a purpose named")  # not "for this purpose": it has none
     )
     count = int(summary.split()[1])
     assert count > FOLD_ABOVE
@@ -220,7 +220,11 @@ def test_it_folds_a_long_list_of_values_under_its_count_and_lists_the_purposes_f
     assert '<a href="#purpose-1">Invoicing</a> <small>(7 values)</small>' in contents
     assert f'<a href="#purpose-3">Other data we hold</a> <small>({count} values)</small>' in contents
     dutch = _summaries(client.get("/portal/data/", HTTP_ACCEPT_LANGUAGE="nl").content.decode())
-    assert dutch["Andere gegevens die we bewaren"] == (False, f"De {count} gegevens die we hiervoor bewaren")
+    assert dutch["Andere gegevens die we bewaren"] == (
+        False,
+        f"De {count} gegevens die we bewaren zonder genoemd doel",
+    )
+    assert dutch["Facturatie"] == (True, "De 7 gegevens die we hiervoor bewaren")
 
 
 def _section(page: str, heading: str) -> str:
