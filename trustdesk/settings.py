@@ -336,6 +336,10 @@ USERSESSIONS_TRACK_ACTIVITY = True
 TRUSTDESK_TWO_FACTOR_REMOVAL_WAIT_HOURS = env_int(
     "TRUSTDESK_TWO_FACTOR_REMOVAL_WAIT_HOURS", 24, minimum=0, maximum=30 * 24
 )
+#: Whether a second member of staff (support, the privacy officer or an administrator, not the one who asked)
+#: approves that removal before it is carried out: a caller who talks one member of staff round does not get
+#: in by that alone. On by default; off for a desk of one.
+TRUSTDESK_TWO_FACTOR_REMOVAL_SECOND_APPROVAL = env_bool("TRUSTDESK_TWO_FACTOR_REMOVAL_SECOND_APPROVAL", True)
 
 #: Per-address throttles: scope -> (requests, within seconds); see trustdesk.accounts.throttle.
 TRUSTDESK_THROTTLE = {

@@ -54,6 +54,7 @@ def test_the_owner_is_warned_at_log_in_and_keeps_two_factor_on_the_account_page(
     owner = _logged_in_with_code(olga.email, secret)
     landing = owner.get("/account/").content.decode()
     assert "Our staff were asked to remove your two-factor authentication: it is removed on" in landing
+    assert landing.count("A second member of our staff checks the request first, so it may be later.") == 2
     assert "Your two-factor authentication is about to be removed" in landing
     assert "Keep two-factor authentication" in landing
     assert REASON not in landing  # the staff's note is in the log-in history, not this warning
@@ -142,7 +143,8 @@ def test_an_owner_who_removed_it_meanwhile_leaves_the_job_nothing_to_do(personas
         removal = do_ask_two_factor_removal(olga, actor="user:1", reason=REASON)
     assert removal is not None
     Authenticator.objects.filter(user=olga).delete()
-    TwoFactorRemoval.objects.filter(pk=removal.pk).update(due_at=timezone.now())
+    now = timezone.now()
+    TwoFactorRemoval.objects.filter(pk=removal.pk).update(due_at=now, approved_by="user:2", approved_at=now)
     with commit():
         counts = do_carry_out_due_removals(actor="system")
     assert counts == {"removed": 0, "nothing_to_remove": 1, "notices_not_sent": 0}
@@ -157,7 +159,15 @@ def test_a_notice_the_mail_server_refuses_does_not_stop_the_removal(personas, re
     olga = personas.olga
     give_totp(olga)
     now = timezone.now()
-    TwoFactorRemoval.objects.create(user=olga, asked_by="user:1", reason=REASON, created_at=now, due_at=now)
+    TwoFactorRemoval.objects.create(
+        user=olga,
+        asked_by="user:1",
+        reason=REASON,
+        created_at=now,
+        due_at=now,
+        approved_by="user:2",
+        approved_at=now,
+    )
     assert do_carry_out_due_removals(actor="system") == {
         "removed": 1,
         "nothing_to_remove": 0,
@@ -231,7 +241,7 @@ def test_the_dashboard_lists_the_accounts_to_look_at(personas) -> None:
     page = client_for(personas.sam).get("/console/").content.decode()
     link = f'<a href="/console/people/{olga.profile.person.pk}/#account">Olga'
     assert "Accounts to look at" in page and page.count(link) == 2
-    assert f"due {timezone.localtime(removal.due_at):%Y-%m-%d %H:%M}" in page
+    assert f"due {timezone.localtime(removal.due_at):%Y-%m-%d %H:%M}, <strong>to be approved" in page
     assert "Notices given up: tell the owner another way" in page
     do_keep_two_factor(olga)
     UnsentNotice.objects.update(given_up_at=now - dt.timedelta(days=31))
@@ -240,3 +250,94 @@ def test_the_dashboard_lists_the_accounts_to_look_at(personas) -> None:
     assert page.count(link) == 1 and "Notices given up" not in page
     TwoFactorRemoval.objects.update(ended_at=now - dt.timedelta(days=31))
     assert "Accounts to look at" not in client_for(personas.sam).get("/console/").content.decode()
+
+
+def _past_due(removal: TwoFactorRemoval) -> None:
+    TwoFactorRemoval.objects.filter(pk=removal.pk).update(due_at=timezone.now() - dt.timedelta(minutes=1))
+
+
+def test_a_removal_waits_for_a_second_member_of_staff_who_is_not_the_one_who_asked(
+    personas, smtp, commit
+) -> None:
+    """Four eyes: a caller who talks one member of staff round does not get in by that alone."""
+    from trustdesk.accounts.services import do_approve_two_factor_removal
+
+    olga, sam, pia = personas.olga, f"user:{personas.sam.pk}", f"user:{personas.pia.pk}"
+    give_totp(olga)
+    with commit():
+        removal = do_ask_two_factor_removal(olga, actor=sam, reason=REASON)
+    assert removal is not None
+    [told] = smtp.to(olga.email)
+    assert "once a second member of our staff has checked the request (so perhaps later)" in smtp.text(told)
+    _past_due(removal)
+    assert do_carry_out_due_removals(actor="system")["removed"] == 0  # due, not approved: nothing happens
+    assert Authenticator.objects.filter(user=olga).exists()
+
+    with pytest.raises(ValidationError, match="not the one who asked for it"):
+        do_approve_two_factor_removal(olga, actor=sam)
+    assert not JournalEntry.objects.filter(action="accounts.two_factor_removal_approved").exists()
+    with commit():
+        approved = do_approve_two_factor_removal(olga, actor=pia)  # due already: carried out now
+    assert approved is not None and approved.outcome == "removed" and approved.ended_by == pia
+    assert approved.approved_by == pia and approved.approved_at is not None
+    entry = JournalEntry.objects.get(action="accounts.two_factor_removal_approved")
+    assert entry.actor == pia and entry.object_id == str(olga.pk)
+    assert set(entry.payload or {}) == {"asked_at", "due_at"}  # the reason is in the first entry alone
+    removed = JournalEntry.objects.get(action="accounts.two_factor_removed")
+    assert removed.actor == sam  # who asked, as before
+    assert not Authenticator.objects.filter(user=olga).exists()
+    assert do_approve_two_factor_removal(olga, actor=pia) is None  # nothing open any more
+
+
+def test_an_approval_before_the_removal_is_due_leaves_it_to_the_job_and_the_owner_can_still_keep_it(
+    personas, commit
+) -> None:
+    from trustdesk.accounts.services import do_approve_two_factor_removal
+
+    olga = personas.olga
+    give_totp(olga)
+    with commit():
+        removal = do_ask_two_factor_removal(olga, actor="user:1", reason=REASON)
+    assert removal is not None
+    approved = do_approve_two_factor_removal(olga, actor="user:2")
+    assert approved is not None and approved.ended_at is None and approved.approved_by == "user:2"
+    again = do_approve_two_factor_removal(olga, actor="user:3")  # once approved, it stays as it was
+    assert again is not None and again.approved_by == "user:2"
+    assert do_carry_out_due_removals(actor="system")["removed"] == 0  # not due yet
+    _past_due(removal)
+    with commit():
+        assert do_carry_out_due_removals(actor="system")["removed"] == 1
+    # And a second removal, kept by its owner before it was approved, ends as kept.
+    give_totp(olga)
+    with commit():
+        do_ask_two_factor_removal(olga, actor="user:1", reason=REASON)
+    assert do_keep_two_factor(olga) is not None
+    assert do_approve_two_factor_removal(olga, actor="user:2") is None
+
+
+def test_the_database_refuses_an_approval_by_whoever_asked(personas) -> None:
+    from django.db import IntegrityError, transaction
+
+    now = timezone.now()
+    fields = {"user": personas.olga, "reason": REASON, "created_at": now, "due_at": now}
+    for approval in ({"approved_by": "user:1", "approved_at": now}, {"approved_by": "user:2"}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            TwoFactorRemoval.objects.create(asked_by="user:1", **fields, **approval)
+
+
+def test_without_a_second_approval_the_job_removes_it_once_due(personas, smtp, commit, settings) -> None:
+    settings.TRUSTDESK_TWO_FACTOR_REMOVAL_SECOND_APPROVAL = False
+    olga = personas.olga
+    secret = give_totp(olga)
+    with commit():
+        removal = do_ask_two_factor_removal(olga, actor="user:1", reason=REASON)
+    assert removal is not None
+    [told] = smtp.to(olga.email)
+    assert "or within the hour after." in smtp.text(told) and "second member" not in smtp.text(told)
+    landing = _logged_in_with_code(olga.email, secret).get("/account/").content.decode()
+    assert "it is removed on" in landing and "second member" not in landing
+    _past_due(removal)
+    with commit():
+        assert do_carry_out_due_removals(actor="system")["removed"] == 1
+    removal.refresh_from_db()
+    assert removal.approved_at is None and removal.outcome == "removed"

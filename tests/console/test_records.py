@@ -418,6 +418,32 @@ def test_support_removes_two_factor_for_a_customer_who_lost_it_after_a_wait_and_
     assert "already asked for: it is due" in twice.content.decode()
     assert TwoFactorRemoval.objects.count() == 1 and len(smtp.to(olga.email)) == 1
 
+    # A second member of staff approves it: not the one who asked, not the abuse desk.
+    waiting = support.get(page).content.decode()
+    assert "a second member of staff has yet to approve it" in waiting
+    assert "Approve the removal</button>" not in waiting
+    approve = f"{page}two-factor/approve/"
+    assert abuse.post(approve).status_code == 403
+    own = support.post(approve)
+    assert own.status_code == 400 and "not the one who asked for it" in own.content.decode()
+    assert removal.approved_at is None
+    privacy = desk.client("pia")
+    assert "Approve the removal</button>" in privacy.get(page).content.decode()
+    assert privacy.get(approve).status_code == 405
+    # Due and not approved, the job leaves it.
+    TwoFactorRemoval.objects.filter(pk=removal.pk).update(due_at=timezone.now() - dt.timedelta(minutes=1))
+    assert run_periodic(actor=Actor.system(), force=True, only=["two_factor_removals"]).ran == {
+        "two_factor_removals": {"removed": 0, "nothing_to_remove": 0, "notices_not_sent": 0}
+    }
+    TwoFactorRemoval.objects.filter(pk=removal.pk).update(due_at=removal.due_at)
+    approved = privacy.post(approve, follow=True).content.decode()
+    assert "The removal is approved: it is carried out on" in approved
+    assert f"asked by {desk.staff.sam.email}; approved by {desk.staff.pia.email} on" in approved
+    assert "Approve the removal</button>" not in approved
+    assert JournalEntry.objects.get(action="accounts.two_factor_removal_approved").actor == (
+        f"user:{desk.staff.pia.pk}"
+    )
+
     # Not due yet: the periodic job leaves it.
     assert run_periodic(actor=Actor.system(), force=True, only=["two_factor_removals"]).ran == {
         "two_factor_removals": {"removed": 0, "nothing_to_remove": 0, "notices_not_sent": 0}
@@ -460,6 +486,7 @@ def test_with_no_wait_support_removes_two_factor_at_once(desk: Desk, smtp, commi
     from trustdesk.journal.models import JournalEntry
 
     settings.TRUSTDESK_TWO_FACTOR_REMOVAL_WAIT_HOURS = 0
+    settings.TRUSTDESK_TWO_FACTOR_REMOVAL_SECOND_APPROVAL = False  # a desk of one
     olga = desk.staff.olga
     give_totp(olga)
     page = f"/console/people/{olga.profile.person.pk}/"
@@ -479,6 +506,37 @@ def test_with_no_wait_support_removes_two_factor_at_once(desk: Desk, smtp, commi
     assert JournalEntry.objects.filter(action="accounts.two_factor_removed").count() == 1
     [notice] = smtp.to(olga.email)
     assert notice["Subject"] == "Two-factor authentication was removed from your account"
+
+
+def test_with_no_wait_the_second_member_of_staff_s_approval_removes_it(
+    desk: Desk, smtp, commit, settings
+) -> None:
+    from allauth.mfa.models import Authenticator
+
+    from tests.accounts.personas import give_totp
+    from trustdesk.accounts.models import TwoFactorRemoval
+
+    settings.TRUSTDESK_TWO_FACTOR_REMOVAL_WAIT_HOURS = 0
+    olga = desk.staff.olga
+    give_totp(olga)
+    page = f"/console/people/{olga.profile.person.pk}/"
+    shown = desk.client("ada").get(page).content.decode()
+    assert "Another member of staff approves it before it is carried out." in shown
+    with commit():
+        asked = desk.client("ada").post(
+            f"{page}two-factor/remove/", {"two_factor-reason": "She came to the desk"}, follow=True
+        )
+    said = asked.content.decode()
+    assert "Another member of staff approves the removal on this page before it is carried out" in said
+    assert Authenticator.objects.filter(user=olga).exists()  # not yet: nobody approved it
+    assert len(smtp.to(olga.email)) == 1  # she is told it is coming
+    with commit():
+        done = desk.client("sam").post(f"{page}two-factor/approve/", follow=True)
+    assert "Two-factor authentication is removed: the account logs in" in done.content.decode()
+    assert not Authenticator.objects.filter(user=olga).exists()
+    removal = TwoFactorRemoval.objects.get(user=olga)
+    assert removal.outcome == "removed" and removal.ended_by == f"user:{desk.staff.sam.pk}"
+    assert smtp.to(olga.email)[-1]["Subject"] == "Two-factor authentication was removed from your account"
 
 
 def test_support_withdraws_a_removal_asked_in_error_and_the_owner_is_told(desk: Desk, smtp, commit) -> None:

@@ -104,6 +104,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     "console/people/<int:pk>/":                  ("/console/people/{person}/",        "login 403 403 403 403 403 200 200 200 200"),
     "console/people/<int:pk>/unlock/":           ("/console/people/{person}/unlock/", "login 403 403 403 403 403 405 405 403 405"),
     "console/people/<int:pk>/two-factor/remove/": ("/console/people/{person}/two-factor/remove/", "login 403 403 403 403 403 405 405 403 405"),
+    "console/people/<int:pk>/two-factor/approve/": ("/console/people/{person}/two-factor/approve/", "login 403 403 403 403 403 405 405 403 405"),
     "console/people/<int:pk>/two-factor/withdraw/": ("/console/people/{person}/two-factor/withdraw/", "login 403 403 403 403 403 405 405 403 405"),
     "console/people/<int:pk>/notices/told/":     ("/console/people/{person}/notices/told/", "login 403 403 403 403 403 405 405 403 405"),
     "console/organisations/<int:pk>/":           ("/console/organisations/{bakkerij}/", "login 403 403 403 403 403 200 200 200 200"),

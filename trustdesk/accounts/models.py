@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from trustdesk.lib.datamap import PERSON_OF_USER, SEALED_MAIL, Erasure, Field, ModelMap
@@ -126,8 +126,9 @@ class TwoFactorRemoval(models.Model):
     """Staff's removal of a customer's two-factor authentication, asked for and carried out after a wait.
 
     The owner is told at once and can keep their two-factor authentication until ``due_at`` (a removal
-    asked for by someone who only claims to be them); the periodic job removes it once due. At most one
-    removal of an account is open (``ended_at`` empty) at a time."""
+    asked for by someone who only claims to be them); the periodic job removes it once due and, where
+    ``TRUSTDESK_TWO_FACTOR_REMOVAL_SECOND_APPROVAL`` says so, approved by a second member of staff. At most
+    one removal of an account is open (``ended_at`` empty) at a time."""
 
     class Outcome(models.TextChoices):
         REMOVED = "removed", _("removed")
@@ -150,6 +151,13 @@ class TwoFactorRemoval(models.Model):
     )
     created_at = models.DateTimeField(verbose_name=_("asked at"))
     due_at = models.DateTimeField(verbose_name=_("due at"))
+    approved_by = models.CharField(
+        max_length=50,
+        blank=True,
+        help_text=_("The second member of staff who approved it, where one must"),
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("approved at"))
     ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True, verbose_name=_("outcome"))
     ended_by = models.CharField(
@@ -168,7 +176,10 @@ class TwoFactorRemoval(models.Model):
                 source="observed",
             ),
         },
-        not_personal=("id", "user", "asked_by", "created_at", "due_at", "ended_at", "outcome", "ended_by"),
+        not_personal=(
+            *("id", "user", "asked_by", "created_at", "due_at", "approved_by", "approved_at"),
+            *("ended_at", "outcome", "ended_by"),
+        ),
         subject_path=f"user__{PERSON_OF_USER}",
     )
 
@@ -186,6 +197,12 @@ class TwoFactorRemoval(models.Model):
                 condition=Q(ended_at__isnull=True, outcome="") | Q(ended_at__isnull=False) & ~Q(outcome=""),
                 name="accounts_two_factor_removal_ended_with_outcome",
                 violation_error_message="a removal that ended has an outcome, an open one has none",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_at__isnull=True, approved_by="")
+                | Q(approved_at__isnull=False) & ~Q(approved_by="") & ~Q(approved_by=F("asked_by")),
+                name="accounts_two_factor_removal_approved_by_another",
+                violation_error_message="a removal is approved by someone other than who asked for it",
             ),
         ]
         indexes = [

@@ -161,11 +161,18 @@ def do_remove_two_factor(user: Any, *, actor: str, reason: str) -> int:
 TWO_FACTOR_REMOVAL_ASKED = "accounts.two_factor_removal_asked"
 TWO_FACTOR_KEPT = "accounts.two_factor_removal_kept"
 TWO_FACTOR_REMOVAL_WITHDRAWN = "accounts.two_factor_removal_withdrawn"
+TWO_FACTOR_REMOVAL_APPROVED = "accounts.two_factor_removal_approved"
 
 
 def removal_wait() -> dt.timedelta:
     """How long a removal of two-factor authentication waits (``TRUSTDESK_TWO_FACTOR_REMOVAL_WAIT_HOURS``)."""
     return dt.timedelta(hours=settings.TRUSTDESK_TWO_FACTOR_REMOVAL_WAIT_HOURS)
+
+
+def second_approval() -> bool:
+    """Whether a removal waits for a second member of staff's approval too
+    (``TRUSTDESK_TWO_FACTOR_REMOVAL_SECOND_APPROVAL``)."""
+    return bool(settings.TRUSTDESK_TWO_FACTOR_REMOVAL_SECOND_APPROVAL)
 
 
 def open_removal(user: Any) -> TwoFactorRemoval | None:
@@ -192,10 +199,12 @@ def do_ask_two_factor_removal(user: Any, *, actor: str, reason: str) -> TwoFacto
     """Staff's removal of a customer's two-factor authentication (they lost their app and recovery codes),
     with the reason (who asked, how it was checked); ``None`` when the account has none to remove.
 
-    After ``removal_wait()`` the periodic job removes it (:func:`do_carry_out_due_removals`); until then the
-    owner, told at once by e-mail, can keep it (:func:`do_keep_two_factor`), and staff can withdraw it. With
-    no wait it is removed now. Journaled as ``accounts.two_factor_removal_asked`` with the reason and when
-    it is due. A second removal while one is open is refused, as is a staff account's."""
+    After ``removal_wait()``, and where ``second_approval()`` says so once another member of staff approved it
+    (:func:`do_approve_two_factor_removal`), the periodic job removes it (:func:`do_carry_out_due_removals`);
+    until then the owner, told at once by e-mail, can keep it (:func:`do_keep_two_factor`), and staff can
+    withdraw it. With no wait and no approval to wait for it is removed now. Journaled as
+    ``accounts.two_factor_removal_asked`` with the reason and when it is due. A second removal while one is
+    open is refused, as is a staff account's."""
     from allauth.mfa.models import Authenticator
 
     if _is_staff(user):
@@ -209,7 +218,7 @@ def do_ask_two_factor_removal(user: Any, *, actor: str, reason: str) -> TwoFacto
             removal = TwoFactorRemoval.objects.create(
                 user=user, asked_by=actor, reason=reason, created_at=now, due_at=now + wait
             )
-            if not wait:
+            if not wait and not second_approval():
                 _carry_out(removal, ended_by=actor)
                 return removal
             record(
@@ -225,6 +234,7 @@ def do_ask_two_factor_removal(user: Any, *, actor: str, reason: str) -> TwoFacto
                 {
                     "asked_at": now,
                     "due_at": removal.due_at,
+                    "second_approval": second_approval(),
                     "account_url": settings.SITE_URL + reverse("accounts:home"),
                 },
             )
@@ -302,11 +312,47 @@ def do_withdraw_two_factor_removal(user: Any, *, actor: str) -> TwoFactorRemoval
     )
 
 
+def do_approve_two_factor_removal(user: Any, *, actor: str) -> TwoFactorRemoval | None:
+    """A second member of staff approves the open removal of the account's two-factor authentication, having
+    read the reason: journaled as ``accounts.two_factor_removal_approved``. Once due, the periodic job carries
+    it out; if it is due already, it is carried out now. Whoever asked for it cannot approve it (a
+    ``ValidationError``). ``None`` when no removal is open; an approved one is returned as it is."""
+    with transaction.atomic():
+        removal = (
+            TwoFactorRemoval.objects.select_for_update()
+            .select_related("user")
+            .filter(user=user, ended_at__isnull=True)
+            .first()
+        )
+        if removal is None or removal.approved_at is not None:
+            return removal
+        if removal.asked_by == actor:
+            raise ValidationError(
+                gettext("Another member of staff approves this removal: not the one who asked for it.")
+            )
+        now = timezone.now()
+        removal.approved_by, removal.approved_at = actor, now
+        removal.save(update_fields=["approved_by", "approved_at"])
+        record(
+            TWO_FACTOR_REMOVAL_APPROVED,
+            actor=actor,
+            object_type="auth.user",
+            object_id=str(user.pk),
+            payload={"asked_at": removal.created_at.isoformat(), "due_at": removal.due_at.isoformat()},
+        )
+        if removal.due_at <= now:
+            _carry_out(removal, ended_by=actor)
+    return removal
+
+
 def do_carry_out_due_removals(*, actor: str) -> dict[str, int]:
-    """Remove two-factor authentication where its removal is due (the periodic job), each in its own
-    transaction; an e-mail that cannot be sent is counted, not raised: the removal is stored and journaled."""
+    """Remove two-factor authentication where its removal is due (the periodic job) and, where
+    ``second_approval()`` says so, approved; each in its own transaction. An e-mail that cannot be sent is
+    counted, not raised: the removal is stored and journaled."""
     counts = {"removed": 0, "nothing_to_remove": 0, "notices_not_sent": 0}
     due = TwoFactorRemoval.objects.filter(ended_at__isnull=True, due_at__lte=timezone.now())
+    if second_approval():
+        due = due.filter(approved_at__isnull=False)
     for pk in list(due.order_by("due_at").values_list("pk", flat=True)):
         with mail.reporting() as failures, transaction.atomic():
             removal = (

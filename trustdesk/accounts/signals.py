@@ -70,20 +70,18 @@ def _warn_of_removal(request: HttpRequest, user: Any) -> None:
     from django.contrib import messages
     from django.utils.translation import gettext
 
-    from trustdesk.accounts.services import open_removal
+    from trustdesk.accounts.services import open_removal, second_approval
 
     removal = open_removal(user)
     if removal is None:
         return
-    messages.warning(
-        request,
-        gettext(
-            "Our staff were asked to remove your two-factor authentication: it is removed on %(due)s. If you did "
-            "not ask for this, keep it on your account page."
-        )
-        % {"due": date_format(timezone.localtime(removal.due_at), "DATETIME_FORMAT")},
-        fail_silently=True,
-    )
+    warning = gettext(
+        "Our staff were asked to remove your two-factor authentication: it is removed on %(due)s. If you did "
+        "not ask for this, keep it on your account page."
+    ) % {"due": date_format(timezone.localtime(removal.due_at), "DATETIME_FORMAT")}
+    if removal.approved_at is None and second_approval():
+        warning += " " + gettext("A second member of our staff checks the request first, so it may be later.")
+    messages.warning(request, warning, fail_silently=True)
 
 
 @receiver(user_logged_out)

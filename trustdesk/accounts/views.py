@@ -55,6 +55,7 @@ HISTORY_ACTIONS = (
     "accounts.two_factor_removal_asked",
     "accounts.two_factor_removal_kept",
     "accounts.two_factor_removal_withdrawn",
+    "accounts.two_factor_removal_approved",
 )
 HISTORY_LENGTH = 100
 
@@ -63,6 +64,7 @@ HISTORY_LENGTH = 100
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     role = role_of(request.user)
+    removal = services.open_removal(request.user)
     return render(
         request,
         "accounts/home.html",
@@ -73,7 +75,10 @@ def home(request: HttpRequest) -> HttpResponse:
             "is_staff_member": role is not None and role != Profile.Role.CUSTOMER,
             "has_two_factor": user_has_two_factor(request.user),
             "two_factor": two_factor_requirement(request.user, request),
-            "removal": services.open_removal(request.user),
+            "removal": removal,
+            "removal_to_approve": (
+                removal is not None and removal.approved_at is None and services.second_approval()
+            ),
         },
     )
 

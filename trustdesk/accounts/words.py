@@ -33,6 +33,9 @@ EVENTS: dict[str, Promise] = {
     "accounts.two_factor_removal_asked": _("Our staff were asked to remove two-factor authentication"),
     "accounts.two_factor_removal_kept": _("Two-factor authentication kept: its removal was stopped"),
     "accounts.two_factor_removal_withdrawn": _("Removal of two-factor authentication withdrawn by our staff"),
+    "accounts.two_factor_removal_approved": _(
+        "Removal of two-factor authentication approved by a second member of our staff"
+    ),
     "accounts.notices_told_otherwise": _("Told by our staff of changes whose e-mail could not be sent"),
 }
 

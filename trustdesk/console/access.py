@@ -15,7 +15,8 @@ the report and files          no       yes              no          yes
 search, record pages          yes      yes              yes         yes
 lift a customer's log-in      yes      yes              no          yes
 block, ask to remove its
-two-factor authentication
+two-factor authentication,
+approve another's removal
 its log-ins' IP addresses     network  yes              no          yes
 the policy and data map       yes      yes              yes         yes
 ============================  =======  ===============  ==========  =============

@@ -16,6 +16,11 @@ urlpatterns = [
     path("people/<int:pk>/two-factor/remove/", records.remove_two_factor, name="person_two_factor_remove"),
     path("people/<int:pk>/notices/told/", records.notices_told_otherwise, name="person_notices_told"),
     path(
+        "people/<int:pk>/two-factor/approve/",
+        records.approve_two_factor_removal,
+        name="person_two_factor_approve",
+    ),
+    path(
         "people/<int:pk>/two-factor/withdraw/",
         records.withdraw_two_factor_removal,
         name="person_two_factor_withdraw",

@@ -31,13 +31,15 @@ SEVERITY_LABELS = {
 
 def accounts_to_watch(now: dt.datetime) -> dict[str, list[dict[str, Any]]]:
     """Customers' accounts that staff should look at: a removal of two-factor authentication waiting (its
-    owner may keep it; staff may withdraw it), one its owner stopped lately (whoever asked for it was
+    owner may keep it; staff may withdraw it, or approve it as the second member of staff), one its owner stopped lately (whoever asked for it was
     probably not them), and notices to their owner given up lately (tell them another way). Each with the
     person it belongs to, for a link to their page."""
     from trustdesk.accounts.models import TwoFactorRemoval, UnsentNotice
     from trustdesk.accounts.notices import GIVEN_UP_SHOWN
+    from trustdesk.accounts.services import second_approval
 
     person = "user__profile__person"
+    approval = second_approval()
     removals = (
         TwoFactorRemoval.objects.filter(ended_at__isnull=True).select_related(person).order_by("due_at")
     )
@@ -59,7 +61,15 @@ def accounts_to_watch(now: dt.datetime) -> dict[str, list[dict[str, Any]]]:
         return getattr(profile, "person", None)
 
     return {
-        "removals": [{"person": whose(r.user), "user": r.user, "at": r.due_at} for r in removals[:50]],
+        "removals": [
+            {
+                "person": whose(r.user),
+                "user": r.user,
+                "at": r.due_at,
+                "to_approve": approval and r.approved_at is None,
+            }
+            for r in removals[:50]
+        ],
         "kept": [{"person": whose(r.user), "user": r.user, "at": r.ended_at} for r in kept[:50]],
         "given_up": [{"person": whose(n.user), "user": n.user, "at": n.given_up_at} for n in given_up[:50]],
     }

@@ -26,9 +26,11 @@ from trustdesk.accounts import lockout, notices
 from trustdesk.accounts.access import role_of, staff_required, user_has_two_factor
 from trustdesk.accounts.models import LoginLock, Profile, UnsentNotice
 from trustdesk.accounts.services import (
+    do_approve_two_factor_removal,
     do_ask_two_factor_removal,
     do_withdraw_two_factor_removal,
     open_removal,
+    second_approval,
     user_ref,
 )
 from trustdesk.api.models import ApiToken
@@ -365,10 +367,16 @@ def _person_page(
     unlock_form: UnlockForm | None = None,
     two_factor_form: RemoveTwoFactorForm | None = None,
     notices_form: HandledForm | None = None,
+    refusal: str = "",
 ) -> HttpResponse:
+    """The person's page; after a refused action, with its forms' errors or, for an action without a form,
+    the ``refusal`` (answered 400)."""
     role = role_of(request.user)
     requests = list(found.requests.order_by("-received_at")) if role in REQUEST_ROLES else []
     account = account_of(found)
+    removal = account["removal"] if account is not None else None
+    staff = (removal.asked_by, removal.approved_by) if removal is not None else ()
+    names = actor_names(ref for ref in staff if ref)
     journaled: dict[str, set[Any]] = {label(Person): {found.pk}, "rights.request": {r.pk for r in requests}}
     if account is not None and role in ACCOUNT_ROLES:
         # Its log-ins (with the browser and the address they came from, only its network for support),
@@ -400,15 +408,27 @@ def _person_page(
                 else None
             ),
             "removal_wait_hours": settings.TRUSTDESK_TWO_FACTOR_REMOVAL_WAIT_HOURS,
+            "second_approval": second_approval(),
+            "removal_staff": [names.get(ref, ref) for ref in staff],
+            # Four eyes: whoever asked for the removal does not approve it too.
+            "may_approve": (
+                removal is not None
+                and second_approval()
+                and removal.approved_at is None
+                and role in ACCOUNT_ROLES
+                and removal.asked_by != user_ref(request.user)
+            ),
             "notices_form": (
                 (notices_form or HandledForm(prefix=NOTICES_PREFIX)) if role in ACCOUNT_ROLES else None
             ),
             "history": history_copies(found),
             "journal": journal_rows(journaled, whole_addresses=role in FULL_ADDRESS_ROLES),
+            "refusal": refusal,
             "section": "search",
         },
         status=400
-        if any(form is not None and form.errors for form in (unlock_form, two_factor_form, notices_form))
+        if refusal
+        or any(form is not None and form.errors for form in (unlock_form, two_factor_form, notices_form))
         else 200,
     )
 
@@ -475,20 +495,7 @@ def remove_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
     if removal is None:
         messages.info(request, gettext("The account had no two-factor authentication to remove."))
     elif removal.ended_at is not None:  # no wait: removed now
-        messages.add_message(
-            request,
-            messages.WARNING if failures else messages.SUCCESS,
-            gettext(
-                "Two-factor authentication is removed and recorded, but the e-mail that tells the owner could "
-                "not be sent. %(then)s"
-            )
-            % {"then": _then(failures)}
-            if failures
-            else gettext(
-                "Two-factor authentication is removed: the account logs in with its password alone until its "
-                "owner sets it up again. They are told by e-mail."
-            ),
-        )
+        _say_removed(request, failures)
     else:
         due = {"due": formats.date_format(timezone.localtime(removal.due_at), "DATETIME_FORMAT")}
         messages.add_message(
@@ -506,6 +513,56 @@ def remove_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
             )
             % due,
         )
+        if second_approval():
+            messages.info(
+                request,
+                gettext(
+                    "Another member of staff approves the removal on this page before it is carried out: ask "
+                    "one to read your reason."
+                ),
+            )
+    return HttpResponseRedirect(reverse("console:person", args=[found.pk]) + "#account")
+
+
+def _say_removed(request: HttpRequest, failures: list[mail.MailNotSent]) -> None:
+    """The message after a removal of two-factor authentication carried out at once."""
+    messages.add_message(
+        request,
+        messages.WARNING if failures else messages.SUCCESS,
+        gettext(
+            "Two-factor authentication is removed and recorded, but the e-mail that tells the owner could "
+            "not be sent. %(then)s"
+        )
+        % {"then": _then(failures)}
+        if failures
+        else gettext(
+            "Two-factor authentication is removed: the account logs in with its password alone until its "
+            "owner sets it up again. They are told by e-mail."
+        ),
+    )
+
+
+@staff_required(*ACCOUNT_ROLES)
+@require_POST
+def approve_two_factor_removal(request: HttpRequest, pk: int) -> HttpResponse:
+    """A second member of staff approves the removal of the account's two-factor authentication, having read
+    the reason; journaled. Carried out once due (now, if it is due already)."""
+    found, account = _with_account(pk)
+    try:
+        with mail.reporting() as failures:  # the owner is told when a removal due already is carried out
+            approved = do_approve_two_factor_removal(account["user"], actor=user_ref(request.user))
+    except ValidationError as exc:
+        return _person_page(request, found, refusal=" ".join(exc.messages))
+    if approved is None:
+        messages.info(request, gettext("No removal of this account's two-factor authentication is waiting."))
+    elif approved.ended_at is None:
+        messages.success(
+            request,
+            gettext("The removal is approved: it is carried out on %(due)s, unless its owner keeps it.")
+            % {"due": formats.date_format(timezone.localtime(approved.due_at), "DATETIME_FORMAT")},
+        )
+    else:  # due already: removed now
+        _say_removed(request, failures)
     return HttpResponseRedirect(reverse("console:person", args=[found.pk]) + "#account")
 
 
