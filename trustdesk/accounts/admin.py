@@ -46,7 +46,16 @@ class LoginLockAdmin(ReadOnlyAdmin):
 
 @admin.register(TwoFactorRemoval)
 class TwoFactorRemovalAdmin(ReadOnlyAdmin):
-    list_display = ("__str__", "user", "asked_by", "created_at", "due_at", "outcome", "ended_at")
+    list_display = (
+        "__str__",
+        "user",
+        "asked_by",
+        "approved_by",
+        "created_at",
+        "due_at",
+        "outcome",
+        "ended_at",
+    )
     list_filter = ("outcome",)
 
 
