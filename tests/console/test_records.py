@@ -574,3 +574,62 @@ def test_support_withdraws_a_removal_asked_in_error_and_the_owner_is_told(desk: 
     assert "No removal of this account&#x27;s two-factor authentication is waiting." in none.content.decode()
     assert len(smtp.to(olga.email)) == 2
     assert Authenticator.objects.filter(user=olga).exists()
+
+
+def test_every_look_at_a_record_is_journaled_and_the_privacy_officer_sees_who_looked(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Accountability: a member of staff who opens a person's or organisation's page leaves a journal entry
+    (who, what, when; no payload), once in a quarter of an hour; those who oversee the staff see the list,
+    apart from the journal, and the person's access report names it."""
+    import datetime as dt
+
+    from trustdesk.journal.models import JournalEntry
+    from trustdesk.rights.fulfil.readable import _what_happened
+
+    anna, bakkerij = desk.people.anna, desk.people.company
+    page = f"/console/people/{anna.pk}/"
+    support = desk.client("sam")
+    for _ in range(2):
+        assert support.get(page).status_code == 200
+    views = JournalEntry.objects.filter(action="registry.person.viewed", object_id=str(anna.pk))
+    [entry] = views
+    assert entry.actor == f"user:{desk.staff.sam.pk}" and entry.object_type == "registry.person"
+    assert entry.payload is None
+    shown = support.get(page).content.decode()
+    assert 'id="views"' not in shown and "registry.person.viewed" not in shown  # support sees no list
+    # Once the quarter of an hour is over, it counts again.
+    monkeypatch.setattr("trustdesk.registry.services.VIEW_QUIET", dt.timedelta(0))
+    support.get(page)
+    monkeypatch.undo()
+    assert views.all().count() == 2
+
+    desk.client("abe").get(f"/console/organisations/{bakkerij.pk}/")
+    assert JournalEntry.objects.filter(
+        action="registry.organisation.viewed", object_id=str(bakkerij.pk), actor=f"user:{desk.staff.abe.pk}"
+    ).exists()
+
+    officer = desk.client("pia").get(page).content.decode()
+    looked = officer.split('id="views"')[1].split("</section>")[0]
+    assert "This page was looked at 3 times by members of staff" in looked
+    assert looked.count(desk.staff.sam.email) == 2 and looked.count(desk.staff.pia.email) == 1
+    journal = officer.split('id="journal"')[1].split("</section>")[0]
+    assert "registry.person.viewed" not in journal  # apart from the journal, not in it
+    organisation = desk.client("ada").get(f"/console/organisations/{bakkerij.pk}/").content.decode()
+    assert "This page was looked at 2 times by members of staff" in organisation
+    assert _what_happened("registry.person.viewed", "registry.person", "en") == (
+        "Person: looked at by our staff"
+    )
+    assert _what_happened("registry.person.viewed", "registry.person", "nl").endswith(
+        ": bekeken door onze medewerkers"
+    )
+
+
+def test_a_refused_look_leaves_no_entry(desk: Desk) -> None:
+    from trustdesk.journal.models import JournalEntry
+
+    anna = desk.people.anna
+    assert desk.client(None).get(f"/console/people/{anna.pk}/").status_code == 302
+    assert Client().get("/console/people/999999/").status_code == 302
+    assert desk.client("sam").get("/console/people/999999/").status_code == 404
+    assert not JournalEntry.objects.filter(action__endswith=".viewed").exists()

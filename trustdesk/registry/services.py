@@ -386,3 +386,34 @@ __all__ = [
     "do_upsert",
     "required_categories",
 ]
+
+
+#: A member of staff looked at a record's page in the console (``registry.person.viewed``): who and when,
+#: for those who oversee the staff, and in the person's access report. A second look by the same member
+#: within ``VIEW_QUIET`` of their last one is not journaled again.
+VIEWED = "viewed"
+VIEW_QUIET = dt.timedelta(minutes=15)
+
+
+def viewed_action(model: type[models.Model]) -> str:
+    return f"{_label(model)}.{VIEWED}"
+
+
+def do_note_view(instance: models.Model, *, actor: Actor) -> bool:
+    """Journal that ``actor`` looked at the record (no payload: who, what and when are the entry's core);
+    ``False`` when they had looked at it within ``VIEW_QUIET`` already."""
+    from trustdesk.journal.models import JournalEntry
+
+    label, key = _label(type(instance)), str(instance.pk)
+    with transaction.atomic():
+        recent = JournalEntry.objects.filter(
+            object_type=label,
+            object_id=key,
+            action=viewed_action(type(instance)),
+            actor=actor.ref,
+            at__gte=timezone.now() - VIEW_QUIET,
+        )
+        if recent.exists():
+            return False
+        record(viewed_action(type(instance)), actor=actor.ref, object_type=label, object_id=key)
+    return True

@@ -38,17 +38,19 @@ from trustdesk.console import labels
 from trustdesk.console.access import (
     ACCOUNT_ROLES,
     FULL_ADDRESS_ROLES,
+    OVERSIGHT_ROLES,
     RECORD_ROLES,
     REQUEST_ROLES,
     get_organisation_for_staff,
     get_person_for_staff,
 )
 from trustdesk.console.forms import HandledForm, RemoveTwoFactorForm, SearchForm, UnlockForm
+from trustdesk.journal.models import JournalEntry
 from trustdesk.lib import mail
 from trustdesk.lib.pseudonyms import canonical
 from trustdesk.registry.datamap_ops import journal_about, label
 from trustdesk.registry.models import Organisation, Person, Role, ServiceIdentifier
-from trustdesk.registry.services import PLAIN_REASONS
+from trustdesk.registry.services import PLAIN_REASONS, Actor, do_note_view, viewed_action
 from trustdesk.rights.fulfil.readable import stored_time
 
 RESULTS = 50
@@ -295,8 +297,15 @@ def payload_lines(payload: Any, *, whole_addresses: bool = True) -> list[dict[st
     return lines
 
 
+#: The journal's actions of a member of staff looking at a record's page: listed apart from the journal.
+VIEW_ACTIONS = (viewed_action(Person), viewed_action(Organisation))
+VIEWS_SHOWN = 50
+
+
 def journal_rows(ids_by_label: dict[str, set[Any]], *, whole_addresses: bool) -> list[dict[str, Any]]:
-    entries = list(journal_about(ids_by_label).order_by("-seq")[:JOURNAL_SHOWN])
+    entries = list(
+        journal_about(ids_by_label).exclude(action__in=VIEW_ACTIONS).order_by("-seq")[:JOURNAL_SHOWN]
+    )
     names = actor_names(entry.actor for entry in entries)
     return [
         {
@@ -310,6 +319,23 @@ def journal_rows(ids_by_label: dict[str, set[Any]], *, whole_addresses: bool) ->
         }
         for entry in entries
     ]
+
+
+def looked_at(record: models.Model, request: HttpRequest) -> dict[str, Any] | None:
+    """Journal that the member of staff looks at the record's page (``do_note_view``) and, for those who
+    oversee the staff, who looked at it lately: ``None`` for the others."""
+    do_note_view(record, actor=Actor(ref=user_ref(request.user), user=request.user))
+    if role_of(request.user) not in OVERSIGHT_ROLES:
+        return None
+    views = JournalEntry.objects.filter(
+        object_type=label(type(record)), object_id=str(record.pk), action__in=VIEW_ACTIONS
+    )
+    latest = list(views.order_by("-seq")[:VIEWS_SHOWN])
+    names = actor_names(entry.actor for entry in latest)
+    return {
+        "count": views.count(),
+        "latest": [{"at": entry.at, "who": names.get(entry.actor, entry.actor)} for entry in latest],
+    }
 
 
 def account_of(person: Person) -> dict[str, Any] | None:
@@ -368,6 +394,7 @@ def _person_page(
     two_factor_form: RemoveTwoFactorForm | None = None,
     notices_form: HandledForm | None = None,
     refusal: str = "",
+    views: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """The person's page; after a refused action, with its forms' errors or, for an action without a form,
     the ``refusal`` (answered 400)."""
@@ -424,6 +451,7 @@ def _person_page(
             "history": history_copies(found),
             "journal": journal_rows(journaled, whole_addresses=role in FULL_ADDRESS_ROLES),
             "refusal": refusal,
+            "views": views,
             "section": "search",
         },
         status=400
@@ -445,7 +473,8 @@ def _with_account(pk: int) -> tuple[Person, dict[str, Any]]:
 @require_safe
 @staff_required(*RECORD_ROLES)
 def person(request: HttpRequest, pk: int) -> HttpResponse:
-    return _person_page(request, get_person_for_staff(pk))
+    found = get_person_for_staff(pk)
+    return _person_page(request, found, views=looked_at(found, request))
 
 
 @staff_required(*ACCOUNT_ROLES)
@@ -618,6 +647,7 @@ def withdraw_two_factor_removal(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required(*RECORD_ROLES)
 def organisation(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_organisation_for_staff(pk)
+    views = looked_at(found, request)
     services = list(found.services.prefetch_related("identifiers").order_by("kind", "label"))
     return render(
         request,
@@ -636,6 +666,7 @@ def organisation(request: HttpRequest, pk: int) -> HttpResponse:
             "journal": journal_rows(
                 {label(Organisation): {found.pk}}, whole_addresses=role_of(request.user) in FULL_ADDRESS_ROLES
             ),
+            "views": views,
             "section": "search",
         },
     )

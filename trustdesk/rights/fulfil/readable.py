@@ -302,6 +302,7 @@ VERBS: dict[str, dict[str, str]] = {
         "updated": "changed",
         "erased": "erased",
         "deleted": "deleted",
+        "viewed": "looked at by our staff",
         "was": "was",
     },
     "nl": {
@@ -309,6 +310,7 @@ VERBS: dict[str, dict[str, str]] = {
         "updated": "gewijzigd",
         "erased": "gewist",
         "deleted": "verwijderd",
+        "viewed": "bekeken door onze medewerkers",
         "was": "eerder",
     },
 }
