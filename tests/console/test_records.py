@@ -539,6 +539,26 @@ def test_with_no_wait_the_second_member_of_staff_s_approval_removes_it(
     assert smtp.to(olga.email)[-1]["Subject"] == "Two-factor authentication was removed from your account"
 
 
+def test_an_approval_that_finds_nothing_left_to_remove_says_so(desk: Desk, commit, settings) -> None:
+    from allauth.mfa.models import Authenticator
+
+    from tests.accounts.personas import give_totp
+    from trustdesk.accounts.models import TwoFactorRemoval
+
+    settings.TRUSTDESK_TWO_FACTOR_REMOVAL_WAIT_HOURS = 0
+    olga = desk.staff.olga
+    give_totp(olga)
+    page = f"/console/people/{olga.profile.person.pk}/"
+    with commit():
+        desk.client("sam").post(f"{page}two-factor/remove/", {"two_factor-reason": "She came to the desk"})
+    Authenticator.objects.filter(user=olga).delete()  # she turned it off herself meanwhile
+    with commit():
+        done = desk.client("pia").post(f"{page}two-factor/approve/", follow=True).content.decode()
+    assert "The account had no two-factor authentication to remove." in done
+    assert "Two-factor authentication is removed" not in done
+    assert TwoFactorRemoval.objects.get(user=olga).outcome == "nothing"
+
+
 def test_support_withdraws_a_removal_asked_in_error_and_the_owner_is_told(desk: Desk, smtp, commit) -> None:
     from allauth.mfa.models import Authenticator
 

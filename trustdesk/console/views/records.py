@@ -590,6 +590,8 @@ def approve_two_factor_removal(request: HttpRequest, pk: int) -> HttpResponse:
             gettext("The removal is approved: it is carried out on %(due)s, unless its owner keeps it.")
             % {"due": formats.date_format(timezone.localtime(approved.due_at), "DATETIME_FORMAT")},
         )
+    elif approved.outcome == approved.Outcome.NOTHING:  # due already, and the authenticators gone meanwhile
+        messages.info(request, gettext("The account had no two-factor authentication to remove."))
     else:  # due already: removed now
         _say_removed(request, failures)
     return HttpResponseRedirect(reverse("console:person", args=[found.pk]) + "#account")
