@@ -175,6 +175,11 @@ def second_approval() -> bool:
     return bool(settings.TRUSTDESK_TWO_FACTOR_REMOVAL_SECOND_APPROVAL)
 
 
+def awaits_approval(removal: TwoFactorRemoval) -> bool:
+    """Whether the removal still waits for a second member of staff's approval."""
+    return removal.approved_at is None and second_approval()
+
+
 def open_removal(user: Any) -> TwoFactorRemoval | None:
     """The account's removal of two-factor authentication that is asked for and not yet ended."""
     return TwoFactorRemoval.objects.filter(user=user, ended_at__isnull=True).first()

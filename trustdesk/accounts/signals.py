@@ -70,7 +70,7 @@ def _warn_of_removal(request: HttpRequest, user: Any) -> None:
     from django.contrib import messages
     from django.utils.translation import gettext
 
-    from trustdesk.accounts.services import open_removal, second_approval
+    from trustdesk.accounts.services import awaits_approval, open_removal
 
     removal = open_removal(user)
     if removal is None:
@@ -79,7 +79,7 @@ def _warn_of_removal(request: HttpRequest, user: Any) -> None:
         "Our staff were asked to remove your two-factor authentication: it is removed on %(due)s. If you did "
         "not ask for this, keep it on your account page."
     ) % {"due": date_format(timezone.localtime(removal.due_at), "DATETIME_FORMAT")}
-    if removal.approved_at is None and second_approval():
+    if awaits_approval(removal):
         warning += " " + gettext("A second member of our staff checks the request first, so it may be later.")
     messages.warning(request, warning, fail_silently=True)
 

@@ -76,9 +76,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "has_two_factor": user_has_two_factor(request.user),
             "two_factor": two_factor_requirement(request.user, request),
             "removal": removal,
-            "removal_to_approve": (
-                removal is not None and removal.approved_at is None and services.second_approval()
-            ),
+            "removal_to_approve": removal is not None and services.awaits_approval(removal),
         },
     )
 

@@ -31,15 +31,14 @@ SEVERITY_LABELS = {
 
 def accounts_to_watch(now: dt.datetime) -> dict[str, list[dict[str, Any]]]:
     """Customers' accounts that staff should look at: a removal of two-factor authentication waiting (its
-    owner may keep it; staff may withdraw it, or approve it as the second member of staff), one its owner stopped lately (whoever asked for it was
-    probably not them), and notices to their owner given up lately (tell them another way). Each with the
-    person it belongs to, for a link to their page."""
+    owner may keep it; staff may withdraw it, or approve it as the second member of staff), one its owner
+    stopped lately (whoever asked for it was probably not them), and notices to their owner given up lately
+    (tell them another way). Each with the person it belongs to, for a link to their page."""
     from trustdesk.accounts.models import TwoFactorRemoval, UnsentNotice
     from trustdesk.accounts.notices import GIVEN_UP_SHOWN
-    from trustdesk.accounts.services import second_approval
+    from trustdesk.accounts.services import awaits_approval
 
     person = "user__profile__person"
-    approval = second_approval()
     removals = (
         TwoFactorRemoval.objects.filter(ended_at__isnull=True).select_related(person).order_by("due_at")
     )
@@ -66,7 +65,7 @@ def accounts_to_watch(now: dt.datetime) -> dict[str, list[dict[str, Any]]]:
                 "person": whose(r.user),
                 "user": r.user,
                 "at": r.due_at,
-                "to_approve": approval and r.approved_at is None,
+                "to_approve": awaits_approval(r),
             }
             for r in removals[:50]
         ],

@@ -26,6 +26,7 @@ from trustdesk.accounts import lockout, notices
 from trustdesk.accounts.access import role_of, staff_required, user_has_two_factor
 from trustdesk.accounts.models import LoginLock, Profile, UnsentNotice
 from trustdesk.accounts.services import (
+    awaits_approval,
     do_approve_two_factor_removal,
     do_ask_two_factor_removal,
     do_withdraw_two_factor_removal,
@@ -440,8 +441,7 @@ def _person_page(
             # Four eyes: whoever asked for the removal does not approve it too.
             "may_approve": (
                 removal is not None
-                and second_approval()
-                and removal.approved_at is None
+                and awaits_approval(removal)
                 and role in ACCOUNT_ROLES
                 and removal.asked_by != user_ref(request.user)
             ),
