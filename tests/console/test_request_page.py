@@ -240,3 +240,27 @@ def test_it_decides_a_pending_objection_with_reasons(desk: Desk, publish, commit
     objection.refresh_from_db()
     request.refresh_from_db()
     assert objection.decision == Objection.Decision.UPHELD and request.status == Status.FULFILLED
+
+
+def test_a_look_at_a_request_is_journaled_and_listed_for_the_privacy_officer_apart_from_the_journal(
+    desk: Desk,
+) -> None:
+    from trustdesk.rights.fulfil.readable import _what_happened
+
+    request = desk.open("access", person=desk.people.anna)
+    assert desk.client("sam").get(_url(request)).status_code == 200
+    [look] = JournalEntry.objects.filter(action="rights.request.viewed")
+    assert look.object_type == "rights.request" and look.object_id == str(request.pk)
+    assert look.actor == f"user:{desk.staff.sam.pk}" and look.payload is None
+    assert 'id="views"' not in desk.client("sam").get(_url(request)).content.decode()
+    officer = desk.client("pia").get(_url(request)).content.decode()
+    looked = officer.split('id="views"')[1].split("</section>")[0]
+    assert "looked at 2 times" in looked and desk.staff.sam.email in looked
+    # The person's page, whose journal holds their requests' entries, lists no look at the request.
+    person = desk.client("pia").get(f"/console/people/{desk.people.anna.pk}/").content.decode()
+    assert "rights.request.viewed" not in person.split('id="journal"')[1].split("</section>")[0]
+    assert desk.client("abe").get(_url(request)).status_code == 403
+    assert JournalEntry.objects.filter(action="rights.request.viewed").count() == 2  # the refusal left none
+    assert (
+        _what_happened("rights.request.viewed", "rights.request", "en") == "Our staff looked at your request."
+    )

@@ -18,7 +18,7 @@ block, ask to remove its
 two-factor authentication,
 approve another's removal
 its log-ins' IP addresses     network  yes              no          yes
-who looked at a record        no       yes              no          yes
+who looked at a page         no       yes              no          yes
 the policy and data map       yes      yes              yes         yes
 ============================  =======  ===============  ==========  =============
 
@@ -52,8 +52,8 @@ ACCOUNT_ROLES: tuple[str, ...] = (SUPPORT, PRIVACY_OFFICER, ADMINISTRATOR)
 #: person's page. Support sees the network it belongs to (IPv4 /24, IPv6 /48): enough to tell the customer's
 #: usual place from a new one when they call about a block, not enough to single out a household.
 FULL_ADDRESS_ROLES: tuple[str, ...] = (PRIVACY_OFFICER, ADMINISTRATOR)
-#: Who sees which members of staff looked at a person's or organisation's page, and when (every look is
-#: journaled): those who oversee the staff.
+#: Who sees which members of staff looked at a person's, organisation's or request's page, and when (every
+#: look is journaled): those who oversee the staff.
 OVERSIGHT_ROLES: tuple[str, ...] = (PRIVACY_OFFICER, ADMINISTRATOR)
 #: The policy in effect and the data map.
 POLICY_ROLES: tuple[str, ...] = (SUPPORT, PRIVACY_OFFICER, ABUSE_DESK, ADMINISTRATOR)

@@ -50,6 +50,7 @@ EVENTS: dict[str, Promise] = {
     "opened": _("We received your request."),
     "extended": _("We extended the time to answer."),
     "downloaded": _("A file was downloaded."),
+    "viewed": _("Our staff looked at your request."),
     "recipients_to_notify": _("The recipients of the corrected data are to be told."),
     "objection_recorded": _("Your objection is recorded: we decide on it and tell you why."),
     "objection_decided": _("We decided on your objection."),

@@ -53,6 +53,7 @@ from trustdesk.registry.datamap_ops import journal_about, label
 from trustdesk.registry.models import Organisation, Person, Role, ServiceIdentifier
 from trustdesk.registry.services import PLAIN_REASONS, Actor, do_note_view, viewed_action
 from trustdesk.rights.fulfil.readable import stored_time
+from trustdesk.rights.models import Request
 
 RESULTS = 50
 HISTORY_TYPES = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
@@ -299,7 +300,7 @@ def payload_lines(payload: Any, *, whole_addresses: bool = True) -> list[dict[st
 
 
 #: The journal's actions of a member of staff looking at a record's page: listed apart from the journal.
-VIEW_ACTIONS = (viewed_action(Person), viewed_action(Organisation))
+VIEW_ACTIONS = (viewed_action(Person), viewed_action(Organisation), viewed_action(Request))
 VIEWS_SHOWN = 50
 
 
@@ -323,8 +324,9 @@ def journal_rows(ids_by_label: dict[str, set[Any]], *, whole_addresses: bool) ->
 
 
 def looked_at(record: models.Model, request: HttpRequest) -> dict[str, Any] | None:
-    """Journal that the member of staff looks at the record's page (``do_note_view``) and, for those who
-    oversee the staff, who looked at it lately: ``None`` for the others."""
+    """Journal that the member of staff looks at the record's page (a person's, an organisation's or a
+    request's: ``do_note_view``) and, for those who oversee the staff, who looked at it lately: ``None`` for
+    the others."""
     do_note_view(record, actor=Actor(ref=user_ref(request.user), user=request.user))
     if role_of(request.user) not in OVERSIGHT_ROLES:
         return None

@@ -55,7 +55,7 @@ from trustdesk.console.forms import (
     VerifyForm,
     restriction_of,
 )
-from trustdesk.console.views.records import actor_names, find_people
+from trustdesk.console.views.records import actor_names, find_people, looked_at
 from trustdesk.lib import markup
 from trustdesk.registry.models import Person
 from trustdesk.registry.services import Actor, IntakeError
@@ -482,7 +482,9 @@ def _names(form: forms.Form, field: str, pk: int) -> bool:
 @staff_required(*REQUEST_ROLES)
 def detail(request: HttpRequest, reference: str) -> HttpResponse:
     item = get_request_for_staff(reference)
-    return render(request, "console/request.html", _detail_context(request, item))
+    return render(
+        request, "console/request.html", {**_detail_context(request, item), "views": looked_at(item, request)}
+    )
 
 
 @staff_required(*REQUEST_ROLES)
