@@ -20,8 +20,8 @@ def test_it_serves_the_openapi_schema_with_every_path(client) -> None:
     for name in ("organisations", "people", "services", "invoices"):
         operations = paths[f"/api/{name}/{{external_ref}}"]
         assert set(operations) == {"get", "put"}
-        assert {"200", "401", "403", "404"} <= set(operations["get"]["responses"])
-        assert {"200", "201", "401", "403", "422"} <= set(operations["put"]["responses"])
+        assert {"200", "401", "403", "404", "429"} <= set(operations["get"]["responses"])
+        assert {"200", "201", "401", "403", "422", "429"} <= set(operations["put"]["responses"])
         assert operations["put"]["security"] == [{"TokenAuth": []}]
     assert schema["components"]["securitySchemes"]["TokenAuth"] == {"type": "http", "scheme": "bearer"}
     for component in (

@@ -84,9 +84,7 @@ def world(
     from trustdesk.policy.services import do_publish_policy
     from trustdesk.registry.services import Actor
 
-    throttles = {
-        scope: (10**6, 3600) for scope in ("login", "password_reset", "public_form", "cookie_choice")
-    }
+    throttles = {scope: (10**6, 3600) for scope in settings.TRUSTDESK_THROTTLE}
     with (
         django_db_blocker.unblock(),
         pytest.MonkeyPatch.context() as patch,

@@ -1,4 +1,4 @@
-"""Per-address throttling for log-in, password reset and public forms (P2.13).
+"""Per-address throttling for log-in, password reset and public forms (P2.13), and per API token.
 
 A throttle counts requests per scope and per address within a window and refuses the next one once
 the limit is reached. The address (a client's IP address, or an e-mail address) is never stored: the
@@ -13,6 +13,8 @@ Public forms of any app call it the same way::
         throttle.hit_request(request, "public_form")
     except throttle.Throttled as exc:
         form.add_error(None, exc.message())
+
+The API counts each token's requests the same way (:func:`hit_token`), under the token's id.
 
 Limits per scope are ``settings.TRUSTDESK_THROTTLE`` (``scope: (requests, seconds)``), set from the
 environment (README); a caller may pass its own ``limit`` and ``window``.
@@ -82,10 +84,18 @@ def hit(
 
     A refused request is not counted, so that a client that waits gets through when its window moves on.
     """
+    _count(scope, key_for(address, kind), limit=limit, window=window)
+
+
+def hit_token(token_id: int, scope: str = "api") -> None:
+    """Count one request made with an API token (by its id, which is no personal data); see :func:`hit`."""
+    _count(scope, f"api-token:{token_id}", limit=None, window=None)
+
+
+def _count(scope: str, key: str, *, limit: int | None, window: dt.timedelta | None) -> None:
     default_limit, default_window = rate(scope)
     limit = default_limit if limit is None else limit
     window = default_window if window is None else window
-    key = key_for(address, kind)
     now = timezone.now()
     start = now - window
     with transaction.atomic():

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import OpenAPISchema
 
+from trustdesk.accounts import throttle
 from trustdesk.api.auth import BodyTooLarge, MissingScope
 from trustdesk.api.views import Refused, router
 from trustdesk.lib.mail import MailNotSent
@@ -25,7 +28,8 @@ with their lines, each addressed by the billing system's own reference (`externa
 Every request carries `Authorization: Bearer <token>`; staff create tokens with
 `trustdesk apitoken create`. A token has scopes: `registry:read` for GET,
 `registry:write` for PUT; `requests:write` and `requests:read` to open data-subject
-requests on a person's behalf and follow them. Every change is recorded in the journal, made by
+requests on a person's behalf and follow them. A token may send a number of requests a minute (1,200 unless the
+provider set another); the next answers 429 with `Retry-After`. Every change is recorded in the journal, made by
 `api-token:<id>`. Errors are `{"errors": {"<field>": "<reason>"}}`.
 """
 
@@ -117,6 +121,22 @@ def on_missing_scope(request: HttpRequest, exc: MissingScope) -> HttpResponse:
 @api.exception_handler(BodyTooLarge)
 def on_body_too_large(request: HttpRequest, exc: BodyTooLarge) -> HttpResponse:
     return _errors(request, {"body": "the request body is larger than 1 MB"}, 413)
+
+
+@api.exception_handler(throttle.Throttled)
+def on_throttled(request: HttpRequest, exc: throttle.Throttled) -> HttpResponse:
+    limit, window = throttle.rate(exc.scope)
+    wait = max(1, math.ceil((exc.retry_after - timezone.now()).total_seconds()))
+    response = _errors(
+        request,
+        {
+            "authorization": f"this token sent more than {limit} requests in {int(window.total_seconds())} "
+            f"seconds; send again in {wait} seconds"
+        },
+        429,
+    )
+    response["Retry-After"] = str(wait)
+    return response
 
 
 @api.exception_handler(AuthenticationError)

@@ -1,10 +1,11 @@
-"""Bearer-token authentication with scopes, and the 1 MB limit on request bodies."""
+"""Bearer-token authentication with scopes, a limit of requests per token, and the 1 MB limit on bodies."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
+from trustdesk.accounts import throttle
 from trustdesk.api.models import ApiToken
 from trustdesk.api.services import authenticate
 
@@ -30,7 +31,8 @@ def _declared_length(request: HttpRequest) -> int:
 
 
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer <token>``: 401 for a missing, unknown or revoked token, 403 without the scope."""
+    """``Authorization: Bearer <token>``: 401 for a missing, unknown or revoked token, 429 for a token over its
+    limit of requests a minute (``TRUSTDESK_THROTTLE_API``), 403 without the scope."""
 
     def __init__(self, scope: str) -> None:
         super().__init__()
@@ -46,6 +48,7 @@ class TokenAuth(HttpBearer):
         found = authenticate(token)
         if found is None:
             return None
+        throttle.hit_token(found.pk)  # Throttled: 429, see trustdesk.api.api
         if not found.has_scope(self.scope):
             raise MissingScope(self.scope)
         return found

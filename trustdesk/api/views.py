@@ -57,7 +57,7 @@ READ = TokenAuth(Scope.REGISTRY_READ)
 WRITE = TokenAuth(Scope.REGISTRY_WRITE)
 UPDATED = "updated through the API"
 
-_AUTH_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 413: ErrorOut}
+_AUTH_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 413: ErrorOut, 429: ErrorOut}
 READ_RESPONSES: dict[int, Any] = {404: ErrorOut, **_AUTH_ERRORS}
 WRITE_RESPONSES: dict[int, Any] = {400: ErrorOut, 409: ErrorOut, 422: ErrorOut, **_AUTH_ERRORS}
 

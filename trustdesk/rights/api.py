@@ -34,6 +34,7 @@ _ERRORS: dict[int, Any] = {
     404: ErrorOut,
     413: ErrorOut,
     422: ErrorOut,
+    429: ErrorOut,
     503: ErrorOut,
 }
 

@@ -1,0 +1,84 @@
+"""Each API token may send so many requests a minute (TRUSTDESK_THROTTLE_API); the next is refused with 429."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from tests.api.conftest import ORGANISATION, Api, Token, make_token
+from trustdesk.accounts.models import ThrottleHit
+from trustdesk.registry.models import Organisation
+
+
+@pytest.fixture
+def three_a_minute(settings) -> None:
+    settings.TRUSTDESK_THROTTLE = {**settings.TRUSTDESK_THROTTLE, "api": (3, 60)}
+
+
+def test_it_refuses_the_request_over_the_limit_and_says_when_to_send_again(
+    api: Api, three_a_minute: None
+) -> None:
+    for _ in range(3):
+        assert api.get("/organisations/ORG-1").status_code == 404
+    response = api.put("/organisations/ORG-1", ORGANISATION)
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert response.json() == {
+        "errors": {
+            "authorization": "this token sent more than 3 requests in 60 seconds; "
+            f"send again in {response['Retry-After']} seconds"
+        }
+    }
+    assert not Organisation.objects.exists(), "a refused request changes nothing"
+
+
+def test_it_counts_each_token_apart(api: Api, reader: Token, three_a_minute: None) -> None:
+    for _ in range(3):
+        api.get("/organisations/ORG-1")
+    assert api.get("/organisations/ORG-1").status_code == 429
+    assert api.as_(reader).get("/organisations/ORG-1").status_code == 404
+
+
+def test_it_accepts_requests_again_once_the_minute_has_passed(api: Api, three_a_minute: None) -> None:
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for _ in range(3):
+            api.get("/organisations/ORG-1")
+        assert api.get("/organisations/ORG-1").status_code == 429
+    with time_machine.travel(start + dt.timedelta(seconds=61), tick=False):
+        assert api.put("/organisations/ORG-1", ORGANISATION).status_code == 201
+
+
+def test_it_does_not_count_the_refused_request(api: Api, three_a_minute: None) -> None:
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for _ in range(3):
+            api.get("/organisations/ORG-1")
+    # A client that keeps sending while refused is let in as soon as its first request is a minute old.
+    with time_machine.travel(start + dt.timedelta(seconds=30), tick=False):
+        for _ in range(5):
+            assert api.get("/organisations/ORG-1").status_code == 429
+    with time_machine.travel(start + dt.timedelta(seconds=61), tick=False):
+        assert api.get("/organisations/ORG-1").status_code == 404
+
+
+def test_it_counts_requests_by_the_token_id_and_not_an_unknown_token(client, writer: Token) -> None:
+    client.get("/api/organisations/ORG-1", HTTP_AUTHORIZATION="Bearer " + "x" * 43)
+    assert not ThrottleHit.objects.exists()
+    client.get("/api/organisations/ORG-1", HTTP_AUTHORIZATION=f"Bearer {writer.plaintext}")
+    assert list(ThrottleHit.objects.values_list("scope", "key")) == [("api", f"api-token:{writer.token.pk}")]
+
+
+def test_it_limits_the_requests_api_too(client, db, three_a_minute: None) -> None:
+    token = make_token("client area", "requests:read", "requests:write")
+    headers = token.header
+    for _ in range(3):
+        assert client.get("/api/requests/R-2026-AAAAAA", headers=headers).status_code == 404
+    body = json.dumps({"kind": "access", "email": "anna@example.be"})
+    response = client.post("/api/requests", body, content_type="application/json", headers=headers)
+    assert response.status_code == 429
+    assert "Retry-After" in response
