@@ -631,17 +631,63 @@ def test_every_look_at_a_record_is_journaled_and_the_privacy_officer_sees_who_lo
 
     officer = desk.client("pia").get(page).content.decode()
     looked = officer.split('id="views"')[1].split("</section>")[0]
-    assert "This page was looked at 3 times by members of staff" in looked
+    assert "Members of staff looked at this record 3 times" in looked
     assert looked.count(desk.staff.sam.email) == 2 and looked.count(desk.staff.pia.email) == 1
     journal = officer.split('id="journal"')[1].split("</section>")[0]
     assert "registry.person.viewed" not in journal  # apart from the journal, not in it
     organisation = desk.client("ada").get(f"/console/organisations/{bakkerij.pk}/").content.decode()
-    assert "This page was looked at 2 times by members of staff" in organisation
+    assert "Members of staff looked at this record 2 times" in organisation
     assert _what_happened("registry.person.viewed", "registry.person", "en") == (
         "Person: looked at by our staff"
     )
     assert _what_happened("registry.person.viewed", "registry.person", "nl").endswith(
         ": bekeken door onze medewerkers"
+    )
+
+
+def test_a_search_journals_each_record_its_results_show(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Names and e-mail addresses in a search's results are a look at those records: one entry per record
+    shown (no payload: the search's words are not kept), not again within a quarter of an hour of a look at
+    it by the same member, and listed with the looks at its page for those who oversee the staff."""
+    import datetime as dt
+
+    from trustdesk.journal.models import JournalEntry
+    from trustdesk.rights.fulfil.readable import _what_happened
+
+    _identifiers(desk)
+    anna, private = desk.people.anna, desk.people.private
+    support = desk.client("sam")
+    actor = f"user:{desk.staff.sam.pk}"
+    assert support.post("/console/search/", {"q": "Anna Peeters"}).status_code == 200
+    listed = JournalEntry.objects.filter(action="registry.person.listed", actor=actor)
+    [entry] = listed
+    assert (entry.object_type, entry.object_id, entry.payload) == ("registry.person", str(anna.pk), None)
+    support.post("/console/search/", {"q": "peeters"})
+    support.get(f"/console/people/{anna.pk}/")  # opening the page is journaled, the second listing is not
+    assert listed.all().count() == 1
+    assert JournalEntry.objects.filter(action="registry.person.viewed", actor=actor).count() == 1
+    support.post("/console/search/", {"q": "192.0.2.10"})
+    assert JournalEntry.objects.filter(
+        action="registry.organisation.listed", object_id=str(private.pk), actor=actor
+    ).exists()
+    # A search that finds nobody journals nothing; nor does a refused one.
+    before = JournalEntry.objects.count()
+    support.post("/console/search/", {"q": "nobody-by-this-name"})
+    support.post("/console/search/", {"q": "a"})
+    assert JournalEntry.objects.count() == before
+
+    monkeypatch.setattr("trustdesk.registry.services.VIEW_QUIET", dt.timedelta(0))
+    support.post("/console/search/", {"q": "Anna Peeters"})
+    monkeypatch.undo()
+    assert listed.all().count() == 2
+
+    officer = desk.client("pia").get(f"/console/people/{anna.pk}/").content.decode()
+    looked = officer.split('id="views"')[1].split("</section>")[0]
+    assert "Members of staff looked at this record 4 times" in looked  # 2 listings, 2 looks at the page
+    assert looked.count("saw it in a search's results") == 2 and looked.count("opened its page") == 2
+    assert "registry.person.listed" not in officer.split('id="journal"')[1].split("</section>")[0]
+    assert _what_happened("registry.person.listed", "registry.person", "en") == (
+        "Person: found by our staff in a search"
     )
 
 

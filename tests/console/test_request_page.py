@@ -255,7 +255,7 @@ def test_a_look_at_a_request_is_journaled_and_listed_for_the_privacy_officer_apa
     assert 'id="views"' not in desk.client("sam").get(_url(request)).content.decode()
     officer = desk.client("pia").get(_url(request)).content.decode()
     looked = officer.split('id="views"')[1].split("</section>")[0]
-    assert "looked at 2 times" in looked and desk.staff.sam.email in looked
+    assert "looked at this record 2 times" in looked and desk.staff.sam.email in looked
     # The person's page, whose journal holds their requests' entries, lists no look at the request.
     person = desk.client("pia").get(f"/console/people/{desk.people.anna.pk}/").content.decode()
     assert "rights.request.viewed" not in person.split('id="journal"')[1].split("</section>")[0]

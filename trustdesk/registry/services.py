@@ -395,8 +395,48 @@ VIEWED = "viewed"
 VIEW_QUIET = dt.timedelta(minutes=15)
 
 
+#: A member of staff saw the record in a search's results (its name and e-mail address, not its page):
+#: ``registry.person.listed``. Not journaled again within ``VIEW_QUIET`` of their last look at it.
+LISTED = "listed"
+
+
 def viewed_action(model: type[models.Model]) -> str:
     return f"{_label(model)}.{VIEWED}"
+
+
+def listed_action(model: type[models.Model]) -> str:
+    return f"{_label(model)}.{LISTED}"
+
+
+def do_note_listing(instances: Sequence[models.Model], *, actor: Actor) -> int:
+    """Journal that ``actor`` saw these records in a list of results: one entry per record (no payload),
+    left out for a record they saw listed or opened within ``VIEW_QUIET``. Returns how many were journaled.
+
+    The search's words are not journaled: they are personal data (a name, an address) about someone the
+    journal could not tie them to, so no erasure would find them."""
+    from trustdesk.journal.models import JournalEntry
+
+    if not instances:
+        return 0
+    keys = {(_label(type(instance)), str(instance.pk)) for instance in instances}
+    actions = {f"{label}.{verb}" for label, _ in keys for verb in (VIEWED, LISTED)}
+    with transaction.atomic():
+        recent = JournalEntry.objects.filter(
+            actor=actor.ref,
+            action__in=actions,
+            object_id__in={key for _, key in keys},
+            at__gte=timezone.now() - VIEW_QUIET,
+        )
+        seen = set(recent.values_list("object_type", "object_id"))
+        specs, done = [], set()
+        for instance in instances:
+            label, key = _label(type(instance)), str(instance.pk)
+            if (label, key) in seen or (label, key) in done:
+                continue
+            done.add((label, key))
+            specs.append(EntrySpec(listed_action(type(instance)), object_type=label, object_id=key))
+        record_many(specs, actor=actor.ref)
+    return len(specs)
 
 
 def do_note_view(instance: models.Model, *, actor: Actor) -> bool:

@@ -51,7 +51,15 @@ from trustdesk.lib import mail
 from trustdesk.lib.pseudonyms import canonical
 from trustdesk.registry.datamap_ops import journal_about, label
 from trustdesk.registry.models import Organisation, Person, Role, ServiceIdentifier
-from trustdesk.registry.services import PLAIN_REASONS, Actor, do_note_view, viewed_action
+from trustdesk.registry.services import (
+    LISTED,
+    PLAIN_REASONS,
+    Actor,
+    do_note_listing,
+    do_note_view,
+    listed_action,
+    viewed_action,
+)
 from trustdesk.rights.fulfil.readable import stored_time
 from trustdesk.rights.models import Request
 
@@ -112,6 +120,9 @@ def search(request: HttpRequest) -> HttpResponse:
         query = form.cleaned_data["q"].strip()
         people = find_people(query)
         organisations = find_organisations(query)
+        # What the results show (names, e-mail addresses) is a look at those records: journaled as such.
+        shown: list[models.Model] = [*people, *(organisation for organisation, _ in organisations)]
+        do_note_listing(shown, actor=Actor(ref=user_ref(request.user), user=request.user))
     return render(
         request,
         "console/search.html",
@@ -299,8 +310,15 @@ def payload_lines(payload: Any, *, whole_addresses: bool = True) -> list[dict[st
     return lines
 
 
-#: The journal's actions of a member of staff looking at a record's page: listed apart from the journal.
-VIEW_ACTIONS = (viewed_action(Person), viewed_action(Organisation), viewed_action(Request))
+#: The journal's actions of a member of staff looking at a record's page or seeing it in a search's results:
+#: listed apart from the journal.
+VIEW_ACTIONS = (
+    viewed_action(Person),
+    viewed_action(Organisation),
+    viewed_action(Request),
+    listed_action(Person),
+    listed_action(Organisation),
+)
 VIEWS_SHOWN = 50
 
 
@@ -337,7 +355,14 @@ def looked_at(record: models.Model, request: HttpRequest) -> dict[str, Any] | No
     names = actor_names(entry.actor for entry in latest)
     return {
         "count": views.count(),
-        "latest": [{"at": entry.at, "who": names.get(entry.actor, entry.actor)} for entry in latest],
+        "latest": [
+            {
+                "at": entry.at,
+                "who": names.get(entry.actor, entry.actor),
+                "listed": entry.action.endswith("." + LISTED),
+            }
+            for entry in latest
+        ],
     }
 
 

@@ -303,6 +303,7 @@ VERBS: dict[str, dict[str, str]] = {
         "erased": "erased",
         "deleted": "deleted",
         "viewed": "looked at by our staff",
+        "listed": "found by our staff in a search",
         "was": "was",
     },
     "nl": {
@@ -311,6 +312,7 @@ VERBS: dict[str, dict[str, str]] = {
         "erased": "gewist",
         "deleted": "verwijderd",
         "viewed": "bekeken door onze medewerkers",
+        "listed": "gevonden door onze medewerkers bij een zoekopdracht",
         "was": "eerder",
     },
 }
