@@ -108,3 +108,41 @@ def test_it_finds_no_error_in_the_demo_policy_against_the_data_map(desk: Desk, p
         line["finding"].code for line in page.context["findings"] if line["finding"].code == "TD190"
     ] == []
     assert page.context["errors"] == 0
+
+
+def test_it_shows_those_who_oversee_the_staff_each_members_looks_at_records(desk: Desk) -> None:
+    """Accountability at a glance: per member of staff, the records looked at in the last 30 days, by page
+    or in a search's results, most records first. Support does not see it."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from trustdesk.console.views.records import LOOKS_WINDOW, looks_by_staff
+
+    anna, company = desk.people.anna, desk.people.company
+    support = desk.client("sam")
+    support.get(f"/console/people/{anna.pk}/")
+    support.get(f"/console/people/{anna.pk}/")  # the same look within a quarter of an hour
+    found = support.post("/console/search/", {"q": company.name}).context
+    shown = len(found["people"]) + len(found["organisations"])
+    assert shown >= 1 and anna not in found["people"]
+    desk.client("ada").get(f"/console/organisations/{company.pk}/")
+
+    page = desk.client("pia").get("/console/")
+    rows = [(row["who"], row["records"], row["opened"], row["listed"]) for row in page.context["looks"]]
+    # Support: Anna's page once, the records of a search's results; the administrator: the company's page.
+    assert rows == [(desk.staff.sam.email, 1 + shown, 1, shown), (desk.staff.ada.email, 1, 1, 0)]
+    html = page.content.decode()
+    assert "Looks at records by staff, last 30 days" in html
+    assert 'id="looks"' in html and desk.staff.sam.email in html.split('id="looks"')[1].split("</section>")[0]
+
+    assert desk.client("sam").get("/console/").context["looks"] is None
+    assert 'id="looks"' not in desk.client("sam").get("/console/").content.decode()
+    later = timezone.now() + LOOKS_WINDOW + dt.timedelta(minutes=1)
+    assert looks_by_staff(later) == []  # looks older than the window are not counted
+
+
+def test_it_says_when_no_member_of_staff_looked_at_a_record(desk: Desk) -> None:
+    page = desk.client("pia").get("/console/")
+    assert page.context["looks"] == []
+    assert "No member of staff looked at a record in these days." in page.content.decode()

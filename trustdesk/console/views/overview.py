@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_safe
 
-from trustdesk.accounts.access import staff_required
+from trustdesk.accounts.access import role_of, staff_required
 from trustdesk.console import charts
-from trustdesk.console.access import POLICY_ROLES, REQUEST_ROLES
+from trustdesk.console.access import OVERSIGHT_ROLES, POLICY_ROLES, REQUEST_ROLES
+from trustdesk.console.views.records import LOOKS_WINDOW, looks_by_staff
 from trustdesk.lib.datamap import personal_fields
 from trustdesk.lib.deadlines import Urgency
 from trustdesk.policy.datamap_check import check_against_datamap
@@ -77,7 +78,8 @@ def accounts_to_watch(now: dt.datetime) -> dict[str, list[dict[str, Any]]]:
 @require_safe
 @staff_required(*REQUEST_ROLES)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
+    now = timezone.now()
+    today = timezone.localdate(now)
     weekly, legend, received = charts.requests_per_week(today)
     median_chart, median, answered = charts.median_days(today)
     urgency_chart, by_urgency = charts.open_by_urgency(today)
@@ -95,7 +97,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "overdue": by_urgency[Urgency.OVERDUE],
             "open_count": sum(by_urgency.values()),
             "weeks": charts.WEEKS,
-            "accounts": accounts_to_watch(timezone.now()),
+            "accounts": accounts_to_watch(now),
+            "looks": looks_by_staff(now) if role_of(request.user) in OVERSIGHT_ROLES else None,
+            "looks_days": LOOKS_WINDOW.days,
             "section": "dashboard",
         },
     )
