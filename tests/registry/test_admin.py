@@ -97,3 +97,58 @@ def test_it_lists_the_journal_read_only(staff_client: Client, anna: Person) -> N
     assert page.status_code == 200
     assert "registry.person.updated" in page.content.decode()
     assert staff_client.get("/admin/journal/journalentry/add/").status_code == 403
+
+
+def test_it_journals_an_administrators_looks_as_the_console_does(
+    staff_client: Client, anna: Person, monkeypatch: pytest.MonkeyPatch, publish
+) -> None:
+    """The admin is no way around the record of looks: a person's or organisation's page and its history
+    copies are a look (``viewed``), each record a list shows is one too (``listed``), with the
+    administrator as actor and no payload. A page that shows no record journals nothing."""
+    import datetime as dt
+
+    from tests.accounts.personas import give_totp
+    from trustdesk.rights.services import do_open_request
+
+    publish()  # a request needs a policy in effect, which asks staff for two-factor authentication
+    user = User.objects.get(username="officer")
+    give_totp(user)
+    actor = f"user:{user.pk}"
+    bob = do_create(Person, {"first_name": "Bob", "email": "bob@jansen.example"}, actor=STAFF)
+    org = do_create(registry.Organisation, {"name": "Bakkerij Jansen BV"}, actor=STAFF)
+
+    def looks(action: str) -> list[str]:
+        return sorted(
+            JournalEntry.objects.filter(action=action, actor=actor).values_list("object_id", flat=True)
+        )
+
+    assert staff_client.get("/admin/registry/person/").status_code == 200
+    assert looks("registry.person.listed") == sorted([str(anna.pk), str(bob.pk)])
+    assert staff_client.get(f"/admin/registry/person/{anna.pk}/change/").status_code == 200
+    assert looks("registry.person.viewed") == [str(anna.pk)]
+    assert all(e.payload is None for e in JournalEntry.objects.filter(actor=actor))
+
+    monkeypatch.setattr("trustdesk.registry.services.VIEW_QUIET", dt.timedelta(0))
+    staff_client.get(f"/admin/registry/person/{anna.pk}/history/")
+    version = anna.history.order_by("history_id").first()
+    assert version is not None
+    assert (
+        staff_client.get(f"/admin/registry/person/{anna.pk}/history/{version.history_id}/").status_code == 200
+    )
+    assert looks("registry.person.viewed") == [str(anna.pk)] * 3
+    staff_client.get(f"/admin/registry/organisation/{org.pk}/change/")
+    assert looks("registry.organisation.viewed") == [str(org.pk)]
+
+    before = JournalEntry.objects.count()
+    assert staff_client.get("/admin/registry/person/999999/change/").status_code == 302  # "does not exist"
+    assert staff_client.get("/admin/registry/person/", {"q": "nobody-by-this-name"}).status_code == 200
+    assert staff_client.get("/admin/registry/service/").status_code == 200  # not a record looked at
+    assert JournalEntry.objects.count() == before
+
+    request = do_open_request(
+        "access", email="anna@example.be", channel="letter", actor=STAFF, acknowledge=False
+    )
+    staff_client.get("/admin/rights/request/")  # references, kinds and states: no look at anyone
+    assert looks("rights.request.listed") == []
+    assert staff_client.get(f"/admin/rights/request/{request.pk}/change/").status_code == 200
+    assert looks("rights.request.viewed") == [str(request.pk)]

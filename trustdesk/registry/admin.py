@@ -17,6 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from trustdesk.lib.datamap import history_base
 from trustdesk.registry import models as registry
+from trustdesk.registry.services import Actor, do_note_listing, do_note_view
 
 #: What staff search by, per model: names, e-mail addresses, domain names, IP addresses, references.
 SEARCH: dict[type[models.Model], tuple[str, ...]] = {
@@ -45,6 +46,45 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
     registry.Interaction: ("__str__", "person", "organisation", "direction", "occurred_at", "subject"),
     registry.Disclosure: ("__str__", "organisation", "recipient", "disclosed_at", "public"),
 }
+
+
+class LooksJournaled(admin.ModelAdmin[Any]):
+    """The admin's pages of a record whose looks the console journals (a person, an organisation, a request)
+    journal them the same way: its page or its history copies as ``<label>.viewed``, each record a list's
+    page shows as ``<label>.listed`` (``do_note_view``, ``do_note_listing``). The administrators are watched
+    as support is. A list whose columns hold no personal data (requests: reference, kind, status) sets
+    ``listing_is_a_look`` off."""
+
+    listing_is_a_look = True
+
+    def _actor(self, request: HttpRequest) -> Actor:
+        from trustdesk.accounts.services import user_ref
+
+        return Actor(ref=user_ref(request.user), user=request.user)
+
+    def _note_view(self, request: HttpRequest, object_id: str, response: HttpResponse) -> HttpResponse:
+        if response.status_code == 200:
+            shown = self.get_object(request, unquote(object_id))
+            if shown is not None:
+                do_note_view(shown, actor=self._actor(request))
+        return response
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        return self._note_view(request, object_id, response)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", None) or {}
+        if self.listing_is_a_look and response.status_code == 200 and "cl" in changelist:
+            do_note_listing(list(changelist["cl"].result_list), actor=self._actor(request))
+        return response
+
+
+#: The registry's records whose looks are journaled, in the admin as in the console.
+LOOKS_JOURNALED = (registry.Person, registry.Organisation)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
@@ -76,7 +116,15 @@ class ReadOnlyHistoryAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
             self.model._meta.pk.to_python(unquote(object_id))
         except ValidationError:
             raise Http404("no such record") from None
-        return super().history_view(request, object_id, extra_context)
+        response = super().history_view(request, object_id, extra_context)
+        return self._note_view(request, object_id, response) if isinstance(self, LooksJournaled) else response
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        # One history copy, as its form: a look at the record as it was.
+        response = super().history_form_view(request, object_id, version_id, extra_context)
+        return self._note_view(request, object_id, response) if isinstance(self, LooksJournaled) else response
 
 
 def _register() -> None:
@@ -97,7 +145,8 @@ def _register() -> None:
             if hasattr(model._meta, "simple_history_manager_attribute")
             else ReadOnlyAdmin
         )
-        admin_class = type(f"{model.__name__}Admin", (base,), options)
+        bases = (LooksJournaled, base) if model in LOOKS_JOURNALED else (base,)
+        admin_class = type(f"{model.__name__}Admin", bases, options)
         admin.site.register(model, admin_class)
 
 

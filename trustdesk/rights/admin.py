@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from trustdesk.registry.admin import LooksJournaled
 from trustdesk.rights.models import Download, ErasureLedgerEntry, Event, Objection, Request, Restriction
 
 
@@ -33,7 +34,8 @@ class EventInline(admin.TabularInline[Event, Request]):
 
 
 @admin.register(Request)
-class RequestAdmin(ReadOnly):
+class RequestAdmin(LooksJournaled, ReadOnly):
+    listing_is_a_look = False  # references, kinds and states: no one's data
     list_display = ("reference", "kind", "status", "channel", "received_on", "due_on")
     list_filter = ("status", "kind", "channel")
     search_fields = ("reference",)
