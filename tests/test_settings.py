@@ -173,6 +173,23 @@ def test_it_keeps_debug_off_unless_asked(tmp_path: Path) -> None:
     assert result.stdout.strip() == "True", result.stderr
 
 
+def test_it_reads_the_api_limit_per_token_and_takes_0_for_none(tmp_path: Path) -> None:
+    code = "from django.conf import settings; print(settings.TRUSTDESK_THROTTLE['api'])"
+    for value, expected in (("", "(1200, 60)"), ("0", "(0, 60)"), ("300", "(300, 60)")):
+        result = _trustdesk(
+            "shell",
+            "--verbosity",
+            "0",
+            "-c",
+            code,
+            TRUSTDESK_DATA_DIR=str(tmp_path),
+            TRUSTDESK_THROTTLE_API=value,
+        )
+        assert result.stdout.strip() == expected, result.stderr
+    result = _trustdesk("shell", "-c", code, TRUSTDESK_DATA_DIR=str(tmp_path), TRUSTDESK_THROTTLE_API="-1")
+    assert result.returncode != 0 and "TRUSTDESK_THROTTLE_API=-1 is below the minimum of 0" in result.stderr
+
+
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120, check=False)
 

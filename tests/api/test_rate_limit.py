@@ -82,3 +82,11 @@ def test_it_limits_the_requests_api_too(client, db, three_a_minute: None) -> Non
     response = client.post("/api/requests", body, content_type="application/json", headers=headers)
     assert response.status_code == 429
     assert "Retry-After" in response
+
+
+def test_a_limit_of_0_counts_nothing(api: Api, settings) -> None:
+    """TRUSTDESK_THROTTLE_API=0: the proxy in front limits instead, and no request writes a count."""
+    settings.TRUSTDESK_THROTTLE = {**settings.TRUSTDESK_THROTTLE, "api": (0, 60)}
+    for _ in range(5):
+        assert api.get("/organisations/ORG-1").status_code == 404
+    assert not ThrottleHit.objects.exists()

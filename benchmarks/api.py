@@ -1,0 +1,148 @@
+"""Benchmark of the REST API's count of requests per token: what it adds to a read.
+
+    .venv/bin/python benchmarks/api.py                 # 5 runs of 500 reads each way
+    .venv/bin/python benchmarks/api.py --runs 3 --requests 200
+
+Builds an SQLite database in a temporary data directory, migrates it, creates a token with
+``registry:read`` and one organisation, then reads that organisation (``GET
+/api/organisations/{ref}``) ``--requests`` times through Django's test client (in this process: the
+application's own cost, without a web server), each run twice, in an order that alternates from run to
+run:
+
+- with the count (``TRUSTDESK_THROTTLE_API`` at a limit no run reaches, so every read is counted and
+  none refused): a write to the database per request;
+- without it (``TRUSTDESK_THROTTLE_API=0``): the reference, measured in the same run.
+
+Reports the median milliseconds per read of each, the difference and the ratio, and writes JSON
+(``--json``, default benchmarks/results/api.json). Stops by itself after ``--timeout`` seconds
+(default 600) and removes the data directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+#: A limit no run reaches: every read is counted, none is refused.
+UNREACHED = 10**9
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--timeout", type=int, default=600)
+    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "api.json")
+    args = parser.parse_args(argv)
+    if args.runs < 1 or args.requests < 1:
+        parser.error("--runs and --requests must be at least 1")
+
+    def expire(signum: int, frame: Any) -> None:
+        raise SystemExit(f"stopped after {args.timeout} seconds (--timeout)")
+
+    signal.signal(signal.SIGALRM, expire)
+    signal.alarm(args.timeout)
+    workdir = Path(tempfile.mkdtemp(prefix="trustdesk-api-bench-"))
+    try:
+        result = run(workdir, args.runs, args.requests)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print_table(result)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {args.json}")
+    return 0
+
+
+def run(workdir: Path, runs: int, requests: int) -> dict[str, Any]:
+    for variable in ("DATABASE_URL", "TRUSTDESK_POLICY", "TRUSTDESK_HTTPS", "TRUSTDESK_DEBUG"):
+        os.environ.pop(variable, None)
+    os.environ.update(
+        TRUSTDESK_DATA_DIR=str(workdir / "data"),
+        TRUSTDESK_SECRET_KEY=secrets.token_urlsafe(64),
+        TRUSTDESK_LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="trustdesk.settings",
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from trustdesk.accounts.models import ThrottleHit
+    from trustdesk.api.services import do_create_token
+    from trustdesk.registry.models import Organisation
+    from trustdesk.registry.services import Actor, do_create
+
+    call_command("migrate", verbosity=0)
+    actor = Actor.operator("benchmark")
+    _, token = do_create_token("benchmark", ["registry:read"], actor=actor)
+    do_create(Organisation, {"name": "Bakkerij Jansen BV", "external_ref": "C1042"}, actor=actor)
+    client = Client(SERVER_NAME="127.0.0.1")
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def reads(limit: int) -> float:
+        throttles = {**settings.TRUSTDESK_THROTTLE, "api": (limit, 60)}
+        with override_settings(TRUSTDESK_THROTTLE=throttles):
+            start = time.perf_counter()
+            for _ in range(requests):
+                response = client.get("/api/organisations/C1042", headers=headers)
+                if response.status_code != 200:
+                    raise SystemExit(f"a read answered {response.status_code}: {response.content[:200]!r}")
+            return (time.perf_counter() - start) / requests * 1000
+
+    reads(0)  # warm up: imports, the schema, the connection
+    counted: list[float] = []
+    uncounted: list[float] = []
+    for number in range(runs):
+        order = [(UNREACHED, counted), (0, uncounted)]
+        for limit, into in order if number % 2 == 0 else reversed(order):
+            into.append(reads(limit))
+    with_count, without = statistics.median(counted), statistics.median(uncounted)
+    return {
+        "benchmark": "api",
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "system": platform.platform(),
+        },
+        "database": "sqlite",
+        "runs": runs,
+        "requests_per_run": requests,
+        "ms_per_read_counted": [round(x, 3) for x in counted],
+        "ms_per_read_uncounted": [round(x, 3) for x in uncounted],
+        "median_ms_counted": round(with_count, 3),
+        "median_ms_uncounted": round(without, 3),
+        "added_ms": round(with_count - without, 3),
+        "ratio": round(with_count / without, 2),
+        "counts_left": ThrottleHit.objects.filter(scope="api").count(),
+    }
+
+
+def print_table(r: dict[str, Any]) -> None:
+    print(f"API read, {r['runs']} runs of {r['requests_per_run']} reads, SQLite, medians:")
+    print(f"  counted per token   {r['median_ms_counted']:8.3f} ms per read")
+    print(f"  not counted (ref.)  {r['median_ms_uncounted']:8.3f} ms per read")
+    print(f"  the count adds      {r['added_ms']:8.3f} ms ({r['ratio']:.2f} times the reference)")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
