@@ -251,7 +251,7 @@ def test_a_look_at_a_request_is_journaled_and_listed_for_the_privacy_officer_apa
     assert desk.client("sam").get(_url(request)).status_code == 200
     [look] = JournalEntry.objects.filter(action="rights.request.viewed")
     assert look.object_type == "rights.request" and look.object_id == str(request.pk)
-    assert look.actor == f"user:{desk.staff.sam.pk}" and look.payload is None
+    assert look.actor == f"user:{desk.staff.sam.pk}" and look.payload == {"role": "support"}
     assert 'id="views"' not in desk.client("sam").get(_url(request)).content.decode()
     officer = desk.client("pia").get(_url(request)).content.decode()
     looked = officer.split('id="views"')[1].split("</section>")[0]

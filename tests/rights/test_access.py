@@ -361,6 +361,50 @@ def test_the_report_tells_the_journal_and_the_request_s_steps_in_words(
     assert [step[what] for step in steps] == [received]
 
 
+@pytest.mark.parametrize(
+    ("lang", "viewed", "listed"),
+    [
+        (
+            "en",
+            "Person: looked at by our staff, for handling abuse reports",
+            "Person: found by our staff in a search, for customer support",
+        ),
+        (
+            "nl",
+            "Persoon: bekeken door onze medewerkers, voor de afhandeling van misbruikmeldingen",
+            "Persoon: gevonden door onze medewerkers bij een zoekopdracht, voor klantenservice",
+        ),
+    ],
+)
+def test_the_report_tells_when_and_why_staff_looked_but_not_who(
+    people, lang: str, viewed: str, listed: str
+) -> None:
+    """Art. 15(1)(a) as the CJEU reads it (C-579/21): the person may know the dates and purposes of the
+    consultations of their data, not the staff who made them."""
+    from trustdesk.policy.queries import version_in_effect
+    from trustdesk.registry import datamap_ops
+    from trustdesk.registry.services import Actor, do_note_listing, do_note_view
+    from trustdesk.rights.fulfil.readable import readable_records
+
+    abuse, support = Actor(ref="user:901"), Actor(ref="user:902")
+    do_note_view(people.anna, actor=abuse, role="abuse_desk")
+    do_note_listing([people.anna], actor=support, role="support")
+    version = version_in_effect()
+    assert version is not None
+    sections = {
+        s["label"]: s["records"]
+        for s in readable_records(datamap_ops.collect(people.anna), version.loaded.policy, lang)
+    }
+    lines = [
+        {f["label"]: f["value"] for f in record["fields"]} for record in sections["journal.journalentry"]
+    ]
+    what = "What happened" if lang == "en" else "Wat er gebeurde"
+    looks = [line for line in lines if line[what] in (viewed, listed)]
+    assert sorted(line[what] for line in looks) == sorted([viewed, listed])
+    assert all(set(line) == {what, "When" if lang == "en" else "Wanneer"} for line in looks), looks
+    assert not any("901" in value or "902" in value for line in lines for value in line.values())
+
+
 @pytest.mark.parametrize("lang", ["en", "nl"])
 def test_the_report_names_a_recipient_as_the_policy_does(lang: str) -> None:
     from trustdesk.policy.loader import load_file

@@ -62,11 +62,16 @@ class LooksJournaled(admin.ModelAdmin[Any]):
 
         return Actor(ref=user_ref(request.user), user=request.user)
 
+    def _role(self, request: HttpRequest) -> str:
+        from trustdesk.accounts.access import role_of
+
+        return role_of(request.user) or "administrator"  # the admin is the administrators' alone
+
     def _note_view(self, request: HttpRequest, object_id: str, response: HttpResponse) -> HttpResponse:
         if response.status_code == 200:
             shown = self.get_object(request, unquote(object_id))
             if shown is not None:
-                do_note_view(shown, actor=self._actor(request))
+                do_note_view(shown, actor=self._actor(request), role=self._role(request))
         return response
 
     def change_view(
@@ -79,7 +84,9 @@ class LooksJournaled(admin.ModelAdmin[Any]):
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", None) or {}
         if self.listing_is_a_look and response.status_code == 200 and "cl" in changelist:
-            do_note_listing(list(changelist["cl"].result_list), actor=self._actor(request))
+            do_note_listing(
+                list(changelist["cl"].result_list), actor=self._actor(request), role=self._role(request)
+            )
         return response
 
 

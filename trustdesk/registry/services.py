@@ -408,9 +408,16 @@ def listed_action(model: type[models.Model]) -> str:
     return f"{_label(model)}.{LISTED}"
 
 
-def do_note_listing(instances: Sequence[models.Model], *, actor: Actor) -> int:
-    """Journal that ``actor`` saw these records in a list of results: one entry per record (no payload),
-    left out for a record they saw listed or opened within ``VIEW_QUIET``. Returns how many were journaled.
+def _look_payload(role: str | None) -> dict[str, Any] | None:
+    # The role the member of staff looked in, for the purpose the access report gives (Art. 15: the person
+    # may know when and why their data was consulted, not by whom). No personal data.
+    return {"role": role} if role else None
+
+
+def do_note_listing(instances: Sequence[models.Model], *, actor: Actor, role: str | None = None) -> int:
+    """Journal that ``actor`` saw these records in a list of results: one entry per record (its payload the
+    ``role`` they looked in), left out for a record they saw listed or opened within ``VIEW_QUIET``.
+    Returns how many were journaled.
 
     The search's words are not journaled: they are personal data (a name, an address) about someone the
     journal could not tie them to, so no erasure would find them."""
@@ -434,14 +441,21 @@ def do_note_listing(instances: Sequence[models.Model], *, actor: Actor) -> int:
             if (label, key) in seen or (label, key) in done:
                 continue
             done.add((label, key))
-            specs.append(EntrySpec(listed_action(type(instance)), object_type=label, object_id=key))
+            specs.append(
+                EntrySpec(
+                    listed_action(type(instance)),
+                    object_type=label,
+                    object_id=key,
+                    payload=_look_payload(role),
+                )
+            )
         record_many(specs, actor=actor.ref)
     return len(specs)
 
 
-def do_note_view(instance: models.Model, *, actor: Actor) -> bool:
-    """Journal that ``actor`` looked at the record (no payload: who, what and when are the entry's core);
-    ``False`` when they had looked at it within ``VIEW_QUIET`` already."""
+def do_note_view(instance: models.Model, *, actor: Actor, role: str | None = None) -> bool:
+    """Journal that ``actor`` looked at the record (who, what and when are the entry's core; its payload the
+    ``role`` they looked in); ``False`` when they had looked at it within ``VIEW_QUIET`` already."""
     from trustdesk.journal.models import JournalEntry
 
     label, key = _label(type(instance)), str(instance.pk)
@@ -455,5 +469,11 @@ def do_note_view(instance: models.Model, *, actor: Actor) -> bool:
         )
         if recent.exists():
             return False
-        record(viewed_action(type(instance)), actor=actor.ref, object_type=label, object_id=key)
+        record(
+            viewed_action(type(instance)),
+            actor=actor.ref,
+            object_type=label,
+            object_id=key,
+            payload=_look_payload(role),
+        )
     return True

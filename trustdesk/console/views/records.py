@@ -124,7 +124,9 @@ def search(request: HttpRequest) -> HttpResponse:
         organisations = find_organisations(query)
         # What the results show (names, e-mail addresses) is a look at those records: journaled as such.
         shown: list[models.Model] = [*people, *(organisation for organisation, _ in organisations)]
-        do_note_listing(shown, actor=Actor(ref=user_ref(request.user), user=request.user))
+        do_note_listing(
+            shown, actor=Actor(ref=user_ref(request.user), user=request.user), role=role_of(request.user)
+        )
     return render(
         request,
         "console/search.html",
@@ -347,7 +349,9 @@ def looked_at(record: models.Model, request: HttpRequest) -> dict[str, Any] | No
     """Journal that the member of staff looks at the record's page (a person's, an organisation's or a
     request's: ``do_note_view``) and, for those who oversee the staff, who looked at it lately: ``None`` for
     the others."""
-    do_note_view(record, actor=Actor(ref=user_ref(request.user), user=request.user))
+    do_note_view(
+        record, actor=Actor(ref=user_ref(request.user), user=request.user), role=role_of(request.user)
+    )
     if role_of(request.user) not in OVERSIGHT_ROLES:
         return None
     views = JournalEntry.objects.filter(

@@ -318,6 +318,26 @@ VERBS: dict[str, dict[str, str]] = {
 }
 
 
+#: Why a member of staff in each role looks at a person's records: the purpose the access report gives for
+#: a look (Art. 15(1)(a); the CJEU, C-579/21: the person may know when and why, not by whom).
+LOOK_PURPOSES: dict[str, dict[str, str]] = {
+    "en": {
+        "support": "for customer support",
+        "privacy_officer": "for privacy oversight and requests about personal data",
+        "abuse_desk": "for handling abuse reports",
+        "administrator": "for the administration of our systems",
+    },
+    "nl": {
+        "support": "voor klantenservice",
+        "privacy_officer": "voor privacytoezicht en verzoeken over persoonsgegevens",
+        "abuse_desk": "voor de afhandeling van misbruikmeldingen",
+        "administrator": "voor het beheer van onze systemen",
+    },
+}
+#: The journal's verbs of a look at a record (its page, or a list of results); their payload is the role.
+LOOK_VERBS = ("viewed", "listed")
+
+
 def _model(label: str) -> Any:
     try:
         return apps.get_model(label)
@@ -340,7 +360,10 @@ def _what_happened(action: str, object_type: str, lang: str, payload: Any = None
         model = _model(object_type) if prefix == object_type else None
         verbs = VERBS.get(lang, VERBS["en"])
         if model is not None and verb in verbs:
-            return f"{str(model._meta.verbose_name).capitalize()}: {verbs[verb]}"
+            done = f"{str(model._meta.verbose_name).capitalize()}: {verbs[verb]}"
+            role = payload.get("role") if verb in LOOK_VERBS and isinstance(payload, dict) else None
+            purpose = LOOK_PURPOSES.get(lang, LOOK_PURPOSES["en"]).get(str(role)) if role else None
+            return f"{done}, {purpose}" if purpose else done
     return action
 
 
@@ -391,7 +414,9 @@ def _journal_items(row: Mapping[str, Any], policy: Policy, lang: str) -> list[di
         {"label": context["at"], "value": _value(row.get("at"), lang), "personal": False},
     ]
     payload = row.get("payload")
-    if payload:
+    if (
+        payload and (row.get("action") or "").rpartition(".")[2] not in LOOK_VERBS
+    ):  # a look's role is said above
         label = "Details" if lang == "en" else "Gegevens"
         items.append(
             {
