@@ -117,7 +117,7 @@ def test_it_shows_those_who_oversee_the_staff_each_members_looks_at_records(desk
 
     from django.utils import timezone
 
-    from trustdesk.console.views.records import LOOKS_WINDOW, looks_by_staff
+    from trustdesk.console.views.looks import LOOKS_WINDOW, looks_by_staff
 
     anna, company = desk.people.anna, desk.people.company
     support = desk.client("sam")
@@ -146,3 +146,47 @@ def test_it_says_when_no_member_of_staff_looked_at_a_record(desk: Desk) -> None:
     page = desk.client("pia").get("/console/")
     assert page.context["looks"] == []
     assert "No member of staff looked at a record in these days." in page.content.decode()
+
+
+def test_a_members_name_leads_to_the_records_they_looked_at_named_by_kind_and_number(desk: Desk) -> None:
+    """The privacy officer follows a member who stands out to their looks: newest first, each record by
+    kind and number with a link to its page (not by whose it is, so the list itself is no look), and how."""
+    from django.contrib.auth import get_user_model
+
+    from trustdesk.journal.models import JournalEntry
+    from trustdesk.registry.models import Person
+    from trustdesk.registry.services import do_create
+
+    anna, company = desk.people.anna, desk.people.company
+    gone = do_create(Person, {"first_name": "Gerrit", "last_name": "Gone"}, actor=STAFF)
+    request = desk.open(person=anna)
+    support = desk.client("sam")
+    support.get(f"/console/people/{gone.pk}/")
+    support.get(f"/console/people/{anna.pk}/")
+    support.get(f"/console/requests/{request.reference}/")
+    support.post("/console/search/", {"q": company.name})
+    Person.objects.filter(pk=gone.pk).delete()
+
+    officer = desk.client("pia")
+    url = f"/console/staff/{desk.staff.sam.pk}/looks/"
+    assert f'<a href="{url}">{desk.staff.sam.email}</a>' in officer.get("/console/").content.decode()
+    before = JournalEntry.objects.count()
+    page = officer.get(url)
+    assert page.status_code == 200
+    assert JournalEntry.objects.count() == before, "the list of looks is no look at the records"
+    rows = [(str(row["kind"]), row["number"], row["url"], row["listed"]) for row in page.context["rows"]]
+    assert rows[-3:] == [  # newest first: the search's results, the request, Anna, the person since deleted
+        ("request", str(request.pk), f"/console/requests/{request.reference}/", False),
+        ("person", str(anna.pk), f"/console/people/{anna.pk}/", False),
+        ("person", str(gone.pk), "", False),
+    ]
+    assert ("organisation", str(company.pk), f"/console/organisations/{company.pk}/", True) in rows
+    html = page.content.decode()
+    assert "Role: support." in html and "no longer stored" in html
+    assert anna.last_name not in html and company.name not in html and "Gone" not in html
+
+    someone = get_user_model().objects.create_user("someone", "someone@example.com", "a long password 123")
+    assert officer.get(f"/console/staff/{someone.pk}/looks/").status_code == 404  # no member of staff
+    assert officer.get("/console/staff/999999/looks/").status_code == 404
+    assert desk.client("sam").get(url).status_code == 403
+    assert desk.client("ada").get(url).status_code == 200

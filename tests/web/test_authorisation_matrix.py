@@ -108,6 +108,8 @@ MATRIX: dict[str, tuple[str, str]] = {
     "console/people/<int:pk>/two-factor/withdraw/": ("/console/people/{person}/two-factor/withdraw/", "login 403 403 403 403 403 405 405 403 405"),
     "console/people/<int:pk>/notices/told/":     ("/console/people/{person}/notices/told/", "login 403 403 403 403 403 405 405 403 405"),
     "console/organisations/<int:pk>/":           ("/console/organisations/{bakkerij}/", "login 403 403 403 403 403 200 200 200 200"),
+    # one member of staff's looks at records: for those who oversee the staff (here Sam's, of support)
+    "console/staff/<int:pk>/looks/":             ("/console/staff/{staff}/looks/",    "login 403 403 403 403 403 403 200 403 200"),
     "console/policy/":                           ("/console/policy/",                 "login 403 403 403 403 403 200 200 200 200"),
     # the web access logs: the privacy officer alone (breach investigations)
     "console/weblogs/":                          ("/console/weblogs/",                "login 403 403 403 403 403 403 200 403 403"),
@@ -191,6 +193,7 @@ def path_ids(personas: Personas) -> dict[str, object]:
         "file": download.pk,
         "download": download.pk,
         "person": personas.olga.profile.person.pk,
+        "staff": personas.sam.pk,
     }
 
 

@@ -19,6 +19,7 @@ two-factor authentication,
 approve another's removal
 its log-ins' IP addresses     network  yes              no          yes
 who looked at a page         no       yes              no          yes
+each member's looks           no       yes              no          yes
 the policy and data map       yes      yes              yes         yes
 ============================  =======  ===============  ==========  =============
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trustdesk.console.views import overview, records, requests, weblogs
+from trustdesk.console.views import looks, overview, records, requests, weblogs
 
 urlpatterns = [
     path("", overview.dashboard, name="dashboard"),
@@ -26,6 +26,7 @@ urlpatterns = [
         name="person_two_factor_withdraw",
     ),
     path("organisations/<int:pk>/", records.organisation, name="organisation"),
+    path("staff/<int:pk>/looks/", looks.staff_looks, name="staff_looks"),
     path("policy/", overview.policy, name="policy"),
     path("weblogs/", weblogs.weblogs, name="weblogs"),
 ]

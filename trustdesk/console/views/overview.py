@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 from trustdesk.accounts.access import role_of, staff_required
 from trustdesk.console import charts
 from trustdesk.console.access import OVERSIGHT_ROLES, POLICY_ROLES, REQUEST_ROLES
-from trustdesk.console.views.records import LOOKS_WINDOW, looks_by_staff
+from trustdesk.console.views.looks import LOOKS_WINDOW, looks_by_staff
 from trustdesk.lib.datamap import personal_fields
 from trustdesk.lib.deadlines import Urgency
 from trustdesk.policy.datamap_check import check_against_datamap

@@ -13,8 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Q, Value
-from django.db.models.functions import Concat
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -55,7 +54,6 @@ from trustdesk.registry.models import Organisation, Person, Role, ServiceIdentif
 from trustdesk.registry.services import (
     LISTED,
     PLAIN_REASONS,
-    VIEWED,
     Actor,
     do_note_listing,
     do_note_view,
@@ -370,29 +368,6 @@ def looked_at(record: models.Model, request: HttpRequest) -> dict[str, Any] | No
             for entry in latest
         ],
     }
-
-
-#: How far back the dashboard counts each member of staff's looks at records.
-LOOKS_WINDOW = dt.timedelta(days=30)
-
-
-def looks_by_staff(now: dt.datetime) -> list[dict[str, Any]]:
-    """For those who oversee the staff: each member of staff's looks at records within ``LOOKS_WINDOW``
-    (pages opened, records seen in a search's results, and how many records in all), most records first,
-    so that one who browses far more records than the others stands out."""
-    viewed = Q(action__endswith="." + VIEWED)
-    rows = list(
-        JournalEntry.objects.filter(action__in=VIEW_ACTIONS, at__gte=now - LOOKS_WINDOW)
-        .values("actor")
-        .annotate(
-            opened=Count("seq", filter=viewed),
-            listed=Count("seq", filter=~viewed),
-            records=Count(Concat("object_type", Value(":"), "object_id"), distinct=True),
-        )
-        .order_by("-records", "actor")
-    )
-    names = actor_names(row["actor"] for row in rows)
-    return [{**row, "who": names.get(row["actor"], row["actor"])} for row in rows]
 
 
 def account_of(person: Person) -> dict[str, Any] | None:
