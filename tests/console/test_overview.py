@@ -176,7 +176,7 @@ def test_a_members_name_leads_to_the_records_they_looked_at_named_by_kind_and_nu
     assert JournalEntry.objects.count() == before, "the list of looks is no look at the records"
     rows = [(str(row["kind"]), row["number"], row["url"], row["listed"]) for row in page.context["rows"]]
     assert rows[-3:] == [  # newest first: the search's results, the request, Anna, the person since deleted
-        ("request", str(request.pk), f"/console/requests/{request.reference}/", False),
+        ("request", request.reference, f"/console/requests/{request.reference}/", False),
         ("person", str(anna.pk), f"/console/people/{anna.pk}/", False),
         ("person", str(gone.pk), "", False),
     ]

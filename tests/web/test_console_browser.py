@@ -161,6 +161,17 @@ def test_it_has_staff_extend_and_fulfil_a_request(live_server, page, desk: Perso
     page.goto(base + "/console/policy/")
     assert "The data map" in page.locator("main").inner_text()
     _shot(page, "console-policy")
+    # The privacy officer's own looks on this tour: the dashboard counts them, her name leads to them.
+    page.goto(base + "/console/")
+    looks = page.get_by_role("region", name="Looks at records by staff, last 30 days")
+    looks.get_by_role("link", name=desk.pia.email).click()
+    page.wait_for_url(f"**/console/staff/{desk.pia.pk}/looks/")
+    listed = page.locator("main table tbody").inner_text()
+    assert f"Person {olga.pk}" in listed and "Olga" not in listed
+    assert f"Organisation {desk.bakkerij.pk}" in listed and "saw it in a search's results" in listed
+    _shot(page, "console-staff-looks")
+    page.get_by_role("link", name=f"Person {olga.pk}").first.click()
+    page.wait_for_url(f"**/console/people/{olga.pk}/")
     assert blocked == []
 
 

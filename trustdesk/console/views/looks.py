@@ -79,15 +79,15 @@ def _ids(entries: list[JournalEntry], model: type[Person | Organisation | Reques
     return {int(e.object_id) for e in entries if e.object_type == label(model) and e.object_id.isdigit()}
 
 
-def _record_links(entries: list[JournalEntry]) -> dict[tuple[str, str], str]:
-    """The console address of each record the entries name that is still stored: by id for people and
-    organisations, by reference for requests (one query per kind). An erased record has none."""
-    links: dict[tuple[str, str], str] = {}
+def _record_links(entries: list[JournalEntry]) -> dict[tuple[str, str], tuple[str, str]]:
+    """The number and console address of each record the entries name that is still stored: people and
+    organisations by id, requests by their case number (one query per kind). An erased record has none."""
+    links: dict[tuple[str, str], tuple[str, str]] = {}
     for model in (Person, Organisation):
         for pk in model.objects.filter(pk__in=_ids(entries, model)).values_list("pk", flat=True):
-            links[(label(model), str(pk))] = reverse(_PAGES[label(model)], args=[pk])
+            links[(label(model), str(pk))] = (str(pk), reverse(_PAGES[label(model)], args=[pk]))
     for pk, reference in Request.objects.filter(pk__in=_ids(entries, Request)).values_list("pk", "reference"):
-        links[(label(Request), str(pk))] = reverse("console:request", args=[reference])
+        links[(label(Request), str(pk))] = (reference, reverse("console:request", args=[reference]))
     return links
 
 
@@ -95,7 +95,8 @@ def _record_links(entries: list[JournalEntry]) -> dict[tuple[str, str], str]:
 @staff_required(*OVERSIGHT_ROLES)
 def staff_looks(request: HttpRequest, pk: int) -> HttpResponse:
     """One member of staff's looks at records over ``LOOKS_WINDOW``, newest first. The records are named by
-    their kind and number, not by the names they hold: this list is no look at them; opening one is."""
+    their kind and number (a request by its case number), not by the names they hold: this list is no look
+    at them; opening one is."""
     member = get_user_model().objects.filter(pk=pk).first()  # a number out of range finds nobody: 404
     if member is None:
         raise Http404("no member of staff with this number")
@@ -116,8 +117,8 @@ def staff_looks(request: HttpRequest, pk: int) -> HttpResponse:
             "at": entry.at,
             "listed": not entry.action.endswith("." + VIEWED),
             "kind": kinds.get(entry.object_type, entry.object_type),
-            "number": entry.object_id,
-            "url": links.get((entry.object_type, entry.object_id), ""),
+            "number": links.get((entry.object_type, entry.object_id), (entry.object_id, ""))[0],
+            "url": links.get((entry.object_type, entry.object_id), ("", ""))[1],
         }
         for entry in shown
     ]
