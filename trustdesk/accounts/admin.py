@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from trustdesk.accounts.models import (
     ContentAccess,
@@ -16,20 +13,11 @@ from trustdesk.accounts.models import (
     TwoFactorRemoval,
     UnsentNotice,
 )
+from trustdesk.lib import admin as lib_admin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
-    actions = None
+class ReadOnlyAdmin(lib_admin.ReadOnlyAdmin):
     list_per_page = 50
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Profile)

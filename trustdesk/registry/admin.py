@@ -15,6 +15,7 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
+from trustdesk.lib import admin as lib_admin
 from trustdesk.lib.datamap import history_base
 from trustdesk.registry import models as registry
 from trustdesk.registry.services import Actor, do_note_listing, do_note_view
@@ -94,23 +95,10 @@ class LooksJournaled(admin.ModelAdmin[Any]):
 LOOKS_JOURNALED = (registry.Person, registry.Organisation)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
-    """List and detail, nothing else."""
+class ReadOnlyAdmin(lib_admin.ReadOnlyAdmin):
+    """List and detail, nothing else; 50 records to a page."""
 
-    actions = None
     list_per_page = 50
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in self.model._meta.concrete_fields]
 
 
 class ReadOnlyHistoryAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):

@@ -7,19 +7,9 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from trustdesk.lib.admin import ReadOnlyAdmin
 from trustdesk.registry.admin import LooksJournaled
 from trustdesk.rights.models import Download, ErasureLedgerEntry, Event, Objection, Request, Restriction
-
-
-class ReadOnly(admin.ModelAdmin[Any]):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class EventInline(admin.TabularInline[Event, Request]):
@@ -34,7 +24,7 @@ class EventInline(admin.TabularInline[Event, Request]):
 
 
 @admin.register(Request)
-class RequestAdmin(LooksJournaled, ReadOnly):
+class RequestAdmin(LooksJournaled, ReadOnlyAdmin):
     listing_is_a_look = False  # references, kinds and states: no one's data
     list_display = ("reference", "kind", "status", "channel", "received_on", "due_on")
     list_filter = ("status", "kind", "channel")
@@ -43,4 +33,4 @@ class RequestAdmin(LooksJournaled, ReadOnly):
 
 
 for model in (Download, Restriction, Objection, ErasureLedgerEntry):
-    admin.site.register(model, ReadOnly)
+    admin.site.register(model, ReadOnlyAdmin)
