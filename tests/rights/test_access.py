@@ -8,6 +8,7 @@ import json
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -316,6 +317,24 @@ def test_the_report_says_who_changed_a_record_and_why_in_the_person_s_words(
     assert not any(v.startswith(("user:", "api-token:", "operator:")) for v in values)
 
 
+def _report_sections(person, lang: str) -> dict[str, list[dict[str, Any]]]:
+    """The person's access report as the policy in effect words it: its records by section."""
+    from trustdesk.policy.queries import version_in_effect
+    from trustdesk.registry import datamap_ops
+    from trustdesk.rights.fulfil.readable import readable_records
+
+    version = version_in_effect()
+    assert version is not None
+    return {
+        s["label"]: s["records"]
+        for s in readable_records(datamap_ops.collect(person), version.loaded.policy, lang)
+    }
+
+
+def _lines(records: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [{f["label"]: f["value"] for f in record["fields"]} for record in records]
+
+
 @pytest.mark.parametrize(
     ("lang", "changed", "phone", "received"),
     [
@@ -336,29 +355,18 @@ def test_the_report_says_who_changed_a_record_and_why_in_the_person_s_words(
 def test_the_report_tells_the_journal_and_the_request_s_steps_in_words(
     people, lang: str, changed: str, phone: str, received: str
 ) -> None:
-    from trustdesk.policy.queries import version_in_effect
-    from trustdesk.registry import datamap_ops
-    from trustdesk.rights.fulfil.readable import readable_records
 
     do_update(people.anna, {"phone": "+32 470 99 99 99"}, actor=STAFF)
     services.do_open_request("access", channel="email", actor=STAFF, person=people.anna, language=lang)
-    version = version_in_effect()
-    assert version is not None
-    sections = {
-        s["label"]: s["records"]
-        for s in readable_records(datamap_ops.collect(people.anna), version.loaded.policy, lang)
-    }
-    lines = [
-        {f["label"]: f["value"] for f in record["fields"]} for record in sections["journal.journalentry"]
-    ]
+    sections = _report_sections(people.anna, lang)
+    lines = _lines(sections["journal.journalentry"])
     what = "What happened" if lang == "en" else "Wat er gebeurde"
     details = "Details" if lang == "en" else "Gegevens"
     (update,) = [line for line in lines if line[what] == changed]
     assert update[details] == phone  # one line, the data category's name: no JSON, no field name, said once
     assert all(not line[what].startswith(("registry.", "rights.")) for line in lines)
     assert not any("{" in value for line in lines for value in line.values())
-    steps = [{f["label"]: f["value"] for f in record["fields"]} for record in sections["rights.event"]]
-    assert [step[what] for step in steps] == [received]
+    assert [step[what] for step in _lines(sections["rights.event"])] == [received]
 
 
 @pytest.mark.parametrize(
@@ -381,23 +389,13 @@ def test_the_report_tells_when_and_why_staff_looked_but_not_who(
 ) -> None:
     """Art. 15(1)(a) as the CJEU reads it (C-579/21): the person may know the dates and purposes of the
     consultations of their data, not the staff who made them."""
-    from trustdesk.policy.queries import version_in_effect
-    from trustdesk.registry import datamap_ops
     from trustdesk.registry.services import Actor, do_note_listing, do_note_view
-    from trustdesk.rights.fulfil.readable import readable_records
 
     abuse, support = Actor(ref="user:901"), Actor(ref="user:902")
     do_note_view(people.anna, actor=abuse, role="abuse_desk")
     do_note_listing([people.anna], actor=support, role="support")
-    version = version_in_effect()
-    assert version is not None
-    sections = {
-        s["label"]: s["records"]
-        for s in readable_records(datamap_ops.collect(people.anna), version.loaded.policy, lang)
-    }
-    lines = [
-        {f["label"]: f["value"] for f in record["fields"]} for record in sections["journal.journalentry"]
-    ]
+    sections = _report_sections(people.anna, lang)
+    lines = _lines(sections["journal.journalentry"])
     what = "What happened" if lang == "en" else "Wat er gebeurde"
     looks = [line for line in lines if line[what] in (viewed, listed)]
     assert sorted(line[what] for line in looks) == sorted([viewed, listed])
