@@ -633,6 +633,7 @@ def test_every_look_at_a_record_is_journaled_and_the_privacy_officer_sees_who_lo
     looked = officer.split('id="views"')[1].split("</section>")[0]
     assert "Members of staff looked at this record 3 times" in looked
     assert looked.count(desk.staff.sam.email) == 2 and looked.count(desk.staff.pia.email) == 1
+    assert looked.count(f'<a href="/console/staff/{desk.staff.sam.pk}/looks/">') == 2  # to all their looks
     journal = officer.split('id="journal"')[1].split("</section>")[0]
     assert "registry.person.viewed" not in journal  # apart from the journal, not in it
     organisation = desk.client("ada").get(f"/console/organisations/{bakkerij.pk}/").content.decode()

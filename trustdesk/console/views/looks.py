@@ -21,7 +21,7 @@ from django.views.decorators.http import require_safe
 from trustdesk.accounts.access import staff_required
 from trustdesk.accounts.models import STAFF_ROLES, Profile
 from trustdesk.console.access import OVERSIGHT_ROLES
-from trustdesk.console.views.records import VIEW_ACTIONS, actor_names
+from trustdesk.console.views.records import VIEW_ACTIONS, actor_names, looks_url
 from trustdesk.journal.models import JournalEntry
 from trustdesk.registry.datamap_ops import label
 from trustdesk.registry.models import Organisation, Person
@@ -58,11 +58,7 @@ def looks_by_staff(now: dt.datetime) -> list[dict[str, Any]]:
         {
             **row,
             "who": names.get(row["actor"], row["actor"]),
-            "url": (
-                reverse("console:staff_looks", args=[row["actor"].removeprefix("user:")])
-                if row["actor"].removeprefix("user:").isdigit()
-                else ""
-            ),
+            "url": looks_url(row["actor"]),
         }
         for row in rows
     ]

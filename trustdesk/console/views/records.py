@@ -343,6 +343,12 @@ def journal_rows(ids_by_label: dict[str, set[Any]], *, whole_addresses: bool) ->
     ]
 
 
+def looks_url(actor: str) -> str:
+    """The page of a member of staff's looks at records, for a ``user:<id>`` actor; '' for any other."""
+    number = actor.removeprefix("user:")
+    return reverse("console:staff_looks", args=[number]) if actor != number and number.isdigit() else ""
+
+
 def looked_at(record: models.Model, request: HttpRequest) -> dict[str, Any] | None:
     """Journal that the member of staff looks at the record's page (a person's, an organisation's or a
     request's: ``do_note_view``) and, for those who oversee the staff, who looked at it lately: ``None`` for
@@ -363,6 +369,7 @@ def looked_at(record: models.Model, request: HttpRequest) -> dict[str, Any] | No
             {
                 "at": entry.at,
                 "who": names.get(entry.actor, entry.actor),
+                "url": looks_url(entry.actor),
                 "listed": entry.action.endswith("." + LISTED),
             }
             for entry in latest
