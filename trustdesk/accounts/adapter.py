@@ -213,12 +213,28 @@ def sender_words() -> dict[str, str]:
 class AccountAdapter(DefaultAccountAdapter):
     error_messages = {**DefaultAccountAdapter.error_messages, **ERRORS}
 
+    #: The message ``render_mail`` rendered last (see ``send_mail``).
+    _last_rendered: EmailMessage | None = None
+
     def render_mail(
         self,
         template_prefix: str,
         email: str | list[str],
         context: dict[str, Any],
         headers: dict[str, str] | None = None,
+    ) -> EmailMessage:
+        # allauth's ``send_mail`` renders through here: the message is kept on this adapter (a new one for
+        # each ``get_adapter``), so that ``send_mail`` can keep a notice it could not send.
+        message = self._render_mail(template_prefix, email, context, headers)
+        self._last_rendered = message
+        return message
+
+    def _render_mail(
+        self,
+        template_prefix: str,
+        email: str | list[str],
+        context: dict[str, Any],
+        headers: dict[str, str] | None,
     ) -> EmailMessage:
         own = OWN_MAILS.get(template_prefix)
         if own is None:
@@ -293,22 +309,14 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         # allauth sends at once and lets an SMTP error through, whose text quotes the refused address:
         # it would reach the log and the 500 page's traceback. Reported as every e-mail of Trustdesk is.
-        # A notice that cannot be sent is kept to send again (``notices``): the message is rendered here as
-        # allauth's own ``send_mail`` renders it, so that it can be kept.
-        from allauth.core import context as allauth_context
-        from django.contrib.sites.shortcuts import get_current_site
-
-        request = allauth_context.request
-        message = self.render_mail(
-            template_prefix,
-            email,
-            {"request": request, "email": email, "current_site": get_current_site(request), **context},
-        )
+        # A notice that cannot be sent is kept to send again (``notices``), as the message allauth rendered.
+        self._last_rendered = None
         try:
-            message.send()
+            super().send_mail(template_prefix, email, context)
         except (smtplib.SMTPException, OSError) as exc:
             user = context.get("user")
-            if template_prefix not in NOTICES or user is None:
+            message = self._last_rendered
+            if template_prefix not in NOTICES or user is None or message is None:
                 # A link sent at once: nothing is stored that the person would need to repeat.
                 raise mail.not_sent(template_prefix, exc, stored=False) from None
             error = mail.not_sent(template_prefix, exc)  # the change is made
