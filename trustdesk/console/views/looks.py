@@ -94,10 +94,9 @@ def staff_looks(request: HttpRequest, pk: int) -> HttpResponse:
     their kind and number (a request by its case number), not by the names they hold: this list is no look
     at them; opening one is."""
     member = get_user_model().objects.filter(pk=pk).first()  # a number out of range finds nobody: 404
-    if member is None:
-        raise Http404("no member of staff with this number")
-    role = Profile.objects.filter(user=member).values_list("role", flat=True).first()
-    if not (role in STAFF_ROLES or member.is_superuser):
+    # By the user found, not by the number: a number out of range would reach the database otherwise.
+    role = Profile.objects.filter(user=member).values_list("role", flat=True).first() if member else None
+    if member is None or not (role in STAFF_ROLES or member.is_superuser):
         raise Http404("no member of staff with this number")
     entries = _looks(timezone.now()).filter(actor=f"user:{pk}").order_by("-seq")
     page = Paginator(entries, LOOKS_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -108,16 +107,18 @@ def staff_looks(request: HttpRequest, pk: int) -> HttpResponse:
         label(Organisation): Organisation._meta.verbose_name,
         label(Request): Request._meta.verbose_name,
     }
-    rows = [
-        {
-            "at": entry.at,
-            "listed": not entry.action.endswith("." + VIEWED),
-            "kind": kinds.get(entry.object_type, entry.object_type),
-            "number": links.get((entry.object_type, entry.object_id), (entry.object_id, ""))[0],
-            "url": links.get((entry.object_type, entry.object_id), ("", ""))[1],
-        }
-        for entry in shown
-    ]
+    rows = []
+    for entry in shown:
+        number, url = links.get((entry.object_type, entry.object_id), (entry.object_id, ""))
+        rows.append(
+            {
+                "at": entry.at,
+                "listed": not entry.action.endswith("." + VIEWED),
+                "kind": kinds.get(entry.object_type, entry.object_type),
+                "number": number,
+                "url": url,
+            }
+        )
     return render(
         request,
         "console/staff_looks.html",

@@ -353,10 +353,9 @@ def looked_at(record: models.Model, request: HttpRequest) -> dict[str, Any] | No
     """Journal that the member of staff looks at the record's page (a person's, an organisation's or a
     request's: ``do_note_view``) and, for those who oversee the staff, who looked at it lately: ``None`` for
     the others."""
-    do_note_view(
-        record, actor=Actor(ref=user_ref(request.user), user=request.user), role=role_of(request.user)
-    )
-    if role_of(request.user) not in OVERSIGHT_ROLES:
+    role = role_of(request.user)
+    do_note_view(record, actor=Actor(ref=user_ref(request.user), user=request.user), role=role)
+    if role not in OVERSIGHT_ROLES:
         return None
     views = JournalEntry.objects.filter(
         object_type=label(type(record)), object_id=str(record.pk), action__in=VIEW_ACTIONS
