@@ -1,9 +1,12 @@
 """Benchmark of the REST API's count of requests per token: what it adds to a read.
 
-    .venv/bin/python benchmarks/api.py                 # 5 runs of 500 reads each way
+    .venv/bin/python benchmarks/api.py                 # 5 runs of 500 reads each way, SQLite
     .venv/bin/python benchmarks/api.py --runs 3 --requests 200
+    .venv/bin/python benchmarks/api.py --database-url postgresql://postgres@127.0.0.1:5432/api_bench
 
-Builds an SQLite database in a temporary data directory, migrates it, creates a token with
+Builds an SQLite database in a temporary data directory (with ``--database-url``, a PostgreSQL
+database on 127.0.0.1 whose name contains "bench": it is dropped before and after the run), migrates
+it, creates a token with
 ``registry:read`` and one organisation, then reads that organisation (``GET
 /api/organisations/{ref}``) ``--requests`` times through Django's test client (in this process: the
 application's own cost, without a web server), each run twice, in an order that alternates from run to
@@ -14,8 +17,8 @@ run:
 - without it (``TRUSTDESK_THROTTLE_API=0``): the reference, measured in the same run.
 
 Reports the median milliseconds per read of each, the difference and the ratio, and writes JSON
-(``--json``, default benchmarks/results/api.json). Stops by itself after ``--timeout`` seconds
-(default 600) and removes the data directory.
+(``--json``, default benchmarks/results/api.json, or api-postgresql.json on PostgreSQL). Stops by
+itself after ``--timeout`` seconds (default 600) and removes the data directory (and the database).
 """
 
 from __future__ import annotations
@@ -35,6 +38,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import registry as registry_bench  # noqa: E402  (after the path is set)
+
 #: A limit no run reaches: every read is counted, none is refused.
 UNREACHED = 10**9
 
@@ -46,10 +54,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--timeout", type=int, default=600)
-    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "api.json")
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL database on 127.0.0.1 whose name contains 'bench' (created and dropped); "
+        "default: SQLite in a temporary data directory",
+    )
+    parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     if args.runs < 1 or args.requests < 1:
         parser.error("--runs and --requests must be at least 1")
+    url = name = maintenance = None
+    if args.database_url:
+        url, name, maintenance = registry_bench.database_url(args.database_url)
+    results = ROOT / "benchmarks" / "results"
+    output = args.json or results / ("api-postgresql.json" if url else "api.json")
 
     def expire(signum: int, frame: Any) -> None:
         raise SystemExit(f"stopped after {args.timeout} seconds (--timeout)")
@@ -58,17 +76,21 @@ def main(argv: list[str] | None = None) -> int:
     signal.alarm(args.timeout)
     workdir = Path(tempfile.mkdtemp(prefix="trustdesk-api-bench-"))
     try:
-        result = run(workdir, args.runs, args.requests)
+        if maintenance and name:
+            registry_bench.fresh_database(maintenance, name)
+        result = run(workdir, args.runs, args.requests, url)
     finally:
+        if maintenance and name:
+            registry_bench.drop_database(maintenance, name)
         shutil.rmtree(workdir, ignore_errors=True)
     print_table(result)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"written to {args.json}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {output}")
     return 0
 
 
-def run(workdir: Path, runs: int, requests: int) -> dict[str, Any]:
+def run(workdir: Path, runs: int, requests: int, url: str | None) -> dict[str, Any]:
     for variable in ("DATABASE_URL", "TRUSTDESK_POLICY", "TRUSTDESK_HTTPS", "TRUSTDESK_DEBUG"):
         os.environ.pop(variable, None)
     os.environ.update(
@@ -77,12 +99,14 @@ def run(workdir: Path, runs: int, requests: int) -> dict[str, Any]:
         TRUSTDESK_LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="trustdesk.settings",
     )
-    sys.path.insert(0, str(ROOT))
+    if url:
+        os.environ["DATABASE_URL"] = url
     import django
 
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
+    from django.db import connection
     from django.test import Client
     from django.test.utils import override_settings
 
@@ -124,7 +148,7 @@ def run(workdir: Path, runs: int, requests: int) -> dict[str, Any]:
             "cpus": os.cpu_count(),
             "system": platform.platform(),
         },
-        "database": "sqlite",
+        "database": connection.vendor,
         "runs": runs,
         "requests_per_run": requests,
         "ms_per_read_counted": [round(x, 3) for x in counted],
@@ -138,7 +162,7 @@ def run(workdir: Path, runs: int, requests: int) -> dict[str, Any]:
 
 
 def print_table(r: dict[str, Any]) -> None:
-    print(f"API read, {r['runs']} runs of {r['requests_per_run']} reads, SQLite, medians:")
+    print(f"API read, {r['runs']} runs of {r['requests_per_run']} reads, {r['database']}, medians:")
     print(f"  counted per token   {r['median_ms_counted']:8.3f} ms per read")
     print(f"  not counted (ref.)  {r['median_ms_uncounted']:8.3f} ms per read")
     print(f"  the count adds      {r['added_ms']:8.3f} ms ({r['ratio']:.2f} times the reference)")
