@@ -1,4 +1,5 @@
-"""Each API token may send so many requests a minute (TRUSTDESK_THROTTLE_API); the next is refused with 429."""
+"""Each API token may send so many requests in a minute of the clock (TRUSTDESK_THROTTLE_API); the next is
+refused with 429 and not counted."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from tests.api.conftest import ORGANISATION, Api, Token, make_token
 from trustdesk.accounts.models import ThrottleHit
+from trustdesk.api.models import TokenWindow
 from trustdesk.registry.models import Organisation
 
 
@@ -19,67 +21,91 @@ def three_a_minute(settings) -> None:
     settings.TRUSTDESK_THROTTLE = {**settings.TRUSTDESK_THROTTLE, "api": (3, 60)}
 
 
+def _minute_start() -> dt.datetime:
+    """Five seconds into the current minute of the clock: what follows within 55 seconds is the same window."""
+    return timezone.now().replace(second=5, microsecond=0)
+
+
 def test_it_refuses_the_request_over_the_limit_and_says_when_to_send_again(
     api: Api, three_a_minute: None
 ) -> None:
-    for _ in range(3):
-        assert api.get("/organisations/ORG-1").status_code == 404
-    response = api.put("/organisations/ORG-1", ORGANISATION)
+    with time_machine.travel(_minute_start(), tick=False):
+        for _ in range(3):
+            assert api.get("/organisations/ORG-1").status_code == 404
+        response = api.put("/organisations/ORG-1", ORGANISATION)
     assert response.status_code == 429
-    assert 1 <= int(response["Retry-After"]) <= 60
+    assert response["Retry-After"] == "55"  # the rest of the minute
     assert response.json() == {
         "errors": {
-            "authorization": "this token sent more than 3 requests in 60 seconds; "
-            f"send again in {response['Retry-After']} seconds"
+            "authorization": "this token has sent the 3 requests it may send in a window of 60 seconds; "
+            "send again in 55 seconds"
         }
     }
     assert not Organisation.objects.exists(), "a refused request changes nothing"
 
 
 def test_it_counts_each_token_apart(api: Api, reader: Token, three_a_minute: None) -> None:
-    for _ in range(3):
-        api.get("/organisations/ORG-1")
-    assert api.get("/organisations/ORG-1").status_code == 429
-    assert api.as_(reader).get("/organisations/ORG-1").status_code == 404
+    with time_machine.travel(_minute_start(), tick=False):
+        for _ in range(3):
+            api.get("/organisations/ORG-1")
+        assert api.get("/organisations/ORG-1").status_code == 429
+        assert api.as_(reader).get("/organisations/ORG-1").status_code == 404
 
 
-def test_it_accepts_requests_again_once_the_minute_has_passed(api: Api, three_a_minute: None) -> None:
-    start = timezone.now()
+def test_it_accepts_requests_again_in_the_next_minute_and_forgets_the_last(
+    api: Api, writer: Token, three_a_minute: None
+) -> None:
+    start = _minute_start()
     with time_machine.travel(start, tick=False):
         for _ in range(3):
             api.get("/organisations/ORG-1")
         assert api.get("/organisations/ORG-1").status_code == 429
-    with time_machine.travel(start + dt.timedelta(seconds=61), tick=False):
+    with time_machine.travel(start + dt.timedelta(seconds=55), tick=False):
         assert api.put("/organisations/ORG-1", ORGANISATION).status_code == 201
+    # One count per token and minute: the earlier minute's is gone.
+    assert list(TokenWindow.objects.values_list("token_id", "starts_at", "requests")) == [
+        (writer.token.pk, start.replace(second=0) + dt.timedelta(minutes=1), 1)
+    ]
 
 
 def test_it_does_not_count_the_refused_request(api: Api, three_a_minute: None) -> None:
-    start = timezone.now()
+    start = _minute_start()
     with time_machine.travel(start, tick=False):
         for _ in range(3):
             api.get("/organisations/ORG-1")
-    # A client that keeps sending while refused is let in as soon as its first request is a minute old.
+    # A client that keeps sending while refused is let in as soon as the next minute begins.
     with time_machine.travel(start + dt.timedelta(seconds=30), tick=False):
         for _ in range(5):
             assert api.get("/organisations/ORG-1").status_code == 429
-    with time_machine.travel(start + dt.timedelta(seconds=61), tick=False):
+    assert TokenWindow.objects.get().requests == 3
+    with time_machine.travel(start + dt.timedelta(seconds=55), tick=False):
         assert api.get("/organisations/ORG-1").status_code == 404
 
 
-def test_it_counts_requests_by_the_token_id_and_not_an_unknown_token(client, writer: Token) -> None:
+def test_it_counts_requests_by_the_token_and_not_an_unknown_token(client, writer: Token) -> None:
     client.get("/api/organisations/ORG-1", HTTP_AUTHORIZATION="Bearer " + "x" * 43)
-    assert not ThrottleHit.objects.exists()
-    client.get("/api/organisations/ORG-1", HTTP_AUTHORIZATION=f"Bearer {writer.plaintext}")
-    assert list(ThrottleHit.objects.values_list("scope", "key")) == [("api", f"api-token:{writer.token.pk}")]
+    assert not TokenWindow.objects.exists()
+    start = _minute_start()
+    with time_machine.travel(start, tick=False):
+        for _ in range(2):
+            client.get("/api/organisations/ORG-1", HTTP_AUTHORIZATION=f"Bearer {writer.plaintext}")
+    [window] = TokenWindow.objects.all()
+    assert (window.token_id, window.starts_at, window.requests) == (
+        writer.token.pk,
+        start.replace(second=0),
+        2,
+    )
+    assert not ThrottleHit.objects.exists(), "no address of the caller is counted"
 
 
 def test_it_limits_the_requests_api_too(client, db, three_a_minute: None) -> None:
     token = make_token("client area", "requests:read", "requests:write")
     headers = token.header
-    for _ in range(3):
-        assert client.get("/api/requests/R-2026-AAAAAA", headers=headers).status_code == 404
     body = json.dumps({"kind": "access", "email": "anna@example.be"})
-    response = client.post("/api/requests", body, content_type="application/json", headers=headers)
+    with time_machine.travel(_minute_start(), tick=False):
+        for _ in range(3):
+            assert client.get("/api/requests/R-2026-AAAAAA", headers=headers).status_code == 404
+        response = client.post("/api/requests", body, content_type="application/json", headers=headers)
     assert response.status_code == 429
     assert "Retry-After" in response
 
@@ -89,4 +115,4 @@ def test_a_limit_of_0_counts_nothing(api: Api, settings) -> None:
     settings.TRUSTDESK_THROTTLE = {**settings.TRUSTDESK_THROTTLE, "api": (0, 60)}
     for _ in range(5):
         assert api.get("/organisations/ORG-1").status_code == 404
-    assert not ThrottleHit.objects.exists()
+    assert not TokenWindow.objects.exists()

@@ -1,4 +1,4 @@
-"""Per-address throttling for log-in, password reset and public forms (P2.13), and per API token.
+"""Per-address throttling for log-in, password reset and public forms (P2.13), and the API's rate.
 
 A throttle counts requests per scope and per address within a window and refuses the next one once
 the limit is reached. The address (a client's IP address, or an e-mail address) is never stored: the
@@ -14,7 +14,8 @@ Public forms of any app call it the same way::
     except throttle.Throttled as exc:
         form.add_error(None, exc.message())
 
-The API counts each token's requests the same way (:func:`hit_token`), under the token's id.
+The API's limit per token (scope ``api``) is counted by the API itself, a counter per token and minute
+(:func:`trustdesk.api.services.count_request`), with its rate read here.
 
 Limits per scope are ``settings.TRUSTDESK_THROTTLE`` (``scope: (requests, seconds)``), set from the
 environment (README); a caller may pass its own ``limit`` and ``window``.
@@ -84,21 +85,10 @@ def hit(
 
     A refused request is not counted, so that a client that waits gets through when its window moves on.
     """
-    _count(scope, key_for(address, kind), limit=limit, window=window)
-
-
-def hit_token(token_id: int, scope: str = "api") -> None:
-    """Count one request made with an API token (by its id, which is no personal data); see :func:`hit`.
-    A limit of 0 counts nothing (``TRUSTDESK_THROTTLE_API=0``: the proxy in front limits instead)."""
-    if rate(scope)[0] == 0:
-        return
-    _count(scope, f"api-token:{token_id}", limit=None, window=None)
-
-
-def _count(scope: str, key: str, *, limit: int | None, window: dt.timedelta | None) -> None:
     default_limit, default_window = rate(scope)
     limit = default_limit if limit is None else limit
     window = default_window if window is None else window
+    key = key_for(address, kind)
     now = timezone.now()
     start = now - window
     with transaction.atomic():

@@ -130,8 +130,8 @@ def on_throttled(request: HttpRequest, exc: throttle.Throttled) -> HttpResponse:
     response = _errors(
         request,
         {
-            "authorization": f"this token sent more than {limit} requests in {int(window.total_seconds())} "
-            f"seconds; send again in {wait} seconds"
+            "authorization": f"this token has sent the {limit} requests it may send in a window of "
+            f"{int(window.total_seconds())} seconds; send again in {wait} seconds"
         },
         429,
     )

@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
-from trustdesk.accounts import throttle
 from trustdesk.api.models import ApiToken
-from trustdesk.api.services import authenticate
+from trustdesk.api.services import authenticate, count_request
 
 #: Request bodies above this size are refused with 413 before they are read.
 MAX_BODY_BYTES = 1024 * 1024
@@ -48,7 +47,7 @@ class TokenAuth(HttpBearer):
         found = authenticate(token)
         if found is None:
             return None
-        throttle.hit_token(found.pk)  # Throttled: 429, see trustdesk.api.api
+        count_request(found)  # Throttled: 429, see trustdesk.api.api
         if not found.has_scope(self.scope):
             raise MissingScope(self.scope)
         return found

@@ -73,3 +73,24 @@ class ApiToken(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in (self.scopes or [])
+
+
+class TokenWindow(models.Model):
+    """How many requests a token sent in one window of the API's limit (a minute of the clock by default):
+    one row per token and window, counted up by one statement per request (``count_request``)."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
+    starts_at = models.DateTimeField(help_text=_("When the window began (UTC)"))
+    requests = models.PositiveIntegerField(default=0)
+
+    data_map = ModelMap(personal={}, not_personal=("id", "token", "starts_at", "requests"))
+
+    class Meta:
+        verbose_name = _("API token's requests in a window")
+        verbose_name_plural = _("API tokens' requests in a window")
+        constraints = [
+            models.UniqueConstraint(fields=["token", "starts_at"], name="one_count_per_token_window")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requests} requests from {self.starts_at:%Y-%m-%d %H:%M}"

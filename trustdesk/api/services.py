@@ -9,10 +9,11 @@ import secrets
 import string
 from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from trustdesk.api.models import ApiToken, Scope
+from trustdesk.accounts import throttle
+from trustdesk.api.models import ApiToken, Scope, TokenWindow
 from trustdesk.journal.services import record
 from trustdesk.registry.services import Actor
 
@@ -108,3 +109,32 @@ def authenticate(plaintext: str) -> ApiToken | None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+def count_request(token: ApiToken, *, now: dt.datetime | None = None) -> None:
+    """Count one request of the token in the current window of the API's limit (``TRUSTDESK_THROTTLE_API``
+    requests in a window of ``window`` seconds, whole minutes of the clock by default) and raise
+    :class:`~trustdesk.accounts.throttle.Throttled` for one over the limit, which is not counted.
+
+    One statement per request: an upsert that adds one unless the limit is reached (PostgreSQL and SQLite
+    3.35 or later). The window's first request clears the token's earlier windows. A limit of 0 counts
+    nothing (the proxy in front limits instead)."""
+    limit, window = throttle.rate("api")
+    if limit == 0:
+        return
+    seconds = max(1, int(window.total_seconds()))
+    moment = int((now or timezone.now()).timestamp())
+    start = dt.datetime.fromtimestamp(moment - moment % seconds, tz=dt.UTC)
+    table = connection.ops.quote_name(TokenWindow._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (token_id, starts_at, requests) VALUES (%s, %s, 1) "  # noqa: S608 (names only)
+            f"ON CONFLICT (token_id, starts_at) DO UPDATE SET requests = {table}.requests + 1 "
+            f"WHERE {table}.requests < %s RETURNING requests",
+            [token.pk, connection.ops.adapt_datetimefield_value(start), limit],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise throttle.Throttled("api", start + dt.timedelta(seconds=seconds))
+    if row[0] == 1:
+        TokenWindow.objects.filter(token=token, starts_at__lt=start).delete()
