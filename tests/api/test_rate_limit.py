@@ -116,3 +116,23 @@ def test_a_limit_of_0_counts_nothing(api: Api, settings) -> None:
     for _ in range(5):
         assert api.get("/organisations/ORG-1").status_code == 404
     assert not TokenWindow.objects.exists()
+
+
+def test_the_deployment_check_refuses_an_sqlite_too_old_to_count(
+    monkeypatch: pytest.MonkeyPatch, settings
+) -> None:
+    import sqlite3
+
+    from django.db import connection
+
+    from trustdesk.api.checks import check_database_counts_api_requests
+
+    if connection.vendor != "sqlite":
+        pytest.skip("a check of the embedded database")
+    assert check_database_counts_api_requests() == []
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 34, 1))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.34.1")
+    [error] = check_database_counts_api_requests()
+    assert error.id == "trustdesk.E003" and "SQLite 3.34.1 cannot count" in error.msg
+    settings.TRUSTDESK_THROTTLE = {**settings.TRUSTDESK_THROTTLE, "api": (0, 60)}
+    assert check_database_counts_api_requests() == []  # nothing counted, nothing needed

@@ -6,3 +6,6 @@ class ApiConfig(AppConfig):
     name = "trustdesk.api"
     label = "api"
     verbose_name = _("REST API")
+
+    def ready(self) -> None:
+        from trustdesk.api import checks  # noqa: F401  (registers the system check)
