@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import threading
+from functools import partial
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import transaction
 
+from tests.concurrency import needs_postgresql, run_together
 from trustdesk.journal.models import JournalEntry
 from trustdesk.journal.services import record
 from trustdesk.journal.verify import verify
@@ -14,29 +15,14 @@ from trustdesk.journal.verify import verify
 
 @pytest.mark.django_db(transaction=True)
 def test_it_serialises_two_threads_appending_200_entries_each() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks between connections are tested on PostgreSQL")
-    errors: list[BaseException] = []
-    start = threading.Barrier(2)
+    needs_postgresql()
 
     def append(name: str) -> None:
-        try:
-            start.wait()
-            for n in range(200):
-                with transaction.atomic():
-                    record(
-                        "test.thing.done", actor=f"user:{name}", object_type="test.thing", object_id=str(n)
-                    )
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        for n in range(200):
+            with transaction.atomic():
+                record("test.thing.done", actor=f"user:{name}", object_type="test.thing", object_id=str(n))
 
-    threads = [threading.Thread(target=append, args=(name,)) for name in ("1", "2")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_together(partial(append, "1"), partial(append, "2"))
     assert errors == []
     assert list(JournalEntry.objects.values_list("seq", flat=True)) == list(range(1, 401))
     assert JournalEntry.objects.filter(actor="user:1").count() == 200

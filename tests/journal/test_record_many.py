@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import itertools
-import threading
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from tests.concurrency import needs_postgresql, run_together
 from trustdesk.journal.bulk import insert_new
 from trustdesk.journal.chain import GENESIS, entry_hash, payload_digest
 from trustdesk.journal.models import JournalEntry, JournalHead, JournalImmutableError
@@ -139,38 +139,19 @@ def test_the_bulk_path_takes_only_entries_chained_by_record_many(db) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_batches_and_single_entries_from_two_threads_do_not_fork_the_chain() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks between connections are tested on PostgreSQL")
-    errors: list[BaseException] = []
-    start = threading.Barrier(2)
+    needs_postgresql()
 
     def batches() -> None:
-        try:
-            start.wait()
-            for n in range(20):
-                with transaction.atomic():
-                    record_many(_specs(10, start=n * 10), actor="user:1")
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        for n in range(20):
+            with transaction.atomic():
+                record_many(_specs(10, start=n * 10), actor="user:1")
 
     def singles() -> None:
-        try:
-            start.wait()
-            for n in range(100):
-                with transaction.atomic():
-                    record("test.thing.done", actor="user:2", object_type="test.thing", object_id=str(n))
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        for n in range(100):
+            with transaction.atomic():
+                record("test.thing.done", actor="user:2", object_type="test.thing", object_id=str(n))
 
-    threads = [threading.Thread(target=batches), threading.Thread(target=singles)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_together(batches, singles)
     assert errors == []
     assert list(JournalEntry.objects.values_list("seq", flat=True)) == list(range(1, 301))
     head = JournalHead.objects.get()
