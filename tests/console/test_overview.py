@@ -190,3 +190,50 @@ def test_a_members_name_leads_to_the_records_they_looked_at_named_by_kind_and_nu
     assert officer.get("/console/staff/999999/looks/").status_code == 404
     assert desk.client("sam").get(url).status_code == 403
     assert desk.client("ada").get(url).status_code == 200
+
+
+def test_an_administrators_looks_in_the_admin_at_any_record_about_someone_count_like_the_consoles(
+    desk: Desk,
+) -> None:
+    """The admin's page of an interaction, an invoice or an account's sessions shows someone's data as a
+    person's page does: each is a look, journaled with its role, counted on the dashboard, listed on the
+    member's page by kind and number (no link: the console has no page for it, yet it is still stored), and
+    told in the person's access report with its purpose, never who."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.rights.test_access import _lines, _report_sections
+    from trustdesk.console.views.looks import looks_by_staff
+    from trustdesk.journal.models import JournalEntry
+    from trustdesk.registry.models import Interaction
+    from trustdesk.registry.services import do_create
+
+    anna = desk.people.anna
+    call = do_create(
+        Interaction,
+        {"person": anna, "direction": "in", "occurred_at": timezone.now(), "subject": "Lost her password"},
+        actor=STAFF,
+    )
+    admin = desk.client("ada")
+    assert admin.get(f"/admin/registry/interaction/{call.pk}/change/").status_code == 200
+    assert admin.get("/admin/registry/interaction/").status_code == 200
+    actor = f"user:{desk.staff.ada.pk}"
+    journaled = JournalEntry.objects.filter(actor=actor, object_type="registry.interaction")
+    assert sorted(journaled.values_list("action", "object_id", "payload")) == [
+        ("registry.interaction.viewed", str(call.pk), {"role": "administrator"})
+    ], "seen in the list after its page: within the quarter of an hour, not journaled again"
+
+    (mine,) = [row for row in looks_by_staff(timezone.now()) if row["actor"] == actor]
+    assert (mine["records"], mine["opened"]) == (1, 1)
+    page = desk.client("pia").get(f"/console/staff/{desk.staff.ada.pk}/looks/")
+    rows = [(str(row["kind"]), row["number"], row["url"], row["stored"]) for row in page.context["rows"]]
+    assert rows == [("interaction", str(call.pk), "", True)]
+    html = page.content.decode()
+    assert f"Interaction {call.pk}" in html and "no longer stored" not in html and "Lost her" not in html
+
+    lines = _lines(_report_sections(anna, "en")["journal.journalentry"])
+    told = [line["What happened"] for line in lines]
+    assert "Interaction: looked at by our staff, for the administration of our systems" in told
+    assert not any(desk.staff.ada.email in value for line in lines for value in line.values())
+    assert looks_by_staff(timezone.now() + dt.timedelta(days=31)) == []

@@ -689,10 +689,10 @@ def test_a_search_journals_each_record_its_results_show(desk: Desk, monkeypatch:
     officer = desk.client("pia").get(f"/console/people/{anna.pk}/").content.decode()
     looked = officer.split('id="views"')[1].split("</section>")[0]
     assert "Members of staff looked at this record 4 times" in looked  # 2 listings, 2 looks at the page
-    assert looked.count("saw it in a search's results") == 2 and looked.count("opened its page") == 2
+    assert looked.count("saw it in a list") == 2 and looked.count("opened its page") == 2
     assert "registry.person.listed" not in officer.split('id="journal"')[1].split("</section>")[0]
     assert _what_happened("registry.person.listed", "registry.person", "en") == (
-        "Person: found by our staff in a search"
+        "Person: seen by our staff in a list"
     )
 
 

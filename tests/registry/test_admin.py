@@ -144,7 +144,7 @@ def test_it_journals_an_administrators_looks_as_the_console_does(
     before = JournalEntry.objects.count()
     assert staff_client.get("/admin/registry/person/999999/change/").status_code == 302  # "does not exist"
     assert staff_client.get("/admin/registry/person/", {"q": "nobody-by-this-name"}).status_code == 200
-    assert staff_client.get("/admin/registry/service/").status_code == 200  # not a record looked at
+    assert staff_client.get("/admin/registry/service/").status_code == 200  # no service stored: none seen
     assert JournalEntry.objects.count() == before
 
     request = do_open_request(
@@ -154,3 +154,23 @@ def test_it_journals_an_administrators_looks_as_the_console_does(
     assert looks("rights.request.listed") == []
     assert staff_client.get(f"/admin/rights/request/{request.pk}/change/").status_code == 200
     assert looks("rights.request.viewed") == [str(request.pk)]
+
+
+def test_every_admin_of_a_record_about_someone_journals_its_looks() -> None:
+    """Every model the data map reaches (a record about a person or an organisation, in any app: the
+    registry's, requests, consents, accounts and their sessions) has an admin that journals its looks;
+    the admins of records about no one (the journal, cookie choices, the erasure ledger, job locks) do not."""
+    from trustdesk.registry.admin import LooksJournaled
+    from trustdesk.registry.datamap_ops import label, reaches
+
+    about_someone = {reach.model for reach in reaches()}
+    journaled = {label(m) for m, a in admin.site._registry.items() if isinstance(a, LooksJournaled)}
+    assert journaled == {label(m) for m in about_someone if admin.site.is_registered(m)}
+    assert {"auth.user", "usersessions.usersession", "registry.invoice", "consent.consentevent"} <= journaled
+    others = {label(m) for m in admin.site._registry} - journaled
+    assert others == {
+        "journal.journalentry",
+        "consent.cookiechoice",
+        "rights.erasureledgerentry",
+        "retention.joblock",
+    }

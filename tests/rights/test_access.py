@@ -375,12 +375,12 @@ def test_the_report_tells_the_journal_and_the_request_s_steps_in_words(
         (
             "en",
             "Person: looked at by our staff, for handling abuse reports",
-            "Person: found by our staff in a search, for customer support",
+            "Person: seen by our staff in a list, for customer support",
         ),
         (
             "nl",
             "Persoon: bekeken door onze medewerkers, voor de afhandeling van misbruikmeldingen",
-            "Persoon: gevonden door onze medewerkers bij een zoekopdracht, voor klantenservice",
+            "Persoon: gezien door onze medewerkers in een lijst, voor klantenservice",
         ),
     ],
 )

@@ -168,7 +168,7 @@ def test_it_has_staff_extend_and_fulfil_a_request(live_server, page, desk: Perso
     page.wait_for_url(f"**/console/staff/{desk.pia.pk}/looks/")
     listed = page.locator("main table tbody").inner_text()
     assert f"Person {olga.pk}" in listed and "Olga" not in listed
-    assert f"Organisation {desk.bakkerij.pk}" in listed and "saw it in a search's results" in listed
+    assert f"Organisation {desk.bakkerij.pk}" in listed and "saw it in a list" in listed
     _shot(page, "console-staff-looks")
     page.get_by_role("link", name=f"Person {olga.pk}").first.click()
     page.wait_for_url(f"**/console/people/{olga.pk}/")

@@ -32,9 +32,12 @@ from trustdesk.accounts.models import (
     UnsentNotice,
 )
 from trustdesk.lib import admin as lib_admin
+from trustdesk.registry.admin import LooksJournaled
 
 
-class ReadOnlyAdmin(lib_admin.ReadOnlyAdmin):
+class ReadOnlyAdmin(LooksJournaled, lib_admin.ReadOnlyAdmin):
+    """Every record here is about a person (their account and what belongs to it): each look is journaled."""
+
     list_per_page = 50
 
 

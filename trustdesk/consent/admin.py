@@ -6,10 +6,11 @@ from django.contrib import admin
 
 from trustdesk.consent.models import ConsentEvent, CookieChoice
 from trustdesk.lib.admin import ReadOnlyAdmin
+from trustdesk.registry.admin import LooksJournaled
 
 
 @admin.register(ConsentEvent)
-class ConsentEventAdmin(ReadOnlyAdmin):
+class ConsentEventAdmin(LooksJournaled, ReadOnlyAdmin):
     list_display = ("__str__", "person", "purpose", "kind", "at", "channel", "method", "policy_version")
     list_filter = ("purpose", "kind", "channel", "method")
     search_fields = ("=person__id", "purpose", "=evidence", "=text_sha256")

@@ -50,11 +50,12 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
 
 
 class LooksJournaled(admin.ModelAdmin[Any]):
-    """The admin's pages of a record whose looks the console journals (a person, an organisation, a request)
-    journal them the same way: its page or its history copies as ``<label>.viewed``, each record a list's
-    page shows as ``<label>.listed`` (``do_note_view``, ``do_note_listing``). The administrators are watched
-    as support is. A list whose columns hold no personal data (requests: reference, kind, status) sets
-    ``listing_is_a_look`` off."""
+    """The admin is no way around the record of looks: the admin of every record about a person or an
+    organisation (every model the data map reaches, in any app) journals its looks as the console does. A
+    record's page, its history page or one history copy as ``<label>.viewed``, each record a list's page shows
+    as ``<label>.listed`` (``do_note_view``, ``do_note_listing``). The administrators are watched as support
+    is. A list whose columns hold no one's data (requests: reference, kind, status) sets
+    ``listing_is_a_look`` off. A test holds every registered admin of such a model to this."""
 
     listing_is_a_look = True
 
@@ -81,6 +82,11 @@ class LooksJournaled(admin.ModelAdmin[Any]):
         response = super().change_view(request, object_id, form_url, extra_context)
         return self._note_view(request, object_id, response)
 
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        # The admin's own history page, or django-simple-history's list of copies: both name the record.
+        response = super().history_view(request, object_id, extra_context)
+        return self._note_view(request, object_id, response)
+
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", None) or {}
@@ -89,10 +95,6 @@ class LooksJournaled(admin.ModelAdmin[Any]):
                 list(changelist["cl"].result_list), actor=self._actor(request), role=self._role(request)
             )
         return response
-
-
-#: The registry's records whose looks are journaled, in the admin as in the console.
-LOOKS_JOURNALED = (registry.Person, registry.Organisation)
 
 
 class ReadOnlyAdmin(lib_admin.ReadOnlyAdmin):
@@ -111,8 +113,7 @@ class ReadOnlyHistoryAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
             self.model._meta.pk.to_python(unquote(object_id))
         except ValidationError:
             raise Http404("no such record") from None
-        response = super().history_view(request, object_id, extra_context)
-        return self._note_view(request, object_id, response) if isinstance(self, LooksJournaled) else response
+        return super().history_view(request, object_id, extra_context)
 
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
@@ -140,8 +141,7 @@ def _register() -> None:
             if hasattr(model._meta, "simple_history_manager_attribute")
             else ReadOnlyAdmin
         )
-        bases = (LooksJournaled, base) if model in LOOKS_JOURNALED else (base,)
-        admin_class = type(f"{model.__name__}Admin", bases, options)
+        admin_class = type(f"{model.__name__}Admin", (LooksJournaled, base), options)
         admin.site.register(model, admin_class)
 
 

@@ -43,6 +43,15 @@ def label(model: type[models.Model]) -> str:
     return f"{model._meta.app_label}.{model._meta.model_name}"
 
 
+def model_of(model_label: str) -> Any:
+    """The model a label names (``registry.person``, as a journal entry's ``object_type``); ``None`` for a
+    label that names no model (one since removed, or no label at all)."""
+    try:
+        return apps.get_model(model_label)
+    except (LookupError, ValueError):
+        return None
+
+
 def _end_of(model: type[models.Model], path: str) -> type[models.Model] | None:
     """The model a ``__``-separated path of relations leads to ('' is the model itself)."""
     current: Any = model

@@ -8,6 +8,7 @@ that changed go in the entry's payload, which erasure can clear. History copies
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -395,8 +396,9 @@ VIEWED = "viewed"
 VIEW_QUIET = dt.timedelta(minutes=15)
 
 
-#: A member of staff saw the record in a search's results (its name and e-mail address, not its page):
-#: ``registry.person.listed``. Not journaled again within ``VIEW_QUIET`` of their last look at it.
+#: A member of staff saw the record in a list: a search's results in the console, a list's page in the admin
+#: (what its columns show, not its page): ``registry.person.listed``. Not journaled again within
+#: ``VIEW_QUIET`` of their last look at it.
 LISTED = "listed"
 
 
@@ -406,6 +408,16 @@ def viewed_action(model: type[models.Model]) -> str:
 
 def listed_action(model: type[models.Model]) -> str:
     return f"{_label(model)}.{LISTED}"
+
+
+@functools.cache
+def look_actions() -> frozenset[str]:
+    """The journal's actions of a look at any record about a person or an organisation (every model the data
+    map reaches: the registry's, requests, accounts, consents...), its page or a list: what the dashboard,
+    a member's list of looks and a record's "Looked at by staff" count."""
+    from trustdesk.registry.datamap_ops import reaches
+
+    return frozenset(f"{_label(reach.model)}.{verb}" for reach in reaches() for verb in (VIEWED, LISTED))
 
 
 def _look_payload(role: str | None) -> dict[str, Any] | None:

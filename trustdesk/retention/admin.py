@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import admin
 
 from trustdesk.lib.admin import ReadOnlyAdmin
+from trustdesk.registry.admin import LooksJournaled
 from trustdesk.retention.models import JobLock, RecipientErasureRequest
 
 
 @admin.register(RecipientErasureRequest)
-class RecipientErasureRequestAdmin(ReadOnlyAdmin):
+class RecipientErasureRequestAdmin(LooksJournaled, ReadOnlyAdmin):
     list_display = (
         "__str__",
         "organisation",

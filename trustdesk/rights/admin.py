@@ -32,5 +32,10 @@ class RequestAdmin(LooksJournaled, ReadOnlyAdmin):
     inlines = [EventInline]
 
 
-for model in (Download, Restriction, Objection, ErasureLedgerEntry):
-    admin.site.register(model, ReadOnlyAdmin)
+class AboutPersonAdmin(LooksJournaled, ReadOnlyAdmin):
+    """A download, restriction or objection belongs to a person's request: each look is journaled."""
+
+
+for model in (Download, Restriction, Objection):
+    admin.site.register(model, AboutPersonAdmin)
+admin.site.register(ErasureLedgerEntry, ReadOnlyAdmin)  # keyed pseudonyms, not about anyone the map reaches

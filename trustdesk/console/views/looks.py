@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Value
 from django.db.models.functions import Concat
@@ -21,11 +22,11 @@ from django.views.decorators.http import require_safe
 from trustdesk.accounts.access import staff_required
 from trustdesk.accounts.models import STAFF_ROLES, Profile
 from trustdesk.console.access import OVERSIGHT_ROLES
-from trustdesk.console.views.records import VIEW_ACTIONS, actor_names, looks_url
+from trustdesk.console.views.records import actor_names, looks_url
 from trustdesk.journal.models import JournalEntry
-from trustdesk.registry.datamap_ops import label
+from trustdesk.registry.datamap_ops import label, model_of
 from trustdesk.registry.models import Organisation, Person
-from trustdesk.registry.services import VIEWED
+from trustdesk.registry.services import VIEWED, look_actions
 from trustdesk.rights.models import Request
 
 #: How far back the dashboard counts each member of staff's looks at records, and their page lists them.
@@ -35,7 +36,7 @@ LOOKS_PAGE_SIZE = 100
 
 
 def _looks(now: dt.datetime) -> Any:
-    return JournalEntry.objects.filter(action__in=VIEW_ACTIONS, at__gte=now - LOOKS_WINDOW)
+    return JournalEntry.objects.filter(action__in=look_actions(), at__gte=now - LOOKS_WINDOW)
 
 
 def looks_by_staff(now: dt.datetime) -> list[dict[str, Any]]:
@@ -64,27 +65,38 @@ def looks_by_staff(now: dt.datetime) -> list[dict[str, Any]]:
     ]
 
 
-#: Where each kind of record looked at has its page, and how the list names it.
+#: Where each kind of record looked at has its page in the console; the others (an invoice, an account's
+#: session, seen in the admin) are named without a link.
 _PAGES = {
     label(Person): "console:person",
     label(Organisation): "console:organisation",
 }
 
 
-def _ids(entries: list[JournalEntry], model: type[Person | Organisation | Request]) -> set[int]:
-    return {int(e.object_id) for e in entries if e.object_type == label(model) and e.object_id.isdigit()}
-
-
-def _record_links(entries: list[JournalEntry]) -> dict[tuple[str, str], tuple[str, str]]:
-    """The number and console address of each record the entries name that is still stored: people and
-    organisations by id, requests by their case number (one query per kind). An erased record has none."""
-    links: dict[tuple[str, str], tuple[str, str]] = {}
-    for model in (Person, Organisation):
-        for pk in model.objects.filter(pk__in=_ids(entries, model)).values_list("pk", flat=True):
-            links[(label(model), str(pk))] = (str(pk), reverse(_PAGES[label(model)], args=[pk]))
-    for pk, reference in Request.objects.filter(pk__in=_ids(entries, Request)).values_list("pk", "reference"):
-        links[(label(Request), str(pk))] = (reference, reverse("console:request", args=[reference]))
-    return links
+def _stored(entries: list[JournalEntry]) -> dict[tuple[str, str], tuple[str, str]]:
+    """For each record the entries name that is still stored: how the list numbers it and its console page
+    (people and organisations by id, requests by their case number; ``""`` for a kind the console has no
+    page for). One query per kind of record. An erased record is left out."""
+    ids: dict[str, set[Any]] = {}
+    for entry in entries:
+        model = model_of(entry.object_type)
+        if model is None:
+            continue
+        try:
+            ids.setdefault(entry.object_type, set()).add(model._meta.pk.to_python(entry.object_id))
+        except ValidationError:
+            continue  # an id the model could not hold names nothing stored
+    stored: dict[tuple[str, str], tuple[str, str]] = {}
+    for object_type, keys in ids.items():
+        model = model_of(object_type)
+        if model is Request:
+            for pk, reference in Request.objects.filter(pk__in=keys).values_list("pk", "reference"):
+                stored[(object_type, str(pk))] = (reference, reverse("console:request", args=[reference]))
+            continue
+        page = _PAGES.get(object_type)
+        for pk in model._default_manager.filter(pk__in=keys).values_list("pk", flat=True):
+            stored[(object_type, str(pk))] = (str(pk), reverse(page, args=[pk]) if page else "")
+    return stored
 
 
 @require_safe
@@ -101,22 +113,20 @@ def staff_looks(request: HttpRequest, pk: int) -> HttpResponse:
     entries = _looks(timezone.now()).filter(actor=f"user:{pk}").order_by("-seq")
     page = Paginator(entries, LOOKS_PAGE_SIZE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
-    links = _record_links(shown)
-    kinds = {
-        label(Person): Person._meta.verbose_name,
-        label(Organisation): Organisation._meta.verbose_name,
-        label(Request): Request._meta.verbose_name,
-    }
+    stored = _stored(shown)
     rows = []
     for entry in shown:
-        number, url = links.get((entry.object_type, entry.object_id), (entry.object_id, ""))
+        model = model_of(entry.object_type)
+        key = (entry.object_type, entry.object_id)
+        number, url = stored.get(key, (entry.object_id, ""))
         rows.append(
             {
                 "at": entry.at,
                 "listed": not entry.action.endswith("." + VIEWED),
-                "kind": kinds.get(entry.object_type, entry.object_type),
+                "kind": model._meta.verbose_name if model is not None else entry.object_type,
                 "number": number,
                 "url": url,
+                "stored": key in stored,
             }
         )
     return render(

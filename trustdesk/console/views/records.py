@@ -57,11 +57,9 @@ from trustdesk.registry.services import (
     Actor,
     do_note_listing,
     do_note_view,
-    listed_action,
-    viewed_action,
+    look_actions,
 )
 from trustdesk.rights.fulfil.readable import stored_time
-from trustdesk.rights.models import Request
 
 RESULTS = 50
 HISTORY_TYPES = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
@@ -312,21 +310,14 @@ def payload_lines(payload: Any, *, whole_addresses: bool = True) -> list[dict[st
     return lines
 
 
-#: The journal's actions of a member of staff looking at a record's page or seeing it in a search's results:
-#: listed apart from the journal.
-VIEW_ACTIONS = (
-    viewed_action(Person),
-    viewed_action(Organisation),
-    viewed_action(Request),
-    listed_action(Person),
-    listed_action(Organisation),
-)
 VIEWS_SHOWN = 50
 
 
 def journal_rows(ids_by_label: dict[str, set[Any]], *, whole_addresses: bool) -> list[dict[str, Any]]:
     entries = list(
-        journal_about(ids_by_label).exclude(action__in=VIEW_ACTIONS).order_by("-seq")[:JOURNAL_SHOWN]
+        journal_about(ids_by_label).exclude(
+            action__in=look_actions()
+        )  # looks: apart.order_by("-seq")[:JOURNAL_SHOWN]
     )
     names = actor_names(entry.actor for entry in entries)
     return [
@@ -358,7 +349,7 @@ def looked_at(record: models.Model, request: HttpRequest) -> dict[str, Any] | No
     if role not in OVERSIGHT_ROLES:
         return None
     views = JournalEntry.objects.filter(
-        object_type=label(type(record)), object_id=str(record.pk), action__in=VIEW_ACTIONS
+        object_type=label(type(record)), object_id=str(record.pk), action__in=look_actions()
     )
     latest = list(views.order_by("-seq")[:VIEWS_SHOWN])
     names = actor_names(entry.actor for entry in latest)

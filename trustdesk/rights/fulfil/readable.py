@@ -32,6 +32,7 @@ from trustdesk.lib.browsers import browser_name
 from trustdesk.lib.datamap import SEALED_MAIL, WITHHELD, history_base, model_map
 from trustdesk.policy import wording
 from trustdesk.policy.schema import Policy
+from trustdesk.registry.datamap_ops import model_of
 from trustdesk.registry.services import PLAIN_REASONS
 
 #: Context fields every record may carry, and how they are named.
@@ -303,7 +304,7 @@ VERBS: dict[str, dict[str, str]] = {
         "erased": "erased",
         "deleted": "deleted",
         "viewed": "looked at by our staff",
-        "listed": "found by our staff in a search",
+        "listed": "seen by our staff in a list",
         "was": "was",
     },
     "nl": {
@@ -312,7 +313,7 @@ VERBS: dict[str, dict[str, str]] = {
         "erased": "gewist",
         "deleted": "verwijderd",
         "viewed": "bekeken door onze medewerkers",
-        "listed": "gevonden door onze medewerkers bij een zoekopdracht",
+        "listed": "gezien door onze medewerkers in een lijst",
         "was": "eerder",
     },
 }
@@ -338,13 +339,6 @@ LOOK_PURPOSES: dict[str, dict[str, str]] = {
 LOOK_VERBS = ("viewed", "listed")
 
 
-def _model(label: str) -> Any:
-    try:
-        return apps.get_model(label)
-    except (LookupError, ValueError):
-        return None
-
-
 def _what_happened(action: str, object_type: str, lang: str, payload: Any = None) -> str:
     """A journal entry's action in the person's words: 'Person: changed', 'We received your request.'.
     An action Trustdesk has no words for stays as it is."""
@@ -357,7 +351,7 @@ def _what_happened(action: str, object_type: str, lang: str, payload: Any = None
             return str(said) if said else action
         if action in ACCOUNT_EVENTS:
             return event_name(action, payload)
-        model = _model(object_type) if prefix == object_type else None
+        model = model_of(object_type) if prefix == object_type else None
         verbs = VERBS.get(lang, VERBS["en"])
         if model is not None and verb in verbs:
             done = f"{str(model._meta.verbose_name).capitalize()}: {verbs[verb]}"
@@ -377,7 +371,7 @@ def _details(payload: Any, object_type: str, policy: Policy, lang: str, action: 
                 f"{what}: {value}" for what, value in account_details(payload, lambda v: _value(v, lang))
             )
     changed = payload.get("changed") if isinstance(payload, dict) else None
-    model = _model(object_type)
+    model = model_of(object_type)
     mapping = model_map(model) if model is not None else None
     if isinstance(changed, dict) and mapping is not None and len(payload) == 1:
         was = VERBS.get(lang, VERBS["en"])["was"]
@@ -658,7 +652,7 @@ def readable_records(collected: Mapping[str, Any], policy: Policy, lang: str) ->
     customers = _customer_accounts(collected)
     sections = []
     for model_label, rows in collected.get("records", {}).items():
-        model = _model(model_label)
+        model = model_of(model_label)
         mapping = model_map(model) if model is not None else None
         personal = mapping.personal if mapping else {}
         is_copy = model is not None and history_base(model) is not None
