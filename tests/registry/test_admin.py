@@ -174,3 +174,35 @@ def test_every_admin_of_a_record_about_someone_journals_its_looks() -> None:
         "rights.erasureledgerentry",
         "retention.joblock",
     }
+
+
+def test_an_entrys_page_with_personal_details_is_a_look_at_the_record_it_is_about(
+    staff_client: Client, anna: Person
+) -> None:
+    """The journal's list shows no payload, an entry's page does: Anna's address before and after. Reading
+    it is a look at Anna's record. An entry without personal details (a look's role), or about a record since
+    deleted, is no look."""
+    user = User.objects.get(username="officer")
+    actor = f"user:{user.pk}"
+    changed = JournalEntry.objects.get(action="registry.person.updated", object_id=str(anna.pk))
+    assert staff_client.get("/admin/journal/journalentry/").status_code == 200
+    assert not JournalEntry.objects.filter(actor=actor).exists(), "the list shows no personal details"
+
+    page = staff_client.get(f"/admin/journal/journalentry/{changed.pk}/change/")
+    assert page.status_code == 200 and "anna.peeters@example.be" in page.content.decode()
+    (look,) = JournalEntry.objects.filter(actor=actor)
+    assert (look.action, look.object_type, look.object_id) == (
+        "registry.person.viewed",
+        "registry.person",
+        str(anna.pk),
+    )
+    assert look.payload == {"role": "administrator"}
+
+    bob = do_create(Person, {"first_name": "Bob", "email": "bob@jansen.example"}, actor=STAFF)
+    created = JournalEntry.objects.get(action="registry.person.created", object_id=str(bob.pk))
+    Person.objects.filter(pk=bob.pk).delete()
+    before = JournalEntry.objects.count()
+    staff_client.get(f"/admin/journal/journalentry/{look.pk}/change/")  # a look's role: no one's data
+    staff_client.get(f"/admin/journal/journalentry/{created.pk}/change/")  # Bob is no longer stored
+    assert staff_client.get("/admin/journal/journalentry/99999999999999999999999/change/").status_code == 302
+    assert JournalEntry.objects.count() == before

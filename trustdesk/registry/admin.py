@@ -49,6 +49,23 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
 }
 
 
+def _admin_actor(request: HttpRequest) -> Actor:
+    from trustdesk.accounts.services import user_ref
+
+    return Actor(ref=user_ref(request.user), user=request.user)
+
+
+def _admin_role(request: HttpRequest) -> str:
+    from trustdesk.accounts.access import role_of
+
+    return role_of(request.user) or "administrator"  # the admin is the administrators' alone
+
+
+def note_admin_look(request: HttpRequest, record: models.Model) -> None:
+    """Journal that the signed-in administrator looked at the record in the admin (``do_note_view``)."""
+    do_note_view(record, actor=_admin_actor(request), role=_admin_role(request))
+
+
 class LooksJournaled(admin.ModelAdmin[Any]):
     """The admin is no way around the record of looks: the admin of every record about a person or an
     organisation (every model the data map reaches, in any app) journals its looks as the console does. A
@@ -59,21 +76,11 @@ class LooksJournaled(admin.ModelAdmin[Any]):
 
     listing_is_a_look = True
 
-    def _actor(self, request: HttpRequest) -> Actor:
-        from trustdesk.accounts.services import user_ref
-
-        return Actor(ref=user_ref(request.user), user=request.user)
-
-    def _role(self, request: HttpRequest) -> str:
-        from trustdesk.accounts.access import role_of
-
-        return role_of(request.user) or "administrator"  # the admin is the administrators' alone
-
     def _note_view(self, request: HttpRequest, object_id: str, response: HttpResponse) -> HttpResponse:
         if response.status_code == 200:
             shown = self.get_object(request, unquote(object_id))
             if shown is not None:
-                do_note_view(shown, actor=self._actor(request), role=self._role(request))
+                note_admin_look(request, shown)
         return response
 
     def change_view(
@@ -92,7 +99,7 @@ class LooksJournaled(admin.ModelAdmin[Any]):
         changelist = getattr(response, "context_data", None) or {}
         if self.listing_is_a_look and response.status_code == 200 and "cl" in changelist:
             do_note_listing(
-                list(changelist["cl"].result_list), actor=self._actor(request), role=self._role(request)
+                list(changelist["cl"].result_list), actor=_admin_actor(request), role=_admin_role(request)
             )
         return response
 
