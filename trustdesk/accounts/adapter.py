@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.mail import EmailMessage, EmailMultiAlternatives
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import formats, timezone, translation
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
@@ -354,6 +354,14 @@ class AccountAdapter(DefaultAccountAdapter):
         if user is not None and credentials.get("email"):
             lockout.record_success(str(credentials["email"]))
         return user
+
+    def respond_user_inactive(self, request: HttpRequest, user: AbstractBaseUser) -> HttpResponse:
+        # A deactivated account (``trustdesk accounts deactivate``) with its right password: refused, and
+        # journaled as a refused attempt (not counted towards a block), so that its log-in history shows it.
+        email = str(getattr(user, "email", "") or "")
+        if email:
+            lockout.record_failure(email, actor=visitor_ref(request), reason="inactive")
+        return super().respond_user_inactive(request, user)
 
     def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
         email = str(credentials.get("email") or "")

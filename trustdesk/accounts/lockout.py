@@ -98,8 +98,8 @@ def check(email: str, *, actor: str) -> Blocked | None:
 def record_failure(email: str, *, actor: str, reason: str = "wrong_password") -> Blocked | None:
     """Count a failed log-in; block the address when the policy's number is reached.
 
-    ``reason`` is ``wrong_password`` (a counted failure) or ``blocked`` / ``throttled`` (a refused
-    attempt, journaled but not counted). Returns the block when one is in force.
+    ``reason`` is ``wrong_password`` (a counted failure) or ``blocked`` / ``throttled`` / ``inactive`` (a
+    refused attempt, journaled but not counted). Returns the block when one is in force.
     """
     current = rules()
     key = address_key(email)

@@ -1,6 +1,7 @@
 """State changes of accounts, each journaled in its own transaction.
 
-``do_create_account`` makes a customer's or staff member's log-in; ``do_log_off_everywhere`` ends every
+``do_create_account`` makes a customer's or staff member's log-in (``do_change_role``, ``do_deactivate_account``
+and ``do_reactivate_account`` change it, through ``trustdesk accounts``); ``do_log_off_everywhere`` ends every
 session of a user; ``do_end_outlived_sessions`` those past the session limit; ``do_ask_two_factor_removal``
 takes a customer's authenticators away when they have lost them (support, after checking it is them), after
 a wait in which the owner is told and can keep them (``do_keep_two_factor``, ``do_withdraw_two_factor_removal``,
@@ -75,7 +76,7 @@ def do_create_account(
             raise AccountError(f"{person} already has an account")
     elif person is not None:
         raise AccountError("a staff account belongs to no registry person")
-    address = email.strip().lower()
+    address = _address(email)
     user_model = get_user_model()
     with transaction.atomic():
         if (
@@ -103,6 +104,122 @@ def do_create_account(
             payload={"role": role, "person": person.pk if person else None, "verified": verified},
         )
     return user
+
+
+def _address(email: str) -> str:
+    """The address as stored: trimmed, lower case; AccountError for one no account could have (a control
+    character, which PostgreSQL would refuse in a query as NUL)."""
+    address = email.strip().lower()
+    if any(ord(c) < 32 or ord(c) == 127 for c in address):
+        raise AccountError("the e-mail address holds a control character")
+    return address
+
+
+def account_by_email(email: str) -> Any:
+    """The account that logs in with this address (its primary address, any case); AccountError without one.
+    The message does not repeat the address: it may end up in a log."""
+    address = _address(email)
+    user = get_user_model().objects.filter(email__iexact=address).first() if address else None
+    if user is None:
+        found = EmailAddress.objects.filter(email__iexact=address).select_related("user").first()
+        user = found.user if found is not None else None
+    if user is None:
+        raise AccountError("no account uses this e-mail address")
+    return user
+
+
+def _profile_of(user: Any) -> Profile:
+    profile = Profile.objects.filter(user=user).first()
+    if profile is None:
+        raise AccountError(
+            "this account has no role (no profile): make accounts with 'trustdesk accounts create'"
+        )
+    return profile
+
+
+def _keep_an_administrator(user: Any) -> None:
+    """Refuse a change that would leave no active administrator: nobody could then reach the admin, and
+    only the command line could make one again."""
+    others = Profile.objects.filter(role=Profile.Role.ADMINISTRATOR, user__is_active=True).exclude(user=user)
+    if not others.exists():
+        raise AccountError("this is the last active administrator: make another one first")
+
+
+ROLE_CHANGED = "accounts.role_changed"
+DEACTIVATED = "accounts.deactivated"
+REACTIVATED = "accounts.reactivated"
+
+
+def do_change_role(user: Any, role: str, *, actor: str) -> str:
+    """Give a member of staff another staff role (an administrator is also a Django superuser, no one else
+    is); journaled as ``accounts.role_changed`` with the role before. Returns the role before. A customer's
+    account stays a customer's (it belongs to a registry person): a member of staff gets one of their own."""
+    if role not in STAFF_ROLES:
+        raise AccountError(f"unknown staff role {role!r}: use one of {', '.join(sorted(STAFF_ROLES))}")
+    with transaction.atomic():
+        profile = _profile_of(user)
+        was = profile.role
+        if was not in STAFF_ROLES:
+            raise AccountError("a customer's account belongs to a registry person and stays a customer's")
+        if was == role:
+            raise AccountError(f"the account already has the role {role!r}")
+        if was == Profile.Role.ADMINISTRATOR:
+            _keep_an_administrator(user)
+        profile.role = role
+        profile.save(update_fields=["role"])
+        user.is_staff = user.is_superuser = role == Profile.Role.ADMINISTRATOR
+        user.save(update_fields=["is_staff", "is_superuser"])
+        record(
+            ROLE_CHANGED,
+            actor=actor,
+            object_type="auth.user",
+            object_id=str(user.pk),
+            payload={"role": role, "was": was},
+        )
+    return was
+
+
+def do_deactivate_account(user: Any, *, actor: str, reason: str) -> int:
+    """Close the account to log-in (a member of staff who left, a customer contact who no longer works
+    there) and end its sessions at once; nothing is deleted: its data stays until erased or due. Journaled
+    as ``accounts.deactivated`` with the reason. Returns how many sessions ended."""
+    reason = reason.strip()
+    if not reason:
+        raise AccountError("say why the account is deactivated (--reason)")
+    with transaction.atomic():
+        if not user.is_active:
+            raise AccountError("the account is deactivated already")
+        if Profile.objects.filter(user=user, role=Profile.Role.ADMINISTRATOR).exists():
+            _keep_an_administrator(user)
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        record(
+            DEACTIVATED,
+            actor=actor,
+            object_type="auth.user",
+            object_id=str(user.pk),
+            payload={"reason": reason},
+        )
+        return do_log_off_everywhere(user, actor=actor)
+
+
+def do_reactivate_account(user: Any, *, actor: str, reason: str) -> None:
+    """Open a deactivated account to log-in again; journaled as ``accounts.reactivated`` with the reason."""
+    reason = reason.strip()
+    if not reason:
+        raise AccountError("say why the account is reactivated (--reason)")
+    with transaction.atomic():
+        if user.is_active:
+            raise AccountError("the account is active already")
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        record(
+            REACTIVATED,
+            actor=actor,
+            object_type="auth.user",
+            object_id=str(user.pk),
+            payload={"reason": reason},
+        )
 
 
 def do_log_off_everywhere(user: Any, *, actor: str) -> int:

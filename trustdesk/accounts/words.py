@@ -37,6 +37,9 @@ EVENTS: dict[str, Promise] = {
         "Removal of two-factor authentication approved by a second member of our staff"
     ),
     "accounts.notices_told_otherwise": _("Told by our staff of changes whose e-mail could not be sent"),
+    "accounts.role_changed": _("Role changed"),
+    "accounts.deactivated": _("Account deactivated: it can no longer log in"),
+    "accounts.reactivated": _("Account reactivated"),
 }
 
 #: The same actions about the recovery codes (``kind`` in the payload) rather than the authenticator app.
@@ -59,6 +62,7 @@ DETAILS: dict[str, Promise] = {
     "due_at": _("To be removed on"),
     "asked_at": _("Asked for on"),
     "role": _("Role"),
+    "was": _("Role before"),
 }
 
 #: The details that are a stored moment.
@@ -69,6 +73,7 @@ REASONS: dict[str, Promise] = {
     "wrong_password": _("wrong password"),
     "blocked": _("refused: the account was blocked"),
     "throttled": _("refused: too many attempts from one address"),
+    "inactive": _("refused: the account is deactivated"),
     SESSION_LIMIT_REASON: _("the session reached its time limit"),
     "expired": _("the block ran out"),
     "password_reset": _("a new password was chosen"),
