@@ -84,6 +84,9 @@ def test_it_ties_a_customers_account_to_a_registry_person_and_refuses_what_it_ca
     )
     assert "unknown role 'root'" in _refused("create", "x@example.com", "--role", "root")
     assert "control character" in _refused("create", "x\x00@example.com", "--role", "support")
+    assert "email: Enter a valid email address." in _refused("create", "not-an-address", "--role", "support")
+    too_long = _refused("create", "a" * 300 + "@example.com", "--role", "support")
+    assert "at most 254 characters" in too_long and "a" * 20 not in too_long
     assert "control character" in _refused("deactivate", "olga\x00@example.com", "--reason", "x")
     assert "already uses this e-mail address" in _refused("create", "OLGA@example.com", "--role", "support")
     assert "belongs to no registry person" in _refused(

@@ -90,7 +90,12 @@ def do_create_account(
             user.set_password(password)
         else:
             user.set_unusable_password()
-        user.full_clean(exclude=["password"])
+        try:
+            user.full_clean(exclude=["password"])
+        except ValidationError as exc:  # an address too long or malformed: said per field, without the value
+            raise AccountError(
+                "; ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items())
+            ) from None
         user.save()
         EmailAddress.objects.create(user=user, email=address, primary=True, verified=verified)
         profile = Profile(user=user, person=person, role=role)
@@ -179,47 +184,39 @@ def do_change_role(user: Any, role: str, *, actor: str) -> str:
     return was
 
 
+def _set_active(user: Any, active: bool, *, actor: str, reason: str) -> None:
+    """Open (``active``) or close the account to log-in, journaled with the reason; inside a transaction."""
+    reason = reason.strip()
+    if not reason:
+        raise AccountError(f"say why the account is {'reactivated' if active else 'deactivated'} (--reason)")
+    if user.is_active == active:
+        raise AccountError(f"the account is {'active' if active else 'deactivated'} already")
+    if not active and Profile.objects.filter(user=user, role=Profile.Role.ADMINISTRATOR).exists():
+        _keep_an_administrator(user)
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    record(
+        REACTIVATED if active else DEACTIVATED,
+        actor=actor,
+        object_type="auth.user",
+        object_id=str(user.pk),
+        payload={"reason": reason},
+    )
+
+
 def do_deactivate_account(user: Any, *, actor: str, reason: str) -> int:
     """Close the account to log-in (a member of staff who left, a customer contact who no longer works
     there) and end its sessions at once; nothing is deleted: its data stays until erased or due. Journaled
     as ``accounts.deactivated`` with the reason. Returns how many sessions ended."""
-    reason = reason.strip()
-    if not reason:
-        raise AccountError("say why the account is deactivated (--reason)")
     with transaction.atomic():
-        if not user.is_active:
-            raise AccountError("the account is deactivated already")
-        if Profile.objects.filter(user=user, role=Profile.Role.ADMINISTRATOR).exists():
-            _keep_an_administrator(user)
-        user.is_active = False
-        user.save(update_fields=["is_active"])
-        record(
-            DEACTIVATED,
-            actor=actor,
-            object_type="auth.user",
-            object_id=str(user.pk),
-            payload={"reason": reason},
-        )
+        _set_active(user, False, actor=actor, reason=reason)
         return do_log_off_everywhere(user, actor=actor)
 
 
 def do_reactivate_account(user: Any, *, actor: str, reason: str) -> None:
     """Open a deactivated account to log-in again; journaled as ``accounts.reactivated`` with the reason."""
-    reason = reason.strip()
-    if not reason:
-        raise AccountError("say why the account is reactivated (--reason)")
     with transaction.atomic():
-        if user.is_active:
-            raise AccountError("the account is active already")
-        user.is_active = True
-        user.save(update_fields=["is_active"])
-        record(
-            REACTIVATED,
-            actor=actor,
-            object_type="auth.user",
-            object_id=str(user.pk),
-            payload={"reason": reason},
-        )
+        _set_active(user, True, actor=actor, reason=reason)
 
 
 def do_log_off_everywhere(user: Any, *, actor: str) -> int:
