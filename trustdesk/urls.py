@@ -1,7 +1,11 @@
 """Every URL of Trustdesk."""
 
+from typing import Any
+
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import include, path
 
 from trustdesk.accounts.urls import console_urlpatterns, portal_urlpatterns
@@ -11,6 +15,14 @@ from trustdesk.portal.urls import urlpatterns as portal_pages
 
 # The admin logs in through allauth's page: the same lock-out, throttling and two-factor.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+
+
+def _password_change(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    # The admin's own page would change the password without the e-mail that tells its owner: allauth's does.
+    return redirect("account_change_password")
+
+
+admin.site.password_change = _password_change  # type: ignore[method-assign,assignment]
 
 urlpatterns = [
     path("", include("trustdesk.web.urls")),

@@ -126,3 +126,8 @@ def test_the_admin_changes_no_account_and_shows_no_secret_of_one(client, persona
     hash_algorithm = personas.olga.password.split("$")[0]  # the password's hash, not even in part
     assert hash_algorithm not in client.get(f"/admin/auth/user/{olga}/change/").content.decode()
     assert client.get("/admin/auth/group/").status_code == 404  # roles are the profile's: no groups
+    # The admin's own password page would not tell the owner by e-mail: allauth's page does.
+    changed = client.post("/admin/password_change/", {"old_password": PASSWORD, "new_password1": "x" * 20})
+    assert changed.status_code == 302 and changed["Location"] == "/account/password/change/"
+    personas.ada.refresh_from_db()
+    assert personas.ada.check_password(PASSWORD)

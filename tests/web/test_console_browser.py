@@ -223,4 +223,29 @@ def test_it_confirms_a_public_erasure_request_by_e_mail_and_staff_fulfil_it(
         staff.close()
 
 
+def test_the_administrator_sees_an_account_read_only_in_the_admin(live_server, page, desk: Personas) -> None:
+    """The Django admin shows an account, its second factor and its journal of looks, with no way to change it
+    and none of its secrets: no password (nor its hash), no Save or Delete, no app secret."""
+    from tests.accounts.personas import give_totp
+    from trustdesk.journal.models import JournalEntry
+
+    give_totp(desk.olga)
+    base = live_server.url
+    blocked = _watch_csp(page)
+    _log_in_staff(page, base, desk, "ada")
+    page.goto(base + f"/admin/auth/user/{desk.olga.pk}/change/")
+    main = page.locator("#content").inner_text()
+    assert "olga@example.com" in main and "Important dates" in main
+    assert page.locator("input[name=_save], input[name=_continue], a.deletelink").count() == 0
+    assert "argon2" not in page.content() and "password" not in main.lower()
+    _shot(page, "admin-account-read-only")
+    page.goto(base + "/admin/mfa/authenticator/")
+    page.get_by_role("link", name=re.compile("olga", re.I)).first.click()
+    page.wait_for_load_state()
+    assert page.locator("input[name=_save]").count() == 0 and desk.totp["ada"] not in page.content()
+    viewed = JournalEntry.objects.filter(actor=f"user:{desk.ada.pk}", action__endswith=".viewed")
+    assert {"auth.user", "mfa.authenticator"} <= set(viewed.values_list("object_type", flat=True))
+    assert blocked == []
+
+
 __all__ = ["browser", "page", "personas"]
