@@ -237,3 +237,28 @@ def test_an_administrators_looks_in_the_admin_at_any_record_about_someone_count_
     assert "Interaction: looked at by our staff, for the administration of our systems" in told
     assert not any(desk.staff.ada.email in value for line in lines for value in line.values())
     assert looks_by_staff(timezone.now() + dt.timedelta(days=31)) == []
+
+
+def test_a_persons_page_says_who_looked_at_their_requests_and_account_too(desk: Desk) -> None:
+    """The privacy officer reading "Looked at by staff" on Olga's page sees the looks at her record and at
+    her requests and account, wherever they were made (the console, the admin), each said by kind and
+    number, linked where the console shows it."""
+    from trustdesk.accounts.models import Profile
+
+    olga = Profile.objects.get(user=desk.staff.olga).person
+    assert olga is not None
+    request = desk.open(person=olga)
+    desk.client("sam").get(f"/console/requests/{request.reference}/")
+    desk.client("ada").get(f"/admin/auth/user/{desk.staff.olga.pk}/change/")
+
+    page = desk.client("pia").get(f"/console/people/{olga.pk}/")
+    rows = [(row["who"], row["what"], row["what_url"]) for row in page.context["views"]["latest"]]
+    assert rows == [
+        (desk.staff.pia.email, "", ""),  # this page, just now
+        (desk.staff.ada.email, f"User {desk.staff.olga.pk}", ""),
+        (desk.staff.sam.email, f"Request {request.reference}", f"/console/requests/{request.reference}/"),
+    ]
+    looked = page.content.decode().split('id="views"')[1].split("</section>")[0]
+    assert "looked at this record, its requests or its account 3 times" in looked
+    assert f'<a href="/console/requests/{request.reference}/">Request {request.reference}</a>' in looked
+    assert "this record" in looked and desk.staff.olga.email not in looked

@@ -9,25 +9,21 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Value
 from django.db.models.functions import Concat
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from trustdesk.accounts.access import staff_required
 from trustdesk.accounts.models import STAFF_ROLES, Profile
 from trustdesk.console.access import OVERSIGHT_ROLES
-from trustdesk.console.views.records import actor_names, looks_url
+from trustdesk.console.views.records import actor_names, looks_url, stored_records
 from trustdesk.journal.models import JournalEntry
-from trustdesk.registry.datamap_ops import label, model_of
-from trustdesk.registry.models import Organisation, Person
+from trustdesk.registry.datamap_ops import model_of
 from trustdesk.registry.services import VIEWED, look_actions
-from trustdesk.rights.models import Request
 
 #: How far back the dashboard counts each member of staff's looks at records, and their page lists them.
 LOOKS_WINDOW = dt.timedelta(days=30)
@@ -65,40 +61,6 @@ def looks_by_staff(now: dt.datetime) -> list[dict[str, Any]]:
     ]
 
 
-#: Where each kind of record looked at has its page in the console; the others (an invoice, an account's
-#: session, seen in the admin) are named without a link.
-_PAGES = {
-    label(Person): "console:person",
-    label(Organisation): "console:organisation",
-}
-
-
-def _stored(entries: list[JournalEntry]) -> dict[tuple[str, str], tuple[str, str]]:
-    """For each record the entries name that is still stored: how the list numbers it and its console page
-    (people and organisations by id, requests by their case number; ``""`` for a kind the console has no
-    page for). One query per kind of record. An erased record is left out."""
-    ids: dict[str, set[Any]] = {}
-    for entry in entries:
-        model = model_of(entry.object_type)
-        if model is None:
-            continue
-        try:
-            ids.setdefault(entry.object_type, set()).add(model._meta.pk.to_python(entry.object_id))
-        except ValidationError:
-            continue  # an id the model could not hold names nothing stored
-    stored: dict[tuple[str, str], tuple[str, str]] = {}
-    for object_type, keys in ids.items():
-        model = model_of(object_type)
-        if model is Request:
-            for pk, reference in Request.objects.filter(pk__in=keys).values_list("pk", "reference"):
-                stored[(object_type, str(pk))] = (reference, reverse("console:request", args=[reference]))
-            continue
-        page = _PAGES.get(object_type)
-        for pk in model._default_manager.filter(pk__in=keys).values_list("pk", flat=True):
-            stored[(object_type, str(pk))] = (str(pk), reverse(page, args=[pk]) if page else "")
-    return stored
-
-
 @require_safe
 @staff_required(*OVERSIGHT_ROLES)
 def staff_looks(request: HttpRequest, pk: int) -> HttpResponse:
@@ -113,7 +75,7 @@ def staff_looks(request: HttpRequest, pk: int) -> HttpResponse:
     entries = _looks(timezone.now()).filter(actor=f"user:{pk}").order_by("-seq")
     page = Paginator(entries, LOOKS_PAGE_SIZE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
-    stored = _stored(shown)
+    stored = stored_records(shown)
     rows = []
     for entry in shown:
         model = model_of(entry.object_type)

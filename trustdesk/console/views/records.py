@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -49,7 +50,7 @@ from trustdesk.console.forms import HandledForm, RemoveTwoFactorForm, SearchForm
 from trustdesk.journal.models import JournalEntry
 from trustdesk.lib import mail
 from trustdesk.lib.pseudonyms import canonical
-from trustdesk.registry.datamap_ops import journal_about, label
+from trustdesk.registry.datamap_ops import journal_about, label, model_of
 from trustdesk.registry.models import Organisation, Person, Role, ServiceIdentifier
 from trustdesk.registry.services import (
     LISTED,
@@ -60,6 +61,7 @@ from trustdesk.registry.services import (
     look_actions,
 )
 from trustdesk.rights.fulfil.readable import stored_time
+from trustdesk.rights.models import Request
 
 RESULTS = 50
 HISTORY_TYPES = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
@@ -340,31 +342,76 @@ def looks_url(actor: str) -> str:
     return reverse("console:staff_looks", args=[number]) if actor != number and number.isdigit() else ""
 
 
-def looked_at(record: models.Model, request: HttpRequest) -> dict[str, Any] | None:
+def looked_at(
+    record: models.Model, request: HttpRequest, related: dict[str, set[Any]] | None = None
+) -> dict[str, Any] | None:
     """Journal that the member of staff looks at the record's page (a person's, an organisation's or a
     request's: ``do_note_view``) and, for those who oversee the staff, who looked at it lately: ``None`` for
-    the others."""
+    the others. ``related`` names other records whose looks count here too, each said by kind and number
+    (a person's requests and account, looked at in the console or the admin)."""
     role = role_of(request.user)
     do_note_view(record, actor=Actor(ref=user_ref(request.user), user=request.user), role=role)
     if role not in OVERSIGHT_ROLES:
         return None
-    views = JournalEntry.objects.filter(
-        object_type=label(type(record)), object_id=str(record.pk), action__in=look_actions()
-    )
+    own = (label(type(record)), str(record.pk))
+    ids: dict[str, set[Any]] = {own[0]: {record.pk}}
+    for object_type, keys in (related or {}).items():
+        ids.setdefault(object_type, set()).update(keys)
+    views = journal_about(ids).filter(action__in=look_actions())
     latest = list(views.order_by("-seq")[:VIEWS_SHOWN])
     names = actor_names(entry.actor for entry in latest)
-    return {
-        "count": views.count(),
-        "latest": [
+    others = stored_records([entry for entry in latest if (entry.object_type, entry.object_id) != own])
+    rows = []
+    for entry in latest:
+        key = (entry.object_type, entry.object_id)
+        model = model_of(entry.object_type) if key != own else None
+        number, url = others.get(key, (entry.object_id, ""))
+        rows.append(
             {
                 "at": entry.at,
                 "who": names.get(entry.actor, entry.actor),
                 "url": looks_url(entry.actor),
                 "listed": entry.action.endswith("." + LISTED),
+                # Another record than this page's: by kind and number, linked where the console shows it.
+                "what": f"{capfirst(model._meta.verbose_name)} {number}" if model is not None else "",
+                "what_url": url,
             }
-            for entry in latest
-        ],
-    }
+        )
+    return {"count": views.count(), "latest": rows, "related": bool(related)}
+
+
+#: Where each kind of record looked at has its page in the console; the others (an invoice, an account's
+#: session, seen in the admin) are named without a link.
+_PAGES = {
+    label(Person): "console:person",
+    label(Organisation): "console:organisation",
+}
+
+
+def stored_records(entries: list[JournalEntry]) -> dict[tuple[str, str], tuple[str, str]]:
+    """For each record the entries name that is still stored: how the list numbers it and its console page
+    (people and organisations by id, requests by their case number; ``""`` for a kind the console has no
+    page for). One query per kind of record. An erased record is left out."""
+    ids: dict[str, set[Any]] = {}
+    for entry in entries:
+        model = model_of(entry.object_type)
+        if model is None:
+            continue
+        try:
+            ids.setdefault(entry.object_type, set()).add(model._meta.pk.to_python(entry.object_id))
+        except ValidationError:
+            continue  # an id the model could not hold names nothing stored
+    stored: dict[tuple[str, str], tuple[str, str]] = {}
+    for object_type, keys in ids.items():
+        model = model_of(object_type)
+        if model is Request:
+            for pk, reference in Request.objects.filter(pk__in=keys).values_list("pk", "reference"):
+                stored[(object_type, str(pk))] = (reference, reverse("console:request", args=[reference]))
+            continue
+        page = _PAGES.get(object_type)
+        for pk in model._default_manager.filter(pk__in=keys).values_list("pk", flat=True):
+            stored[(object_type, str(pk))] = (str(pk), reverse(page, args=[pk]) if page else "")
+    return stored
 
 
 def account_of(person: Person) -> dict[str, Any] | None:
@@ -423,10 +470,11 @@ def _person_page(
     two_factor_form: RemoveTwoFactorForm | None = None,
     notices_form: HandledForm | None = None,
     refusal: str = "",
-    views: dict[str, Any] | None = None,
+    look: bool = False,
 ) -> HttpResponse:
     """The person's page; after a refused action, with its forms' errors or, for an action without a form,
-    the ``refusal`` (answered 400)."""
+    the ``refusal`` (answered 400). ``look``: the page is looked at (journaled), and for those who oversee
+    the staff it says who looked at the person's record, requests and account."""
     role = role_of(request.user)
     requests = list(found.requests.order_by("-received_at")) if role in REQUEST_ROLES else []
     account = account_of(found)
@@ -439,6 +487,7 @@ def _person_page(
         # failures and blocks: for those who help the customer back in, not the abuse desk, which needs to
         # find who holds a domain or an address.
         journaled["auth.user"] = {account["user"].pk}
+    views = looked_at(found, request, related=journaled) if look else None
     return render(
         request,
         "console/person.html",
@@ -502,7 +551,7 @@ def _with_account(pk: int) -> tuple[Person, dict[str, Any]]:
 @staff_required(*RECORD_ROLES)
 def person(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_person_for_staff(pk)
-    return _person_page(request, found, views=looked_at(found, request))
+    return _person_page(request, found, look=True)
 
 
 @staff_required(*ACCOUNT_ROLES)
