@@ -138,11 +138,13 @@ def test_a_deactivated_account_is_logged_off_and_cannot_log_in_until_reactivated
     )
     assert Profile.objects.get(user=personas.olga).person is not None  # nothing deleted
 
-    assert "deactivated already" in _refused("deactivate", "olga@example.com", "--reason", "again")
+    assert "The account is closed already." in _refused("deactivate", "olga@example.com", "--reason", "again")
     assert "say why" in _refused("reactivate", "olga@example.com", "--reason", "  ")
     assert "reactivated" in _run("reactivate", "olga@example.com", "--reason", "back at the bakery")
     assert log_in(Client(), "olga@example.com")["Location"] != "/account/inactive/"
-    assert "active already" in _refused("reactivate", "olga@example.com", "--reason", "again")
+    assert "The account can log in already." in _refused(
+        "reactivate", "olga@example.com", "--reason", "again"
+    )
 
 
 def test_it_lists_every_account_with_its_role_state_and_second_factor(personas: Personas) -> None:

@@ -706,3 +706,51 @@ def test_a_refused_look_leaves_no_entry(desk: Desk) -> None:
     assert Client().get("/console/people/999999/").status_code == 302
     assert desk.client("sam").get("/console/people/999999/").status_code == 404
     assert not JournalEntry.objects.filter(action__endswith=".viewed").exists()
+
+
+def test_support_closes_an_account_to_log_in_and_opens_it_again_with_reasons_journaled(desk: Desk) -> None:
+    """Bakkerij calls: Olga no longer works there. Support closes her account with the reason: her open
+    session ends at once, her log-in is refused, nothing of hers is deleted; opening it again is as plain.
+    The abuse desk sees the account but changes nothing; a second click says the account is closed already."""
+    from tests.accounts.personas import log_in
+    from trustdesk.journal.models import JournalEntry
+
+    olga = desk.staff.olga
+    person = olga.profile.person
+    page = f"/console/people/{person.pk}/"
+    close, reopen = f"{page}account/close/", f"{page}account/reopen/"
+    her = Client()
+    her.force_login(olga)
+    assert her.get("/portal/").status_code == 200
+
+    support = desk.client("sam")
+    assert "Close the account to log-in" in support.get(page).content.decode()
+    assert "Close the account to log-in" not in desk.client("abe").get(page).content.decode()
+    assert desk.client("abe").post(close, {"access-reason": "asked"}).status_code == 403
+    refused = support.post(close, {"access-reason": " "})
+    assert refused.status_code == 400 and "This field is required." in refused.content.decode()
+    olga.refresh_from_db()
+    assert olga.is_active
+
+    done = support.post(close, {"access-reason": "The owner of Bakkerij called: Olga left in November"})
+    assert done.status_code == 302 and done["Location"] == f"{page}#account"
+    olga.refresh_from_db()
+    assert not olga.is_active and her.get("/portal/").status_code == 302
+    assert log_in(Client(), olga.email)["Location"] == "/account/inactive/"
+    entry = JournalEntry.objects.get(action="accounts.deactivated")
+    assert entry.actor == f"user:{desk.staff.sam.pk}" and entry.object_id == str(olga.pk)
+    after = support.get(page).content.decode()
+    assert "The account is closed to log-in; 1 session ended." in after
+    assert "closed: the account cannot log in" in after and "Open the account again" in after
+    assert olga.profile.person == person  # nothing deleted
+    again = support.post(close, {"access-reason": "a second click"})
+    assert again.status_code == 400 and "The account is closed already." in again.content.decode()
+
+    assert (
+        support.post(reopen, {"access-reason": "Olga is back; the owner confirmed by mail"}).status_code
+        == 302
+    )
+    olga.refresh_from_db()
+    assert olga.is_active and log_in(Client(), olga.email).status_code == 302
+    assert JournalEntry.objects.get(action="accounts.reactivated").actor == f"user:{desk.staff.sam.pk}"
+    assert support.get(close).status_code == 405

@@ -103,6 +103,8 @@ MATRIX: dict[str, tuple[str, str]] = {
     "console/search/":                           ("/console/search/",                 "login 403 403 403 403 403 200 200 200 200"),
     "console/people/<int:pk>/":                  ("/console/people/{person}/",        "login 403 403 403 403 403 200 200 200 200"),
     "console/people/<int:pk>/unlock/":           ("/console/people/{person}/unlock/", "login 403 403 403 403 403 405 405 403 405"),
+    "console/people/<int:pk>/account/close/":    ("/console/people/{person}/account/close/", "login 403 403 403 403 403 405 405 403 405"),
+    "console/people/<int:pk>/account/reopen/":   ("/console/people/{person}/account/reopen/", "login 403 403 403 403 403 405 405 403 405"),
     "console/people/<int:pk>/two-factor/remove/": ("/console/people/{person}/two-factor/remove/", "login 403 403 403 403 403 405 405 403 405"),
     "console/people/<int:pk>/two-factor/approve/": ("/console/people/{person}/two-factor/approve/", "login 403 403 403 403 403 405 405 403 405"),
     "console/people/<int:pk>/two-factor/withdraw/": ("/console/people/{person}/two-factor/withdraw/", "login 403 403 403 403 403 405 405 403 405"),

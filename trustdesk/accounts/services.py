@@ -189,8 +189,12 @@ def _set_active(user: Any, active: bool, *, actor: str, reason: str) -> None:
     reason = reason.strip()
     if not reason:
         raise AccountError(f"say why the account is {'reactivated' if active else 'deactivated'} (--reason)")
-    if user.is_active == active:
-        raise AccountError(f"the account is {'active' if active else 'deactivated'} already")
+    if user.is_active == active:  # said in the console too (two tabs, a second click): in the reader's words
+        raise AccountError(
+            gettext("The account can log in already.")
+            if active
+            else gettext("The account is closed already.")
+        )
     if not active and Profile.objects.filter(user=user, role=Profile.Role.ADMINISTRATOR).exists():
         _keep_an_administrator(user)
     user.is_active = active

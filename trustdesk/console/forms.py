@@ -80,6 +80,16 @@ class RemoveTwoFactorForm(UnlockForm):
     )
 
 
+class AccountAccessForm(UnlockForm):
+    """Why a customer's account is closed to log-in (someone who left the customer, an account misused) or
+    opened again."""
+
+    reason = _account_reason(
+        _("Why"),
+        _("Who asked, and how you checked it: the note is journaled with the change."),
+    )
+
+
 class HandledForm(NoteForm):
     """The same note, required: it is the record that the person was told."""
 

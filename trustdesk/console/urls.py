@@ -15,6 +15,8 @@ urlpatterns = [
     path("people/<int:pk>/unlock/", records.unlock, name="person_unlock"),
     path("people/<int:pk>/two-factor/remove/", records.remove_two_factor, name="person_two_factor_remove"),
     path("people/<int:pk>/notices/told/", records.notices_told_otherwise, name="person_notices_told"),
+    path("people/<int:pk>/account/close/", records.close_account, name="person_account_close"),
+    path("people/<int:pk>/account/reopen/", records.reopen_account, name="person_account_reopen"),
     path(
         "people/<int:pk>/two-factor/approve/",
         records.approve_two_factor_removal,

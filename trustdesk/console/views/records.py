@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -27,9 +27,12 @@ from trustdesk.accounts import lockout, notices
 from trustdesk.accounts.access import role_of, staff_required, user_has_two_factor
 from trustdesk.accounts.models import LoginLock, Profile, UnsentNotice
 from trustdesk.accounts.services import (
+    AccountError,
     awaits_approval,
     do_approve_two_factor_removal,
     do_ask_two_factor_removal,
+    do_deactivate_account,
+    do_reactivate_account,
     do_withdraw_two_factor_removal,
     open_removal,
     second_approval,
@@ -46,7 +49,13 @@ from trustdesk.console.access import (
     get_organisation_for_staff,
     get_person_for_staff,
 )
-from trustdesk.console.forms import HandledForm, RemoveTwoFactorForm, SearchForm, UnlockForm
+from trustdesk.console.forms import (
+    AccountAccessForm,
+    HandledForm,
+    RemoveTwoFactorForm,
+    SearchForm,
+    UnlockForm,
+)
 from trustdesk.journal.models import JournalEntry
 from trustdesk.lib import mail
 from trustdesk.lib.pseudonyms import canonical
@@ -437,6 +446,7 @@ def account_of(person: Person) -> dict[str, Any] | None:
         "removal": open_removal(user),
         "unsent": unsent_notices(user, now),
         "last_login": user.last_login,
+        "active": user.is_active,
         "failures": max((lock.failures for lock in locks), default=0),
         "blocked_until": max(blocked) if blocked else None,
     }
@@ -469,6 +479,7 @@ def _person_page(
     unlock_form: UnlockForm | None = None,
     two_factor_form: RemoveTwoFactorForm | None = None,
     notices_form: HandledForm | None = None,
+    access_form: AccountAccessForm | None = None,
     refusal: str = "",
     look: bool = False,
 ) -> HttpResponse:
@@ -525,6 +536,9 @@ def _person_page(
             "notices_form": (
                 (notices_form or HandledForm(prefix=NOTICES_PREFIX)) if role in ACCOUNT_ROLES else None
             ),
+            "access_form": (
+                (access_form or AccountAccessForm(prefix=ACCESS_PREFIX)) if role in ACCOUNT_ROLES else None
+            ),
             "history": history_copies(found),
             "journal": journal_rows(journaled, whole_addresses=role in FULL_ADDRESS_ROLES),
             "refusal": refusal,
@@ -533,7 +547,10 @@ def _person_page(
         },
         status=400
         if refusal
-        or any(form is not None and form.errors for form in (unlock_form, two_factor_form, notices_form))
+        or any(
+            form is not None and form.errors
+            for form in (unlock_form, two_factor_form, notices_form, access_form)
+        )
         else 200,
     )
 
@@ -676,6 +693,49 @@ def approve_two_factor_removal(request: HttpRequest, pk: int) -> HttpResponse:
 
 #: The prefix of the form that records how the owner was told of notices given up.
 NOTICES_PREFIX = "notices"
+#: The prefix of the form that closes an account to log-in or opens it again.
+ACCESS_PREFIX = "access"
+
+
+@staff_required(*ACCOUNT_ROLES)
+@require_POST
+def close_account(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close the person's account to log-in (they left the customer, the account is misused), with the
+    reason: its sessions end at once, nothing is deleted (``do_deactivate_account``, journaled)."""
+    return _account_access(request, pk, active=False)
+
+
+@staff_required(*ACCOUNT_ROLES)
+@require_POST
+def reopen_account(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open the person's closed account to log-in again, with the reason (``do_reactivate_account``)."""
+    return _account_access(request, pk, active=True)
+
+
+def _account_access(request: HttpRequest, pk: int, *, active: bool) -> HttpResponse:
+    found, account = _with_account(pk)
+    form = AccountAccessForm(request.POST, prefix=ACCESS_PREFIX)
+    if not form.is_valid():
+        return _person_page(request, found, access_form=form)
+    actor, reason = user_ref(request.user), form.cleaned_data["reason"]
+    try:
+        if active:
+            do_reactivate_account(account["user"], actor=actor, reason=reason)
+            messages.success(request, gettext("The account can log in again."))
+        else:
+            ended = do_deactivate_account(account["user"], actor=actor, reason=reason)
+            messages.success(
+                request,
+                ngettext(
+                    "The account is closed to log-in; %(count)d session ended.",
+                    "The account is closed to log-in; %(count)d sessions ended.",
+                    ended,
+                )
+                % {"count": ended},
+            )
+    except AccountError as exc:  # closed or open already (two tabs, a second click)
+        return _person_page(request, found, refusal=str(exc))
+    return HttpResponseRedirect(reverse("console:person", args=[found.pk]) + "#account")
 
 
 @staff_required(*ACCOUNT_ROLES)
