@@ -244,9 +244,14 @@ def test_a_persons_page_says_who_looked_at_their_requests_and_account_too(desk: 
     her requests and account, wherever they were made (the console, the admin), each said by kind and
     number, linked where the console shows it."""
     from trustdesk.accounts.models import Profile
+    from trustdesk.journal.models import JournalEntry
 
     olga = Profile.objects.get(user=desk.staff.olga).person
     assert olga is not None
+    gone = desk.open(person=olga)
+    desk.client("sam").get(f"/console/requests/{gone.reference}/")
+    gone_pk = gone.pk
+    gone.delete()  # a request since erased: its looks stay in the journal
     request = desk.open(person=olga)
     desk.client("sam").get(f"/console/requests/{request.reference}/")
     desk.client("ada").get(f"/admin/auth/user/{desk.staff.olga.pk}/change/")
@@ -257,7 +262,8 @@ def test_a_persons_page_says_who_looked_at_their_requests_and_account_too(desk: 
         (desk.staff.pia.email, "", ""),  # this page, just now
         (desk.staff.ada.email, f"User {desk.staff.olga.pk}", ""),
         (desk.staff.sam.email, f"Request {request.reference}", f"/console/requests/{request.reference}/"),
-    ]
+    ], "the erased request is no longer one of hers the page names: its look is in Sam's list, not here"
+    assert JournalEntry.objects.filter(action="rights.request.viewed", object_id=str(gone_pk)).exists()
     looked = page.content.decode().split('id="views"')[1].split("</section>")[0]
     assert "looked at this record, its requests or its account 3 times" in looked
     assert f'<a href="/console/requests/{request.reference}/">Request {request.reference}</a>' in looked
