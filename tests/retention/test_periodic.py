@@ -30,6 +30,7 @@ def test_it_runs_every_job_that_is_due_and_skips_those_that_ran(publish) -> None
         "clear_sessions",
         "two_factor_removals",
         "resend_notices",
+        "database_statistics",
     }
     assert first["ran"]["purge_downloads"] == {"deleted": 0}
     assert first["ran"]["two_factor_removals"] == {
@@ -163,3 +164,22 @@ def test_it_deletes_expired_sessions_and_what_allauth_kept_of_them(db) -> None:
     assert again.ran["clear_sessions"] == {"sessions": 0, "signed_in": 0, "open_session_rows": 0}
     assert JournalEntry.objects.filter(action="accounts.sessions_cleared").count() == 1
     assert JournalEntry.objects.filter(action="accounts.logged_out").count() == 1
+
+
+def test_it_gives_sqlite_the_statistics_that_pick_the_journals_index_on_time(db) -> None:
+    """Without statistics SQLite reads the last 30 days of looks through the index on the journal's action
+    (every look ever); with them, through the one on its time. PostgreSQL keeps its own: nothing is done."""
+    from django.db import connection
+
+    from trustdesk.registry.models import Person
+    from trustdesk.registry.services import do_create, do_note_view
+
+    person = do_create(Person, {"first_name": "Anna"}, actor=Actor.operator("test"))
+    do_note_view(person, actor=Actor(ref="user:1"), role="support")
+    report = run_periodic(actor=Actor.system(), force=True, only=["database_statistics"])
+    assert report.ran == {"database_statistics": {"analyzed": connection.vendor == "sqlite"}}
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT idx FROM sqlite_stat1 WHERE tbl = 'journal_journalentry'")
+            indexes = {row[0] for row in cursor.fetchall()}
+        assert "journal_at_idx" in indexes

@@ -141,6 +141,9 @@ class JournalEntry(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["action"]),
+            # The last days' entries (the dashboard's looks by staff, a member's list of looks) without reading
+            # every entry of their kinds since the start: benchmarks/looks.py.
+            models.Index(fields=["at"], name="journal_at_idx"),
         ]
 
     def __str__(self) -> str:
