@@ -24,12 +24,9 @@ itself after ``--timeout`` seconds (default 600) and removes the data directory 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
-import secrets
 import shutil
-import signal
 import statistics
 import sys
 import tempfile
@@ -69,11 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     results = ROOT / "benchmarks" / "results"
     output = args.json or results / ("api-postgresql.json" if url else "api.json")
 
-    def expire(signum: int, frame: Any) -> None:
-        raise SystemExit(f"stopped after {args.timeout} seconds (--timeout)")
-
-    signal.signal(signal.SIGALRM, expire)
-    signal.alarm(args.timeout)
+    registry_bench.stop_after(args.timeout)
     workdir = Path(tempfile.mkdtemp(prefix="trustdesk-api-bench-"))
     try:
         if maintenance and name:
@@ -84,23 +77,12 @@ def main(argv: list[str] | None = None) -> int:
             registry_bench.drop_database(maintenance, name)
         shutil.rmtree(workdir, ignore_errors=True)
     print_table(result)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"written to {output}")
+    registry_bench.write_result(result, output)
     return 0
 
 
 def run(workdir: Path, runs: int, requests: int, url: str | None) -> dict[str, Any]:
-    for variable in ("DATABASE_URL", "TRUSTDESK_POLICY", "TRUSTDESK_HTTPS", "TRUSTDESK_DEBUG"):
-        os.environ.pop(variable, None)
-    os.environ.update(
-        TRUSTDESK_DATA_DIR=str(workdir / "data"),
-        TRUSTDESK_SECRET_KEY=secrets.token_urlsafe(64),
-        TRUSTDESK_LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="trustdesk.settings",
-    )
-    if url:
-        os.environ["DATABASE_URL"] = url
+    registry_bench.in_process_settings(workdir, url)
     import django
 
     django.setup()

@@ -27,13 +27,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import platform
 import random
-import secrets
 import shutil
-import signal
 import statistics
 import sys
 import tempfile
@@ -45,6 +42,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from benchmarks import registry as registry_bench  # noqa: E402  (after the path is set)
 
 #: How far back the journal reaches.
 SPAN = dt.timedelta(days=730)
@@ -66,32 +65,19 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--entries must be at least 1000 and --runs at least 1")
     output = args.json or ROOT / "benchmarks" / "results" / "looks.json"
 
-    def expire(signum: int, frame: Any) -> None:
-        raise SystemExit(f"stopped after {args.timeout} seconds (--timeout)")
-
-    signal.signal(signal.SIGALRM, expire)
-    signal.alarm(args.timeout)
+    registry_bench.stop_after(args.timeout)
     workdir = Path(tempfile.mkdtemp(prefix="trustdesk-looks-bench-"))
     try:
         result = run(workdir, args.entries, args.runs, args.seed)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print_table(result)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"written to {output}")
+    registry_bench.write_result(result, output)
     return 0
 
 
 def run(workdir: Path, entries: int, runs: int, seed: int) -> dict[str, Any]:
-    for variable in ("DATABASE_URL", "TRUSTDESK_POLICY", "TRUSTDESK_HTTPS", "TRUSTDESK_DEBUG"):
-        os.environ.pop(variable, None)
-    os.environ.update(
-        TRUSTDESK_DATA_DIR=str(workdir / "data"),
-        TRUSTDESK_SECRET_KEY=secrets.token_urlsafe(64),
-        TRUSTDESK_LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="trustdesk.settings",
-    )
+    registry_bench.in_process_settings(workdir)
     import django
 
     django.setup()

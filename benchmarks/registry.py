@@ -140,6 +140,37 @@ def set_up_environment(url: str, workdir: Path) -> None:
         sys.path.insert(0, str(ROOT))
 
 
+def in_process_settings(workdir: Path, url: str | None = None) -> None:
+    """The settings of a benchmark that runs the application in its own process: a fresh data directory,
+    SQLite there unless ``url`` names a database, no policy file, HTTPS or debug from the caller's shell."""
+    for variable in ("DATABASE_URL", "TRUSTDESK_POLICY", "TRUSTDESK_HTTPS", "TRUSTDESK_DEBUG"):
+        os.environ.pop(variable, None)
+    os.environ.update(
+        TRUSTDESK_DATA_DIR=str(workdir / "data"),
+        TRUSTDESK_SECRET_KEY=secrets.token_urlsafe(64),
+        TRUSTDESK_LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="trustdesk.settings",
+    )
+    if url:
+        os.environ["DATABASE_URL"] = url
+
+
+def stop_after(seconds: int) -> None:
+    """End the benchmark with a clear line once ``seconds`` have passed (``--timeout``): it stops by itself."""
+
+    def expire(signum: int, frame: Any) -> None:
+        raise SystemExit(f"stopped after {seconds} seconds (--timeout)")
+
+    signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+
+
+def write_result(result: dict[str, Any], output: Path) -> None:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {output}")
+
+
 def fresh_database(maintenance_url: str, name: str) -> None:
     """Drop the benchmark's database if it is there and create it empty."""
     admin(maintenance_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
