@@ -110,6 +110,7 @@ def test_it_gives_a_member_of_staff_another_role_and_keeps_one_administrator(per
     assert "stays a customer's" in _refused("set-role", "olga@example.com", "support")
     assert "unknown staff role 'customer'" in _refused("set-role", "pia@hoster.example", "customer")
     assert "no account uses this e-mail address" in _refused("set-role", "nobody@example.com", "support")
+    assert "no e-mail address given" in _refused("set-role", "  ", "support")
     last = _refused("set-role", "ada@hoster.example", "support")
     assert "last active administrator" in last
     assert "last active administrator" in _refused("deactivate", "ada@hoster.example", "--reason", "left")

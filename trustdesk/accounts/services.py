@@ -124,7 +124,9 @@ def account_by_email(email: str) -> Any:
     """The account that logs in with this address (its primary address, any case); AccountError without one.
     The message does not repeat the address: it may end up in a log."""
     address = _address(email)
-    user = get_user_model().objects.filter(email__iexact=address).first() if address else None
+    if not address:
+        raise AccountError("no e-mail address given")
+    user = get_user_model().objects.filter(email__iexact=address).first()
     if user is None:
         found = EmailAddress.objects.filter(email__iexact=address).select_related("user").first()
         user = found.user if found is not None else None
@@ -134,7 +136,8 @@ def account_by_email(email: str) -> Any:
 
 
 def _profile_of(user: Any) -> Profile:
-    profile = Profile.objects.filter(user=user).first()
+    """The account's profile, locked for the change (two changes at once wait for each other)."""
+    profile = Profile.objects.select_for_update().filter(user=user).first()
     if profile is None:
         raise AccountError(
             "this account has no role (no profile): make accounts with 'trustdesk accounts create'"
@@ -185,10 +188,14 @@ def do_change_role(user: Any, role: str, *, actor: str) -> str:
 
 
 def _set_active(user: Any, active: bool, *, actor: str, reason: str) -> None:
-    """Open (``active``) or close the account to log-in, journaled with the reason; inside a transaction."""
+    """Open (``active``) or close the account to log-in, journaled with the reason; inside a transaction.
+    The account's row is read again under a lock: two clicks at once change it and journal it once."""
     reason = reason.strip()
     if not reason:
         raise AccountError(f"say why the account is {'reactivated' if active else 'deactivated'} (--reason)")
+    user.is_active = (
+        get_user_model().objects.select_for_update().values_list("is_active", flat=True).get(pk=user.pk)
+    )
     if user.is_active == active:  # said in the console too (two tabs, a second click): in the reader's words
         raise AccountError(
             gettext("The account can log in already.")
